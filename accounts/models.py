@@ -1,0 +1,81 @@
+"""Accounts (tenants), memberships with roles, and API keys."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ReviewState(models.TextChoices):
+    PENDING = "pending", _("pending review")
+    ACTIVE = "active", _("active")
+    SUSPENDED = "suspended", _("suspended")
+
+
+class Role(models.TextChoices):
+    """Operator staff are users with is_staff; owners and members belong to one account."""
+
+    OPERATOR = "operator", _("operator staff")
+    OWNER = "owner", _("account owner")
+    MEMBER = "member", _("account member")
+
+
+class Account(models.Model):
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=200)
+    review_state = models.CharField(
+        max_length=12, choices=ReviewState.choices, default=ReviewState.PENDING
+    )
+    own_mail_server = models.BooleanField(
+        default=False, help_text="Set by the operator: may import untrusted addresses (IMPORT-5)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.slug
+
+    @property
+    def is_active(self) -> bool:
+        return self.review_state == ReviewState.ACTIVE
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(
+        max_length=10, choices=[(Role.OWNER, Role.OWNER.label), (Role.MEMBER, Role.MEMBER.label)]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "account"], name="membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.account} ({self.role})"
+
+
+class ApiKey(models.Model):
+    """Only a SHA-256 of the key is stored; the key itself is shown once at creation."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    key_hash = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -1,0 +1,50 @@
+"""Who may work in which account: every web and API path asks here."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts.models import Account, ApiKey, Membership, Role
+from core.errors import NotFound
+
+
+def accounts_for_user(user: Any) -> QuerySet[Account]:
+    if not getattr(user, "is_authenticated", False):
+        return Account.objects.none()
+    if user.is_staff:
+        return Account.objects.all()
+    return Account.objects.filter(memberships__user=user)
+
+
+def role_in(user: Any, account: Account) -> str | None:
+    if user.is_staff:
+        return Role.OPERATOR
+    membership = Membership.objects.filter(user=user, account=account).first()
+    return membership.role if membership else None
+
+
+def account_for_user(user: Any, slug: str) -> Account:
+    """The account `slug` if the user may work in it; NotFound otherwise (no existence leak)."""
+    account = accounts_for_user(user).filter(slug=slug).first()
+    if account is None:
+        raise NotFound("no such account")
+    return account
+
+
+def account_for_api_key(plain: str) -> tuple[Account, ApiKey] | None:
+    from accounts.services import API_KEY_PREFIX, hash_api_key
+
+    if not plain.startswith(API_KEY_PREFIX):
+        return None
+    prefix = plain[len(API_KEY_PREFIX):].split("_", 1)[0]
+    key = ApiKey.objects.select_related("account").filter(
+        prefix=prefix, revoked_at__isnull=True
+    ).first()
+    if key is None or not hmac.compare_digest(key.key_hash, hash_api_key(plain)):
+        return None
+    ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+    return key.account, key

@@ -1,0 +1,89 @@
+"""Accounts, memberships and API keys: the only write path."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.models import Account, ApiKey, Membership, ReviewState, Role
+from accounts.rules import may_change_review_state
+from core.errors import Conflict, InvalidInput, RuleViolation
+
+API_KEY_PREFIX = "cs_"
+
+
+def hash_api_key(key: str) -> str:
+    # The key has 256 bits of entropy: a plain SHA-256 is enough, no slow hash needed.
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def create_account(name: str, *, slug: str = "", owner: Any = None) -> Account:
+    slug = slugify(slug or name)[:60]
+    if not slug:
+        raise InvalidInput("an account needs a name or slug made of letters or digits")
+    if Account.objects.filter(slug=slug).exists():
+        raise Conflict(f"an account with slug {slug!r} exists")
+    account = Account.objects.create(slug=slug, name=name.strip() or slug)
+    if owner is not None:
+        Membership.objects.create(user=owner, account=account, role=Role.OWNER)
+    return account
+
+
+@transaction.atomic
+def change_review_state(account: Account, target: str) -> Account:
+    """Operator review (ACCOUNT-1): activate, suspend, or lift a suspension."""
+    account = Account.objects.select_for_update().get(pk=account.pk)
+    if target not in ReviewState.values:
+        raise InvalidInput(f"unknown review state {target!r}")
+    if not may_change_review_state(account.review_state, target):
+        raise RuleViolation(f"an account cannot go from {account.review_state} to {target}")
+    account.review_state = target
+    account.reviewed_at = timezone.now()
+    account.save(update_fields=["review_state", "reviewed_at"])
+    return account
+
+
+@transaction.atomic
+def add_member(account: Account, user: Any, role: str = Role.MEMBER) -> Membership:
+    if role not in (Role.OWNER, Role.MEMBER):
+        raise InvalidInput("a membership role is owner or member")
+    membership, created = Membership.objects.get_or_create(
+        user=user, account=account, defaults={"role": role}
+    )
+    if not created and membership.role != role:
+        membership.role = role
+        membership.save(update_fields=["role"])
+    return membership
+
+
+def create_user(username: str, password: str | None, *, email: str = "", staff: bool = False) -> Any:
+    User = get_user_model()
+    if User.objects.filter(username=username).exists():
+        raise Conflict(f"a user named {username!r} exists")
+    if staff:
+        return User.objects.create_superuser(username=username, email=email, password=password)
+    return User.objects.create_user(username=username, email=email, password=password)
+
+
+@transaction.atomic
+def create_api_key(account: Account, name: str, *, by: Any = None) -> tuple[ApiKey, str]:
+    """A new key; the returned plain key is never stored and cannot be shown again."""
+    prefix = secrets.token_hex(4)
+    plain = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    key = ApiKey.objects.create(
+        account=account, name=name.strip() or "API key", prefix=prefix,
+        key_hash=hash_api_key(plain), created_by=by,
+    )
+    return key, plain
+
+
+@transaction.atomic
+def revoke_api_key(key: ApiKey) -> None:
+    ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())

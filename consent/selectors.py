@@ -1,0 +1,74 @@
+"""Reading the ledger: chain verification and a contact's evidence."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from consent.models import ChainHead, ContactKey, EvidenceRecord
+from consent.rules import Break, first_break
+from core.crypto import SealBroken, derive_key, unseal, unwrap_key
+
+if TYPE_CHECKING:
+    from accounts.models import Account
+    from contacts.models import Contact
+
+CHAIN_FIELDS = (
+    "account_id", "seq", "kind", "contact_id", "created_at", "actor", "source",
+    "wording_id", "payload", "sealed", "prev_hash", "hash",
+)
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    account: str
+    records: int
+    broken: Break | None
+
+    @property
+    def ok(self) -> bool:
+        return self.broken is None
+
+
+def verify_chain(account: Account) -> ChainReport:
+    head = ChainHead.objects.filter(account=account).first()
+    rows = (
+        EvidenceRecord.objects.filter(account=account).order_by("seq")
+        .values(*CHAIN_FIELDS).iterator(chunk_size=5000)
+    )
+    count = 0
+
+    def counted() -> Any:
+        nonlocal count
+        for row in rows:
+            count += 1
+            yield row
+
+    broken = first_break(
+        counted(), head_seq=head.seq if head else 0, head_hash=head.hash if head else "0" * 64
+    )
+    return ChainReport(account.slug, count, broken)
+
+
+def readable_personal(records: list[EvidenceRecord], contact: Contact | None) -> list[dict[str, Any] | None]:
+    """Unseal each record's personal data; None where it was erased (key destroyed)."""
+    key: bytes | None = None
+    if contact is not None:
+        row = ContactKey.objects.filter(contact=contact).first()
+        key = unwrap_key(bytes(row.wrapped)) if row else None
+    result: list[dict[str, Any] | None] = []
+    for rec in records:
+        if rec.sealed is None:
+            result.append({})
+            continue
+        use = key if rec.contact_id is not None else derive_key("account-evidence")
+        if use is None:
+            result.append(None)
+            continue
+        try:
+            data = unseal(use, bytes(rec.sealed), context=str(rec.account_id).encode())
+            result.append(json.loads(data))
+        except SealBroken:
+            result.append(None)
+    return result

@@ -1,0 +1,103 @@
+"""Writing evidence: the only path into the ledger, and the contact data keys behind it."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from consent.models import ChainHead, ContactKey, EvidenceRecord, Wording
+from consent.rules import link_hash
+from core.actors import Actor
+from core.crypto import derive_key, new_data_key, seal, unwrap_key, wrap_key
+
+if TYPE_CHECKING:
+    from accounts.models import Account
+    from contacts.models import Contact
+
+
+def _json_safe(value: dict[str, Any]) -> dict[str, Any]:
+    # Store exactly what the hash saw: JSON in, JSON out, on every database.
+    result: dict[str, Any] = json.loads(json.dumps(value, default=str))
+    return result
+
+
+def contact_key(contact: Contact) -> bytes:
+    """The contact's data key, made on first use."""
+    row = ContactKey.objects.filter(contact=contact).first()
+    if row is None:
+        key = new_data_key()
+        ContactKey.objects.create(contact=contact, wrapped=wrap_key(key))
+        return key
+    return unwrap_key(bytes(row.wrapped))
+
+
+def destroy_contact_key(contact: Contact) -> None:
+    """After this, personal data in the contact's evidence can never be read (STATUS-4)."""
+    ContactKey.objects.filter(contact=contact).delete()
+
+
+def seal_personal(contact: Contact | None, account_id: int, personal: dict[str, Any]) -> bytes:
+    key = contact_key(contact) if contact is not None else derive_key("account-evidence")
+    return seal(key, json.dumps(personal, sort_keys=True).encode(), context=str(account_id).encode())
+
+
+def record(
+    account: Account,
+    kind: str,
+    *,
+    actor: Actor,
+    contact: Contact | None = None,
+    source: str = "",
+    payload: dict[str, Any] | None = None,
+    personal: dict[str, Any] | None = None,
+    wording: Wording | None = None,
+) -> EvidenceRecord:
+    """Append one record to the account's chain, inside the caller's transaction.
+
+    `personal` (address, names, ...) is sealed with the contact's key; the actor's IP and
+    user agent join it, since they are personal data too.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("evidence is written inside the transaction of the change it proves")
+    ChainHead.objects.get_or_create(account=account)
+    head = ChainHead.objects.select_for_update().get(account=account)
+    personal_data = dict(personal or {})
+    if actor.ip:
+        personal_data["ip"] = actor.ip
+    if actor.user_agent:
+        personal_data["user_agent"] = actor.user_agent
+    fields: dict[str, Any] = {
+        "account_id": account.pk,
+        "seq": head.seq + 1,
+        "kind": kind,
+        "contact_id": contact.pk if contact is not None else None,
+        "created_at": timezone.now(),
+        "actor": actor.label,
+        "source": source[:300],
+        "wording_id": wording.pk if wording is not None else None,
+        "payload": _json_safe(payload or {}),
+        "sealed": seal_personal(contact, account.pk, personal_data) if personal_data else None,
+    }
+    digest = link_hash(head.hash, fields)
+    rec = EvidenceRecord.objects.create(prev_hash=head.hash, hash=digest, **fields)
+    head.seq, head.hash = rec.seq, digest
+    head.save(update_fields=["seq", "hash"])
+    return rec
+
+
+@transaction.atomic
+def publish_wording(key: str, text: str, *, account: Account | None = None, language: str = "en") -> Wording:
+    """A new version of a text; the current one stays as it was for the evidence that cites it."""
+    latest = (
+        Wording.objects.filter(account=account, key=key, language=language)
+        .order_by("-version").first()
+    )
+    if latest is not None and latest.text == text:
+        return latest
+    return Wording.objects.create(
+        account=account, key=key, language=language, text=text,
+        version=(latest.version + 1) if latest else 1,
+    )

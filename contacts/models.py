@@ -1,0 +1,100 @@
+"""Contacts with their A/U/B/D status, lists, subscriptions and the platform suppression list."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from contacts.rules import LegalBasis, Status
+
+
+class Contact(models.Model):
+    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="contacts")
+    # Normalised (core.addresses); empty once the contact is deleted (STATUS-4).
+    address = models.CharField(max_length=254, blank=True)
+    # Keyed hash of the normalised address: uniqueness per account, and recognition after deletion.
+    address_hash = models.CharField(max_length=64)
+    status = models.CharField(max_length=1, choices=[(s.value, s.name.title()) for s in Status])
+    legal_basis = models.CharField(
+        max_length=20, blank=True, choices=[(b.value, b.value.replace("_", " ")) for b in LegalBasis]
+    )
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    fields = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    status_changed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "address_hash"], name="contact_unique_address")
+        ]
+        indexes = [models.Index(fields=["account", "status"], name="contact_account_status")]
+
+    def __str__(self) -> str:
+        # No address here: this text lands in admin logs, which deletion must not leave readable.
+        return f"contact #{self.pk}"
+
+
+class List(models.Model):
+    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="lists")
+    name = models.CharField(max_length=200)
+    language = models.CharField(
+        max_length=2, default="de", choices=[("de", "Deutsch"), ("en", "English"), ("fr", "Français")]
+    )
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("list")
+        constraints = [models.UniqueConstraint(fields=["account", "name"], name="list_unique_name")]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SubscriptionState(models.TextChoices):
+    PENDING = "pending", _("pending")
+    CONFIRMED = "confirmed", _("confirmed")
+    UNSUBSCRIBED = "unsubscribed", _("unsubscribed")
+
+
+class Subscription(models.Model):
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="subscriptions")
+    list = models.ForeignKey(List, on_delete=models.PROTECT, related_name="subscriptions")
+    state = models.CharField(max_length=12, choices=SubscriptionState.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    state_changed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "list"], name="subscription_unique")
+        ]
+        indexes = [models.Index(fields=["list", "state"], name="subscription_list_state")]
+
+    def __str__(self) -> str:
+        return f"{self.contact} on {self.list} ({self.state})"
+
+
+class SuppressionReason(models.TextChoices):
+    COMPLAINT = "complaint", _("complaint")
+    HARD_BOUNCE = "hard_bounce", _("hard bounce")
+    SPAM_TRAP = "spam_trap", _("spam trap")
+    BLOCKED = "blocked", _("blocked by the operator")
+
+
+class Suppression(models.Model):
+    """Platform-wide: a keyed address hash and why it is untrusted (IMPORT-5, FORM-3)."""
+
+    address_hash = models.CharField(max_length=64)
+    reason = models.CharField(max_length=12, choices=SuppressionReason.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["address_hash", "reason"], name="suppression_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address_hash[:12]}… ({self.reason})"

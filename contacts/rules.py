@@ -1,0 +1,100 @@
+"""The contact status machine (STATUS-1..4, IMPORT-7). Pure: no Django, no I/O.
+
+Which cause may move a contact from which status to which:
+- only a confirmed double opt-in turns U, B (or D) into A (STATUS-2, STATUS-4);
+- nothing leaves D except a new signup, i.e. a confirmed double opt-in (STATUS-4);
+- an import never makes U, B or D active, and never raises a status (IMPORT-7);
+- bounces make A contacts B (STATUS-3); complaints and unsubscribes make them U.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    ACTIVE = "A"
+    UNSUBSCRIBED = "U"
+    BOUNCED = "B"
+    DELETED = "D"
+
+
+class Cause(StrEnum):
+    USER = "user"
+    IMPORT = "import"
+    BOUNCE = "bounce"
+    COMPLAINT = "complaint"
+    UNSUBSCRIBE_LINK = "unsubscribe_link"
+    DOI_CONFIRMED = "doi_confirmed"
+    OPERATOR = "operator"
+    DELETION = "deletion"
+
+
+class LegalBasis(StrEnum):
+    """CONSENT-1: the only bases under which a contact may be mailed."""
+
+    DOUBLE_OPT_IN = "double_opt_in"
+    EXISTING_CUSTOMER = "existing_customer"
+    BUSINESS_CARD = "business_card"
+    OFFLINE_FORM = "offline_form"
+    CO_REGISTRATION = "co_registration"
+
+
+A, U, B, D = Status.ACTIVE, Status.UNSUBSCRIBED, Status.BOUNCED, Status.DELETED
+
+TRANSITIONS: dict[Cause, frozenset[tuple[Status, Status]]] = {
+    Cause.DOI_CONFIRMED: frozenset({(U, A), (B, A), (D, A)}),
+    Cause.UNSUBSCRIBE_LINK: frozenset({(A, U), (B, U)}),
+    Cause.COMPLAINT: frozenset({(A, U), (B, U)}),
+    Cause.BOUNCE: frozenset({(A, B)}),
+    # A person at the account records what it learnt (a phone unsubscribe, a dead address);
+    # only the person themself can give consent back, so nothing here leads to A.
+    Cause.USER: frozenset({(A, U), (A, B), (B, U)}),
+    Cause.OPERATOR: frozenset({(A, U), (A, B), (B, U)}),
+    # IMPORT-7: an import may only add knowledge that lowers a status, never raise one.
+    Cause.IMPORT: frozenset({(A, U), (A, B)}),
+    Cause.DELETION: frozenset({(A, D), (U, D), (B, D)}),
+}
+
+INITIAL: dict[Cause, frozenset[Status]] = {
+    Cause.DOI_CONFIRMED: frozenset({A}),
+    # STATUS-5: a file may carry any of the four values; U/B/D rows are kept for proof.
+    Cause.IMPORT: frozenset({A, U, B, D}),
+    Cause.USER: frozenset({A, U, B}),
+    Cause.OPERATOR: frozenset({A, U, B}),
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    changes: bool
+    reason: str = ""
+
+
+def decide_transition(current: Status, target: Status, cause: Cause) -> Decision:
+    """May `cause` move a contact from `current` to `target`? Staying put is always allowed."""
+    if current == target:
+        return Decision(allowed=True, changes=False)
+    if (current, target) in TRANSITIONS[cause]:
+        return Decision(allowed=True, changes=True)
+    if target == A:
+        reason = "only a confirmed double opt-in makes a contact active again"
+    elif current == D:
+        reason = "a deleted contact returns only through a new confirmed signup"
+    else:
+        reason = f"{cause.value} may not change status {current.value} to {target.value}"
+    return Decision(allowed=False, changes=False, reason=reason)
+
+
+def decide_initial(status: Status, cause: Cause) -> Decision:
+    """May a new contact be created with `status` by `cause`?"""
+    if status in INITIAL.get(cause, frozenset()):
+        return Decision(allowed=True, changes=True)
+    return Decision(False, False, f"{cause.value} may not create a contact with status {status.value}")
+
+
+def is_mailable(status: Status) -> bool:
+    """STATUS-1: only A contacts receive marketing mail."""
+    return status == A

@@ -1,0 +1,58 @@
+"""Read queries for contacts and lists, always scoped to one account (PRIVACY-2)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Q, QuerySet
+
+from contacts.models import Contact, List, Suppression
+from core.addresses import normalise_address
+from core.crypto import keyed_hash
+from core.errors import NotFound
+
+if TYPE_CHECKING:
+    from accounts.models import Account
+
+
+def contacts_of(account: Account, *, status: str = "", search: str = "") -> QuerySet[Contact]:
+    query = Contact.objects.filter(account=account).order_by("-created_at", "-pk")
+    if status:
+        query = query.filter(status=status)
+    if search:
+        query = query.filter(
+            Q(address__icontains=search) | Q(first_name__icontains=search) | Q(last_name__icontains=search)
+        )
+    return query
+
+
+def contact_of(account: Account, contact_id: int) -> Contact:
+    contact = Contact.objects.filter(account=account, pk=contact_id).first()
+    if contact is None:
+        raise NotFound("no such contact")
+    return contact
+
+
+def contact_by_address(account: Account, address: str) -> Contact | None:
+    """Finds deleted contacts too: they are matched by the keyed hash of the address."""
+    return Contact.objects.filter(
+        account=account, address_hash=keyed_hash(normalise_address(address))
+    ).first()
+
+
+def lists_of(account: Account) -> QuerySet[List]:
+    return List.objects.filter(account=account).annotate(
+        confirmed=Count("subscriptions", filter=Q(subscriptions__state="confirmed"))
+    )
+
+
+def list_of(account: Account, list_id: int) -> List:
+    lst = List.objects.filter(account=account, pk=list_id).first()
+    if lst is None:
+        raise NotFound("no such list")
+    return lst
+
+
+def suppression_reasons(address: str) -> list[str]:
+    digest = keyed_hash(normalise_address(address))
+    return sorted(Suppression.objects.filter(address_hash=digest).values_list("reason", flat=True))

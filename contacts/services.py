@@ -1,0 +1,222 @@
+"""Contacts, lists, subscriptions and suppression: the only write path.
+
+Every status change goes through `change_status`, which asks contacts.rules and writes
+its evidence record in the same transaction (STATUS-6).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from consent import services as evidence
+from contacts.models import (
+    Contact, List, Subscription, SubscriptionState, Suppression, SuppressionReason,
+)
+from contacts.rules import Cause, LegalBasis, Status, decide_initial, decide_transition
+from core.actors import Actor
+from core.addresses import normalise_address
+from core.crypto import keyed_hash
+from core.errors import Conflict, InvalidInput, RuleViolation
+
+if TYPE_CHECKING:
+    from accounts.models import Account
+
+FIELD_LIMIT = 50
+
+
+def address_hash(normalised: str) -> str:
+    return keyed_hash(normalised)
+
+
+def _check_fields(fields: dict[str, Any]) -> dict[str, str]:
+    if len(fields) > FIELD_LIMIT:
+        raise InvalidInput(f"at most {FIELD_LIMIT} custom fields")
+    clean: dict[str, str] = {}
+    for name, value in fields.items():
+        key = str(name).strip()
+        if not key or len(key) > 50:
+            raise InvalidInput(f"custom field names are 1 to 50 characters: {name!r}")
+        clean[key] = "" if value is None else str(value)[:1000]
+    return clean
+
+
+@transaction.atomic
+def create_contact(
+    account: Account,
+    address: str,
+    *,
+    actor: Actor,
+    cause: Cause,
+    status: Status = Status.ACTIVE,
+    legal_basis: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    fields: dict[str, Any] | None = None,
+    ref: str = "",
+) -> Contact:
+    """A new contact in `account`; refuses a duplicate address and a status the cause may not set."""
+    normalised = normalise_address(address)
+    decision = decide_initial(Status(status), cause)
+    if not decision.allowed:
+        raise RuleViolation(decision.reason)
+    bases = {b.value for b in LegalBasis}
+    if legal_basis and legal_basis not in bases:
+        raise InvalidInput(f"unknown legal basis {legal_basis!r}")
+    if status == Status.ACTIVE and not legal_basis:
+        raise InvalidInput("an active contact needs its legal basis (CONSENT-1)")
+    digest = address_hash(normalised)
+    if Contact.objects.filter(account=account, address_hash=digest).exists():
+        raise Conflict("a contact with this address exists in the account")
+    deleted = status == Status.DELETED
+    now = timezone.now()
+    contact = Contact.objects.create(
+        account=account,
+        address="" if deleted else normalised,
+        address_hash=digest,
+        status=status,
+        legal_basis=legal_basis,
+        first_name="" if deleted else first_name.strip()[:100],
+        last_name="" if deleted else last_name.strip()[:100],
+        fields={} if deleted else _check_fields(fields or {}),
+        status_changed_at=now,
+    )
+    personal = {} if deleted else {"address": normalised, "first_name": contact.first_name,
+                                     "last_name": contact.last_name}
+    evidence.record(
+        account, "contact.created", actor=actor, contact=contact,
+        payload={"status": status, "cause": cause, "legal_basis": legal_basis, "ref": ref},
+        personal=personal,
+    )
+    return contact
+
+
+@transaction.atomic
+def change_status(contact: Contact, target: Status, *, actor: Actor, cause: Cause, ref: str = "") -> Contact:
+    """Move a contact to `target` if contacts.rules allows it; the event is recorded (STATUS-6)."""
+    locked = Contact.objects.select_for_update().get(pk=contact.pk)
+    decision = decide_transition(Status(locked.status), Status(target), cause)
+    if not decision.allowed:
+        raise RuleViolation(decision.reason)
+    if not decision.changes:
+        return locked
+    previous = locked.status
+    locked.status = target
+    locked.status_changed_at = timezone.now()
+    locked.save(update_fields=["status", "status_changed_at"])
+    evidence.record(
+        locked.account, "status.changed", actor=actor, contact=locked,
+        payload={"from": previous, "to": target, "cause": cause, "ref": ref},
+    )
+    return locked
+
+
+@transaction.atomic
+def update_contact(
+    contact: Contact,
+    *,
+    actor: Actor,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    fields: dict[str, Any] | None = None,
+    overwrite: bool = True,
+) -> Contact:
+    """Change names and custom fields; with overwrite=False only empty values are filled (IMPORT-7)."""
+    locked = Contact.objects.select_for_update().get(pk=contact.pk)
+    if locked.status == Status.DELETED:
+        raise RuleViolation("a deleted contact holds no personal data")
+    changed: list[str] = []
+    for name, value in (("first_name", first_name), ("last_name", last_name)):
+        if value is not None and (overwrite or not getattr(locked, name)):
+            if getattr(locked, name) != value.strip()[:100]:
+                setattr(locked, name, value.strip()[:100])
+                changed.append(name)
+    if fields:
+        merged = dict(locked.fields)
+        for key, value in _check_fields(fields).items():
+            if overwrite or not merged.get(key):
+                merged[key] = value
+        if merged != locked.fields:
+            locked.fields = _check_fields(merged)
+            changed.append("fields")
+    if changed:
+        locked.save(update_fields=changed)
+        evidence.record(
+            locked.account, "contact.updated", actor=actor, contact=locked,
+            payload={"changed": changed},
+        )
+    return locked
+
+
+@transaction.atomic
+def delete_contact(contact: Contact, *, actor: Actor, ref: str = "") -> Contact:
+    """STATUS-4/PRIVACY-1: status D, personal data erased, its evidence made unreadable.
+
+    The keyed address hash and the (sealed) evidence stay, so consent and unsubscription
+    remain provable and a later signup or import is recognised.
+    """
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    locked = change_status(contact, Status.DELETED, actor=actor, cause=Cause.DELETION, ref=ref)
+    locked.address = ""
+    locked.first_name = ""
+    locked.last_name = ""
+    locked.fields = {}
+    locked.save(update_fields=["address", "first_name", "last_name", "fields"])
+    evidence.destroy_contact_key(locked)
+    # Admin change messages may quote what an operator typed about this contact.
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Contact), object_id=str(locked.pk)
+    ).update(change_message="[]", object_repr=str(locked))
+    return locked
+
+
+@transaction.atomic
+def create_list(account: Account, name: str, *, actor: Actor, language: str = "de", description: str = "") -> List:
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise InvalidInput("a list needs a name of 1 to 200 characters")
+    if language not in ("de", "en", "fr"):
+        raise InvalidInput("a list's language is de, en or fr")
+    if List.objects.filter(account=account, name=name).exists():
+        raise Conflict(f"a list named {name!r} exists")
+    lst = List.objects.create(account=account, name=name, language=language, description=description)
+    evidence.record(account, "list.created", actor=actor, payload={"list": lst.pk, "name": name})
+    return lst
+
+
+@transaction.atomic
+def set_subscription(
+    contact: Contact, lst: List, state: SubscriptionState, *, actor: Actor, ref: str = ""
+) -> Subscription:
+    """Subscribe, confirm or unsubscribe one contact on one list of the same account."""
+    if contact.account_id != lst.account_id:
+        raise InvalidInput("contact and list belong to different accounts")
+    now = timezone.now()
+    sub, created = Subscription.objects.select_for_update().get_or_create(
+        contact=contact, list=lst, defaults={"state": state, "state_changed_at": now}
+    )
+    if not created and sub.state == state:
+        return sub
+    previous = None if created else sub.state
+    if not created:
+        sub.state, sub.state_changed_at = state, now
+        sub.save(update_fields=["state", "state_changed_at"])
+    evidence.record(
+        contact.account, "subscription.changed", actor=actor, contact=contact,
+        payload={"list": lst.pk, "from": previous, "to": state, "ref": ref},
+    )
+    return sub
+
+
+@transaction.atomic
+def suppress(address: str, reason: SuppressionReason, *, note: str = "") -> Suppression:
+    """Put an address on the platform-wide untrusted list (only its keyed hash is kept)."""
+    row, _ = Suppression.objects.get_or_create(
+        address_hash=address_hash(normalise_address(address)), reason=reason,
+        defaults={"note": note[:200]},
+    )
+    return row

@@ -40,10 +40,12 @@ def account_for_api_key(plain: str) -> tuple[Account, ApiKey] | None:
 
     if not plain.startswith(API_KEY_PREFIX):
         return None
-    prefix = plain[len(API_KEY_PREFIX):].split("_", 1)[0]
-    key = ApiKey.objects.select_related("account").filter(
-        prefix=prefix, revoked_at__isnull=True
-    ).first()
+    prefix = plain[len(API_KEY_PREFIX) :].split("_", 1)[0]
+    key = (
+        ApiKey.objects.select_related("account")
+        .filter(prefix=prefix, revoked_at__isnull=True)
+        .first()
+    )
     if key is None or not hmac.compare_digest(key.key_hash, hash_api_key(plain)):
         return None
     ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())

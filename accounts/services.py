@@ -63,7 +63,9 @@ def add_member(account: Account, user: Any, role: str = Role.MEMBER) -> Membersh
     return membership
 
 
-def create_user(username: str, password: str | None, *, email: str = "", staff: bool = False) -> Any:
+def create_user(
+    username: str, password: str | None, *, email: str = "", staff: bool = False
+) -> Any:
     User = get_user_model()
     if User.objects.filter(username=username).exists():
         raise Conflict(f"a user named {username!r} exists")
@@ -78,8 +80,11 @@ def create_api_key(account: Account, name: str, *, by: Any = None) -> tuple[ApiK
     prefix = secrets.token_hex(4)
     plain = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     key = ApiKey.objects.create(
-        account=account, name=name.strip() or "API key", prefix=prefix,
-        key_hash=hash_api_key(plain), created_by=by,
+        account=account,
+        name=name.strip() or "API key",
+        prefix=prefix,
+        key_hash=hash_api_key(plain),
+        created_by=by,
     )
     return key, plain
 

@@ -21,9 +21,7 @@ def check_base_url(app_configs: Any = None, **kwargs: Any) -> list[Error | Warni
         )
         return problems
     if parts.path not in ("", "/"):
-        problems.append(
-            Error("CONSENTRY_BASE_URL must not have a path.", id="consentry.E002")
-        )
+        problems.append(Error("CONSENTRY_BASE_URL must not have a path.", id="consentry.E002"))
     if parts.scheme == "http" and parts.hostname not in LOOPBACK:
         problems.append(
             Warning(

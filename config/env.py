@@ -66,7 +66,7 @@ def env_url(name: str, default: str = "", *, schemes: tuple[str, ...] = ("http",
     if not raw:
         return ""
     parts = urlsplit(raw)
-    if parts.scheme not in schemes or not parts.netloc and parts.scheme not in ("sqlite",):
+    if parts.scheme not in schemes or not parts.netloc:
         raise ImproperlyConfigured(
             f"{name}: expected a URL with scheme {'/'.join(schemes)} and a host, got {raw!r}"
         )

@@ -43,12 +43,12 @@ def _database(url: str) -> dict[str, object]:
                     "PRAGMA busy_timeout=20000; PRAGMA foreign_keys=ON;"
                 ),
             },
-            "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")},
         }
     parts = urlsplit(url)
     if parts.scheme not in ("postgres", "postgresql"):
         raise ImproperlyConfigured(
-            f"DATABASE_URL: only postgresql:// is supported (SQLite is the default), got {parts.scheme!r}"
+            "DATABASE_URL: only postgresql:// is supported (SQLite is the default), "
+            f"got {parts.scheme!r}"
         )
     name = unquote(parts.path.lstrip("/"))
     if not name:

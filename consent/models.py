@@ -15,7 +15,7 @@ class EvidenceQuerySet(models.QuerySet["EvidenceRecord"]):
     def update(self, **kwargs: Any) -> NoReturn:
         raise EvidenceImmutable("evidence records are never updated")
 
-    def delete(self) -> NoReturn:  # type: ignore[override]
+    def delete(self) -> NoReturn:
         raise EvidenceImmutable("evidence records are never deleted")
 
     def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:

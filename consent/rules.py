@@ -60,5 +60,8 @@ def first_break(
             return Break(seq, f"record #{seq} was changed after it was written")
         prev, expected_seq = rec["hash"], seq + 1
     if expected_seq - 1 != head_seq or prev != head_hash:
-        return Break(expected_seq, f"records after #{expected_seq - 1} are missing (chain head is #{head_seq})")
+        return Break(
+            expected_seq,
+            f"records after #{expected_seq - 1} are missing (chain head is #{head_seq})",
+        )
     return None

@@ -15,8 +15,18 @@ if TYPE_CHECKING:
     from contacts.models import Contact
 
 CHAIN_FIELDS = (
-    "account_id", "seq", "kind", "contact_id", "created_at", "actor", "source",
-    "wording_id", "payload", "sealed", "prev_hash", "hash",
+    "account_id",
+    "seq",
+    "kind",
+    "contact_id",
+    "created_at",
+    "actor",
+    "source",
+    "wording_id",
+    "payload",
+    "sealed",
+    "prev_hash",
+    "hash",
 )
 
 
@@ -34,8 +44,10 @@ class ChainReport:
 def verify_chain(account: Account) -> ChainReport:
     head = ChainHead.objects.filter(account=account).first()
     rows = (
-        EvidenceRecord.objects.filter(account=account).order_by("seq")
-        .values(*CHAIN_FIELDS).iterator(chunk_size=5000)
+        EvidenceRecord.objects.filter(account=account)
+        .order_by("seq")
+        .values(*CHAIN_FIELDS)
+        .iterator(chunk_size=5000)
     )
     count = 0
 
@@ -51,7 +63,9 @@ def verify_chain(account: Account) -> ChainReport:
     return ChainReport(account.slug, count, broken)
 
 
-def readable_personal(records: list[EvidenceRecord], contact: Contact | None) -> list[dict[str, Any] | None]:
+def readable_personal(
+    records: list[EvidenceRecord], contact: Contact | None
+) -> list[dict[str, Any] | None]:
     """Unseal each record's personal data; None where it was erased (key destroyed)."""
     key: bytes | None = None
     if contact is not None:

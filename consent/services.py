@@ -41,7 +41,9 @@ def destroy_contact_key(contact: Contact) -> None:
 
 def seal_personal(contact: Contact | None, account_id: int, personal: dict[str, Any]) -> bytes:
     key = contact_key(contact) if contact is not None else derive_key("account-evidence")
-    return seal(key, json.dumps(personal, sort_keys=True).encode(), context=str(account_id).encode())
+    return seal(
+        key, json.dumps(personal, sort_keys=True).encode(), context=str(account_id).encode()
+    )
 
 
 def record(
@@ -89,15 +91,21 @@ def record(
 
 
 @transaction.atomic
-def publish_wording(key: str, text: str, *, account: Account | None = None, language: str = "en") -> Wording:
+def publish_wording(
+    key: str, text: str, *, account: Account | None = None, language: str = "en"
+) -> Wording:
     """A new version of a text; the current one stays as it was for the evidence that cites it."""
     latest = (
         Wording.objects.filter(account=account, key=key, language=language)
-        .order_by("-version").first()
+        .order_by("-version")
+        .first()
     )
     if latest is not None and latest.text == text:
         return latest
     return Wording.objects.create(
-        account=account, key=key, language=language, text=text,
+        account=account,
+        key=key,
+        language=language,
+        text=text,
         version=(latest.version + 1) if latest else 1,
     )

@@ -9,14 +9,18 @@ from contacts.rules import LegalBasis, Status
 
 
 class Contact(models.Model):
-    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="contacts")
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="contacts"
+    )
     # Normalised (core.addresses); empty once the contact is deleted (STATUS-4).
     address = models.CharField(max_length=254, blank=True)
     # Keyed hash of the normalised address: uniqueness per account, and recognition after deletion.
     address_hash = models.CharField(max_length=64)
     status = models.CharField(max_length=1, choices=[(s.value, s.name.title()) for s in Status])
     legal_basis = models.CharField(
-        max_length=20, blank=True, choices=[(b.value, b.value.replace("_", " ")) for b in LegalBasis]
+        max_length=20,
+        blank=True,
+        choices=[(b.value, b.value.replace("_", " ")) for b in LegalBasis],
     )
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
@@ -26,7 +30,9 @@ class Contact(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["account", "address_hash"], name="contact_unique_address")
+            models.UniqueConstraint(
+                fields=["account", "address_hash"], name="contact_unique_address"
+            )
         ]
         indexes = [models.Index(fields=["account", "status"], name="contact_account_status")]
 
@@ -39,7 +45,9 @@ class List(models.Model):
     account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="lists")
     name = models.CharField(max_length=200)
     language = models.CharField(
-        max_length=2, default="de", choices=[("de", "Deutsch"), ("en", "English"), ("fr", "Français")]
+        max_length=2,
+        default="de",
+        choices=[("de", "Deutsch"), ("en", "English"), ("fr", "Français")],
     )
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -92,7 +92,9 @@ def decide_initial(status: Status, cause: Cause) -> Decision:
     """May a new contact be created with `status` by `cause`?"""
     if status in INITIAL.get(cause, frozenset()):
         return Decision(allowed=True, changes=True)
-    return Decision(False, False, f"{cause.value} may not create a contact with status {status.value}")
+    return Decision(
+        False, False, f"{cause.value} may not create a contact with status {status.value}"
+    )
 
 
 def is_mailable(status: Status) -> bool:

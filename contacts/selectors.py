@@ -21,7 +21,9 @@ def contacts_of(account: Account, *, status: str = "", search: str = "") -> Quer
         query = query.filter(status=status)
     if search:
         query = query.filter(
-            Q(address__icontains=search) | Q(first_name__icontains=search) | Q(last_name__icontains=search)
+            Q(address__icontains=search)
+            | Q(first_name__icontains=search)
+            | Q(last_name__icontains=search)
         )
     return query
 

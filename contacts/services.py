@@ -13,7 +13,12 @@ from django.utils import timezone
 
 from consent import services as evidence
 from contacts.models import (
-    Contact, List, Subscription, SubscriptionState, Suppression, SuppressionReason,
+    Contact,
+    List,
+    Subscription,
+    SubscriptionState,
+    Suppression,
+    SuppressionReason,
 )
 from contacts.rules import Cause, LegalBasis, Status, decide_initial, decide_transition
 from core.actors import Actor
@@ -57,7 +62,7 @@ def create_contact(
     fields: dict[str, Any] | None = None,
     ref: str = "",
 ) -> Contact:
-    """A new contact in `account`; refuses a duplicate address and a status the cause may not set."""
+    """A new contact in `account`; refuses a duplicate address or a status its cause may not set."""
     normalised = normalise_address(address)
     decision = decide_initial(Status(status), cause)
     if not decision.allowed:
@@ -83,10 +88,20 @@ def create_contact(
         fields={} if deleted else _check_fields(fields or {}),
         status_changed_at=now,
     )
-    personal = {} if deleted else {"address": normalised, "first_name": contact.first_name,
-                                     "last_name": contact.last_name}
+    personal = (
+        {}
+        if deleted
+        else {
+            "address": normalised,
+            "first_name": contact.first_name,
+            "last_name": contact.last_name,
+        }
+    )
     evidence.record(
-        account, "contact.created", actor=actor, contact=contact,
+        account,
+        "contact.created",
+        actor=actor,
+        contact=contact,
         payload={"status": status, "cause": cause, "legal_basis": legal_basis, "ref": ref},
         personal=personal,
     )
@@ -94,7 +109,9 @@ def create_contact(
 
 
 @transaction.atomic
-def change_status(contact: Contact, target: Status, *, actor: Actor, cause: Cause, ref: str = "") -> Contact:
+def change_status(
+    contact: Contact, target: Status, *, actor: Actor, cause: Cause, ref: str = ""
+) -> Contact:
     """Move a contact to `target` if contacts.rules allows it; the event is recorded (STATUS-6)."""
     locked = Contact.objects.select_for_update().get(pk=contact.pk)
     decision = decide_transition(Status(locked.status), Status(target), cause)
@@ -107,7 +124,10 @@ def change_status(contact: Contact, target: Status, *, actor: Actor, cause: Caus
     locked.status_changed_at = timezone.now()
     locked.save(update_fields=["status", "status_changed_at"])
     evidence.record(
-        locked.account, "status.changed", actor=actor, contact=locked,
+        locked.account,
+        "status.changed",
+        actor=actor,
+        contact=locked,
         payload={"from": previous, "to": target, "cause": cause, "ref": ref},
     )
     return locked
@@ -123,16 +143,17 @@ def update_contact(
     fields: dict[str, Any] | None = None,
     overwrite: bool = True,
 ) -> Contact:
-    """Change names and custom fields; with overwrite=False only empty values are filled (IMPORT-7)."""
+    """Change names and custom fields; overwrite=False fills only empty values (IMPORT-7)."""
     locked = Contact.objects.select_for_update().get(pk=contact.pk)
     if locked.status == Status.DELETED:
         raise RuleViolation("a deleted contact holds no personal data")
     changed: list[str] = []
     for name, value in (("first_name", first_name), ("last_name", last_name)):
-        if value is not None and (overwrite or not getattr(locked, name)):
-            if getattr(locked, name) != value.strip()[:100]:
-                setattr(locked, name, value.strip()[:100])
-                changed.append(name)
+        if value is None or not (overwrite or not getattr(locked, name)):
+            continue
+        if getattr(locked, name) != value.strip()[:100]:
+            setattr(locked, name, value.strip()[:100])
+            changed.append(name)
     if fields:
         merged = dict(locked.fields)
         for key, value in _check_fields(fields).items():
@@ -144,7 +165,10 @@ def update_contact(
     if changed:
         locked.save(update_fields=changed)
         evidence.record(
-            locked.account, "contact.updated", actor=actor, contact=locked,
+            locked.account,
+            "contact.updated",
+            actor=actor,
+            contact=locked,
             payload={"changed": changed},
         )
     return locked
@@ -175,7 +199,9 @@ def delete_contact(contact: Contact, *, actor: Actor, ref: str = "") -> Contact:
 
 
 @transaction.atomic
-def create_list(account: Account, name: str, *, actor: Actor, language: str = "de", description: str = "") -> List:
+def create_list(
+    account: Account, name: str, *, actor: Actor, language: str = "de", description: str = ""
+) -> List:
     name = name.strip()
     if not name or len(name) > 200:
         raise InvalidInput("a list needs a name of 1 to 200 characters")
@@ -183,7 +209,9 @@ def create_list(account: Account, name: str, *, actor: Actor, language: str = "d
         raise InvalidInput("a list's language is de, en or fr")
     if List.objects.filter(account=account, name=name).exists():
         raise Conflict(f"a list named {name!r} exists")
-    lst = List.objects.create(account=account, name=name, language=language, description=description)
+    lst = List.objects.create(
+        account=account, name=name, language=language, description=description
+    )
     evidence.record(account, "list.created", actor=actor, payload={"list": lst.pk, "name": name})
     return lst
 
@@ -206,7 +234,10 @@ def set_subscription(
         sub.state, sub.state_changed_at = state, now
         sub.save(update_fields=["state", "state_changed_at"])
     evidence.record(
-        contact.account, "subscription.changed", actor=actor, contact=contact,
+        contact.account,
+        "subscription.changed",
+        actor=actor,
+        contact=contact,
         payload={"list": lst.pk, "from": previous, "to": state, "ref": ref},
     )
     return sub
@@ -216,7 +247,8 @@ def set_subscription(
 def suppress(address: str, reason: SuppressionReason, *, note: str = "") -> Suppression:
     """Put an address on the platform-wide untrusted list (only its keyed hash is kept)."""
     row, _ = Suppression.objects.get_or_create(
-        address_hash=address_hash(normalise_address(address)), reason=reason,
+        address_hash=address_hash(normalise_address(address)),
+        reason=reason,
         defaults={"note": note[:200]},
     )
     return row

@@ -30,17 +30,25 @@ class Personas:
         self.bob = accounts.create_user("bob", PASSWORD, email="bob@example.org")
         self.charlie = accounts.create_user("charlie", PASSWORD, email="charlie@example.net")
         self.operator = accounts.create_user("olga", PASSWORD, email="olga@example.com", staff=True)
-        self.alice_account = accounts.create_account("Alice Shop", slug="alice-shop", owner=self.alice)
+        self.alice_account = accounts.create_account(
+            "Alice Shop", slug="alice-shop", owner=self.alice
+        )
         accounts.add_member(self.alice_account, self.bob)
-        self.charlie_account = accounts.create_account("Charlie Co", slug="charlie-co", owner=self.charlie)
+        self.charlie_account = accounts.create_account(
+            "Charlie Co", slug="charlie-co", owner=self.charlie
+        )
         for account in (self.alice_account, self.charlie_account):
             accounts.change_review_state(account, ReviewState.ACTIVE)
         self.alice_account.refresh_from_db()
         self.charlie_account.refresh_from_db()
         self.alice_list = contacts.create_list(self.alice_account, "Newsletter", actor=SYSTEM)
         self.charlie_list = contacts.create_list(self.charlie_account, "News", actor=SYSTEM)
-        self.alice_contact = self.add_contact(self.alice_account, "kunde@example.de", self.alice_list)
-        self.charlie_contact = self.add_contact(self.charlie_account, "client@example.fr", self.charlie_list)
+        self.alice_contact = self.add_contact(
+            self.alice_account, "kunde@example.de", self.alice_list
+        )
+        self.charlie_contact = self.add_contact(
+            self.charlie_account, "client@example.fr", self.charlie_list
+        )
 
     def add_contact(
         self, account: Account, address: str, lst: List | None = None, **kwargs: Any

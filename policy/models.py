@@ -11,8 +11,12 @@ from policy.defaults import ITEMS
 class PolicySetting(models.Model):
     key = models.CharField(max_length=80, choices=[(i.key, i.key) for i in ITEMS])
     account = models.ForeignKey(
-        "accounts.Account", null=True, blank=True, on_delete=models.CASCADE,
-        related_name="policy_settings", help_text="Empty: the platform-wide value.",
+        "accounts.Account",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="policy_settings",
+        help_text="Empty: the platform-wide value.",
     )
     value = models.CharField(max_length=40, help_text="A number, or true/false.")
     updated_at = models.DateTimeField(auto_now=True)
@@ -24,7 +28,8 @@ class PolicySetting(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["key", "account"], name="policy_unique_override"),
             models.UniqueConstraint(
-                fields=["key"], condition=models.Q(account__isnull=True),
+                fields=["key"],
+                condition=models.Q(account__isnull=True),
                 name="policy_unique_platform",
             ),
         ]

@@ -14,7 +14,9 @@ if TYPE_CHECKING:
 
 
 @transaction.atomic
-def set_value(key: str, raw: str, *, account: Account | None = None, by: Any = None) -> PolicySetting:
+def set_value(
+    key: str, raw: str, *, account: Account | None = None, by: Any = None
+) -> PolicySetting:
     """Set the platform value (account None) or an account's override; refuses bad values."""
     parse_value(item_for(key), raw)
     row, _ = PolicySetting.objects.update_or_create(

@@ -1,0 +1,48 @@
+"""`consentry apikey create|list|revoke`: the key is printed once, only its hash is kept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import CommandParser
+
+from accounts import services
+from accounts.management.commands.account import account_by_slug
+from accounts.models import ApiKey
+from core.commands import DomainCommand
+from core.errors import NotFound
+
+
+class Command(DomainCommand):
+    help = "Manage API keys of an account."
+    actions = {
+        "create": "Create a key and print it once.",
+        "list": "List keys.",
+        "revoke": "Revoke a key.",
+    }
+
+    def add_action_arguments(self, action: str, parser: CommandParser) -> None:
+        parser.add_argument("account", help="account slug")
+        if action == "create":
+            parser.add_argument("name")
+        elif action == "revoke":
+            parser.add_argument("prefix")
+
+    def do_create(self, account: str, name: str, **_: Any) -> None:
+        _key, plain = services.create_api_key(account_by_slug(account), name)
+        self.stdout.write(plain)
+        self.stderr.write("Store this key now: it is not shown again.")
+
+    def do_list(self, account: str, **_: Any) -> None:
+        for key in ApiKey.objects.filter(account=account_by_slug(account)).order_by("created_at"):
+            state = "revoked" if key.revoked_at else "active"
+            self.stdout.write(
+                f"{key.prefix}\t{state}\t{key.name}\tlast used {key.last_used_at or '-'}"
+            )
+
+    def do_revoke(self, account: str, prefix: str, **_: Any) -> None:
+        key = ApiKey.objects.filter(account=account_by_slug(account), prefix=prefix).first()
+        if key is None:
+            raise NotFound(f"no key {prefix!r} in {account}")
+        services.revoke_api_key(key)
+        self.stdout.write(f"revoked {prefix}")

@@ -1,0 +1,87 @@
+"""`consentry up`: migrate, bootstrap and run every process of the platform in one group.
+
+The web server (gunicorn) and a task worker run as children; Ctrl-C or SIGTERM stops
+all of them cleanly, and if one of them dies the others are stopped too.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from types import FrameType
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+GRACE_SECONDS = 10
+
+
+class Command(BaseCommand):
+    help = "Start the platform on this machine (web server and task worker)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--demo", action="store_true", help="create a demo account")
+        parser.add_argument("--no-migrate", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not options["no_migrate"]:
+            call_command("migrate", interactive=False, verbosity=0)
+            self.stdout.write("Database ready.")
+        call_command("collectstatic", interactive=False, verbosity=0)
+        call_command("bootstrap", demo=options["demo"])
+        commands = {
+            "web": [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "config.wsgi:application",
+                "--bind",
+                settings.LISTEN,
+                "--workers",
+                str(settings.WEB_WORKERS),
+                "--access-logfile",
+                "-",
+                "--graceful-timeout",
+                str(GRACE_SECONDS),
+                "--no-control-socket",
+            ],
+            "worker": [sys.executable, "-m", "config.cli", "worker"],
+        }
+        children = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"consentry is up: {settings.BASE_URL}/ (admin: {settings.BASE_URL}/admin/). "
+                "Ctrl-C stops it."
+            )
+        )
+        stopping = False
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        exit_code = 0
+        while not stopping:
+            for name, child in children.items():
+                if child.poll() is not None:
+                    self.stderr.write(f"{name} exited with code {child.returncode}; stopping.")
+                    exit_code, stopping = 1, True
+            time.sleep(0.2)
+        for child in children.values():
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + GRACE_SECONDS
+        for child in children.values():
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+        self.stdout.write("consentry stopped.")
+        if exit_code:
+            sys.exit(exit_code)

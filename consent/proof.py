@@ -1,0 +1,84 @@
+"""The proof bundle (CONSENT-3): every evidence record of an address, for people and programs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from consent.models import EvidenceRecord
+from consent.rules import link_hash
+from consent.selectors import CHAIN_FIELDS, readable_personal
+from contacts.selectors import contact_by_address
+from core.errors import NotFound
+
+if TYPE_CHECKING:
+    from accounts.models import Account
+    from contacts.models import Contact
+
+
+def build_bundle(account: Account, address: str) -> dict[str, Any]:
+    """All records of the contact with this address, each with its own hash re-checked.
+
+    Found by the keyed address hash, so a deleted contact's proof is still there; its
+    personal data shows as erased.
+    """
+    contact = contact_by_address(account, address)
+    if contact is None:
+        raise NotFound("no contact with this address in the account")
+    return build_bundle_for_contact(contact)
+
+
+def build_bundle_for_contact(contact: Contact) -> dict[str, Any]:
+    account = contact.account
+    records = list(
+        EvidenceRecord.objects.filter(account=account, contact=contact)
+        .select_related("wording")
+        .order_by("seq")
+    )
+    personal = readable_personal(records, contact)
+    items = []
+    for rec, data in zip(records, personal, strict=True):
+        fields = {name: getattr(rec, name) for name in CHAIN_FIELDS}
+        items.append(
+            {
+                "seq": rec.seq,
+                "kind": rec.kind,
+                "time": rec.created_at.isoformat(),
+                "actor": rec.actor,
+                "source": rec.source,
+                "wording": (
+                    {
+                        "key": rec.wording.key,
+                        "version": rec.wording.version,
+                        "language": rec.wording.language,
+                        "text": rec.wording.text,
+                    }
+                    if rec.wording
+                    else None
+                ),
+                "facts": rec.payload,
+                "personal": data if data is not None else "erased",
+                "hash": rec.hash,
+                "prev_hash": rec.prev_hash,
+                "hash_ok": link_hash(rec.prev_hash, fields) == rec.hash,
+            }
+        )
+    return {
+        "account": account.slug,
+        "address": contact.address or "(erased: contact deleted)",
+        "contact": {
+            "id": contact.pk,
+            "status": contact.status,
+            "legal_basis": contact.legal_basis,
+            "created_at": contact.created_at.isoformat(),
+            "status_changed_at": contact.status_changed_at.isoformat(),
+        },
+        "generated_at": timezone.now().isoformat(),
+        "records": items,
+    }
+
+
+def render_bundle_html(bundle: dict[str, Any]) -> str:
+    return render_to_string("consent/proof.html", {"bundle": bundle})

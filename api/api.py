@@ -1,5 +1,23 @@
+"""The REST API at /api/v1/: every operation needs an account's API key (PRIVACY-2)."""
+
 from __future__ import annotations
 
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="consentry API", version="1", urls_namespace="api")
+from api import contacts, errors, lists
+from api.auth import ApiKeyAuth
+
+api = NinjaAPI(
+    title="consentry API",
+    version="1",
+    urls_namespace="api",
+    description=(
+        "Contacts, lists and subscriptions of one account. Authenticate with "
+        "`Authorization: Bearer <API key>`. Errors answer "
+        '`{"error": code, "message": text, "details": [text]}`.'
+    ),
+    auth=ApiKeyAuth(),
+)
+errors.install(api)
+api.add_router("/", contacts.router)
+api.add_router("/", lists.router)

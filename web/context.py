@@ -1,9 +1,31 @@
+"""What the navigation shell needs on every page: the account worked in and the user's role."""
+
 from __future__ import annotations
 
 from typing import Any
 
 from django.http import HttpRequest
 
+from accounts.models import Role
+from accounts.selectors import accounts_for_user
+from web.access import MANAGERS
+
+# The switcher lists a few accounts; the picker on the home page lists them all.
+SWITCHER_LIMIT = 15
+
 
 def current_account(request: HttpRequest) -> dict[str, Any]:
-    return {"current_account": getattr(request, "account", None)}
+    # Set by web.access.get_account_for_user: only pages inside an account have one.
+    account = getattr(request, "account", None)
+    if account is None:
+        return {"current_account": None}
+    role = getattr(request, "account_role", None)
+    return {
+        "current_account": account,
+        "account_role": Role(role).label if role else "",
+        "may_manage_account": role in MANAGERS,
+        # Lazy: queried only where the shell is drawn, never for an htmx partial.
+        "other_accounts": accounts_for_user(request.user)
+        .exclude(pk=account.pk)
+        .order_by("name", "slug")[:SWITCHER_LIMIT],
+    }

@@ -1,4 +1,35 @@
 from __future__ import annotations
 
+from django.contrib.auth import views as auth_views
+from django.urls import URLPattern, URLResolver, include, path
+
+from web.views import accounts, api_keys, contacts, lists
+
 app_name = "web"
-urlpatterns: list = []
+
+# Everything under /a/<slug>/ belongs to one account and goes through web.access.
+account_patterns = [
+    path("", accounts.account_home, name="account"),
+    path("contacts/", contacts.contacts, name="contacts"),
+    path("contacts/<int:contact_id>/", contacts.contact, name="contact"),
+    path("contacts/<int:contact_id>/status/", contacts.contact_status, name="contact_status"),
+    path("contacts/<int:contact_id>/delete/", contacts.contact_delete, name="contact_delete"),
+    path("lists/", lists.lists, name="lists"),
+    path("lists/<int:list_id>/", lists.list_detail, name="list"),
+    path("api-keys/", api_keys.api_keys, name="api_keys"),
+    path("api-keys/<int:key_id>/revoke/", api_keys.api_key_revoke, name="api_key_revoke"),
+]
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", accounts.home, name="home"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="web/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    # Django's LogoutView accepts POST only: a link or a prefetch cannot sign anyone out.
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("a/<slug:slug>/", include(account_patterns)),
+]

@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
 
 .PHONY: up test lint typecheck pytest install clean
 
@@ -10,27 +11,32 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip setuptools
 
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+# `make up` needs only the runtime dependencies; `make test` adds the test tools.
+$(RUN_STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $(RUN_STAMP)
 
-install: $(STAMP)
+$(DEV_STAMP): $(RUN_STAMP)
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(DEV_STAMP)
+
+install: $(DEV_STAMP)
 
 ## up: migrate, create the first operator (and with DEMO=1 a demo account), serve on 127.0.0.1:8000
-up: $(STAMP)
+up: $(RUN_STAMP)
 	exec $(BIN)/consentry up $(if $(DEMO),--demo)
 
 ## test: ruff, mypy and the whole pytest suite (DATABASE_URL selects PostgreSQL)
-test: $(STAMP) lint typecheck pytest
+test: $(DEV_STAMP) lint typecheck pytest
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: $(STAMP)
+typecheck: $(DEV_STAMP)
 	$(BIN)/mypy .
 
-pytest: $(STAMP)
+pytest: $(DEV_STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 clean:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from contacts.models import Contact, List, Suppression
 from core.addresses import normalise_address
@@ -49,10 +49,26 @@ def lists_of(account: Account) -> QuerySet[List]:
 
 
 def list_of(account: Account, list_id: int) -> List:
-    lst = List.objects.filter(account=account, pk=list_id).first()
+    """One list of the account, with its `confirmed` count."""
+    lst = lists_of(account).filter(pk=list_id).first()
     if lst is None:
         raise NotFound("no such list")
     return lst
+
+
+def contacts_on_list(
+    account: Account, lst: List, *, state: str = "", status: str = ""
+) -> QuerySet[Contact]:
+    """Contacts with a subscription to `lst`, each with its `subscription_state`."""
+    on_list: dict[str, object] = {"subscriptions__list": lst}
+    if state:
+        # In the same filter() as the list, so both conditions hold for one subscription.
+        on_list["subscriptions__state"] = state
+    return (
+        contacts_of(account, status=status)
+        .filter(**on_list)
+        .annotate(subscription_state=F("subscriptions__state"))
+    )
 
 
 def suppression_reasons(address: str) -> list[str]:

@@ -6,6 +6,7 @@ its evidence record in the same transaction (STATUS-6).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -61,8 +62,12 @@ def create_contact(
     last_name: str = "",
     fields: dict[str, Any] | None = None,
     ref: str = "",
+    lists: Sequence[List] = (),
 ) -> Contact:
-    """A new contact in `account`; refuses a duplicate address or a status its cause may not set."""
+    """A new contact in `account`; refuses a duplicate address or a status its cause may not set.
+
+    `lists` are subscribed as confirmed in the same transaction: all or nothing.
+    """
     normalised = normalise_address(address)
     decision = decide_initial(Status(status), cause)
     if not decision.allowed:
@@ -105,6 +110,8 @@ def create_contact(
         payload={"status": status, "cause": cause, "legal_basis": legal_basis, "ref": ref},
         personal=personal,
     )
+    for lst in lists:
+        set_subscription(contact, lst, SubscriptionState.CONFIRMED, actor=actor, ref=ref)
     return contact
 
 

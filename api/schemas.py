@@ -1,0 +1,113 @@
+"""Request and response shapes of the REST API; the words are those of REQUIREMENTS.md."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from ninja import Field, Schema
+
+from contacts.rules import LegalBasis, Status
+
+MAX_PAGE = 500
+
+# Custom field values arrive as JSON scalars; contacts.services stores them as text.
+FieldValue = str | int | float | bool | None
+
+
+class ErrorOut(Schema):
+    """The body of every error answer (api/errors.py)."""
+
+    error: str = Field(description="machine-readable code, e.g. not_found, invalid, refused")
+    message: str
+    details: list[str] = []
+
+
+# Documented on every operation that can answer them; the bodies come from api/errors.py.
+ERRORS: dict[int, type[ErrorOut]] = {401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+class ContactOut(Schema):
+    id: int
+    # Empty once the contact is deleted (STATUS-4).
+    address: str
+    status: Status
+    legal_basis: str = Field(description="one of CONSENT-1's bases; may be empty for U/B")
+    first_name: str
+    last_name: str
+    fields: dict[str, str]
+    created_at: datetime
+    status_changed_at: datetime
+
+
+class ContactIn(Schema):
+    # Longer than an address may be, so that the domain's own check gives the precise reason.
+    address: str = Field(max_length=320)
+    status: Status = Status.ACTIVE
+    legal_basis: LegalBasis | None = Field(
+        None, description="required for an active contact (CONSENT-1)"
+    )
+    first_name: str = Field("", max_length=100)
+    last_name: str = Field("", max_length=100)
+    fields: dict[str, FieldValue] = {}
+    list_ids: list[int] = Field(
+        [], description="lists of this account to subscribe the new contact to, as confirmed"
+    )
+
+
+class ContactPatch(Schema):
+    """Only the keys sent are changed; `fields` is merged into the stored fields."""
+
+    first_name: str | None = Field(None, max_length=100)
+    last_name: str | None = Field(None, max_length=100)
+    fields: dict[str, FieldValue] | None = None
+
+
+class StatusChangeIn(Schema):
+    status: Status
+    # A person at the account acts through the key: only the `user` cause is theirs to give.
+    # Bounces, complaints and confirmed opt-ins come from the platform itself (STATUS-6).
+    cause: Literal["user"] = "user"
+    ref: str = Field("", max_length=200, description="what this change refers to")
+
+
+class ListOut(Schema):
+    id: int
+    name: str
+    language: str
+    description: str
+    created_at: datetime
+    confirmed: int = Field(description="contacts with a confirmed subscription")
+
+    @staticmethod
+    def resolve_confirmed(obj: object) -> int:
+        # contacts.selectors.lists_of annotates the count; a list fresh from a service has
+        # no subscriptions yet.
+        return int(getattr(obj, "confirmed", 0) or 0)
+
+
+class ListIn(Schema):
+    name: str = Field(min_length=1, max_length=200)
+    language: Literal["de", "en", "fr"] = "de"
+    description: str = Field("", max_length=5000)
+
+
+class ListContactOut(ContactOut):
+    subscription_state: str = Field(description="pending, confirmed or unsubscribed")
+
+
+class PageIn(Schema):
+    """`?limit=&offset=` on every list answer."""
+
+    limit: int = Field(100, ge=1, le=MAX_PAGE)
+    offset: int = Field(0, ge=0)
+
+
+class ContactPage(Schema):
+    items: list[ContactOut]
+    count: int = Field(description="all matching contacts, not just this page")
+
+
+class ListContactPage(Schema):
+    items: list[ListContactOut]
+    count: int = Field(description="all matching contacts, not just this page")

@@ -1,0 +1,37 @@
+"""Clients holding alice's and charlie's API keys, created through the accounts service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from accounts.models import Account, ApiKey
+from accounts.services import create_api_key
+from core.testing import Personas
+
+BASE = "/api/v1"
+
+
+@dataclass
+class KeyClient:
+    key: ApiKey
+    plain: str
+    client: Client
+
+
+def key_client(account: Account, name: str) -> KeyClient:
+    key, plain = create_api_key(account, name)
+    client = Client(headers={"Authorization": f"Bearer {plain}", "User-Agent": "consentry-tests/1"})
+    return KeyClient(key, plain, client)
+
+
+@pytest.fixture
+def alice_api(world: Personas) -> KeyClient:
+    return key_client(world.alice_account, "alice's integration")
+
+
+@pytest.fixture
+def charlie_api(world: Personas) -> KeyClient:
+    return key_client(world.charlie_account, "charlie's integration")

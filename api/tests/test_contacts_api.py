@@ -1,0 +1,328 @@
+"""/api/v1/contacts: alice's key works on her contacts, charlie's key finds none of them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from api.tests.conftest import BASE, KeyClient
+from consent.models import EvidenceRecord
+from contacts.models import Contact, Subscription, SubscriptionState
+from contacts.rules import Cause, LegalBasis, Status
+from contacts.services import change_status
+from core.testing import SYSTEM, Personas
+
+JSON = "application/json"
+
+
+def post(api: KeyClient, path: str, body: Any) -> Any:
+    return api.client.post(f"{BASE}{path}", body, content_type=JSON)
+
+
+def patch(api: KeyClient, path: str, body: Any) -> Any:
+    return api.client.patch(f"{BASE}{path}", body, content_type=JSON)
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def test_it_lists_the_accounts_contacts_newest_first(world: Personas, alice_api: KeyClient) -> None:
+    """PRIVACY-2: alice's key lists alice's contacts only, with a total count."""
+    world.add_contact(world.alice_account, "zweite@example.de")
+    body = alice_api.client.get(f"{BASE}/contacts").json()
+    assert body["count"] == 2
+    assert [c["address"] for c in body["items"]] == ["zweite@example.de", "kunde@example.de"]
+    first = body["items"][1]
+    assert first["id"] == world.alice_contact.pk
+    assert first["status"] == "A"
+    assert first["legal_basis"] == "double_opt_in"
+
+
+def test_it_pages_with_limit_and_offset(world: Personas, alice_api: KeyClient) -> None:
+    for n in range(4):
+        world.add_contact(world.alice_account, f"p{n}@example.de")
+    body = alice_api.client.get(f"{BASE}/contacts", {"limit": 2, "offset": 1}).json()
+    assert body["count"] == 5
+    assert [c["address"] for c in body["items"]] == ["p2@example.de", "p1@example.de"]
+    too_many = alice_api.client.get(f"{BASE}/contacts", {"limit": 10_000})
+    assert too_many.status_code == 422
+    assert too_many.json()["error"] == "invalid"
+    assert any(d.startswith("limit:") for d in too_many.json()["details"])
+
+
+def test_it_filters_by_status_and_search(world: Personas, alice_api: KeyClient) -> None:
+    world.add_contact(world.alice_account, "weg@example.de", status=Status.UNSUBSCRIBED)
+    world.add_contact(world.alice_account, "max@example.de", first_name="Maximilian")
+    by_status = alice_api.client.get(f"{BASE}/contacts", {"status": "U"}).json()
+    assert [c["address"] for c in by_status["items"]] == ["weg@example.de"]
+    by_name = alice_api.client.get(f"{BASE}/contacts", {"search": "maximil"}).json()
+    assert [c["address"] for c in by_name["items"]] == ["max@example.de"]
+    bad = alice_api.client.get(f"{BASE}/contacts", {"status": "X"})
+    assert bad.status_code == 422
+    assert bad.json()["details"][0].startswith("status:")
+
+
+def test_it_shows_one_contact(world: Personas, alice_api: KeyClient) -> None:
+    response = alice_api.client.get(f"{BASE}/contacts/{world.alice_contact.pk}")
+    assert response.status_code == 200
+    assert response.json()["address"] == "kunde@example.de"
+
+
+def test_it_answers_404_for_an_id_that_does_not_exist(
+    world: Personas, alice_api: KeyClient
+) -> None:
+    response = alice_api.client.get(f"{BASE}/contacts/999999")
+    assert response.status_code == 404
+    assert response.json() == {"error": "not_found", "message": "no such contact", "details": []}
+
+
+# --- PRIVACY-2: charlie's key ---------------------------------------------------------------
+
+
+def test_it_never_lets_charlies_key_reach_alices_contact(
+    world: Personas, charlie_api: KeyClient
+) -> None:
+    """PRIVACY-2: each operation on alice's contact id answers 404 (not 403), changes nothing."""
+    url = f"{BASE}/contacts/{world.alice_contact.pk}"
+    answers = [
+        charlie_api.client.get(url),
+        patch(charlie_api, f"/contacts/{world.alice_contact.pk}", {"first_name": "Mallory"}),
+        post(charlie_api, f"/contacts/{world.alice_contact.pk}/status", {"status": "U"}),
+        charlie_api.client.delete(url),
+    ]
+    for response in answers:
+        assert response.status_code == 404, response.content
+        assert response.json()["error"] == "not_found"
+        assert "kunde@example.de" not in response.content.decode()
+    contact = Contact.objects.get(pk=world.alice_contact.pk)
+    assert (contact.status, contact.address, contact.first_name) == ("A", "kunde@example.de", "")
+    search = charlie_api.client.get(f"{BASE}/contacts", {"search": "kunde"}).json()
+    assert search == {"items": [], "count": 0}
+
+
+def test_it_does_not_subscribe_to_another_accounts_list(
+    world: Personas, charlie_api: KeyClient
+) -> None:
+    """PRIVACY-2: alice's list id in charlie's request is unknown, and nothing is created."""
+    response = post(
+        charlie_api,
+        "/contacts",
+        {
+            "address": "x@example.fr",
+            "legal_basis": "double_opt_in",
+            "list_ids": [world.alice_list.pk],
+        },
+    )
+    assert response.status_code == 422
+    assert response.json()["message"] == "no such list"
+    assert not Contact.objects.filter(
+        account=world.charlie_account, address="x@example.fr"
+    ).exists()
+
+
+# --- creating -------------------------------------------------------------------------------
+
+
+def test_it_creates_a_contact_subscribed_to_lists(world: Personas, alice_api: KeyClient) -> None:
+    """CONSENT-1, STATUS-6: the contact carries its legal basis; creation is in the evidence."""
+    response = post(
+        alice_api,
+        "/contacts",
+        {
+            "address": "Neu@Example.DE",
+            "legal_basis": "existing_customer",
+            "first_name": "Nina",
+            "last_name": "Neumann",
+            "fields": {"kundennummer": 4711, "city": "Köln"},
+            "list_ids": [world.alice_list.pk],
+        },
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    # The domain is normalised, the local part kept as written (core.addresses).
+    assert body["address"] == "Neu@example.de"
+    assert body["status"] == "A"
+    assert body["fields"] == {"kundennummer": "4711", "city": "Köln"}
+    contact = Contact.objects.get(pk=body["id"])
+    assert contact.account_id == world.alice_account.pk
+    assert contact.legal_basis == LegalBasis.EXISTING_CUSTOMER
+    assert Subscription.objects.get(contact=contact).state == SubscriptionState.CONFIRMED
+    kinds = set(EvidenceRecord.objects.filter(contact=contact).values_list("kind", flat=True))
+    assert kinds == {"contact.created", "subscription.changed"}
+
+
+def test_it_creates_an_unsubscribed_contact_without_legal_basis(
+    world: Personas, alice_api: KeyClient
+) -> None:
+    """STATUS-2: a U contact may be recorded, e.g. someone who opted out by phone."""
+    response = post(alice_api, "/contacts", {"address": "nein@example.de", "status": "U"})
+    assert response.status_code == 201
+    assert response.json()["status"] == "U"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "error", "mentions"),
+    [
+        (
+            {"address": "not-an-address", "legal_basis": "double_opt_in"},
+            422,
+            "invalid_address",
+            "not an email address",
+        ),
+        (
+            {"address": "a b@example.de", "legal_basis": "double_opt_in"},
+            422,
+            "invalid_address",
+            "no spaces",
+        ),
+        (
+            {"address": "x@example.de", "legal_basis": "bought_a_list"},
+            422,
+            "invalid",
+            "legal_basis:",
+        ),
+        ({"address": "x@example.de"}, 422, "invalid", "legal basis (CONSENT-1)"),
+        ({"legal_basis": "double_opt_in"}, 422, "invalid", "address: Field required"),
+        ({"address": "x@example.de", "status": "D"}, 409, "refused", "status D"),
+        (
+            {"address": "x@example.de", "legal_basis": "double_opt_in", "first_name": "x" * 101},
+            422,
+            "invalid",
+            "first_name:",
+        ),
+    ],
+)
+def test_it_refuses_bad_input_with_a_clear_error(
+    world: Personas,
+    alice_api: KeyClient,
+    body: dict[str, Any],
+    status: int,
+    error: str,
+    mentions: str,
+) -> None:
+    """Invariant 7, CONSENT-1: bad input gets a clear error body and stores nothing."""
+    before = Contact.objects.count()
+    response = post(alice_api, "/contacts", body)
+    assert response.status_code == status, response.content
+    answer = response.json()
+    assert answer["error"] == error
+    assert mentions in answer["message"] + " ".join(answer["details"])
+    assert Contact.objects.count() == before
+
+
+def test_it_refuses_a_duplicate_address_with_409(world: Personas, alice_api: KeyClient) -> None:
+    """The same address (after normalisation) is one contact per account."""
+    response = post(
+        alice_api, "/contacts", {"address": "kunde@EXAMPLE.de", "legal_basis": "double_opt_in"}
+    )
+    assert response.status_code == 409
+    assert response.json()["error"] == "conflict"
+    assert "exists" in response.json()["message"]
+
+
+def test_it_answers_400_for_a_body_that_is_not_json(world: Personas, alice_api: KeyClient) -> None:
+    response = alice_api.client.post(f"{BASE}/contacts", "{not json", content_type=JSON)
+    assert response.status_code == 400
+    assert response.json()["error"] == "bad_request"
+
+
+# --- editing --------------------------------------------------------------------------------
+
+
+def test_it_edits_names_and_merges_fields(world: Personas, alice_api: KeyClient) -> None:
+    url = f"/contacts/{world.alice_contact.pk}"
+    assert patch(alice_api, url, {"fields": {"city": "Bonn", "plz": "53111"}}).status_code == 200
+    response = patch(alice_api, url, {"first_name": "Klara", "fields": {"city": "Köln"}})
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["first_name"], body["last_name"]) == ("Klara", "")
+    assert body["fields"] == {"city": "Köln", "plz": "53111"}
+    assert Contact.objects.get(pk=world.alice_contact.pk).first_name == "Klara"
+
+
+# --- status ---------------------------------------------------------------------------------
+
+
+def test_it_unsubscribes_a_contact_with_cause_user(world: Personas, alice_api: KeyClient) -> None:
+    """STATUS-6: the change is recorded with cause user and the caller's reference."""
+    response = post(
+        alice_api,
+        f"/contacts/{world.alice_contact.pk}/status",
+        {"status": "U", "ref": "phone call"},
+    )
+    assert response.status_code == 200
+    assert response.json()["status"] == "U"
+    record = EvidenceRecord.objects.get(contact=world.alice_contact, kind="status.changed")
+    assert record.payload == {"from": "A", "to": "U", "cause": "user", "ref": "phone call"}
+    assert record.actor == f"api_key:{alice_api.key.pk}"
+
+
+def test_it_never_makes_an_unsubscribed_contact_active(
+    world: Personas, alice_api: KeyClient
+) -> None:
+    """STATUS-2: only a confirmed double opt-in returns U to A; the API answers 409 with why."""
+    change_status(world.alice_contact, Status.UNSUBSCRIBED, actor=SYSTEM, cause=Cause.USER)
+    response = post(alice_api, f"/contacts/{world.alice_contact.pk}/status", {"status": "A"})
+    assert response.status_code == 409
+    assert response.json() == {
+        "error": "refused",
+        "message": "only a confirmed double opt-in makes a contact active again",
+        "details": [],
+    }
+    assert Contact.objects.get(pk=world.alice_contact.pk).status == Status.UNSUBSCRIBED
+
+
+def test_it_accepts_no_cause_but_user(world: Personas, alice_api: KeyClient) -> None:
+    """STATUS-2/6: a key cannot claim a double opt-in confirmation (or a bounce) happened."""
+    change_status(world.alice_contact, Status.UNSUBSCRIBED, actor=SYSTEM, cause=Cause.USER)
+    response = post(
+        alice_api,
+        f"/contacts/{world.alice_contact.pk}/status",
+        {"status": "A", "cause": "doi_confirmed"},
+    )
+    assert response.status_code == 422
+    assert response.json()["details"][0].startswith("cause:")
+    assert Contact.objects.get(pk=world.alice_contact.pk).status == Status.UNSUBSCRIBED
+
+
+def test_it_leaves_deletion_to_the_delete_operation(world: Personas, alice_api: KeyClient) -> None:
+    """STATUS-4: D is reached only by erasure, never by a bare status change."""
+    response = post(alice_api, f"/contacts/{world.alice_contact.pk}/status", {"status": "D"})
+    assert response.status_code == 409
+    assert response.json()["error"] == "refused"
+    assert Contact.objects.get(pk=world.alice_contact.pk).address == "kunde@example.de"
+
+
+# --- deleting -------------------------------------------------------------------------------
+
+
+def test_it_erases_a_deleted_contacts_personal_data(world: Personas, alice_api: KeyClient) -> None:
+    """STATUS-4, PRIVACY-1: D, address and names erased in the answer and in the row."""
+    contact = world.add_contact(
+        world.alice_account, "weg@example.de", first_name="Wanda", fields={"city": "Ulm"}
+    )
+    response = alice_api.client.delete(f"{BASE}/contacts/{contact.pk}")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "D"
+    assert (body["address"], body["first_name"], body["fields"]) == ("", "", {})
+    assert "weg@example.de" not in response.content.decode()
+    row = Contact.objects.get(pk=contact.pk)
+    assert (row.status, row.address, row.first_name, row.fields) == ("D", "", "", {})
+    # The keyed hash stays, so a later signup or import is recognised (STATUS-4).
+    assert row.address_hash == contact.address_hash
+    # Once deleted, there is nothing left to edit.
+    edited = patch(alice_api, f"/contacts/{contact.pk}", {"first_name": "Wanda"})
+    assert edited.status_code == 409
+    assert edited.json()["error"] == "refused"
+
+
+# --- methods --------------------------------------------------------------------------------
+
+
+def test_it_answers_405_for_a_wrong_method(world: Personas, alice_api: KeyClient) -> None:
+    assert alice_api.client.put(f"{BASE}/contacts/{world.alice_contact.pk}").status_code == 405
+    assert alice_api.client.delete(f"{BASE}/contacts").status_code == 405
+    status_url = f"{BASE}/contacts/{world.alice_contact.pk}/status"
+    assert alice_api.client.get(status_url).status_code == 405

@@ -13,7 +13,6 @@ from api.schemas import (
     ContactOut,
     ContactPage,
     ContactPatch,
-    ErrorOut,
     PageIn,
     StatusChangeIn,
 )
@@ -43,9 +42,7 @@ def _lists_for_key(request: HttpRequest, list_ids: list[int]) -> list[List]:
     return found
 
 
-@router.get(
-    "/contacts", response={200: ContactPage, 401: ErrorOut, 422: ErrorOut}, summary="List contacts"
-)
+@router.get("/contacts", response={200: ContactPage, **ERRORS}, summary="List contacts")
 def list_contacts(
     request: HttpRequest,
     page: Query[PageIn],

@@ -21,7 +21,7 @@ def get_list_for_key(request: HttpRequest, list_id: int) -> List:
     return selectors.list_of(account_of(request), list_id)
 
 
-@router.get("/lists", response=list[ListOut], summary="List lists")
+@router.get("/lists", response={200: list[ListOut], **ERRORS}, summary="List lists")
 def list_lists(request: HttpRequest) -> QuerySet[List]:
     return selectors.lists_of(account_of(request))
 

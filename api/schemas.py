@@ -23,8 +23,15 @@ class ErrorOut(Schema):
     details: list[str] = []
 
 
-# Documented on every operation that can answer them; the bodies come from api/errors.py.
-ERRORS: dict[int, type[ErrorOut]] = {401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+# Documented on every operation that can answer them; the bodies come from api/errors.py
+# (400: a body that is not JSON).
+ERRORS: dict[int, type[ErrorOut]] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
 
 
 class ContactOut(Schema):
@@ -100,7 +107,8 @@ class PageIn(Schema):
     """`?limit=&offset=` on every list answer."""
 
     limit: int = Field(100, ge=1, le=MAX_PAGE)
-    offset: int = Field(0, ge=0)
+    # Bounded so that a huge offset is a 422, not a database overflow (SQLite: 64-bit).
+    offset: int = Field(0, ge=0, le=2**31)
 
 
 class ContactPage(Schema):

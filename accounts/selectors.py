@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -50,3 +51,28 @@ def account_for_api_key(plain: str) -> tuple[Account, ApiKey] | None:
         return None
     ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
     return key.account, key
+
+
+def api_keys_of(account: Account) -> QuerySet[ApiKey]:
+    return ApiKey.objects.filter(account=account).order_by("-created_at", "-pk")
+
+
+def api_key_of(account: Account, key_id: int) -> ApiKey:
+    key = ApiKey.objects.filter(account=account, pk=key_id).first()
+    if key is None:
+        raise NotFound("no such API key")
+    return key
+
+
+def user_names(actor_labels: list[str]) -> dict[str, str]:
+    """'user:7' → 'alice' for the evidence actor labels that name a user, in one query."""
+    refs: dict[str, int] = {}
+    for label in actor_labels:
+        kind, _, ref = label.partition(":")
+        if kind in ("user", "operator") and ref.isdigit():
+            refs[label] = int(ref)
+    if not refs:
+        return {}
+    User = get_user_model()
+    names = dict(User.objects.filter(pk__in=refs.values()).values_list("pk", User.USERNAME_FIELD))
+    return {label: str(names[pk]) for label, pk in refs.items() if pk in names}

@@ -48,7 +48,10 @@ def main() -> None:
     account = create_account(f"Bench {time.time_ns()}")
     lst = services.create_list(account, "News", actor=actor)
     contact = services.create_contact(
-        account, "bench@example.org", actor=actor, cause=Cause.USER,
+        account,
+        "bench@example.org",
+        actor=actor,
+        cause=Cause.USER,
         legal_basis=LegalBasis.DOUBLE_OPT_IN,
     )
     for n in range(records - 1):

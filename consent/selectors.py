@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import QuerySet
+
 from consent.models import ChainHead, ContactKey, EvidenceRecord
 from consent.rules import Break, first_break
 from core.crypto import SealBroken, derive_key, unseal, unwrap_key
@@ -86,3 +88,14 @@ def readable_personal(
         except SealBroken:
             result.append(None)
     return result
+
+
+# The evidence that tells a contact's status story (STATUS-6).
+STATUS_KINDS = ("contact.created", "status.changed")
+
+
+def status_history(account: Account, contact: Contact) -> QuerySet[EvidenceRecord]:
+    """Newest first; filtered by account as well, so a foreign contact id finds nothing."""
+    return EvidenceRecord.objects.filter(
+        account=account, contact=contact, kind__in=STATUS_KINDS
+    ).order_by("-seq")

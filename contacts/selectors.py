@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, F, Q, QuerySet
 
-from contacts.models import Contact, List, Suppression
+from contacts.models import Contact, List, Subscription, Suppression
 from core.addresses import normalise_address
 from core.crypto import keyed_hash
 from core.errors import NotFound
@@ -74,3 +74,9 @@ def contacts_on_list(
 def suppression_reasons(address: str) -> list[str]:
     digest = keyed_hash(normalise_address(address))
     return sorted(Suppression.objects.filter(address_hash=digest).values_list("reason", flat=True))
+
+
+def subscriptions_of(contact: Contact) -> QuerySet[Subscription]:
+    return (
+        Subscription.objects.filter(contact=contact).select_related("list").order_by("list__name")
+    )

@@ -8,7 +8,7 @@ from django.core.management.base import CommandParser
 
 from accounts import services
 from accounts.management.commands.account import account_by_slug
-from accounts.models import ApiKey
+from accounts.selectors import api_keys_of
 from core.commands import DomainCommand
 from core.errors import NotFound
 
@@ -34,14 +34,14 @@ class Command(DomainCommand):
         self.stderr.write("Store this key now: it is not shown again.")
 
     def do_list(self, account: str, **_: Any) -> None:
-        for key in ApiKey.objects.filter(account=account_by_slug(account)).order_by("created_at"):
+        for key in api_keys_of(account_by_slug(account)):
             state = "revoked" if key.revoked_at else "active"
             self.stdout.write(
                 f"{key.prefix}\t{state}\t{key.name}\tlast used {key.last_used_at or '-'}"
             )
 
     def do_revoke(self, account: str, prefix: str, **_: Any) -> None:
-        key = ApiKey.objects.filter(account=account_by_slug(account), prefix=prefix).first()
+        key = api_keys_of(account_by_slug(account)).filter(prefix=prefix).first()
         if key is None:
             raise NotFound(f"no key {prefix!r} in {account}")
         services.revoke_api_key(key)

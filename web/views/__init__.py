@@ -1,0 +1,1 @@
+"""Thin views: parse with a form, reach data through web.access, call one service, render."""

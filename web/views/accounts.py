@@ -1,0 +1,28 @@
+"""Where a signed-in user lands: their account, or a picker when there are several."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from accounts.selectors import accounts_for_user
+from web.access import get_account_for_user
+
+
+@require_GET
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """One account: straight to it. Several (operators see all), or ?all: the picker."""
+    accounts = list(accounts_for_user(request.user).order_by("name", "slug"))
+    if len(accounts) == 1 and "all" not in request.GET:
+        return redirect("web:contacts", accounts[0].slug)
+    return render(request, "web/home.html", {"accounts": accounts})
+
+
+@require_GET
+@login_required
+def account_home(request: HttpRequest, slug: str) -> HttpResponse:
+    account = get_account_for_user(request, slug)
+    return redirect("web:contacts", account.slug)

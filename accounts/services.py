@@ -14,6 +14,7 @@ from django.utils.text import slugify
 from accounts.models import Account, ApiKey, Membership, ReviewState, Role
 from accounts.rules import may_change_review_state
 from core.errors import Conflict, InvalidInput, RuleViolation
+from core.text import clean_text
 
 API_KEY_PREFIX = "cs_"
 
@@ -25,6 +26,7 @@ def hash_api_key(key: str) -> str:
 
 @transaction.atomic
 def create_account(name: str, *, slug: str = "", owner: Any = None) -> Account:
+    name = clean_text(name, field="account name", max_length=200)
     slug = slugify(slug or name)[:60]
     if not slug:
         raise InvalidInput("an account needs a name or slug made of letters or digits")
@@ -77,6 +79,7 @@ def create_user(
 @transaction.atomic
 def create_api_key(account: Account, name: str, *, by: Any = None) -> tuple[ApiKey, str]:
     """A new key; the returned plain key is never stored and cannot be shown again."""
+    name = clean_text(name, field="key name", max_length=100)
     prefix = secrets.token_hex(4)
     plain = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     key = ApiKey.objects.create(

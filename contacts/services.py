@@ -26,6 +26,7 @@ from core.actors import Actor
 from core.addresses import normalise_address
 from core.crypto import keyed_hash
 from core.errors import Conflict, InvalidInput, RuleViolation
+from core.text import clean_text
 
 if TYPE_CHECKING:
     from accounts.models import Account
@@ -42,10 +43,13 @@ def _check_fields(fields: dict[str, Any]) -> dict[str, str]:
         raise InvalidInput(f"at most {FIELD_LIMIT} custom fields")
     clean: dict[str, str] = {}
     for name, value in fields.items():
-        key = str(name).strip()
-        if not key or len(key) > 50:
-            raise InvalidInput(f"custom field names are 1 to 50 characters: {name!r}")
-        clean[key] = "" if value is None else str(value)[:1000]
+        key = clean_text(str(name), field="custom field name", max_length=50)
+        if not key:
+            raise InvalidInput("a custom field needs a name")
+        text = "" if value is None else str(value)
+        clean[key] = clean_text(
+            text, field=f"custom field {key!r}", max_length=1000, multiline=True
+        )
     return clean
 
 
@@ -88,8 +92,8 @@ def create_contact(
         address_hash=digest,
         status=status,
         legal_basis=legal_basis,
-        first_name="" if deleted else first_name.strip()[:100],
-        last_name="" if deleted else last_name.strip()[:100],
+        first_name="" if deleted else clean_text(first_name, field="first name", max_length=100),
+        last_name="" if deleted else clean_text(last_name, field="last name", max_length=100),
         fields={} if deleted else _check_fields(fields or {}),
         status_changed_at=now,
     )
@@ -158,8 +162,9 @@ def update_contact(
     for name, value in (("first_name", first_name), ("last_name", last_name)):
         if value is None or not (overwrite or not getattr(locked, name)):
             continue
-        if getattr(locked, name) != value.strip()[:100]:
-            setattr(locked, name, value.strip()[:100])
+        text = clean_text(value, field=name.replace("_", " "), max_length=100)
+        if getattr(locked, name) != text:
+            setattr(locked, name, text)
             changed.append(name)
     if fields:
         merged = dict(locked.fields)
@@ -209,9 +214,10 @@ def delete_contact(contact: Contact, *, actor: Actor, ref: str = "") -> Contact:
 def create_list(
     account: Account, name: str, *, actor: Actor, language: str = "de", description: str = ""
 ) -> List:
-    name = name.strip()
-    if not name or len(name) > 200:
-        raise InvalidInput("a list needs a name of 1 to 200 characters")
+    name = clean_text(name, field="list name", max_length=200)
+    description = clean_text(description, field="description", max_length=5000, multiline=True)
+    if not name:
+        raise InvalidInput("a list needs a name")
     if language not in ("de", "en", "fr"):
         raise InvalidInput("a list's language is de, en or fr")
     if List.objects.filter(account=account, name=name).exists():

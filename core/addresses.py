@@ -19,8 +19,8 @@ def normalise_address(raw: str) -> str:
     local, sep, domain = address.rpartition("@")
     if not sep or not local or not domain:
         raise InvalidAddress(f"not an email address: {raw!r}")
-    if any(ch.isspace() for ch in address):
-        raise InvalidAddress(f"an email address contains no spaces: {raw!r}")
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in address):
+        raise InvalidAddress(f"an email address contains no spaces or control characters: {raw!r}")
     try:
         ascii_domain = idna.encode(domain.rstrip("."), uts46=True).decode("ascii")
     except idna.IDNAError as exc:

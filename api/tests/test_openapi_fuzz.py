@@ -6,10 +6,13 @@ every answer is documented, matches its schema and is never a server error.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
@@ -20,8 +23,16 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
 @pytest.fixture
-def alice_key(world: Any) -> str:
-    return create_api_key(world.alice_account, "fuzz")[1]
+def alice_key(world: Any) -> Iterator[str]:
+    # Requests go through the WSGI app, not Django's test client: like that client, keep
+    # the test's connection (and its transaction) open between requests.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield create_api_key(world.alice_account, "fuzz")[1]
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()

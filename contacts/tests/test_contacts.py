@@ -134,3 +134,25 @@ def test_the_suppression_list_keeps_only_a_keyed_hash(world) -> None:
     assert "trap" not in row.address_hash.lower() and len(row.address_hash) == 64
     assert selectors.suppression_reasons("Trap@example.com") == ["spam_trap"]
     assert selectors.suppression_reasons("trap@example.com") == []  # local part is kept as written
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"first_name": "Nul\x00Byte"}, "first name: control characters"),
+        ({"last_name": "x" * 101}, "last name: at most 100"),
+        ({"fields": {"ci\x07ty": "Bonn"}}, "custom field name: control characters"),
+        ({"fields": {"note": "bell\x07"}}, "control characters"),
+    ],
+)
+def test_it_refuses_control_characters_and_overlong_text(world, kwargs, message) -> None:
+    """DESIGN invariant 7: a clear error, nothing stored (PostgreSQL cannot even hold NUL)."""
+    with pytest.raises(InvalidInput, match=message):
+        world.add_contact(world.alice_account, "text@example.de", **kwargs)
+    assert selectors.contact_by_address(world.alice_account, "text@example.de") is None
+    with pytest.raises(InvalidInput, match="control characters"):
+        services.create_list(world.alice_account, "News\x00letter", actor=SYSTEM)
+    with pytest.raises(InvalidAddress):
+        normalise_address("nul\x00@example.de")
+    multiline = world.add_contact(world.alice_account, "ok@example.de", fields={"note": "a\nb"})
+    assert multiline.fields == {"note": "a\nb"}

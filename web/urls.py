@@ -14,6 +14,7 @@ account_patterns = [
     path("contacts/<int:contact_id>/", contacts.contact, name="contact"),
     path("contacts/<int:contact_id>/status/", contacts.contact_status, name="contact_status"),
     path("contacts/<int:contact_id>/delete/", contacts.contact_delete, name="contact_delete"),
+    path("contacts/<int:contact_id>/proof/", contacts.contact_proof, name="contact_proof"),
     path("lists/", lists.lists, name="lists"),
     path("lists/<int:list_id>/", lists.list_detail, name="list"),
     path("api-keys/", api_keys.api_keys, name="api_keys"),

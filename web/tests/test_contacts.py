@@ -295,3 +295,19 @@ class TestDeleteContact:
         assert response.status_code == 404
         world.alice_contact.refresh_from_db()
         assert world.alice_contact.address == "kunde@example.de"
+
+
+def test_it_gives_the_account_the_proof_bundle_of_a_contact(world) -> None:
+    """CONSENT-3: the account gets every evidence record at once; charlie gets 404."""
+    from django.urls import reverse
+
+    url = reverse("web:contact_proof", args=["alice-shop", world.alice_contact.pk])
+    page = world.client_for(world.bob).get(url)
+    assert page.status_code == 200
+    assert b"kunde@example.de" in page.content and b"hash verified" in page.content
+    data = world.client_for(world.alice).get(url, {"format": "json"}).json()
+    assert [r["kind"] for r in data["records"]] == ["contact.created", "subscription.changed"]
+    assert world.client_for(world.charlie).get(url).status_code == 404
+    other = reverse("web:contact_proof", args=["charlie-co", world.alice_contact.pk])
+    assert world.client_for(world.charlie).get(other).status_code == 404
+    assert world.client_for(world.alice).post(url).status_code == 405

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.selectors import user_names
 from consent.models import EvidenceRecord
+from consent.proof import build_bundle_for_contact, render_bundle_html
 from consent.selectors import status_history
 from contacts import selectors, services
 from contacts.models import Contact
@@ -158,3 +159,13 @@ def contact_delete(request: HttpRequest, slug: str, contact_id: int) -> HttpResp
     else:
         messages.success(request, _("Contact deleted: its personal data is erased."))
     return redirect("web:contact", slug, found.pk)
+
+
+@require_GET
+@login_required
+def contact_proof(request: HttpRequest, slug: str, contact_id: int) -> HttpResponse:
+    """CONSENT-3: the contact's proof bundle, as a page or (?format=json) as data."""
+    bundle = build_bundle_for_contact(get_contact_for_user(request, slug, contact_id))
+    if request.GET.get("format") == "json":
+        return JsonResponse(bundle, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    return HttpResponse(render_bundle_html(bundle))

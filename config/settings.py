@@ -76,6 +76,17 @@ TRUSTED_PROXIES = env_list("CONSENTRY_TRUSTED_PROXIES", [])
 LISTEN = env_str("CONSENTRY_LISTEN", "127.0.0.1:8000")
 WEB_WORKERS = env_int("CONSENTRY_WEB_WORKERS", 2, minimum=1)
 
+# Outbound mail: smtp://user:pass@host:587?starttls=1 or smtps://host:465; empty = sandbox mailbox.
+SMTP_URL = env_url("CONSENTRY_SMTP_URL", schemes=("smtp", "smtps"))
+# Sender of platform mail (confirmations) until an account has its own verified domain.
+DEFAULT_FROM_EMAIL = env_str("CONSENTRY_DEFAULT_FROM_EMAIL", "consentry <mailer@localhost>")
+# DNS resolvers as host:port, comma-separated; empty = the system's resolvers.
+DNS_RESOLVERS = env_list("CONSENTRY_DNS_RESOLVERS", [])
+DNS_TIMEOUT = env_int("CONSENTRY_DNS_TIMEOUT", 5, minimum=1)
+# What sender domains' SPF must authorise: an include domain and/or the sending IPs.
+SPF_INCLUDE = env_str("CONSENTRY_SPF_INCLUDE", "")
+SENDING_IPS = env_list("CONSENTRY_SENDING_IPS", [])
+
 DATABASES = {"default": _database(env_url("DATABASE_URL", schemes=("postgres", "postgresql")))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -95,8 +106,11 @@ INSTALLED_APPS = [
     "accounts",
     "contacts",
     "consent",
+    "domains",
+    "delivery",
     "api",
     "web",
+    "public",
 ]
 
 MIDDLEWARE = [

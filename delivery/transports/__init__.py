@@ -1,0 +1,12 @@
+"""Outbound transports: one small interface, `send(message) -> SendResult`.
+
+Every transport raises `TransportError(reason, permanent=...)`: permanent (5xx) failures
+become bounces, temporary ones (4xx, timeouts) are retried (SEND-6, STYLE 8).
+"""
+
+from __future__ import annotations
+
+from delivery.transports.base import OutboundMessage, SendResult, Transport, TransportError
+from delivery.transports.registry import get_transport
+
+__all__ = ["OutboundMessage", "SendResult", "Transport", "TransportError", "get_transport"]

@@ -8,7 +8,16 @@ from typing import Any
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from core.browser import page  # noqa: F401
 from core.testing import world  # noqa: F401
+from delivery.testing import (  # noqa: F401
+    sandbox_outbox,
+    smtp_server,
+    smtp_server_factory,
+    smtp_tls_files,
+    smtps_server,
+)
+from domains.testing import _no_outside_dns, dns_server  # noqa: F401
 
 # CI replays the same examples every run, so a submission's result does not depend on luck;
 # on developer machines hypothesis keeps exploring new ones.
@@ -18,6 +27,8 @@ if os.environ.get("CI"):
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
+def _test_settings(settings: Any) -> None:
     # Personas are made for every test; a deliberately slow hash would dominate the suite.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tasks run where they are enqueued, so a test sees their effect without a worker.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -86,6 +86,8 @@ DNS_TIMEOUT = env_int("CONSENTRY_DNS_TIMEOUT", 5, minimum=1)
 # What sender domains' SPF must authorise: an include domain and/or the sending IPs.
 SPF_INCLUDE = env_str("CONSENTRY_SPF_INCLUDE", "")
 SENDING_IPS = env_list("CONSENTRY_SENDING_IPS", [])
+# Minutes between rechecks of verified sender domains (DOMAIN-1).
+DOMAIN_RECHECK_MINUTES = env_int("CONSENTRY_DOMAIN_RECHECK_MINUTES", 60, minimum=1)
 
 DATABASES = {"default": _database(env_url("DATABASE_URL", schemes=("postgres", "postgresql")))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -110,7 +112,7 @@ INSTALLED_APPS = [
     "delivery",
     "api",
     "web",
-    "public",
+    "subscriber",
 ]
 
 MIDDLEWARE = [

@@ -8,5 +8,6 @@ from api.api import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("", include("subscriber.urls")),
     path("", include("web.urls")),
 ]

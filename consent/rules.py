@@ -65,3 +65,39 @@ def first_break(
             f"records after #{expected_seq - 1} are missing (chain head is #{head_seq})",
         )
     return None
+
+
+@dataclass(frozen=True)
+class SignupFacts:
+    """What is known about one form submission when deciding whether to accept it."""
+
+    honeypot_filled: bool
+    attempts_from_ip: int
+    attempts_for_address: int
+    limit_per_ip: int
+    limit_per_address: int
+    role_address: bool
+    suppressed: bool
+    confirmation_sent_recently: bool
+    already_confirmed: bool
+
+
+def signup_refusal(facts: SignupFacts) -> str | None:
+    """FORM-3: the reason a submission is refused, or None to send a confirmation mail.
+
+    The submitter sees the same neutral page either way (no address enumeration)."""
+    if facts.honeypot_filled:
+        return "honeypot"
+    if facts.attempts_from_ip >= facts.limit_per_ip:
+        return "rate_limit_ip"
+    if facts.attempts_for_address >= facts.limit_per_address:
+        return "rate_limit_address"
+    if facts.role_address:
+        return "role_address"
+    if facts.suppressed:
+        return "suppressed"
+    if facts.already_confirmed:
+        return "already_confirmed"
+    if facts.confirmation_sent_recently:
+        return "confirmation_pending"
+    return None

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
+from django.utils import timezone
 
-from consent.models import ChainHead, ContactKey, EvidenceRecord
+from consent.models import (
+    ChainHead,
+    ContactKey,
+    EvidenceRecord,
+    SignupAttempt,
+    SignupForm,
+    Wording,
+)
 from consent.rules import Break, first_break
 from core.crypto import SealBroken, derive_key, unseal, unwrap_key
+from core.errors import NotFound
 
 if TYPE_CHECKING:
     from accounts.models import Account
@@ -99,3 +109,30 @@ def status_history(account: Account, contact: Contact) -> QuerySet[EvidenceRecor
     return EvidenceRecord.objects.filter(
         account=account, contact=contact, kind__in=STATUS_KINDS
     ).order_by("-seq")
+
+
+def forms_of(account: Account, lst: Any = None) -> QuerySet[SignupForm]:
+    query = SignupForm.objects.filter(account=account).select_related("list").order_by("name")
+    return query.filter(list=lst) if lst is not None else query
+
+
+def form_of(account: Account, form_id: int) -> SignupForm:
+    form = forms_of(account).filter(pk=form_id).first()
+    if form is None:
+        raise NotFound("no such form")
+    return form
+
+
+def wording_versions(form: SignupForm) -> QuerySet[Wording]:
+    return Wording.objects.filter(account=form.account, key=form.wording_key).order_by("-version")
+
+
+def signup_stats(form: SignupForm) -> dict[str, int]:
+    """Submissions of the last 30 days by outcome or refusal reason (FORM-3)."""
+    since = timezone.now() - timedelta(days=30)
+    rows = (
+        SignupAttempt.objects.filter(form=form, created_at__gte=since)
+        .values("outcome", "reason")
+        .annotate(n=Count("pk"))
+    )
+    return {(row["reason"] or row["outcome"]): row["n"] for row in rows}

@@ -4,7 +4,10 @@ Which cause may move a contact from which status to which:
 - only a confirmed double opt-in turns U, B (or D) into A (STATUS-2, STATUS-4);
 - nothing leaves D except a new signup, i.e. a confirmed double opt-in (STATUS-4);
 - an import never makes U, B or D active, and never raises a status (IMPORT-7);
-- bounces make A contacts B (STATUS-3); complaints and unsubscribes make them U.
+- bounces make A contacts B (STATUS-3); complaints and unsubscribes make them U;
+- a signup on a form creates a new address as A (the person declared consent) with a
+  *pending* subscription, so nothing is mailed before the confirmation; it never changes an
+  existing contact's status — that takes the confirmed double opt-in.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ class Cause(StrEnum):
     DOI_CONFIRMED = "doi_confirmed"
     OPERATOR = "operator"
     DELETION = "deletion"
+    SIGNUP = "signup"
 
 
 class LegalBasis(StrEnum):
@@ -55,10 +59,12 @@ TRANSITIONS: dict[Cause, frozenset[tuple[Status, Status]]] = {
     # IMPORT-7: an import may only add knowledge that lowers a status, never raise one.
     Cause.IMPORT: frozenset({(A, U), (A, B)}),
     Cause.DELETION: frozenset({(A, D), (U, D), (B, D)}),
+    Cause.SIGNUP: frozenset(),
 }
 
 INITIAL: dict[Cause, frozenset[Status]] = {
     Cause.DOI_CONFIRMED: frozenset({A}),
+    Cause.SIGNUP: frozenset({A}),
     # STATUS-5: a file may carry any of the four values; U/B/D rows are kept for proof.
     Cause.IMPORT: frozenset({A, U, B, D}),
     Cause.USER: frozenset({A, U, B}),
@@ -100,3 +106,84 @@ def decide_initial(status: Status, cause: Cause) -> Decision:
 def is_mailable(status: Status) -> bool:
     """STATUS-1: only A contacts receive marketing mail."""
     return status == A
+
+
+# IMPORT-8: role and generic mailboxes, refused for mailings, signups and imports alike
+# (one list shared with the list audit, AUDIT-1 class i).
+ROLE_LOCAL_PARTS: frozenset[str] = frozenset(
+    {
+        "abuse",
+        "admin",
+        "administrator",
+        "billing",
+        "compliance",
+        "contact",
+        "customerservice",
+        "denied",
+        "devnull",
+        "dns",
+        "ftp",
+        "help",
+        "hostmaster",
+        "hr",
+        "info",
+        "inquiries",
+        "jobs",
+        "kontakt",
+        "legal",
+        "list",
+        "listserv",
+        "mail",
+        "mailer-daemon",
+        "marketing",
+        "media",
+        "news",
+        "newsletter",
+        "no-reply",
+        "noc",
+        "noreply",
+        "no_reply",
+        "nobody",
+        "office",
+        "postmaster",
+        "press",
+        "privacy",
+        "realname",
+        "remove",
+        "root",
+        "sales",
+        "security",
+        "service",
+        "spam",
+        "support",
+        "sysadmin",
+        "tech",
+        "team",
+        "test",
+        "unsubscribe",
+        "usenet",
+        "uucp",
+        "webmaster",
+        "www",
+        "buchhaltung",
+        "vertrieb",
+        "verwaltung",
+        "bestellung",
+        "datenschutz",
+        "impressum",
+        "presse",
+        "rechnung",
+        "accueil",
+        "commercial",
+        "comptabilite",
+        "direction",
+        "secretariat",
+        "ventes",
+    }
+)
+
+
+def is_role_address(address: str) -> bool:
+    """IMPORT-8: info@, support@, noreply@, ... (plus-tags and case ignored)."""
+    local = address.rpartition("@")[0].lower().split("+", 1)[0]
+    return local in ROLE_LOCAL_PARTS

@@ -265,3 +265,81 @@ def suppress(address: str, reason: SuppressionReason, *, note: str = "") -> Supp
         defaults={"note": note[:200]},
     )
     return row
+
+
+@transaction.atomic
+def confirm_double_opt_in(
+    contact: Contact,
+    *,
+    address: str,
+    actor: Actor,
+    first_name: str = "",
+    last_name: str = "",
+    fields: dict[str, Any] | None = None,
+    ref: str = "",
+) -> Contact:
+    """The person confirmed: the contact becomes A (STATUS-2) with double opt-in as basis.
+
+    A deleted contact gets the data entered anew, never the erased data (STATUS-4)."""
+    normalised = normalise_address(address)
+    if address_hash(normalised) != contact.address_hash:
+        raise InvalidInput("the confirmed address is not the contact's address")
+    was_deleted = contact.status == Status.DELETED
+    locked = change_status(contact, Status.ACTIVE, actor=actor, cause=Cause.DOI_CONFIRMED, ref=ref)
+    if was_deleted:
+        locked.address = normalised
+        locked.first_name = clean_text(first_name, field="first name", max_length=100)
+        locked.last_name = clean_text(last_name, field="last name", max_length=100)
+        locked.fields = _check_fields(fields or {})
+        locked.save(update_fields=["address", "first_name", "last_name", "fields"])
+        evidence.record(
+            locked.account,
+            "contact.restored",
+            actor=actor,
+            contact=locked,
+            payload={"cause": Cause.DOI_CONFIRMED, "ref": ref},
+            personal={
+                "address": normalised,
+                "first_name": locked.first_name,
+                "last_name": locked.last_name,
+            },
+        )
+    else:
+        locked = update_contact(
+            locked,
+            actor=actor,
+            first_name=first_name,
+            last_name=last_name,
+            fields=fields,
+            overwrite=False,
+        )
+    if locked.legal_basis != LegalBasis.DOUBLE_OPT_IN:
+        previous = locked.legal_basis
+        locked.legal_basis = LegalBasis.DOUBLE_OPT_IN
+        locked.save(update_fields=["legal_basis"])
+        evidence.record(
+            locked.account,
+            "legal_basis.changed",
+            actor=actor,
+            contact=locked,
+            payload={"from": previous, "to": LegalBasis.DOUBLE_OPT_IN, "ref": ref},
+        )
+    return locked
+
+
+@transaction.atomic
+def purge_pending_subscription(subscription: Subscription, *, actor: Actor, ref: str = "") -> bool:
+    """Remove a subscription that was never confirmed (FORM-2 expiry); False if it moved on."""
+    locked = Subscription.objects.select_for_update().filter(pk=subscription.pk).first()
+    if locked is None or locked.state != SubscriptionState.PENDING:
+        return False
+    contact = locked.contact
+    evidence.record(
+        contact.account,
+        "subscription.purged",
+        actor=actor,
+        contact=contact,
+        payload={"list": locked.list_id, "ref": ref},
+    )
+    locked.delete()
+    return True

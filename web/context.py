@@ -8,6 +8,7 @@ from django.http import HttpRequest
 
 from accounts.models import Role
 from accounts.selectors import accounts_for_user
+from delivery.transports import sandbox_active
 from web.access import MANAGERS
 
 # The switcher lists a few accounts; the picker on the home page lists them all.
@@ -18,7 +19,7 @@ def current_account(request: HttpRequest) -> dict[str, Any]:
     # Set by web.access.get_account_for_user: only pages inside an account have one.
     account = getattr(request, "account", None)
     if account is None:
-        return {"current_account": None}
+        return {"current_account": None, "sandbox_mailbox": sandbox_active()}
     role = getattr(request, "account_role", None)
     return {
         "current_account": account,
@@ -28,4 +29,6 @@ def current_account(request: HttpRequest) -> dict[str, Any]:
         "other_accounts": accounts_for_user(request.user)
         .exclude(pk=account.pk)
         .order_by("name", "slug")[:SWITCHER_LIMIT],
+        # The sandbox mailbox link, while outbound mail is captured instead of sent.
+        "sandbox_mailbox": sandbox_active(),
     }

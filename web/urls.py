@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 
-from web.views import accounts, api_keys, contacts, lists
+from web.views import accounts, api_keys, contacts, domains, lists, sandbox, signup_forms
 
 app_name = "web"
 
@@ -17,8 +17,19 @@ account_patterns = [
     path("contacts/<int:contact_id>/proof/", contacts.contact_proof, name="contact_proof"),
     path("lists/", lists.lists, name="lists"),
     path("lists/<int:list_id>/", lists.list_detail, name="list"),
+    path("lists/<int:list_id>/forms/", signup_forms.form_create, name="signup_form_create"),
+    path("forms/<int:form_id>/", signup_forms.form_detail, name="signup_form"),
+    path("domains/", domains.domains, name="domains"),
+    path("domains/<int:domain_id>/", domains.domain_detail, name="domain"),
+    path("domains/<int:domain_id>/check/", domains.domain_check, name="domain_check"),
     path("api-keys/", api_keys.api_keys, name="api_keys"),
     path("api-keys/<int:key_id>/revoke/", api_keys.api_key_revoke, name="api_key_revoke"),
+    path("sandbox/", sandbox.sandbox, name="sandbox"),
+    path("sandbox/<int:message_id>/", sandbox.sandbox_message, name="sandbox_message"),
+    path(
+        "sandbox/<int:message_id>/html/", sandbox.sandbox_message_html, name="sandbox_message_html"
+    ),
+    path("sandbox/<int:message_id>/raw/", sandbox.sandbox_message_raw, name="sandbox_message_raw"),
 ]
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -33,4 +44,17 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # Django's LogoutView accepts POST only: a link or a prefetch cannot sign anyone out.
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("a/<slug:slug>/", include(account_patterns)),
+    # Operators: the sandbox mailbox of every account, and platform mail of none.
+    path("sandbox/", sandbox.sandbox_all, name="sandbox_all"),
+    path("sandbox/<int:message_id>/", sandbox.sandbox_all_message, name="sandbox_all_message"),
+    path(
+        "sandbox/<int:message_id>/html/",
+        sandbox.sandbox_all_message_html,
+        name="sandbox_all_message_html",
+    ),
+    path(
+        "sandbox/<int:message_id>/raw/",
+        sandbox.sandbox_all_message_raw,
+        name="sandbox_all_message_raw",
+    ),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -14,6 +15,7 @@ from contacts.rules import (
     decide_initial,
     decide_transition,
     is_mailable,
+    is_role_address,
 )
 
 A, U, B, D = Status.ACTIVE, Status.UNSUBSCRIBED, Status.BOUNCED, Status.DELETED
@@ -78,6 +80,32 @@ def test_it_lets_nothing_but_a_new_signup_leave_d() -> None:
         assert decide_transition(D, target, cause).allowed == (
             target == A and cause == Cause.DOI_CONFIRMED
         )
+
+
+def test_a_signup_creates_new_contacts_but_moves_no_existing_one() -> None:
+    """FORM-2/STATUS-2: the confirmation, not the form post, brings U, B or D back."""
+    assert decide_initial(A, Cause.SIGNUP).allowed
+    for current, target in itertools.product(Status, Status):
+        decision = decide_transition(current, target, Cause.SIGNUP)
+        assert decision.changes is False
+
+
+@pytest.mark.parametrize(
+    ("address", "role"),
+    [
+        ("info@example.de", True),
+        ("Support@example.com", True),
+        ("noreply+x@example.fr", True),
+        ("postmaster@example.org", True),
+        ("kontakt@example.de", True),
+        ("anna.info@example.de", False),
+        ("infoline@example.de", False),
+        ("max@example.de", False),
+    ],
+)
+def test_it_recognises_role_addresses(address: str, role: bool) -> None:
+    """IMPORT-8."""
+    assert is_role_address(address) is role
 
 
 def test_it_creates_contacts_only_with_the_statuses_a_cause_may_set() -> None:

@@ -7,6 +7,14 @@ become bounces, temporary ones (4xx, timeouts) are retried (SEND-6, STYLE 8).
 from __future__ import annotations
 
 from delivery.transports.base import OutboundMessage, SendResult, Transport, TransportError
-from delivery.transports.registry import get_transport
+from delivery.transports.registry import get_transport, reset_transport, sandbox_active
 
-__all__ = ["OutboundMessage", "SendResult", "Transport", "TransportError", "get_transport"]
+__all__ = [
+    "OutboundMessage",
+    "SendResult",
+    "Transport",
+    "TransportError",
+    "get_transport",
+    "reset_transport",
+    "sandbox_active",
+]

@@ -2,57 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connections
 
 from contacts.models import Contact
+from core.browser import PNG_SIGNATURE
 from core.testing import PASSWORD, Personas
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-# Playwright's sync API runs an event loop in this thread; Django would otherwise refuse
-# the database calls the test makes around it.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def page() -> Any:
-    if not CHROMIUM.exists():
-        reason = f"no Chromium at {CHROMIUM} (Debian package 'chromium')"
-        if os.environ.get("CONSENTRY_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"CONSENTRY_REQUIRE_BROWSER=1 but {reason}")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        context = browser.new_context(viewport={"width": 1280, "height": 860})
-        context.set_default_timeout(10_000)
-        yield context.new_page()
-        context.close()
-        browser.close()
-        # While Playwright's loop runs, Django keeps this thread's connections in a separate
-        # (async) slot; close them before the loop stops, or they outlive the test database.
-        connections.close_all()
 
 
 def test_it_signs_in_filters_with_htmx_and_adds_a_contact(

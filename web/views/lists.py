@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from consent.selectors import forms_of
 from contacts import services
 from contacts.selectors import contacts_on_list, lists_of
 from core.actors import Actor
@@ -17,6 +18,7 @@ from core.errors import Conflict, DomainError
 from web.access import get_account_for_user, get_list_for_user
 from web.errors import add_domain_error
 from web.forms import ListForm
+from web.views.signup_forms import SignupFormForm
 
 PAGE_SIZE = 50
 
@@ -55,5 +57,12 @@ def list_detail(request: HttpRequest, slug: str, list_id: int) -> HttpResponse:
     lst = get_list_for_user(request, slug, list_id)
     members = contacts_on_list(lst.account, lst)
     page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"account": lst.account, "section": "lists", "list": lst, "page": page}
+    context = {
+        "account": lst.account,
+        "section": "lists",
+        "list": lst,
+        "page": page,
+        "forms": forms_of(lst.account, lst),
+        "new_form": SignupFormForm(),
+    }
     return render(request, "web/lists/detail.html", context)

@@ -3,5 +3,5 @@ from __future__ import annotations
 from django.apps import AppConfig
 
 
-class PublicConfig(AppConfig):
-    name = "public"
+class SubscriberConfig(AppConfig):
+    name = "subscriber"

@@ -1,0 +1,42 @@
+"""System checks for outbound mail: a bad CONSENTRY_SMTP_URL stops the start, not a send."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import Error, Warning, register
+from django.core.exceptions import ImproperlyConfigured
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+@register()
+def check_smtp_url(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning]:
+    from delivery.transports.smtp import SmtpConfig
+
+    if not settings.SMTP_URL:
+        return []
+    try:
+        config = SmtpConfig.from_url(settings.SMTP_URL)
+    except ImproperlyConfigured as exc:
+        return [Error(str(exc), id="delivery.E001")]
+    problems: list[Error | Warning] = []
+    remote = config.host not in LOOPBACK
+    if remote and config.username and not config.encrypted:
+        problems.append(
+            Warning(
+                "CONSENTRY_SMTP_URL sends a password in clear text to a remote host: "
+                "use smtps:// or ?starttls=1.",
+                id="delivery.W001",
+            )
+        )
+    if remote and config.encrypted and not config.verify:
+        problems.append(
+            Warning(
+                "CONSENTRY_SMTP_URL has verify=0: any certificate is accepted from a remote "
+                "host. Prefer cafile=<path> for a private CA.",
+                id="delivery.W002",
+            )
+        )
+    return problems

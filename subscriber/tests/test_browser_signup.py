@@ -49,7 +49,7 @@ def test_a_person_signs_up_confirms_from_the_sandbox_mail_and_becomes_active(
     page.screenshot(path=str(tmp_path / "sandbox.png"), full_page=True)
 
     # 3. The link opens a page with a button; only the button confirms.
-    page.locator("a[href*=\"/c/\"]").first.click()
+    page.locator('a[href*="/c/"]').first.click()
     expect(page.locator("h1")).to_have_text("Anmeldung bestätigen")
     assert Subscription.objects.get(contact=contact).state == "pending"
     page.get_by_role("button", name="Ja, Anmeldung bestätigen").click()

@@ -1,7 +1,7 @@
 """`consentry up`: migrate, bootstrap and run every process of the platform in one group.
 
-The web server (gunicorn) and a task worker run as children; Ctrl-C or SIGTERM stops
-all of them cleanly, and if one of them dies the others are stopped too.
+The web server (gunicorn), a task worker and the scheduler run as children; Ctrl-C or
+SIGTERM stops all of them cleanly, and if one of them dies the others are stopped too.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ class Command(BaseCommand):
                 "--no-control-socket",
             ],
             "worker": [sys.executable, "-m", "config.cli", "worker"],
+            "scheduler": [sys.executable, "-m", "config.cli", "scheduler"],
         }
         children = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}
         self.stdout.write(

@@ -1,0 +1,68 @@
+"""Periodic work: which background task is enqueued how often (`consentry scheduler`).
+
+The table is read at each tick, so intervals may come from settings. A task is due when
+none of its runs was enqueued within its interval and none is still waiting or running:
+a stopped worker does not make the queue pile up, and a restarted scheduler does not
+enqueue twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+
+@dataclass(frozen=True)
+class PeriodicTask:
+    name: str
+    interval: timedelta
+    # Dotted path of a django-tasks Task (a function decorated with @task).
+    task_path: str
+
+
+def schedule() -> list[PeriodicTask]:
+    return [
+        PeriodicTask(
+            "domains.recheck",
+            # DOMAIN-1: verified domains are rechecked; one that stops passing blocks sends.
+            timedelta(minutes=settings.DOMAIN_RECHECK_MINUTES),
+            "domains.tasks.recheck_verified_domains",
+        ),
+    ]
+
+
+@dataclass(frozen=True)
+class LastRun:
+    enqueued_at: datetime | None
+    unfinished: bool
+
+
+def is_due(entry: PeriodicTask, last: LastRun, now: datetime) -> bool:
+    if last.unfinished:
+        return False
+    return last.enqueued_at is None or now - last.enqueued_at >= entry.interval
+
+
+def last_run(task_path: str) -> LastRun:
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    runs = DBTaskResult.objects.filter(task_path=task_path)
+    latest = runs.order_by("-enqueued_at").values_list("enqueued_at", flat=True).first()
+    unfinished = runs.filter(status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]).exists()
+    return LastRun(latest, unfinished)
+
+
+def enqueue_due(now: datetime | None = None) -> list[str]:
+    """Enqueue every due task; the names of those enqueued."""
+    now = now or timezone.now()
+    enqueued = []
+    for entry in schedule():
+        if is_due(entry, last_run(entry.task_path), now):
+            import_string(entry.task_path).enqueue()
+            enqueued.append(entry.name)
+    return enqueued

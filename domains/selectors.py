@@ -1,0 +1,138 @@
+"""Read queries for sender domains, scoped to one account (PRIVACY-2), and what the send
+path asks: may this account send From this domain, and with which keys does it sign."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+
+from core.crypto import unseal, unwrap_key
+from core.errors import InvalidInput, NotFound
+from domains import dkim
+from domains.models import DkimKey, DomainCheck, SenderDomain
+from domains.rules import (
+    CHECK_ORDER,
+    CheckKind,
+    CheckState,
+    DkimAlgorithm,
+    DnsRecord,
+    DomainStatus,
+    dkim_name,
+    dkim_value,
+    key_context,
+    normalise_domain_name,
+    ownership_name,
+    ownership_value,
+    spf_mechanisms,
+    suggest_dmarc,
+    suggest_spf,
+)
+
+if TYPE_CHECKING:
+    from accounts.models import Account
+
+
+def domains_of(account: Account) -> QuerySet[SenderDomain]:
+    return (
+        SenderDomain.objects.filter(account=account)
+        .prefetch_related(
+            Prefetch("dkim_keys", queryset=DkimKey.objects.order_by("-algorithm")),
+            "checks",
+        )
+        .order_by("name")
+    )
+
+
+def domain_of(account: Account, domain_id: int) -> SenderDomain:
+    domain = domains_of(account).filter(pk=domain_id).first()
+    if domain is None:
+        raise NotFound("no such sender domain")
+    return domain
+
+
+def domain_by_name(account: Account, name: str) -> SenderDomain:
+    try:
+        normalised = normalise_domain_name(name)
+    except InvalidInput:
+        raise NotFound(f"no sender domain {name!r}") from None
+    domain = domains_of(account).filter(name=normalised).first()
+    if domain is None:
+        raise NotFound(f"no sender domain {normalised}")
+    return domain
+
+
+def checks_of(domain: SenderDomain) -> list[DomainCheck]:
+    """The domain's checks in the order the page shows them (one row per kind)."""
+    by_kind = {c.kind: c for c in domain.checks.all()}
+    return [by_kind.get(k) or DomainCheck(domain=domain, kind=k) for k in CHECK_ORDER]
+
+
+def records_to_publish(domain: SenderDomain) -> list[DnsRecord]:
+    """DOMAIN-1: the exact records the account publishes in its zone."""
+    existing_spf = ""
+    for check in domain.checks.all():
+        if check.kind == CheckKind.SPF and check.found:
+            existing_spf = check.found.splitlines()[0]
+    records = [
+        DnsRecord(
+            "ownership",
+            "TXT",
+            ownership_name(domain.name),
+            ownership_value(domain.ownership_token),
+        )
+    ]
+    records += [
+        DnsRecord(
+            "dkim",
+            "TXT",
+            dkim_name(domain.name, key.selector),
+            dkim_value(DkimAlgorithm(key.algorithm), key.public_key),
+        )
+        for key in domain.dkim_keys.all()
+    ]
+    mechanisms = spf_mechanisms(settings.SPF_INCLUDE, settings.SENDING_IPS)
+    records.append(DnsRecord("spf", "TXT", domain.name, suggest_spf(existing_spf, mechanisms)))
+    records.append(DnsRecord("dmarc", "TXT", f"_dmarc.{domain.name}", suggest_dmarc()))
+    return records
+
+
+def failing_checks(domain: SenderDomain) -> list[DomainCheck]:
+    return [c for c in checks_of(domain) if c.state in (CheckState.FAIL, CheckState.UNKNOWN)]
+
+
+def sending_block_reasons(account: Account, domain_name: str) -> list[str]:
+    """Empty when `account` may send campaign mail From `domain_name` (SEND-2, DOMAIN-1);
+    otherwise every reason it may not. An address is accepted too: its domain counts."""
+    name = domain_name.rpartition("@")[2]
+    try:
+        domain = domain_by_name(account, name)
+    except NotFound:
+        return [f"{name.strip().lower()} is not a sender domain of this account"]
+    if domain.status == DomainStatus.VERIFIED:
+        return []
+    if domain.status == DomainStatus.PENDING:
+        reasons = [f"{domain.name} is not verified yet"]
+    else:
+        reasons = [f"{domain.name} stopped verifying"]
+    return reasons + [f"{c.kind}: {c.message}" for c in failing_checks(domain)]
+
+
+def signing_keys(domain: SenderDomain) -> list[dkim.SigningKey]:
+    """The domain's keys, unsealed and loaded: load once per send, sign every message."""
+    keys = []
+    for key in domain.dkim_keys.all():
+        pem = unseal(
+            unwrap_key(bytes(key.wrapped_data_key)),
+            bytes(key.sealed_private_key),
+            context=key_context(domain.name, key.selector),
+        )
+        keys.append(dkim.SigningKey(domain.name, key.selector, dkim.load_private_key(pem)))
+    # RSA first: receivers that do not know Ed25519 meet the signature they verify first.
+    keys.sort(key=lambda k: k.algorithm != DkimAlgorithm.RSA_SHA256)
+    return keys
+
+
+def signing_keys_for(account: Account, domain_name: str) -> list[dkim.SigningKey]:
+    return signing_keys(domain_by_name(account, domain_name.rpartition("@")[2]))

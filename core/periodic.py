@@ -32,6 +32,12 @@ def schedule() -> list[PeriodicTask]:
             timedelta(minutes=settings.DOMAIN_RECHECK_MINUTES),
             "domains.tasks.recheck_verified_domains",
         ),
+        PeriodicTask(
+            "signups.expire",
+            # FORM-2: unconfirmed signups are purged once past their time.
+            timedelta(minutes=15),
+            "consent.tasks.expire_pending_signups",
+        ),
     ]
 
 

@@ -34,7 +34,6 @@ SPF_VOID_LIMIT = 2
 SPF_MX_LIMIT = 10
 # A verified domain whose checks only time out stays verified this long after its last
 # full pass: resolvers fail for hours at times, and a send should not stop for that alone.
-UNKNOWN_GRACE = timedelta(hours=72)
 
 
 class TemporaryDnsError(Exception):
@@ -744,7 +743,7 @@ def next_status(
     *,
     last_passed_at: datetime | None,
     now: datetime,
-    grace: timedelta = UNKNOWN_GRACE,
+    grace: timedelta,
 ) -> DomainStatus:
     """DOMAIN-1: all pass → verified; a verified domain that fails → failed (sends blocked).
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -41,6 +41,7 @@ from domains.rules import (
     normalise_domain_name,
     outcome_of,
 )
+from policy.selectors import value as policy_value
 
 if TYPE_CHECKING:
     from accounts.models import Account
@@ -178,7 +179,10 @@ def _apply(
         )
     outcome = outcome_of(r.state for r in results)
     previous = DomainStatus(locked.status)
-    status = next_status(previous, outcome, last_passed_at=locked.last_passed_at, now=now)
+    grace = timedelta(hours=int(policy_value("domain.unknown_grace_hours", locked.account)))
+    status = next_status(
+        previous, outcome, last_passed_at=locked.last_passed_at, now=now, grace=grace
+    )
     fields = ["last_checked_at"]
     locked.last_checked_at = now
     if outcome == CheckState.PASS:

@@ -298,6 +298,16 @@ ITEMS: tuple[PolicyItem, ...] = (
         "Temporary failures are retried until this deadline, then bounce.",
         1,
     ),
+    # DOMAIN
+    PolicyItem(
+        "domain.unknown_grace_hours",
+        72,
+        "hours",
+        "DOMAIN-1",
+        "A verified domain whose checks time out stays verified this long after its "
+        "last full pass.",
+        1,
+    ),
     # Retention
     PolicyItem(
         "retention.evidence_years",

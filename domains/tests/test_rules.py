@@ -37,6 +37,7 @@ from domains.rules import (
     parse_tags,
     suggest_spf,
 )
+from policy.defaults import BY_KEY
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -445,6 +446,10 @@ def test_a_failed_check_wins_over_a_timeout() -> None:
     assert outcome_of([CheckState.PASS, CheckState.PENDING]) == CheckState.PENDING
 
 
+# The platform default of policy item domain.unknown_grace_hours.
+GRACE = timedelta(hours=int(BY_KEY["domain.unknown_grace_hours"].default))
+
+
 @pytest.mark.parametrize(
     ("current", "outcome", "passed_ago", "expected"),
     [
@@ -469,7 +474,9 @@ def test_it_moves_the_domain_status(
     """DOMAIN-1: a domain that stops verifying blocks sends; a timeout alone does not."""
     last = NOW - timedelta(hours=passed_ago) if passed_ago is not None else None
     assert (
-        next_status(DomainStatus(current), CheckState(outcome), last_passed_at=last, now=NOW)
+        next_status(
+            DomainStatus(current), CheckState(outcome), last_passed_at=last, now=NOW, grace=GRACE
+        )
         == expected
     )
 
@@ -478,7 +485,11 @@ def test_it_moves_the_domain_status(
 def test_a_timeout_alone_never_fails_a_recently_verified_domain(states: list[CheckState]) -> None:
     outcome = outcome_of(states)
     status = next_status(
-        DomainStatus.VERIFIED, outcome, last_passed_at=NOW - timedelta(hours=1), now=NOW
+        DomainStatus.VERIFIED,
+        outcome,
+        last_passed_at=NOW - timedelta(hours=1),
+        now=NOW,
+        grace=GRACE,
     )
     assert (status == DomainStatus.FAILED) == (CheckState.FAIL in states)
 

@@ -14,7 +14,7 @@ from ninja import Field, Router, Schema
 from api.auth import account_of, actor_of
 from api.schemas import ERRORS
 from consent import doi
-from consent.models import SignupForm
+from consent.models import SignupForm, Wording
 from consent.selectors import form_of, forms_of
 from contacts.selectors import list_of
 
@@ -55,11 +55,20 @@ class FormOut(Schema):
 
     @staticmethod
     def resolve_consent_text(obj: SignupForm) -> str:
-        return doi.current_wording(obj).text
+        return _wording(obj).text
 
     @staticmethod
     def resolve_consent_version(obj: SignupForm) -> int:
-        return doi.current_wording(obj).version
+        return _wording(obj).version
+
+
+def _wording(form: SignupForm) -> Wording:
+    # Both consent fields come from one lookup per form.
+    cached: Wording | None = getattr(form, "_current_wording", None)
+    if cached is None:
+        cached = doi.current_wording(form)
+        form._current_wording = cached  # type: ignore[attr-defined]
+    return cached
 
 
 class ConsentTextIn(Schema):

@@ -156,6 +156,9 @@ def parse_entry(form: SignupForm, data: dict[str, str]) -> Entry:
         address = normalise_address(data.get("email", ""))
     except InvalidInput:
         raise InvalidInput(_("Please enter a valid email address.")) from None
+    # CONSENT-2: the person ticks the box next to the consent text; no tick, no signup.
+    if data.get("consent") != "yes":
+        raise InvalidInput(_("Please tick the box to give your consent."))
 
     def text(name: str, label: str, limit: int) -> str:
         try:
@@ -239,13 +242,19 @@ def _facts(form: SignupForm, entry: Entry | None, ip_hash: str, honeypot: bool) 
     )
 
 
+def browser_language(accept_language: str, default: str) -> str:
+    """The first of de/en/fr an Accept-Language header names, else `default`."""
+    for part in accept_language.split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LANGUAGES:
+            return code
+    return default
+
+
 def page_language(form: SignupForm, accept_language: str = "") -> str:
     """FORM-4: the list's language, or the browser's when the form says so."""
-    if form.language == SignupForm.Language.BROWSER and accept_language:
-        for part in accept_language.split(","):
-            code = part.split(";")[0].strip().lower()[:2]
-            if code in LANGUAGES:
-                return code
+    if form.language == SignupForm.Language.BROWSER:
+        return browser_language(accept_language, form.list.language)
     return form.list.language
 
 

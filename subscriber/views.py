@@ -64,8 +64,6 @@ def signup(request: HttpRequest, public_id: str) -> HttpResponse:
     with translation.override(language):
         try:
             entry = doi.parse_entry(form, data)
-            if data.get("consent") != "yes":
-                raise InvalidInput(translation.gettext("Please tick the box to give your consent."))
         except InvalidInput as exc:
             context["error"] = exc.message
             return _render(
@@ -121,8 +119,4 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _language_hint(request: HttpRequest) -> str:
-    for part in request.META.get("HTTP_ACCEPT_LANGUAGE", "").split(","):
-        code = part.split(";")[0].strip().lower()[:2]
-        if code in doi.LANGUAGES:
-            return code
-    return "de"
+    return doi.browser_language(request.META.get("HTTP_ACCEPT_LANGUAGE", ""), "de")

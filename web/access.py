@@ -14,6 +14,8 @@ from django.http import Http404, HttpRequest
 from accounts import selectors as accounts_selectors
 from accounts.models import Account, ApiKey, Role
 from accounts.selectors import account_for_user, role_in
+from consent.models import SignupForm
+from consent.selectors import form_of
 from contacts.models import Contact, List
 from contacts.selectors import contact_of, list_of
 from core.errors import NotFound
@@ -64,3 +66,11 @@ def get_api_key_for_user(request: HttpRequest, slug: str, key_id: int) -> ApiKey
         return accounts_selectors.api_key_of(account, key_id)
     except NotFound:
         raise Http404("no such API key") from None
+
+
+def get_form_for_user(request: HttpRequest, slug: str, form_id: int) -> SignupForm:
+    account = get_account_for_user(request, slug)
+    try:
+        return form_of(account, form_id)
+    except NotFound:
+        raise Http404("no such form") from None

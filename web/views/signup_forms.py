@@ -17,10 +17,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from consent import doi
 from consent.models import SignupForm
-from consent.selectors import form_of, signup_stats, wording_versions
+from consent.selectors import signup_stats, wording_versions
 from core.actors import Actor
-from core.errors import DomainError, NotFound
-from web.access import get_account_for_user, get_list_for_user
+from core.errors import DomainError
+from web.access import get_form_for_user, get_list_for_user
 from web.errors import add_domain_error
 
 
@@ -72,16 +72,6 @@ class ConsentTextForm(forms.Form):
     text = forms.CharField(
         label=gettext_lazy("Consent text"), widget=forms.Textarea(attrs={"rows": 4})
     )
-
-
-def get_form_for_user(request: HttpRequest, slug: str, form_id: int) -> SignupForm:
-    account = get_account_for_user(request, slug)
-    try:
-        return form_of(account, form_id)
-    except NotFound:
-        from django.http import Http404
-
-        raise Http404("no such form") from None
 
 
 @require_POST

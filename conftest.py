@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from campaigns.testing import sendable  # noqa: F401
 from core.browser import page  # noqa: F401
 from core.testing import world  # noqa: F401
 from delivery.testing import (  # noqa: F401

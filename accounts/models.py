@@ -30,6 +30,17 @@ class Account(models.Model):
     own_mail_server = models.BooleanField(
         default=False, help_text="Set by the operator: may import untrusted addresses (IMPORT-5)."
     )
+    # SEND-5: the operator slows an account down (QUALITY-3 measures) by policy's share.
+    reduced_speed = models.BooleanField(
+        default=False, help_text="Set by the operator: sends run at the reduced speed share."
+    )
+    # CONTENT-2: the legal imprint every marketing mail carries (accounts.rules.imprint_lines).
+    imprint_name = models.CharField(max_length=200, blank=True)
+    imprint_address = models.TextField(blank=True)
+    imprint_contact = models.CharField(max_length=300, blank=True)
+    imprint_register = models.CharField(max_length=300, blank=True)
+    imprint_vat_id = models.CharField(max_length=50, blank=True)
+    imprint_representative = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
 

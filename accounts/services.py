@@ -95,3 +95,43 @@ def create_api_key(account: Account, name: str, *, by: Any = None) -> tuple[ApiK
 @transaction.atomic
 def revoke_api_key(key: ApiKey) -> None:
     ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+IMPRINT_FIELDS = {
+    "imprint_name": 200,
+    "imprint_address": 1000,
+    "imprint_contact": 300,
+    "imprint_register": 300,
+    "imprint_vat_id": 50,
+    "imprint_representative": 300,
+}
+
+
+@transaction.atomic
+def update_imprint(account: Account, **fields: str) -> Account:
+    """CONTENT-2: the account's legal imprint, shown in the footer of every marketing mail."""
+    locked = Account.objects.select_for_update().get(pk=account.pk)
+    changed = []
+    for name, value in fields.items():
+        if name not in IMPRINT_FIELDS:
+            raise InvalidInput(f"the imprint has no field {name!r}")
+        text = clean_text(
+            value or "",
+            field=name.removeprefix("imprint_").replace("_", " "),
+            max_length=IMPRINT_FIELDS[name],
+            multiline=name == "imprint_address",
+        ).strip()
+        if getattr(locked, name) != text:
+            setattr(locked, name, text)
+            changed.append(name)
+    if changed:
+        locked.save(update_fields=changed)
+    return locked
+
+
+@transaction.atomic
+def set_reduced_speed(account: Account, reduced: bool) -> Account:
+    """SEND-5: an operator slows an account's sends to the policy's reduced speed share."""
+    Account.objects.filter(pk=account.pk).update(reduced_speed=reduced)
+    account.refresh_from_db(fields=["reduced_speed"])
+    return account

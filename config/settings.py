@@ -80,6 +80,10 @@ WEB_WORKERS = env_int("CONSENTRY_WEB_WORKERS", 2, minimum=1)
 SMTP_URL = env_url("CONSENTRY_SMTP_URL", schemes=("smtp", "smtps"))
 # Sender of platform mail (confirmations) until an account has its own verified domain.
 DEFAULT_FROM_EMAIL = env_str("CONSENTRY_DEFAULT_FROM_EMAIL", "consentry <mailer@localhost>")
+# CONTENT-4/INDUSTRY-3: the platform's SenderId in Feedback-ID (5 to 15 letters or digits).
+FEEDBACK_SENDER_ID = env_str("CONSENTRY_FEEDBACK_SENDER_ID", "consentry")
+# INDUSTRY-3: CSA-certified operators add X-CSA-Complaints to every campaign mail.
+CSA_COMPLAINTS = env_bool("CONSENTRY_CSA_COMPLAINTS", False)
 # DNS resolvers as host:port, comma-separated; empty = the system's resolvers.
 DNS_RESOLVERS = env_list("CONSENTRY_DNS_RESOLVERS", [])
 DNS_TIMEOUT = env_int("CONSENTRY_DNS_TIMEOUT", 5, minimum=1)
@@ -110,6 +114,7 @@ INSTALLED_APPS = [
     "consent",
     "domains",
     "delivery",
+    "campaigns",
     "api",
     "web",
     "subscriber",

@@ -80,9 +80,33 @@ class ContactAdmin(admin.ModelAdmin):
 
 @admin.register(List)
 class ListAdmin(admin.ModelAdmin):
-    list_display = ["name", "account", "language", "created_at"]
-    list_filter = ["account", "language"]
+    list_display = ["name", "account", "language", "admitted", "blocked", "created_at"]
+    list_filter = ["account", "language", "admitted", "blocked"]
     search_fields = ["name"]
+    readonly_fields = ["admitted", "blocked"]
+    actions = ["admit", "withdraw_admission", "block", "unblock"]
+
+    def _admission(self, request: HttpRequest, queryset: QuerySet[List], **change: bool) -> None:
+        actor = Actor.for_user(request.user, request)
+        for lst in queryset:
+            services.set_list_admission(lst, actor=actor, **change)
+        messages.success(request, f"{queryset.count()} lists changed")
+
+    @admin.action(description="Admit for sending (SEND-2, until list audits exist)")
+    def admit(self, request: HttpRequest, queryset: QuerySet[List]) -> None:
+        self._admission(request, queryset, admitted=True)
+
+    @admin.action(description="Withdraw the admission")
+    def withdraw_admission(self, request: HttpRequest, queryset: QuerySet[List]) -> None:
+        self._admission(request, queryset, admitted=False)
+
+    @admin.action(description="Block: no send to these lists")
+    def block(self, request: HttpRequest, queryset: QuerySet[List]) -> None:
+        self._admission(request, queryset, blocked=True)
+
+    @admin.action(description="Lift the block")
+    def unblock(self, request: HttpRequest, queryset: QuerySet[List]) -> None:
+        self._admission(request, queryset, blocked=False)
 
 
 @admin.register(Suppression)

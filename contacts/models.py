@@ -50,6 +50,10 @@ class List(models.Model):
         choices=[("de", "Deutsch"), ("en", "English"), ("fr", "Français")],
     )
     description = models.TextField(blank=True)
+    # SEND-2: set by an operator until list audits (AUDIT-1) decide admission themselves.
+    admitted = models.BooleanField(default=False)
+    # SEND-2: an operator's block stops every send to the list.
+    blocked = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -343,3 +343,28 @@ def purge_pending_subscription(subscription: Subscription, *, actor: Actor, ref:
     )
     locked.delete()
     return True
+
+
+@transaction.atomic
+def set_list_admission(
+    lst: List, *, actor: Actor, admitted: bool | None = None, blocked: bool | None = None
+) -> List:
+    """An operator admits or blocks a list for sending (SEND-2; AUDIT-1 decides this later)."""
+    locked = List.objects.select_for_update().get(pk=lst.pk)
+    changes: dict[str, bool] = {}
+    if admitted is not None and locked.admitted != admitted:
+        changes["admitted"] = admitted
+    if blocked is not None and locked.blocked != blocked:
+        changes["blocked"] = blocked
+    if not changes:
+        return locked
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    locked.save(update_fields=list(changes))
+    evidence.record(
+        locked.account,
+        "list.admission_changed",
+        actor=actor,
+        payload={"list": locked.pk, **changes},
+    )
+    return locked

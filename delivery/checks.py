@@ -40,3 +40,17 @@ def check_smtp_url(app_configs: Any = None, **kwargs: Any) -> list[Error | Warni
             )
         )
     return problems
+
+
+@register()
+def check_feedback_sender_id(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """INDUSTRY-3: Gmail reads a SenderId of 5 to 15 letters or digits."""
+    value = settings.FEEDBACK_SENDER_ID
+    if 5 <= len(value) <= 15 and value.isascii() and value.isalnum():
+        return []
+    return [
+        Error(
+            f"CONSENTRY_FEEDBACK_SENDER_ID must be 5 to 15 letters or digits, got {value!r}",
+            id="delivery.E002",
+        )
+    ]

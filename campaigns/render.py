@@ -1,0 +1,119 @@
+"""Campaign templates: Jinja2 in a SandboxedEnvironment, compiled once per campaign.
+
+The HTML gets its CSS inlined (css-inline) once, before compiling; the text part, when the
+campaign gives none, is made from that HTML template by inscriptis (links kept as
+`[label](url)`), so the template tags survive into the text template. Per recipient only
+the compiled templates run. User HTML shown in the UI passes nh3 first (`sanitised`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import css_inline
+import nh3
+from inscriptis import get_text
+from inscriptis.model.config import ParserConfig
+from jinja2 import TemplateSyntaxError, meta
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+
+from campaigns.imprint import Imprint, footer_html, footer_text
+from campaigns.rules import KNOWN_NAMES
+from core.errors import InvalidInput
+
+_HTML_ENV = SandboxedEnvironment(autoescape=True, keep_trailing_newline=True)
+_TEXT_ENV = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
+_INLINER = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
+_TEXT_CONFIG = ParserConfig(display_links=True)
+
+# What the preview shows of user HTML: layout and styling, never script or active content.
+_PREVIEW_ATTRIBUTES: dict[str, set[str]] = {
+    tag: set(names) for tag, names in nh3.ALLOWED_ATTRIBUTES.items()
+}
+_PREVIEW_ATTRIBUTES["*"] = {"style", "class", "align", "width", "height", "bgcolor"}
+
+
+def sanitised(html: str) -> str:
+    """HTML safe to show inside the platform's own pages."""
+    return nh3.clean(html, attributes=_PREVIEW_ATTRIBUTES)
+
+
+def text_from_html(html: str) -> str:
+    return get_text(html, _TEXT_CONFIG).strip() + "\n"
+
+
+def inline_css(html: str) -> str:
+    if "<style" not in html.lower():
+        return html  # nothing to inline: keep the author's markup byte for byte
+    return _INLINER.inline(html)
+
+
+def template_names(source: str, *, html: bool = True) -> frozenset[str]:
+    """The top-level names a template uses; InvalidInput on a syntax error."""
+    env = _HTML_ENV if html else _TEXT_ENV
+    try:
+        return frozenset(meta.find_undeclared_variables(env.parse(source)))
+    except TemplateSyntaxError as exc:
+        raise InvalidInput(f"template error on line {exc.lineno}: {exc.message}") from None
+
+
+def check_template(source: str, *, part: str, html: bool = True) -> None:
+    unknown = template_names(source, html=html) - KNOWN_NAMES
+    if unknown:
+        raise InvalidInput(
+            f"the {part} uses unknown names: {', '.join(sorted(unknown))}",
+            details=[f"known: {', '.join(sorted(KNOWN_NAMES))}"],
+        )
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    html: str
+    text: str
+
+
+class CompiledCampaign:
+    """Templates and footers of one campaign, ready to render each recipient's message."""
+
+    def __init__(
+        self,
+        *,
+        subject: str,
+        html: str,
+        text: str,
+        imprint: Imprint,
+        language: str,
+    ) -> None:
+        self.html_source = inline_css(html)
+        self.text_source = text or text_from_html(self.html_source)
+        try:
+            self.subject = _TEXT_ENV.from_string(subject)
+            self.html = _HTML_ENV.from_string(self.html_source)
+            self.text = _TEXT_ENV.from_string(self.text_source)
+        except TemplateSyntaxError as exc:
+            raise InvalidInput(f"template error on line {exc.lineno}: {exc.message}") from None
+        # INDUSTRY-6: the objection notice goes to existing customers only.
+        self.imprint_html = {
+            flag: Markup(footer_html(imprint, language, objection=flag))  # noqa: S704
+            for flag in (False, True)
+        }
+        self.imprint_text = {
+            flag: footer_text(imprint, language, objection=flag) for flag in (False, True)
+        }
+        self.text_names = template_names(self.text_source, html=False)
+        self.html_names = template_names(self.html_source)
+
+    def render(
+        self, contact: Mapping[str, Any], *, unsubscribe_url: str, objection: bool
+    ) -> Rendered:
+        """`contact` holds first_name, last_name, email and fields."""
+        context = dict(contact)
+        context["unsubscribe_url"] = unsubscribe_url
+        text_context = dict(context, imprint=self.imprint_text[objection])
+        context["imprint"] = self.imprint_html[objection]
+        subject = " ".join(self.subject.render(text_context).split())
+        return Rendered(subject, self.html.render(context), self.text.render(text_context))

@@ -1,0 +1,121 @@
+"""What a campaign may do, as plain functions (no Django, no I/O): the compliance gate
+(SEND-2), the states of a send (SEND-4) and the consent scope of a campaign (CONSENT-5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class CampaignKind(StrEnum):
+    REGULAR = "regular"
+    # CONSENT-5: advertising for products similar to those bought; existing customers get it.
+    SIMILAR_PRODUCTS = "similar_products"
+
+
+class CampaignState(StrEnum):
+    DRAFT = "draft"
+    SENDING = "sending"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+    FINISHED = "finished"
+
+
+# SEND-4: a send is started once, paused and resumed, cancelled; a finished one stays so.
+TRANSITIONS: dict[CampaignState, frozenset[CampaignState]] = {
+    CampaignState.DRAFT: frozenset({CampaignState.SENDING}),
+    CampaignState.SENDING: frozenset(
+        {CampaignState.PAUSED, CampaignState.CANCELLED, CampaignState.FINISHED}
+    ),
+    CampaignState.PAUSED: frozenset({CampaignState.SENDING, CampaignState.CANCELLED}),
+    CampaignState.CANCELLED: frozenset(),
+    CampaignState.FINISHED: frozenset(),
+}
+
+
+def may_change_state(current: str, target: str) -> bool:
+    return CampaignState(target) in TRANSITIONS[CampaignState(current)]
+
+
+def scope_allows(kind: str, legal_basis: str) -> bool:
+    """CONSENT-5: an existing_customer contact only receives similar-products campaigns."""
+    return legal_basis != "existing_customer" or kind == CampaignKind.SIMILAR_PRODUCTS
+
+
+# Template names the body may use besides the contact's own fields.
+REQUIRED_TAGS = ("unsubscribe_url", "imprint")
+CONTACT_NAMES = frozenset({"first_name", "last_name", "email", "fields"})
+KNOWN_NAMES = CONTACT_NAMES | frozenset(REQUIRED_TAGS)
+
+
+class Service(StrEnum):
+    """Which part of the platform refuses: the user sees who to ask."""
+
+    ACCOUNTS = "accounts"  # the operator's review of the account
+    ADMISSION = "admission"  # the operator's admission or block of a list
+    DOMAINS = "domains"  # the sender domain's DNS checks
+    CAMPAIGNS = "campaigns"  # the campaign's own content
+    SEND = "send"  # the user's confirmation at the start
+
+
+@dataclass(frozen=True)
+class ListFacts:
+    name: str
+    admitted: bool
+    blocked: bool
+
+
+@dataclass(frozen=True)
+class SendFacts:
+    """What the gate looks at, gathered once by campaigns.selectors.send_facts."""
+
+    account_active: bool
+    domain_reasons: tuple[str, ...]
+    html_names: frozenset[str]
+    text_names: frozenset[str]
+    lists: tuple[ListFacts, ...]
+    guidelines_ticked: bool
+    template_error: str = ""
+
+
+@dataclass(frozen=True)
+class Refusal:
+    service: Service
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.reason} ({self.service})"
+
+
+def gate(facts: SendFacts) -> list[Refusal]:
+    """SEND-2: every reason the send is refused; empty when it may start."""
+    refusals: list[Refusal] = []
+    if not facts.account_active:
+        refusals.append(Refusal(Service.ACCOUNTS, "the account is not active (ACCOUNT-1)"))
+    refusals += [Refusal(Service.DOMAINS, reason) for reason in facts.domain_reasons]
+    if facts.template_error:
+        refusals.append(Refusal(Service.CAMPAIGNS, facts.template_error))
+    else:
+        for tag, requirement in (("unsubscribe_url", "CONTENT-1"), ("imprint", "CONTENT-2")):
+            for part, names in (("HTML", facts.html_names), ("text", facts.text_names)):
+                if tag not in names:
+                    refusals.append(
+                        Refusal(
+                            Service.CAMPAIGNS,
+                            f"the {part} body lacks {{{{ {tag} }}}} ({requirement})",
+                        )
+                    )
+    if not facts.lists:
+        refusals.append(Refusal(Service.CAMPAIGNS, "the campaign has no target list"))
+    for lst in facts.lists:
+        if lst.blocked:
+            refusals.append(Refusal(Service.ADMISSION, f"the list {lst.name!r} is blocked"))
+        elif not lst.admitted:
+            refusals.append(
+                Refusal(Service.ADMISSION, f"the list {lst.name!r} is not admitted (AUDIT-1)")
+            )
+    if not facts.guidelines_ticked:
+        refusals.append(
+            Refusal(Service.SEND, "the anti-spam guideline checkbox is not ticked (SEND-1)")
+        )
+    return refusals

@@ -1,0 +1,108 @@
+"""Read queries for campaigns, scoped to one account (PRIVACY-2), and what the gate reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from campaigns.imprint import Imprint
+from campaigns.models import Campaign
+from campaigns.render import CompiledCampaign
+from campaigns.rules import ListFacts, Refusal, SendFacts, gate
+from core.errors import DomainError, NotFound
+
+if TYPE_CHECKING:
+    from accounts.models import Account
+
+
+def campaigns_of(account: Account) -> QuerySet[Campaign]:
+    return Campaign.objects.filter(account=account).prefetch_related("lists")
+
+
+def campaign_of(account: Account, campaign_id: int) -> Campaign:
+    found = campaigns_of(account).select_related("account").filter(pk=campaign_id).first()
+    if found is None:
+        raise NotFound("no such campaign")
+    return found
+
+
+def imprint_of(account: Account) -> Imprint:
+    return Imprint(
+        name=account.imprint_name,
+        address=account.imprint_address,
+        contact=account.imprint_contact,
+        register=account.imprint_register,
+        vat_id=account.imprint_vat_id,
+        representative=account.imprint_representative,
+    )
+
+
+def compiled_campaign(campaign: Campaign) -> CompiledCampaign:
+    """The campaign's templates compiled once, for every recipient of a batch."""
+    return CompiledCampaign(
+        subject=campaign.subject,
+        html=campaign.html,
+        text=campaign.text,
+        imprint=imprint_of(campaign.account),
+        language=campaign.language,
+    )
+
+
+def send_facts(campaign: Campaign, *, guidelines_ticked: bool) -> SendFacts:
+    from campaigns.imprint import missing_fields
+    from domains.selectors import sending_block_reasons
+
+    account = campaign.account
+    template_error = ""
+    html_names: frozenset[str] = frozenset()
+    text_names: frozenset[str] = frozenset()
+    try:
+        compiled = compiled_campaign(campaign)
+        html_names, text_names = compiled.html_names, compiled.text_names
+    except DomainError as exc:
+        template_error = exc.message
+    missing = missing_fields(imprint_of(account))
+    if missing and not template_error:
+        template_error = (
+            f"the account's imprint lacks: {', '.join(missing)} (CONTENT-2, account settings)"
+        )
+    return SendFacts(
+        account_active=account.is_active,
+        domain_reasons=tuple(sending_block_reasons(account, campaign.from_address)),
+        html_names=html_names,
+        text_names=text_names,
+        lists=tuple(ListFacts(lst.name, lst.admitted, lst.blocked) for lst in campaign.lists.all()),
+        guidelines_ticked=guidelines_ticked,
+        template_error=template_error,
+    )
+
+
+def gate_result(campaign: Campaign, *, guidelines_ticked: bool) -> list[Refusal]:
+    """SEND-2: every reason this campaign may not be sent now."""
+    return gate(send_facts(campaign, guidelines_ticked=guidelines_ticked))
+
+
+@dataclass(frozen=True)
+class Progress:
+    counts: dict[str, int]
+    per_minute: int  # sent in the last minute
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def done(self) -> int:
+        c = self.counts
+        return c["sent"] + c["failed"] + c["unknown"] + c["skipped"]
+
+
+def progress(campaign: Campaign) -> Progress:
+    from delivery import ledger
+
+    since = timezone.now() - timedelta(minutes=1)
+    return Progress(ledger.counts(campaign), ledger.sent_since(campaign, since))

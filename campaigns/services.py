@@ -1,0 +1,321 @@
+"""Campaigns and their sends: the only write path.
+
+`start_send` is the gate (SEND-2) and the SEND-1 tick as evidence, then the ledger filled
+in one statement and one background task per batch after commit. Pause, resume and
+cancel change the campaign's state; the engine reads it between messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from campaigns import selectors
+from campaigns.models import Campaign
+from campaigns.render import check_template
+from campaigns.rules import CampaignKind, CampaignState, may_change_state
+from consent import services as evidence
+from consent.models import Wording
+from core.actors import Actor
+from core.addresses import InvalidAddress, normalise_address
+from core.errors import InvalidInput, RuleViolation
+from core.text import clean_text
+
+if TYPE_CHECKING:
+    from accounts.models import Account
+    from contacts.models import List
+
+GUIDELINES_KEY = "send.guidelines"
+# SEND-1: the text the user confirms before every send, versioned in consent.Wording.
+GUIDELINES = {
+    "en": (
+        "I confirm that this send follows the anti-spam guidelines: every recipient gave "
+        "consent that I can prove, the mail is clearly advertising from us, it carries a "
+        "working unsubscribe link and our imprint, and no list was bought, rented or collected "
+        "without consent."
+    ),
+    "de": (
+        "Ich bestätige, dass dieser Versand die Anti-Spam-Richtlinien einhält: Jede Empfängerin "
+        "und jeder Empfänger hat nachweisbar eingewilligt, die Mail ist klar als unsere Werbung "
+        "erkennbar, sie enthält einen funktionierenden Abmeldelink und unser Impressum, und "
+        "keine Liste wurde gekauft, gemietet oder ohne Einwilligung gesammelt."
+    ),
+    "fr": (
+        "Je confirme que cet envoi respecte les règles anti-spam : chaque destinataire a donné "
+        "un consentement que je peux prouver, le message est clairement notre publicité, il "
+        "contient un lien de désabonnement fonctionnel et nos mentions légales, et aucune "
+        "liste n'a été achetée, louée ou collectée sans consentement."
+    ),
+}
+EDITABLE = (
+    "name",
+    "subject",
+    "from_name",
+    "from_address",
+    "reply_to",
+    "html",
+    "text",
+    "kind",
+    "tracking",
+    "language",
+)
+
+
+def guidelines_wording(language: str = "en") -> Wording:
+    """The current version of the SEND-1 text (published on first use)."""
+    language = language if language in GUIDELINES else "en"
+    return evidence.publish_wording(GUIDELINES_KEY, GUIDELINES[language], language=language)
+
+
+def _address(value: str, field: str) -> str:
+    try:
+        return normalise_address(value)
+    except InvalidAddress as exc:
+        raise InvalidInput(f"{field}: {exc}") from None
+
+
+def _clean(account: Account, values: dict[str, Any]) -> dict[str, Any]:
+    clean: dict[str, Any] = {}
+    for name, value in values.items():
+        if name not in EDITABLE:
+            raise InvalidInput(f"a campaign has no field {name!r}")
+        if name in ("name", "subject", "from_name"):
+            limit = {"name": 200, "subject": 300, "from_name": 100}[name]
+            text = clean_text(value or "", field=name.replace("_", " "), max_length=limit).strip()
+            if not text:
+                raise InvalidInput(f"a campaign needs a {name.replace('_', ' ')} (CONTENT-3)")
+            clean[name] = text
+        elif name == "from_address":
+            clean[name] = _address(value, "From address")
+        elif name == "reply_to":
+            clean[name] = _address(value, "Reply-To") if value else ""
+        elif name in ("html", "text"):
+            text = clean_text(value or "", field=name, max_length=500_000, multiline=True)
+            check_template(text, part="HTML body" if name == "html" else "text body")
+            clean[name] = text
+        elif name == "kind":
+            if value not in CampaignKind.__members__.values():
+                raise InvalidInput(f"unknown campaign type {value!r}")
+            clean[name] = value
+        elif name == "tracking":
+            clean[name] = bool(value)
+        elif name == "language":
+            if value not in ("de", "en", "fr"):
+                raise InvalidInput("a campaign's language is de, en or fr")
+            clean[name] = value
+    if "subject" in clean:
+        check_template(clean["subject"], part="subject", html=False)
+    if "html" in clean and not clean["html"].strip():
+        raise InvalidInput("a campaign needs an HTML body")
+    return clean
+
+
+def _check_lists(account: Account, lists: Sequence[List]) -> None:
+    if any(lst.account_id != account.pk for lst in lists):
+        raise InvalidInput("a target list belongs to another account")
+
+
+@transaction.atomic
+def create_campaign(
+    account: Account, *, actor: Actor, lists: Sequence[List] = (), **values: Any
+) -> Campaign:
+    """A draft campaign. Its From domain and content are judged by the gate at start."""
+    for required in ("name", "subject", "from_name", "from_address", "html"):
+        values.setdefault(required, "")
+    clean = _clean(account, values)
+    _check_lists(account, lists)
+    campaign = Campaign.objects.create(account=account, **clean)
+    campaign.lists.set(lists)
+    evidence.record(
+        account,
+        "campaign.created",
+        actor=actor,
+        payload={"campaign": campaign.pk, "lists": [lst.pk for lst in lists]},
+    )
+    return campaign
+
+
+@transaction.atomic
+def update_campaign(
+    campaign: Campaign, *, actor: Actor, lists: Sequence[List] | None = None, **values: Any
+) -> Campaign:
+    locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if locked.state != CampaignState.DRAFT:
+        raise RuleViolation("only a draft campaign can be changed")
+    clean = _clean(locked.account, values)
+    for name, value in clean.items():
+        setattr(locked, name, value)
+    locked.save()
+    if lists is not None:
+        _check_lists(locked.account, lists)
+        locked.lists.set(lists)
+    evidence.record(
+        locked.account,
+        "campaign.updated",
+        actor=actor,
+        payload={"campaign": locked.pk, "changed": sorted(clean) + (["lists"] if lists else [])},
+    )
+    return locked
+
+
+@transaction.atomic
+def start_send(
+    campaign: Campaign, *, actor: Actor, guidelines_confirmed: bool, language: str = "en"
+) -> int:
+    """SEND-1/2/4: gate, the guideline tick as evidence, the ledger in one statement.
+
+    Raises RuleViolation listing every failing reason. Returns the number of recipients."""
+    from delivery import ledger
+    from policy.selectors import value
+
+    locked = Campaign.objects.select_for_update().select_related("account").get(pk=campaign.pk)
+    if locked.state != CampaignState.DRAFT:
+        raise RuleViolation(f"the campaign is {locked.state}, not a draft")
+    refusals = selectors.gate_result(locked, guidelines_ticked=guidelines_confirmed)
+    if refusals:
+        raise RuleViolation("the send is refused (SEND-2)", details=[str(r) for r in refusals])
+    wording = guidelines_wording(language)
+    record = evidence.record(
+        locked.account,
+        "send.guidelines_confirmed",
+        actor=actor,
+        wording=wording,
+        payload={"campaign": locked.pk, "wording_version": wording.version},
+    )
+    now = timezone.now()
+    locked.state, locked.started_at, locked.guidelines_record = CampaignState.SENDING, now, record
+    locked.save(update_fields=["state", "started_at", "guidelines_record", "updated_at"])
+    recipients = ledger.fill(locked, batch_size=int(value("send.batch_size", locked.account)))
+    evidence.record(
+        locked.account,
+        "send.started",
+        actor=actor,
+        payload={"campaign": locked.pk, "recipients": recipients},
+    )
+    transaction.on_commit(lambda: enqueue_batches(locked.pk))
+    return recipients
+
+
+def enqueue_batches(campaign_id: int) -> int:
+    """One background task per batch that has work."""
+    from delivery import ledger
+    from delivery.tasks import send_batch
+
+    campaign = Campaign.objects.get(pk=campaign_id)
+    batches = ledger.batches_with_work(campaign)
+    for batch in batches:
+        send_batch.enqueue(campaign_id, batch)
+    return len(batches)
+
+
+def _change_state(campaign: Campaign, target: CampaignState, *, actor: Actor) -> Campaign:
+    locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if locked.state == target:
+        return locked
+    if not may_change_state(locked.state, target):
+        raise RuleViolation(f"a {locked.state} campaign cannot be {target}")
+    previous, locked.state = locked.state, target
+    if target in (CampaignState.CANCELLED, CampaignState.FINISHED):
+        locked.finished_at = timezone.now()
+    locked.save(update_fields=["state", "finished_at", "updated_at"])
+    evidence.record(
+        locked.account,
+        f"send.{target}",
+        actor=actor,
+        payload={"campaign": locked.pk, "from": previous},
+    )
+    return locked
+
+
+@transaction.atomic
+def pause_send(campaign: Campaign, *, actor: Actor) -> Campaign:
+    """SEND-4: workers stop handing over within a second; unsent rows stay queued."""
+    return _change_state(campaign, CampaignState.PAUSED, actor=actor)
+
+
+@transaction.atomic
+def resume_send(campaign: Campaign, *, actor: Actor) -> Campaign:
+    locked = _change_state(campaign, CampaignState.SENDING, actor=actor)
+    transaction.on_commit(lambda: enqueue_batches(locked.pk))
+    return locked
+
+
+@transaction.atomic
+def cancel_send(campaign: Campaign, *, actor: Actor) -> Campaign:
+    """SEND-4: nothing more is handed over; queued and deferred rows are skipped."""
+    from delivery.models import LedgerState, SendLedgerEntry
+
+    locked = _change_state(campaign, CampaignState.CANCELLED, actor=actor)
+    SendLedgerEntry.objects.filter(
+        campaign=locked, state__in=(LedgerState.QUEUED, LedgerState.DEFERRED)
+    ).update(state=LedgerState.SKIPPED, reply="the send was cancelled", updated_at=timezone.now())
+    return locked
+
+
+@transaction.atomic
+def mark_finished(campaign: Campaign) -> bool:
+    """The engine's end of a send with no open rows left; False if it is not sending."""
+    changed = Campaign.objects.filter(pk=campaign.pk, state=CampaignState.SENDING).update(
+        state=CampaignState.FINISHED, finished_at=timezone.now()
+    )
+    if changed:
+        evidence.record(
+            campaign.account,
+            "send.finished",
+            actor=Actor.system("send"),
+            payload={"campaign": campaign.pk},
+        )
+    return bool(changed)
+
+
+@transaction.atomic
+def resend_unknown(campaign: Campaign, *, actor: Actor) -> int:
+    """SEND-4: a user chooses to send the rows of unknown outcome again (maybe twice)."""
+    from delivery.models import LedgerState, SendLedgerEntry
+
+    locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if locked.state not in (CampaignState.SENDING, CampaignState.PAUSED, CampaignState.FINISHED):
+        raise RuleViolation(f"a {locked.state} campaign sends nothing again")
+    rows = SendLedgerEntry.objects.filter(campaign=locked, state=LedgerState.UNKNOWN).update(
+        state=LedgerState.QUEUED, reply="queued again by a user", updated_at=timezone.now()
+    )
+    if rows and locked.state == CampaignState.FINISHED:
+        locked.state, locked.finished_at = CampaignState.SENDING, None
+        locked.save(update_fields=["state", "finished_at", "updated_at"])
+    evidence.record(
+        locked.account,
+        "send.unknown_requeued",
+        actor=actor,
+        payload={"campaign": locked.pk, "rows": rows},
+    )
+    if locked.state == CampaignState.SENDING:
+        transaction.on_commit(lambda: enqueue_batches(locked.pk))
+    return rows
+
+
+def send_test(
+    campaign: Campaign, addresses: Sequence[str], *, actor: Actor
+) -> list[tuple[str, str]]:
+    """SEND-2: test mail to a few named addresses before the gate passes, clearly marked."""
+    from delivery.engine import send_test_messages
+    from policy.selectors import value
+
+    limit = int(value("send.test_send_max_recipients", campaign.account))
+    clean = sorted({_address(a, "test address") for a in addresses if a.strip()})
+    if not clean:
+        raise InvalidInput("name at least one address for the test send")
+    if len(clean) > limit:
+        raise InvalidInput(f"a test send goes to at most {limit} addresses")
+    with transaction.atomic():
+        evidence.record(
+            campaign.account,
+            "send.test",
+            actor=actor,
+            payload={"campaign": campaign.pk, "recipients": len(clean)},
+            personal={"addresses": clean},
+        )
+    # After commit: a relay cannot take a message back.
+    return send_test_messages(campaign, clean)

@@ -1,0 +1,553 @@
+"""The send engine: a worker claims rows of one batch, re-checks them, renders, signs and
+hands them over on a few threads, each with its own reused SMTP connection (SEND-3..6).
+
+Only the calling thread touches the database: it claims, re-checks (every
+RECHECK_SECONDS, so an unsubscribe stops later hand-overs within a second — invariant 5),
+reads pause/cancel, renews the lease and writes outcomes in bulk. The sender threads
+render, sign and talk SMTP. With the sandbox transport (which writes to the database)
+everything runs on the calling thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.utils import timezone
+
+from contacts.rules import LegalBasis
+from delivery import ledger
+from delivery.assembly import CampaignHeaders, Skeleton
+from delivery.ledger import Recipient
+from delivery.models import LedgerState, SendLedgerEntry
+from delivery.rules import FailureKind, Outcome, after_temporary_failure, classify_failure
+from delivery.transports import (
+    OutboundMessage,
+    Transport,
+    TransportError,
+    get_transport,
+    sandbox_active,
+)
+
+if TYPE_CHECKING:
+    from campaigns.models import Campaign
+    from campaigns.render import CompiledCampaign
+    from domains.dkim import SigningKey
+
+logger = logging.getLogger(__name__)
+
+# Rows claimed at once: at most this many can be left `unknown` by a crash.
+CHUNK = 200
+# Invariant 5 and SEND-4: how often the worker re-reads eligibility and the campaign's state.
+RECHECK_SECONDS = 0.5
+CONTROL_SECONDS = 0.25
+FLUSH_SECONDS = 0.5
+# How long a waiting thread sleeps before it looks at the halt flag again.
+POLL_SECONDS = 1 / 20
+
+# Outcomes a sender thread reports besides those of delivery.rules.
+RELEASED = "released"  # paused before hand-over: back to queued
+CANCELLED = "cancelled"  # cancelled before hand-over: skipped
+INELIGIBLE = "ineligible"  # failed the re-check: skipped
+# Test sends name no ledger row: the one-click endpoint refuses this token.
+TEST_TOKEN = "test"  # noqa: S105
+
+
+class Throttle:
+    """SEND-5: an overall rate, a rate and a concurrency limit per destination domain."""
+
+    def __init__(self, rate: float, domain_rate: float, domain_concurrency: int) -> None:
+        self._cond = threading.Condition()
+        self._interval = 1.0 / rate
+        self._domain_interval = 1.0 / domain_rate
+        self._concurrency = domain_concurrency
+        self._next = 0.0
+        self._domain_next: dict[str, float] = {}
+        self._inflight: dict[str, int] = {}
+
+    def acquire(self, domain: str, halted: Callable[[], bool]) -> bool:
+        """Wait for a slot; False (holding nothing) when the send halts meanwhile."""
+        with self._cond:
+            while self._inflight.get(domain, 0) >= self._concurrency:
+                if halted():
+                    return False
+                self._cond.wait(POLL_SECONDS)
+            self._inflight[domain] = self._inflight.get(domain, 0) + 1
+            now = time.monotonic()
+            slot = max(now, self._next, self._domain_next.get(domain, 0.0))
+            self._next = slot + self._interval
+            self._domain_next[domain] = slot + self._domain_interval
+        while (wait := slot - time.monotonic()) > 0:
+            if halted():
+                self.release(domain)
+                return False
+            time.sleep(min(wait, POLL_SECONDS))
+        return True
+
+    def release(self, domain: str) -> None:
+        with self._cond:
+            self._inflight[domain] -= 1
+            self._cond.notify_all()
+
+
+@dataclass
+class Control:
+    """What the database thread tells the sender threads."""
+
+    halt: str = ""  # "", RELEASED (pause, account stopped) or CANCELLED
+    excluded: set[int] = field(default_factory=set)
+
+    def halted(self) -> bool:
+        return bool(self.halt)
+
+
+@dataclass(frozen=True)
+class Result:
+    recipient: Recipient
+    outcome: str
+    reply: str = ""
+    queue_id: str = ""
+    message_id: str = ""
+    failure: FailureKind | None = None
+    transport_error: bool = False
+
+
+@dataclass
+class BatchReport:
+    claimed: int = 0
+    by_outcome: dict[str, int] = field(default_factory=dict)
+
+    def add(self, outcome: str) -> None:
+        self.by_outcome[outcome] = self.by_outcome.get(outcome, 0) + 1
+
+
+class SendPlan:
+    """Everything per campaign that is built once: templates, skeleton, keys, limits."""
+
+    def __init__(self, campaign: Campaign, *, compiled: CompiledCampaign) -> None:
+        from domains.selectors import signing_keys_for
+        from policy.selectors import value
+
+        account = campaign.account
+        self.campaign = campaign
+        self.compiled = compiled
+        self.skeleton = Skeleton(campaign_headers(campaign))
+        self.keys: list[SigningKey] = signing_keys_for(account, campaign.from_address)
+        share = float(value("send.reduced_speed_share", account)) if account.reduced_speed else 1.0
+        self.throttle = Throttle(
+            rate=max(float(value("send.rate_per_second", account)) * share, 0.01),
+            domain_rate=max(float(value("send.domain_rate_per_second", account)) * share, 0.01),
+            domain_concurrency=int(value("send.domain_concurrency", account)),
+        )
+        self.connections = int(value("send.connections", account))
+        self.lease = timedelta(seconds=int(value("send.lease_seconds", account)))
+        started = campaign.started_at or timezone.now()
+        hours = int(value("send.retry_deadline_hours", account))
+        self.deadline = (started + timedelta(hours=hours)).timestamp()
+
+    def build(self, recipient: Recipient) -> tuple[OutboundMessage, str]:
+        """The signed message for one recipient and its Message-ID."""
+        from domains.dkim import sign_with
+
+        token = self.skeleton.unsubscribe_token(recipient.entry_id)
+        rendered = self.compiled.render(
+            recipient.template_context(),
+            unsubscribe_url=self.skeleton.unsubscribe_url(token),
+            objection=recipient.legal_basis == LegalBasis.EXISTING_CUSTOMER,
+        )
+        raw, message_id = self.skeleton.message(
+            entry_id=recipient.entry_id,
+            to=recipient.address,
+            subject=rendered.subject,
+            text=rendered.text,
+            html=rendered.html,
+            unsubscribe_token=token,
+        )
+        if self.keys:
+            raw = sign_with(raw, self.keys)
+        message = OutboundMessage(
+            mail_from=self.skeleton.return_path(recipient.entry_id),
+            rcpt_to=(recipient.address,),
+            raw=raw,
+            account_id=self.campaign.account_id,
+            kind="campaign",
+            tags={"campaign": str(self.campaign.pk), "ledger": str(recipient.entry_id)},
+        )
+        return message, message_id
+
+    def deliver(self, recipient: Recipient, transport: Transport, control: Control) -> Result:
+        """Build and hand over one message, unless the send halted or the recipient left."""
+        if control.halt:
+            return Result(recipient, control.halt)
+        if recipient.entry_id in control.excluded:
+            return Result(recipient, INELIGIBLE, "not eligible at hand-over (SEND-3)")
+        try:
+            message, message_id = self.build(recipient)
+        except Exception as exc:  # a message that cannot be built is failed, with its reason
+            logger.exception("ledger %s: message not built", recipient.entry_id)
+            return Result(recipient, Outcome.FAILED, f"message not built: {exc}"[:500])
+        if not self.throttle.acquire(recipient.domain, control.halted):
+            return Result(recipient, control.halt or RELEASED)
+        try:
+            # The last look before hand-over: the re-check may have run while we waited.
+            if recipient.entry_id in control.excluded:
+                return Result(recipient, INELIGIBLE, "not eligible at hand-over (SEND-3)")
+            if control.halt:
+                return Result(recipient, control.halt)
+            try:
+                sent = transport.send(message)
+            except TransportError as exc:
+                verdict = classify_failure(
+                    permanent=exc.permanent, code=exc.code, reply=exc.reason, stage=exc.stage
+                )
+                return Result(
+                    recipient,
+                    verdict.outcome,
+                    exc.reason[:500],
+                    message_id=message_id,
+                    failure=verdict.failure,
+                    transport_error=True,
+                )
+            except Exception as exc:  # a timeout mid-DATA and the like: it may have arrived
+                logger.warning("ledger %s: outcome unknown: %s", recipient.entry_id, exc)
+                return Result(
+                    recipient,
+                    Outcome.UNKNOWN,
+                    f"outcome unknown: {exc.__class__.__name__}: {exc}"[:500],
+                    message_id=message_id,
+                    transport_error=True,
+                )
+            return Result(
+                recipient,
+                Outcome.SENT,
+                sent.response[:500],
+                queue_id=sent.queue_id[:100],
+                message_id=message_id,
+            )
+        finally:
+            self.throttle.release(recipient.domain)
+
+
+def feedback_id(campaign: Campaign) -> str:
+    """INDUSTRY-3: <campaign>:<account>:<type>:<SenderId>."""
+    kind = campaign.kind.replace("_", "")
+    return f"{campaign.pk}:{campaign.account_id}:{kind}:{settings.FEEDBACK_SENDER_ID}"
+
+
+def campaign_headers(campaign: Campaign, *, test: bool = False) -> CampaignHeaders:
+    return CampaignHeaders(
+        from_addr=_from_header(campaign),
+        reply_to=campaign.reply_to,
+        mailing_id=campaign.mailing_id,
+        feedback_id=feedback_id(campaign),
+        base_url=settings.BASE_URL,
+        csa_complaints=settings.CSA_COMPLAINTS,
+        test=test,
+    )
+
+
+def _from_header(campaign: Campaign) -> str:
+    from email.headerregistry import Address
+
+    local, _, domain = campaign.from_address.rpartition("@")
+    return str(Address(display_name=campaign.from_name, username=local, domain=domain))
+
+
+def plan_for(campaign: Campaign) -> SendPlan:
+    from campaigns.selectors import compiled_campaign
+
+    return SendPlan(campaign, compiled=compiled_campaign(campaign))
+
+
+# -- the worker loop -------------------------------------------------------------------------
+
+
+def run_batch(campaign_id: int, batch: int, *, transport: Transport | None = None) -> BatchReport:
+    """Send what is due in one batch of a campaign; returns what happened to each row.
+
+    With `transport` given, everything runs on this thread over that one transport."""
+    from campaigns.models import Campaign
+    from campaigns.rules import CampaignState
+
+    report = BatchReport()
+    ledger.expire_leases()
+    campaign = Campaign.objects.select_related("account").get(pk=campaign_id)
+    if campaign.state != CampaignState.SENDING:
+        return report
+    plan = plan_for(campaign)
+    owner = f"{uuid.uuid4().hex[:12]}"
+    threaded = transport is None and not sandbox_active() and plan.connections > 1
+    transports: list[Transport] = []
+    try:
+        while True:
+            ids = ledger.claim(campaign_id, batch, owner=owner, limit=CHUNK, lease=plan.lease)
+            if not ids:
+                break
+            report.claimed += len(ids)
+            control = _Chunk(plan, owner, ids, report)
+            if threaded:
+                while len(transports) < min(plan.connections, len(ids)):
+                    transports.append(_new_transport())
+                control.run_threaded(transports)
+            else:
+                control.run_inline(transport or get_transport())
+            if control.control.halt:
+                break
+    finally:
+        for pooled in transports:
+            pooled.close()
+    _finish_if_done(campaign)
+    return report
+
+
+def _new_transport() -> Transport:
+    from delivery.transports.smtp import SmtpTransport
+
+    return SmtpTransport(settings.SMTP_URL)
+
+
+class _Chunk:
+    """One claimed chunk: re-check, hand over, record — the database side of the work."""
+
+    def __init__(self, plan: SendPlan, owner: str, ids: list[int], report: BatchReport) -> None:
+        self.plan = plan
+        self.owner = owner
+        self.report = report
+        self.control = Control()
+        self.results: queue.SimpleQueue[Result] = queue.SimpleQueue()
+        self.pending = set(ids)
+        self.recipients = ledger.recheck(plan.campaign, ids)
+        eligible = {r.entry_id for r in self.recipients}
+        skipped = [i for i in ids if i not in eligible]
+        if skipped:
+            _skip(skipped, "not eligible at hand-over (SEND-3)")
+            self.pending -= set(skipped)
+            for _ in skipped:
+                report.add(INELIGIBLE)
+        now = time.monotonic()
+        self._checked = self._controlled = self._flushed = self._renewed = now
+
+    # -- the two ways of running ----------------------------------------------------------
+
+    def run_inline(self, transport: Transport) -> None:
+        for recipient in self.recipients:
+            self.maintain()
+            self.results.put(self.plan.deliver(recipient, transport, self.control))
+        self.flush()
+
+    def run_threaded(self, transports: list[Transport]) -> None:
+        jobs: queue.SimpleQueue[Recipient | None] = queue.SimpleQueue()
+        for recipient in self.recipients:
+            jobs.put(recipient)
+        threads = []
+        for transport in transports[: max(1, min(len(transports), len(self.recipients)))]:
+            jobs.put(None)
+            thread = threading.Thread(
+                target=self._sender, args=(jobs, transport), name="consentry-sender", daemon=True
+            )
+            thread.start()
+            threads.append(thread)
+        while any(t.is_alive() for t in threads):
+            threads[0].join(POLL_SECONDS) if threads[0].is_alive() else time.sleep(POLL_SECONDS)
+            self.maintain()
+        self.flush()
+
+    def _sender(self, jobs: queue.SimpleQueue[Recipient | None], transport: Transport) -> None:
+        while (recipient := jobs.get()) is not None:
+            try:
+                result = self.plan.deliver(recipient, transport, self.control)
+            except Exception as exc:  # never lose a row: the worst case is "unknown"
+                logger.exception("sender thread failed on ledger %s", recipient.entry_id)
+                result = Result(recipient, Outcome.UNKNOWN, f"sender failed: {exc}"[:500])
+            self.results.put(result)
+
+    # -- the database side ----------------------------------------------------------------
+
+    def maintain(self) -> None:
+        now = time.monotonic()
+        if now - self._controlled >= CONTROL_SECONDS:
+            self._controlled = now
+            self.control.halt = _halt_reason(self.plan.campaign.pk)
+        if now - self._checked >= RECHECK_SECONDS and self.pending:
+            self._checked = now
+            still = {r.entry_id for r in ledger.recheck(self.plan.campaign, self.pending)}
+            self.control.excluded |= self.pending - still
+        if now - self._flushed >= FLUSH_SECONDS:
+            self.flush()
+        if now - self._renewed >= self.plan.lease.total_seconds() / 3:
+            self._renewed = now
+            ledger.renew_lease(self.owner, self.plan.lease)
+
+    def flush(self) -> None:
+        self._flushed = time.monotonic()
+        results: list[Result] = []
+        while True:
+            try:
+                results.append(self.results.get_nowait())
+            except queue.Empty:
+                break
+        if not results:
+            return
+        now = timezone.now()
+        entries = []
+        hard: list[Result] = []
+        for result in results:
+            self.pending.discard(result.recipient.entry_id)
+            entry = _entry_for(result, now, self.plan.deadline)
+            self.report.add(entry.state if result.outcome != INELIGIBLE else INELIGIBLE)
+            entries.append(entry)
+            if result.failure is FailureKind.HARD:
+                hard.append(result)
+        ledger.record(entries)
+        for result in hard:
+            _bounce(result)
+
+
+def _entry_for(result: Result, now: datetime, deadline: float) -> SendLedgerEntry:
+    recipient = result.recipient
+    entry = SendLedgerEntry(
+        pk=recipient.entry_id,
+        state=LedgerState.QUEUED,
+        reply=result.reply,
+        queue_id=result.queue_id,
+        message_id=result.message_id,
+        sent_at=None,
+        next_attempt_at=None,
+        failure_class=result.failure.value if result.failure else "",
+        attempts=recipient.attempts + (result.transport_error or result.outcome == Outcome.SENT),
+        lease_owner="",
+        lease_until=None,
+        updated_at=now,
+    )
+    outcome = result.outcome
+    if outcome == Outcome.SENT:
+        entry.state, entry.sent_at = LedgerState.SENT, now
+    elif outcome == Outcome.DEFERRED:
+        state, next_at = after_temporary_failure(
+            attempts=entry.attempts, now=time.time(), deadline=deadline
+        )
+        if state == Outcome.FAILED:
+            entry.state, entry.failure_class = LedgerState.FAILED, FailureKind.SOFT
+            entry.reply = f"retry deadline passed; last reply: {result.reply}"[:500]
+        elif next_at is not None:
+            entry.state = LedgerState.DEFERRED
+            entry.next_attempt_at = datetime.fromtimestamp(next_at, tz=UTC)
+    elif outcome == Outcome.FAILED:
+        entry.state = LedgerState.FAILED
+    elif outcome == Outcome.UNKNOWN:
+        entry.state = LedgerState.UNKNOWN
+    elif outcome in (INELIGIBLE, CANCELLED):
+        entry.state = LedgerState.SKIPPED
+        entry.reply = result.reply or "the send was cancelled before hand-over"
+    # RELEASED: back to queued, as it was before the claim.
+    return entry
+
+
+def _bounce(result: Result) -> None:
+    """INDUSTRY-4: a synchronous 5.1.1-type rejection bounces the contact like a DSN."""
+    from contacts import services as contacts
+    from contacts.models import Contact
+    from contacts.rules import Cause, Status
+    from core.actors import Actor
+    from core.errors import RuleViolation
+
+    contact = Contact.objects.get(pk=result.recipient.contact_id)
+    with contextlib.suppress(RuleViolation):  # already U, B or D: nothing to lower
+        contacts.change_status(
+            contact,
+            Status.BOUNCED,
+            actor=Actor.system("send"),
+            cause=Cause.BOUNCE,
+            ref=f"ledger:{result.recipient.entry_id}",
+        )
+
+
+def _skip(ids: list[int], reason: str) -> None:
+    SendLedgerEntry.objects.filter(pk__in=ids).update(
+        state=LedgerState.SKIPPED,
+        reply=reason,
+        lease_owner="",
+        lease_until=None,
+        updated_at=timezone.now(),
+    )
+
+
+def _halt_reason(campaign_id: int) -> str:
+    """Pause or an account that stopped being active release rows; cancel skips them."""
+    from accounts.models import ReviewState
+    from campaigns.models import Campaign
+    from campaigns.rules import CampaignState
+
+    row = (
+        Campaign.objects.filter(pk=campaign_id)
+        .values_list("state", "account__review_state")
+        .first()
+    )
+    if row is None or row[0] == CampaignState.CANCELLED:
+        return CANCELLED
+    if row[0] != CampaignState.SENDING or row[1] != ReviewState.ACTIVE:
+        return RELEASED
+    return ""
+
+
+def _finish_if_done(campaign: Campaign) -> None:
+    from campaigns import services as campaigns
+
+    if not ledger.has_open_rows(campaign):
+        campaigns.mark_finished(campaign)
+
+
+def send_test_messages(campaign: Campaign, addresses: list[str]) -> list[tuple[str, str]]:
+    """SEND-2: a test send to a few named addresses, allowed before the gate passes.
+
+    Marked `[TEST]` in the subject and by `X-Consentry-Test: 1`; no ledger row, no
+    unsubscribe token that works. Signed when the domain has keys. (address, outcome)."""
+    from campaigns.selectors import compiled_campaign
+    from domains.dkim import sign_with
+    from domains.selectors import sending_block_reasons, signing_keys_for
+
+    compiled = compiled_campaign(campaign)
+    skeleton = Skeleton(campaign_headers(campaign, test=True))
+    keys = (
+        []
+        if sending_block_reasons(campaign.account, campaign.from_address)
+        else signing_keys_for(campaign.account, campaign.from_address)
+    )
+    transport = get_transport()
+    outcomes = []
+    for address in addresses:
+        rendered = compiled.render(
+            {"first_name": "", "last_name": "", "email": address, "fields": {}},
+            unsubscribe_url=skeleton.unsubscribe_url(TEST_TOKEN),
+            objection=False,
+        )
+        raw, _ = skeleton.message(
+            entry_id=0,
+            to=address,
+            subject=f"[TEST] {rendered.subject}",
+            text=rendered.text,
+            html=rendered.html,
+            unsubscribe_token=TEST_TOKEN,
+        )
+        message = OutboundMessage(
+            mail_from=campaign.from_address,
+            rcpt_to=(address,),
+            raw=sign_with(raw, keys) if keys else raw,
+            account_id=campaign.account_id,
+            kind="campaign",
+            tags={"campaign": str(campaign.pk), "test": "1"},
+        )
+        try:
+            outcomes.append((address, transport.send(message).response))
+        except TransportError as exc:
+            outcomes.append((address, exc.reason))
+    return outcomes

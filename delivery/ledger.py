@@ -1,0 +1,252 @@
+"""The send ledger's set-based statements: fill at start, claim, re-check, record, expire.
+
+Every statement here touches many rows at once; none loops over recipients in Python.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.db import connection, transaction
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from contacts.models import Contact, Subscription, SubscriptionState, Suppression
+from contacts.rules import LegalBasis, Status
+from delivery.models import LedgerState, SendLedgerEntry
+
+if TYPE_CHECKING:
+    from campaigns.models import Campaign
+
+logger = logging.getLogger(__name__)
+
+CLAIMABLE = (LedgerState.QUEUED, LedgerState.DEFERRED)
+OPEN_STATES = (LedgerState.QUEUED, LedgerState.SENDING, LedgerState.DEFERRED)
+
+
+def _eligible(query: QuerySet[Any], campaign: Campaign, *, prefix: str) -> QuerySet[Any]:
+    """SEND-3: status A, confirmed on a target list, not suppressed, consent scope fits.
+
+    `prefix` is "" on contacts and "contact__" on ledger rows: one definition for the
+    start and for the re-check before every hand-over."""
+    from campaigns.rules import CampaignKind
+
+    list_ids = list(campaign.lists.values_list("pk", flat=True))
+    contact_ref = "pk" if not prefix else "contact_id"
+    subscribed = Subscription.objects.filter(
+        contact_id=OuterRef(contact_ref), list_id__in=list_ids, state=SubscriptionState.CONFIRMED
+    )
+    suppressed = Suppression.objects.filter(address_hash=OuterRef(f"{prefix}address_hash"))
+    query = query.filter(
+        **{f"{prefix}account_id": campaign.account_id, f"{prefix}status": Status.ACTIVE}
+    ).filter(Exists(subscribed))
+    query = query.exclude(Exists(suppressed))
+    if campaign.kind != CampaignKind.SIMILAR_PRODUCTS:
+        # CONSENT-5: existing customers only receive similar-products advertising.
+        query = query.exclude(**{f"{prefix}legal_basis": LegalBasis.EXISTING_CUSTOMER})
+    return query
+
+
+def eligible_contacts(campaign: Campaign) -> QuerySet[Contact]:
+    return _eligible(Contact.objects.all(), campaign, prefix="")
+
+
+def fill(campaign: Campaign, *, batch_size: int) -> int:
+    """SEND-4: every eligible contact becomes one `queued` row, numbered into batches, in
+    one INSERT … SELECT. A contact on several target lists is one row (dedup); the unique
+    (campaign, contact) constraint makes a repeated start add nothing."""
+    select_sql, params = (
+        eligible_contacts(campaign).order_by().values(eligible_id=F("pk")).query.sql_with_params()
+    )
+    table = SendLedgerEntry._meta.db_table
+    now = timezone.now()
+    # "WHERE 1=1" keeps SQLite from reading ON CONFLICT as a join's ON.
+    sql = (
+        f"INSERT INTO {table} (campaign_id, contact_id, batch, state, lease_owner, attempts,"  # noqa: S608
+        " failure_class, reply, queue_id, message_id, created_at, updated_at)"
+        " SELECT %s, e.eligible_id, (ROW_NUMBER() OVER (ORDER BY e.eligible_id) - 1) / %s,"
+        " %s, '', 0, '', '', '', '', %s, %s"
+        f" FROM ({select_sql}) e WHERE 1=1"
+        " ON CONFLICT (campaign_id, contact_id) DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [campaign.pk, batch_size, LedgerState.QUEUED, now, now, *params])
+        return int(cursor.rowcount)
+
+
+def batches_with_work(campaign: Campaign) -> list[int]:
+    return sorted(
+        set(
+            SendLedgerEntry.objects.filter(campaign=campaign, state__in=CLAIMABLE)
+            .values_list("batch", flat=True)
+            .distinct()
+        )
+    )
+
+
+def claim(campaign_id: int, batch: int, *, owner: str, limit: int, lease: timedelta) -> list[int]:
+    """Atomically take up to `limit` claimable rows of a batch under a lease for `owner`.
+
+    The UPDATE repeats the state condition, so of two workers racing for a row only one
+    gets it; on PostgreSQL the rows are picked FOR UPDATE SKIP LOCKED, so workers never
+    wait for each other's rows."""
+    now = timezone.now()
+    due = Q(state=LedgerState.QUEUED) | Q(state=LedgerState.DEFERRED, next_attempt_at__lte=now)
+    rows = SendLedgerEntry.objects.filter(campaign_id=campaign_id, batch=batch).filter(due)
+    changes = {
+        "state": LedgerState.SENDING,
+        "lease_owner": owner,
+        "lease_until": now + lease,
+        "updated_at": now,
+    }
+    if connection.vendor == "postgresql":
+        with transaction.atomic():
+            ids = list(
+                rows.select_for_update(skip_locked=True)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:limit]
+            )
+            SendLedgerEntry.objects.filter(pk__in=ids).filter(due).update(**changes)
+    else:
+        picked = rows.order_by("pk").values("pk")[:limit]
+        SendLedgerEntry.objects.filter(pk__in=picked).filter(due).update(**changes)
+    return list(
+        SendLedgerEntry.objects.filter(
+            campaign_id=campaign_id, lease_owner=owner, state=LedgerState.SENDING
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+@dataclass(frozen=True)
+class Recipient:
+    entry_id: int
+    contact_id: int
+    attempts: int
+    address: str
+    first_name: str
+    last_name: str
+    fields: dict[str, Any]
+    legal_basis: str
+
+    @property
+    def domain(self) -> str:
+        return self.address.rpartition("@")[2]
+
+    def template_context(self) -> dict[str, Any]:
+        return {
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "email": self.address,
+            "fields": self.fields,
+        }
+
+
+def recheck(campaign: Campaign, entry_ids: Iterable[int]) -> list[Recipient]:
+    """SEND-3: of these rows, those whose contact may be mailed right now — one query."""
+    rows = _eligible(
+        SendLedgerEntry.objects.filter(pk__in=list(entry_ids)), campaign, prefix="contact__"
+    ).values_list(
+        "pk",
+        "contact_id",
+        "attempts",
+        "contact__address",
+        "contact__first_name",
+        "contact__last_name",
+        "contact__fields",
+        "contact__legal_basis",
+    )
+    return [Recipient(*row) for row in rows.order_by("pk")]
+
+
+def renew_lease(owner: str, lease: timedelta) -> None:
+    now = timezone.now()
+    SendLedgerEntry.objects.filter(lease_owner=owner, state=LedgerState.SENDING).update(
+        lease_until=now + lease
+    )
+
+
+RECORD_FIELDS = (
+    "state",
+    "reply",
+    "queue_id",
+    "message_id",
+    "sent_at",
+    "next_attempt_at",
+    "failure_class",
+    "attempts",
+    "lease_owner",
+    "lease_until",
+    "updated_at",
+)
+
+
+def record(entries: Sequence[SendLedgerEntry]) -> None:
+    """Write outcomes in bulk: one UPDATE per few hundred rows."""
+    if entries:
+        SendLedgerEntry.objects.bulk_update(entries, RECORD_FIELDS, batch_size=500)
+
+
+def expire_leases(now: datetime | None = None) -> dict[int, int]:
+    """SEND-4: rows held past their lease become `unknown` (reported, never resent).
+
+    Returns {campaign id: rows} of what expired, and logs it."""
+    now = now or timezone.now()
+    expired = SendLedgerEntry.objects.filter(state=LedgerState.SENDING, lease_until__lt=now)
+    counts = dict(
+        expired.values("campaign_id")
+        .annotate(rows=Count("pk"))
+        .values_list("campaign_id", "rows")
+        .order_by()
+    )
+    if counts:
+        expired.update(
+            state=LedgerState.UNKNOWN,
+            reply="the worker's lease ran out: the message may or may not have been handed over",
+            lease_owner="",
+            lease_until=None,
+            updated_at=now,
+        )
+        for campaign_id, rows in counts.items():
+            logger.warning("campaign %s: %s rows became unknown (lease expired)", campaign_id, rows)
+    return counts
+
+
+def counts(campaign: Campaign) -> dict[str, int]:
+    found = dict(
+        SendLedgerEntry.objects.filter(campaign=campaign)
+        .values("state")
+        .annotate(rows=Count("pk"))
+        .values_list("state", "rows")
+        .order_by()
+    )
+    return {state.value: int(found.get(state.value, 0)) for state in LedgerState}
+
+
+def sent_since(campaign: Campaign, since: datetime) -> int:
+    return SendLedgerEntry.objects.filter(
+        campaign=campaign, state=LedgerState.SENT, sent_at__gte=since
+    ).count()
+
+
+def has_open_rows(campaign: Campaign) -> bool:
+    return SendLedgerEntry.objects.filter(campaign=campaign, state__in=OPEN_STATES).exists()
+
+
+def due_batches(campaign: Campaign) -> list[int]:
+    """Batches with rows due now: queued, or deferred whose next attempt has come."""
+    now = timezone.now()
+    due = Q(state=LedgerState.QUEUED) | Q(state=LedgerState.DEFERRED, next_attempt_at__lte=now)
+    return sorted(
+        set(
+            SendLedgerEntry.objects.filter(campaign=campaign)
+            .filter(due)
+            .values_list("batch", flat=True)
+            .distinct()
+        )
+    )

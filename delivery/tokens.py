@@ -1,0 +1,80 @@
+"""Signed tokens naming one send-ledger row: the unsubscribe link and the VERP address.
+
+Format (fixed; the one-click endpoint and the bounce parser read it):
+
+    <row id, base 36>.<issued at, unix seconds, base 36>.<MAC>
+
+MAC = the first 16 bytes of HMAC-SHA256(key, "<purpose>:<row>.<issued>") in lowercase
+base32 without padding (26 characters), the key derived from SECRET_KEY per purpose. Only
+lowercase letters, digits and dots: the token survives in a URL path and in the local part
+of an address, even where a mail server lowercases it.
+
+    unsubscribe URL  <BASE_URL>/u/<token>            purpose "unsubscribe"
+    one-click mailto mailto:unsubscribe+<token>@<From domain>   (same token)
+    return path      bounces+<token>@<From domain>     purpose "verp"
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+from dataclasses import dataclass
+
+from core.crypto import derive_key
+
+UNSUBSCRIBE = "unsubscribe"
+VERP = "verp"
+_MAC_BYTES = 16
+_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+class BadToken(Exception):
+    """Not a token we made, changed, or older than allowed."""
+
+
+def _b36(number: int) -> str:
+    if number < 0:
+        raise ValueError("negative")
+    out = ""
+    while True:
+        number, rest = divmod(number, 36)
+        out = _DIGITS[rest] + out
+        if not number:
+            return out
+
+
+def _mac(purpose: str, body: str) -> str:
+    digest = hmac.new(
+        derive_key(f"ledger-token:{purpose}"), f"{purpose}:{body}".encode(), hashlib.sha256
+    ).digest()
+    return base64.b32encode(digest[:_MAC_BYTES]).decode("ascii").rstrip("=").lower()
+
+
+def make_token(purpose: str, entry_id: int, *, issued: int | None = None) -> str:
+    body = f"{_b36(entry_id)}.{_b36(int(time.time()) if issued is None else issued)}"
+    return f"{body}.{_mac(purpose, body)}"
+
+
+@dataclass(frozen=True)
+class TokenContent:
+    entry_id: int
+    issued: int
+
+
+def read_token(purpose: str, token: str, *, max_age_seconds: int | None = None) -> TokenContent:
+    token = token.strip().lower()
+    parts = token.split(".")
+    if len(parts) != 3 or not all(parts):
+        raise BadToken("malformed token")
+    body = f"{parts[0]}.{parts[1]}"
+    if not hmac.compare_digest(_mac(purpose, body), parts[2]):
+        raise BadToken("bad signature")
+    try:
+        content = TokenContent(int(parts[0], 36), int(parts[1], 36))
+    except ValueError:
+        raise BadToken("malformed token") from None
+    if max_age_seconds is not None and time.time() - content.issued > max_age_seconds:
+        raise BadToken("expired token")
+    return content

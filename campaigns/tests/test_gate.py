@@ -1,0 +1,218 @@
+"""The compliance gate (SEND-2) and the guideline tick (SEND-1): each failing condition is
+refused with its reason and the service that refuses; nothing enters the ledger."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from accounts import services as accounts
+from accounts.models import ReviewState
+from campaigns import selectors, services
+from campaigns.rules import ListFacts, SendFacts, Service, gate
+from campaigns.testing import DOMAIN, Sendable
+from consent.models import EvidenceRecord
+from contacts import services as contacts
+from core.errors import InvalidInput, RuleViolation
+from core.testing import SYSTEM
+from delivery.models import SendLedgerEntry
+
+GOOD = SendFacts(
+    account_active=True,
+    domain_reasons=(),
+    html_names=frozenset({"unsubscribe_url", "imprint"}),
+    text_names=frozenset({"unsubscribe_url", "imprint"}),
+    lists=(ListFacts("News", admitted=True, blocked=False),),
+    guidelines_ticked=True,
+)
+
+
+def refused(sendable: Sendable, *, ticked: bool = True) -> list[str]:
+    with pytest.raises(RuleViolation) as caught:
+        services.start_send(sendable.campaign, actor=SYSTEM, guidelines_confirmed=ticked)
+    assert not SendLedgerEntry.objects.exists()
+    return caught.value.details
+
+
+def test_the_rule_passes_when_everything_holds() -> None:
+    assert gate(GOOD) == []
+
+
+@given(
+    active=st.booleans(),
+    domain=st.booleans(),
+    unsubscribe=st.booleans(),
+    imprint=st.booleans(),
+    admitted=st.booleans(),
+    blocked=st.booleans(),
+    ticked=st.booleans(),
+)
+def test_the_rule_names_every_failing_condition(
+    active: bool,
+    domain: bool,
+    unsubscribe: bool,
+    imprint: bool,
+    admitted: bool,
+    blocked: bool,
+    ticked: bool,
+) -> None:
+    """SEND-2: all must hold; each one that does not is one refusal by its service."""
+    names = frozenset(n for n, ok in (("unsubscribe_url", unsubscribe), ("imprint", imprint)) if ok)
+    facts = SendFacts(
+        account_active=active,
+        domain_reasons=() if domain else ("x.example is not verified yet",),
+        html_names=names,
+        text_names=names,
+        lists=(ListFacts("News", admitted=admitted, blocked=blocked),),
+        guidelines_ticked=ticked,
+    )
+    services_refusing = [r.service for r in gate(facts)]
+    expected = []
+    if not active:
+        expected.append(Service.ACCOUNTS)
+    if not domain:
+        expected.append(Service.DOMAINS)
+    expected += [Service.CAMPAIGNS] * (2 * (not unsubscribe) + 2 * (not imprint))
+    if blocked or not admitted:
+        expected.append(Service.ADMISSION)
+    if not ticked:
+        expected.append(Service.SEND)
+    assert services_refusing == expected
+
+
+def test_it_refuses_without_the_guideline_tick(sendable: Sendable) -> None:
+    """SEND-1."""
+    assert refused(sendable, ticked=False) == [
+        "the anti-spam guideline checkbox is not ticked (SEND-1) (send)"
+    ]
+
+
+def test_it_refuses_an_inactive_account(sendable: Sendable) -> None:
+    accounts.change_review_state(sendable.world.alice_account, ReviewState.SUSPENDED)
+    assert refused(sendable) == ["the account is not active (ACCOUNT-1) (accounts)"]
+
+
+def test_it_refuses_a_domain_that_stopped_verifying(sendable: Sendable, dns_server: Any) -> None:
+    from domains import selectors as domain_selectors
+    from domains import services as domains
+
+    for key in domain_selectors.domain_by_name(
+        sendable.world.alice_account, DOMAIN
+    ).dkim_keys.all():
+        dns_server.remove(f"{key.selector}._domainkey.{DOMAIN}")
+    domains.check_domain(
+        domain_selectors.domain_by_name(sendable.world.alice_account, DOMAIN), actor=SYSTEM
+    )
+    reasons = refused(sendable)
+    assert reasons[0] == f"{DOMAIN} stopped verifying (domains)"
+    assert any(r.startswith("dkim:") for r in reasons)
+
+
+def test_it_refuses_a_from_address_on_another_domain(sendable: Sendable) -> None:
+    """CONTENT-3: From on the account's own verified domain."""
+    services.update_campaign(sendable.campaign, actor=SYSTEM, from_address="news@elsewhere.example")
+    assert refused(sendable) == [
+        "elsewhere.example is not a sender domain of this account (domains)"
+    ]
+
+
+def test_it_refuses_a_body_without_unsubscribe_link_or_imprint(sendable: Sendable) -> None:
+    """CONTENT-1/2: both tags in both parts."""
+    services.update_campaign(
+        sendable.campaign, actor=SYSTEM, html="<p>Hallo {{ first_name }}</p>", text=""
+    )
+    assert refused(sendable) == [
+        "the HTML body lacks {{ unsubscribe_url }} (CONTENT-1) (campaigns)",
+        "the text body lacks {{ unsubscribe_url }} (CONTENT-1) (campaigns)",
+        "the HTML body lacks {{ imprint }} (CONTENT-2) (campaigns)",
+        "the text body lacks {{ imprint }} (CONTENT-2) (campaigns)",
+    ]
+
+
+def test_a_given_text_part_needs_the_tags_too(sendable: Sendable) -> None:
+    services.update_campaign(sendable.campaign, actor=SYSTEM, text="Hallo {{ imprint }}")
+    assert refused(sendable) == [
+        "the text body lacks {{ unsubscribe_url }} (CONTENT-1) (campaigns)"
+    ]
+
+
+def test_it_refuses_an_incomplete_imprint(sendable: Sendable) -> None:
+    accounts.update_imprint(sendable.world.alice_account, imprint_address="")
+    sendable.campaign.account.refresh_from_db()
+    assert refused(sendable) == [
+        "the account's imprint lacks: address (CONTENT-2, account settings) (campaigns)"
+    ]
+
+
+def test_it_refuses_lists_not_admitted_or_blocked(sendable: Sendable) -> None:
+    """SEND-2: admitted (by an operator until AUDIT-1 exists) and not blocked."""
+    other = contacts.create_list(sendable.world.alice_account, "Fresh", actor=SYSTEM)
+    services.update_campaign(sendable.campaign, actor=SYSTEM, lists=[sendable.lst, other])
+    contacts.set_list_admission(sendable.lst, actor=SYSTEM, blocked=True)
+    assert refused(sendable) == [
+        "the list 'Fresh' is not admitted (AUDIT-1) (admission)",
+        "the list 'Newsletter' is blocked (admission)",
+    ]
+
+
+def test_it_lists_every_reason_at_once(sendable: Sendable) -> None:
+    accounts.change_review_state(sendable.world.alice_account, ReviewState.SUSPENDED)
+    contacts.set_list_admission(sendable.lst, actor=SYSTEM, admitted=False)
+    assert len(refused(sendable, ticked=False)) == 3
+
+
+def test_the_tick_is_evidence_with_user_time_and_wording_version(sendable: Sendable) -> None:
+    """SEND-1: recorded with the send."""
+    from core.actors import Actor
+
+    actor = Actor.for_user(sendable.world.alice)
+    services.start_send(sendable.campaign, actor=actor, guidelines_confirmed=True)
+    sendable.campaign.refresh_from_db()
+    record = sendable.campaign.guidelines_record
+    assert record.kind == "send.guidelines_confirmed"
+    assert record.actor == f"user:{sendable.world.alice.pk}"
+    assert record.created_at is not None
+    assert record.wording.key == "send.guidelines" and record.wording.version == 1
+    assert record.payload == {"campaign": sendable.campaign.pk, "wording_version": 1}
+    assert EvidenceRecord.objects.filter(kind="send.started").count() == 1
+
+
+def test_a_started_send_cannot_be_started_again(sendable: Sendable) -> None:
+    """SEND-4."""
+    sendable.start()
+    with pytest.raises(RuleViolation):
+        sendable.start()
+    assert SendLedgerEntry.objects.count() == 3
+
+
+def test_templates_with_errors_or_unknown_names_are_refused_when_saved(world: Any) -> None:
+    for html in ("<p>{{ first_name </p>", "<p>{{ password }}</p>", "{% for x in y %}"):
+        with pytest.raises(InvalidInput):
+            services.create_campaign(
+                world.alice_account,
+                actor=SYSTEM,
+                name="x",
+                subject="x",
+                from_name="A",
+                from_address="a@b.example",
+                html=html,
+            )
+
+
+def test_a_test_send_goes_before_the_gate_clearly_marked(sendable: Sendable) -> None:
+    """SEND-2: a few named addresses, [TEST] in the subject, no ledger row."""
+    contacts.set_list_admission(sendable.lst, actor=SYSTEM, admitted=False)
+    assert selectors.gate_result(sendable.campaign, guidelines_ticked=True)
+    outcomes = services.send_test(sendable.campaign, ["me@example.org"], actor=SYSTEM)
+    assert outcomes[0][0] == "me@example.org" and outcomes[0][1].startswith("250")
+    (received,) = sendable.smtp.messages
+    parsed = received.parsed()
+    assert parsed["Subject"].startswith("[TEST] ") and parsed["X-Consentry-Test"] == "1"
+    assert not SendLedgerEntry.objects.exists()
+    with pytest.raises(InvalidInput):
+        services.send_test(
+            sendable.campaign, [f"a{n}@example.org" for n in range(21)], actor=SYSTEM
+        )

@@ -38,6 +38,12 @@ def schedule() -> list[PeriodicTask]:
             timedelta(minutes=15),
             "consent.tasks.expire_pending_signups",
         ),
+        PeriodicTask(
+            "sends.tend",
+            # SEND-4/6: lost leases become unknown, due retries are enqueued, ended sends close.
+            timedelta(minutes=1),
+            "delivery.tasks.tend_sends",
+        ),
     ]
 
 

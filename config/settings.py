@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import date
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -93,6 +94,28 @@ SENDING_IPS = env_list("CONSENTRY_SENDING_IPS", [])
 # Minutes between rechecks of verified sender domains (DOMAIN-1).
 DOMAIN_RECHECK_MINUTES = env_int("CONSENTRY_DOMAIN_RECHECK_MINUTES", 60, minimum=1)
 
+# The inbound SMTP listener of `consentry inbound`: replies, mailto unsubscribes (and later
+# bounces and feedback reports) arrive here; in production it sits behind the MTA.
+INBOUND_LISTEN = env_str("CONSENTRY_INBOUND_LISTEN", "127.0.0.1:2525")
+INBOUND_MAX_BYTES = env_int("CONSENTRY_INBOUND_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+# The calendar of working days for deadlines (UNSUB-2): "de" (federal holidays) or "fr",
+# plus extra holidays as ISO dates (a state's own, company closing days).
+HOLIDAY_CALENDAR = env_str("CONSENTRY_HOLIDAY_CALENDAR", "de")
+if HOLIDAY_CALENDAR not in ("de", "fr"):
+    raise ImproperlyConfigured(f"CONSENTRY_HOLIDAY_CALENDAR: de or fr, got {HOLIDAY_CALENDAR!r}")
+
+
+def _dates(name: str) -> tuple[date, ...]:
+    try:
+        return tuple(date.fromisoformat(d) for d in env_list(name, []))
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"{name}: dates as YYYY-MM-DD, comma-separated ({exc})"
+        ) from None
+
+
+EXTRA_HOLIDAYS = _dates("CONSENTRY_EXTRA_HOLIDAYS")
+
 DATABASES = {"default": _database(env_url("DATABASE_URL", schemes=("postgres", "postgresql")))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -115,6 +138,7 @@ INSTALLED_APPS = [
     "domains",
     "delivery",
     "campaigns",
+    "feedback",
     "api",
     "web",
     "subscriber",

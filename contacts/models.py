@@ -110,3 +110,65 @@ class Suppression(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address_hash[:12]}… ({self.reason})"
+
+
+class RequestChannel(models.TextChoices):
+    """How an unsubscribe reached the account outside the one-click link (UNSUB-2/3)."""
+
+    PHONE = "phone", _("phone")
+    LETTER = "letter", _("letter")
+    EMAIL = "email", _("email")
+    REPLY = "reply", _("reply to a mailing")
+    OTHER = "other", _("other")
+
+
+class RequestState(models.TextChoices):
+    OPEN = "open", _("open")
+    DONE = "done", _("done")
+    DISMISSED = "dismissed", _("dismissed")
+
+
+class UnsubscribeRequest(models.Model):
+    """An unsubscribe received by phone, letter, mail or as a reply (UNSUB-2, UNSUB-3).
+
+    Entered by a user it takes effect at once (state done); found in a reply it waits,
+    open, for a user to confirm it. Either way `due_on` is the deadline: 3 working days
+    after the day it was received.
+    """
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="unsubscribe_requests"
+    )
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The address as the person gave it (normalised); empty once the contact is deleted.
+    address = models.CharField(max_length=254, blank=True)
+    address_hash = models.CharField(max_length=64)
+    channel = models.CharField(max_length=10, choices=RequestChannel.choices)
+    received_on = models.DateField()
+    due_on = models.DateField()
+    note = models.TextField(blank=True)
+    state = models.CharField(max_length=10, choices=RequestState.choices)
+    # Where it came from: "inbound:<id>" for a reply, empty when typed in.
+    ref = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.CharField(max_length=120)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["account", "state", "due_on"], name="unsub_request_open"),
+        ]
+        constraints = [
+            # A reply is surfaced once, however often its message is processed.
+            models.UniqueConstraint(
+                fields=["account", "ref"],
+                condition=~models.Q(ref=""),
+                name="unsub_request_unique_ref",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"unsubscribe request #{self.pk} ({self.state})"

@@ -12,8 +12,12 @@ Which cause may move a contact from which status to which:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
+
+from core.workdays import add_working_days
 
 
 class Status(StrEnum):
@@ -187,3 +191,22 @@ def is_role_address(address: str) -> bool:
     """IMPORT-8: info@, support@, noreply@, ... (plus-tags and case ignored)."""
     local = address.rpartition("@")[0].lower().split("+", 1)[0]
     return local in ROLE_LOCAL_PARTS
+
+
+def request_due_on(
+    received_on: date, working_days: int, calendar: str, extra_holidays: Iterable[date] = ()
+) -> date:
+    """UNSUB-2: an unsubscribe received another way is carried out within `working_days`
+    working days of the day it arrived (weekends and public holidays do not count)."""
+    return add_working_days(received_on, working_days, calendar, extra_holidays)
+
+
+def request_urgency(due_on: date, today: date, *, open_: bool) -> str:
+    """How the page shows a request: overdue, due (today or the next day) or on time."""
+    if not open_:
+        return "closed"
+    if today > due_on:
+        return "overdue"
+    if (due_on - today).days <= 1:
+        return "due"
+    return "on_time"

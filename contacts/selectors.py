@@ -6,7 +6,14 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, F, Q, QuerySet
 
-from contacts.models import Contact, List, Subscription, Suppression
+from contacts.models import (
+    Contact,
+    List,
+    RequestState,
+    Subscription,
+    Suppression,
+    UnsubscribeRequest,
+)
 from core.addresses import normalise_address
 from core.crypto import keyed_hash
 from core.errors import NotFound
@@ -80,3 +87,20 @@ def subscriptions_of(contact: Contact) -> QuerySet[Subscription]:
     return (
         Subscription.objects.filter(contact=contact).select_related("list").order_by("list__name")
     )
+
+
+def unsubscribe_requests_of(account: Account, *, state: str = "") -> QuerySet[UnsubscribeRequest]:
+    """Open ones by deadline (the most urgent first), the others newest first."""
+    query = UnsubscribeRequest.objects.filter(account=account)
+    if state:
+        query = query.filter(state=state)
+    if state == RequestState.OPEN:
+        return query.order_by("due_on", "pk")
+    return query.order_by("-created_at", "-pk")
+
+
+def unsubscribe_request_of(account: Account, request_id: int) -> UnsubscribeRequest:
+    request = UnsubscribeRequest.objects.filter(account=account, pk=request_id).first()
+    if request is None:
+        raise NotFound("no such unsubscribe request")
+    return request

@@ -7,8 +7,10 @@ its evidence record in the same transaction (STATUS-6).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,12 +18,22 @@ from consent import services as evidence
 from contacts.models import (
     Contact,
     List,
+    RequestChannel,
+    RequestState,
     Subscription,
     SubscriptionState,
     Suppression,
     SuppressionReason,
+    UnsubscribeRequest,
 )
-from contacts.rules import Cause, LegalBasis, Status, decide_initial, decide_transition
+from contacts.rules import (
+    Cause,
+    LegalBasis,
+    Status,
+    decide_initial,
+    decide_transition,
+    request_due_on,
+)
 from core.actors import Actor
 from core.addresses import normalise_address
 from core.crypto import keyed_hash
@@ -203,6 +215,7 @@ def delete_contact(contact: Contact, *, actor: Actor, ref: str = "") -> Contact:
     locked.fields = {}
     locked.save(update_fields=["address", "first_name", "last_name", "fields"])
     evidence.destroy_contact_key(locked)
+    UnsubscribeRequest.objects.filter(contact=locked).update(address="", note="")
     # Admin change messages may quote what an operator typed about this contact.
     LogEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(Contact), object_id=str(locked.pk)
@@ -366,5 +379,230 @@ def set_list_admission(
         "list.admission_changed",
         actor=actor,
         payload={"list": locked.pk, **changes},
+    )
+    return locked
+
+
+# What unsubscribing means (STATUS-2, UNSUB-1..3) --------------------------------------
+
+
+@transaction.atomic
+def unsubscribe(
+    contact: Contact,
+    *,
+    actor: Actor,
+    method: str,
+    lists: Sequence[List] | None = None,
+    cause: Cause = Cause.UNSUBSCRIBE_LINK,
+    ref: str = "",
+) -> Contact:
+    """Take the contact off `lists`, or off every list of its account when `lists` is None,
+    which withdraws consent altogether: status U (STATUS-2). Recorded with its method
+    (one-click, page, mailto, reply, manual) and what caused it; the send path checks
+    subscriptions and status before each hand-over, so it holds for the next message."""
+    locked = Contact.objects.select_for_update().get(pk=contact.pk)
+    if locked.status == Status.DELETED:
+        return locked
+    subscriptions = Subscription.objects.filter(contact=locked).exclude(
+        state=SubscriptionState.UNSUBSCRIBED
+    )
+    if lists is not None:
+        subscriptions = subscriptions.filter(list__in=[lst.pk for lst in lists])
+    left = []
+    for sub in subscriptions.select_related("list"):
+        set_subscription(locked, sub.list, SubscriptionState.UNSUBSCRIBED, actor=actor, ref=ref)
+        left.append(sub.list_id)
+    if lists is None and locked.status != Status.UNSUBSCRIBED:
+        locked = change_status(locked, Status.UNSUBSCRIBED, actor=actor, cause=cause, ref=ref)
+    evidence.record(
+        locked.account,
+        "unsubscribed",
+        actor=actor,
+        contact=locked,
+        payload={"method": method, "everywhere": lists is None, "lists": left, "ref": ref},
+    )
+    return locked
+
+
+def _contact_to_unsubscribe(account: Account, address: str, *, actor: Actor, ref: str) -> Contact:
+    """The contact with this address; an unknown address becomes a U contact, so that no
+    later import can add it as active (IMPORT-7): the person said no."""
+    normalised = normalise_address(address)
+    contact = Contact.objects.filter(account=account, address_hash=address_hash(normalised)).first()
+    if contact is not None:
+        return contact
+    return create_contact(
+        account, normalised, actor=actor, cause=Cause.USER, status=Status.UNSUBSCRIBED, ref=ref
+    )
+
+
+def _due_on(account: Account, received_on: date) -> date:
+    from policy.selectors import value as policy_value
+
+    days = int(policy_value("unsub.manual_deadline_working_days", account))
+    return request_due_on(received_on, days, settings.HOLIDAY_CALENDAR, settings.EXTRA_HOLIDAYS)
+
+
+def _request_facts(request: UnsubscribeRequest) -> dict[str, Any]:
+    return {
+        "request": request.pk,
+        "channel": request.channel,
+        "received_on": request.received_on.isoformat(),
+        "due_on": request.due_on.isoformat(),
+    }
+
+
+def _check_request_input(channel: str, received_on: date, note: str) -> str:
+    if channel not in RequestChannel.values:
+        raise InvalidInput(
+            f"unknown channel {channel!r} (known: {', '.join(RequestChannel.values)})"
+        )
+    if received_on > timezone.localdate():
+        raise InvalidInput("the date received cannot be in the future")
+    return clean_text(note, field="note", max_length=2000, multiline=True)
+
+
+@transaction.atomic
+def enter_unsubscribe_request(
+    account: Account,
+    address: str,
+    *,
+    channel: str,
+    received_on: date,
+    actor: Actor,
+    note: str = "",
+) -> UnsubscribeRequest:
+    """UNSUB-2: an unsubscribe received by phone, letter or mail, entered by a user: it takes
+    effect at once, from every list of the account, and keeps its deadline on record."""
+    note = _check_request_input(channel, received_on, note)
+    normalised = normalise_address(address)
+    now = timezone.now()
+    request = UnsubscribeRequest.objects.create(
+        account=account,
+        address=normalised,
+        address_hash=address_hash(normalised),
+        channel=channel,
+        received_on=received_on,
+        due_on=_due_on(account, received_on),
+        note=note,
+        state=RequestState.DONE,
+        created_by=actor.label,
+        done_at=now,
+        done_by=actor.label,
+    )
+    ref = f"unsubscribe-request:{request.pk}"
+    contact = _contact_to_unsubscribe(account, normalised, actor=actor, ref=ref)
+    unsubscribe(contact, actor=actor, method=f"manual:{channel}", cause=Cause.USER, ref=ref)
+    request.contact = contact
+    request.save(update_fields=["contact"])
+    evidence.record(
+        account,
+        "unsubscribe_request.entered",
+        actor=actor,
+        contact=contact,
+        payload={**_request_facts(request), "on_time": now.date() <= request.due_on},
+    )
+    return request
+
+
+@transaction.atomic
+def surface_unsubscribe_request(
+    account: Account,
+    address: str,
+    *,
+    received_on: date,
+    ref: str,
+    actor: Actor,
+    channel: str = RequestChannel.REPLY,
+    note: str = "",
+) -> UnsubscribeRequest:
+    """UNSUB-3: a reply that asks to unsubscribe, found in inbound mail: open until a user
+    of the account confirms or dismisses it. The same `ref` twice surfaces it once."""
+    note = _check_request_input(channel, received_on, note)
+    normalised = normalise_address(address)
+    existing = UnsubscribeRequest.objects.filter(account=account, ref=ref).first()
+    if existing is not None:
+        return existing
+    digest = address_hash(normalised)
+    request = UnsubscribeRequest.objects.create(
+        account=account,
+        contact=Contact.objects.filter(account=account, address_hash=digest).first(),
+        address=normalised,
+        address_hash=digest,
+        channel=channel,
+        received_on=received_on,
+        due_on=_due_on(account, received_on),
+        note=note,
+        state=RequestState.OPEN,
+        ref=ref[:100],
+        created_by=actor.label,
+    )
+    evidence.record(
+        account,
+        "unsubscribe_request.received",
+        actor=actor,
+        contact=request.contact,
+        payload={**_request_facts(request), "ref": request.ref},
+    )
+    return request
+
+
+def _locked_open_request(request: UnsubscribeRequest) -> UnsubscribeRequest:
+    locked = UnsubscribeRequest.objects.select_for_update().get(pk=request.pk)
+    if locked.state != RequestState.OPEN:
+        raise Conflict(f"this request is {locked.state} already")
+    return locked
+
+
+@transaction.atomic
+def complete_unsubscribe_request(
+    request: UnsubscribeRequest, *, actor: Actor
+) -> UnsubscribeRequest:
+    """A user confirms an open request: the person leaves every list of the account."""
+    locked = _locked_open_request(request)
+    ref = f"unsubscribe-request:{locked.pk}"
+    if not locked.address:
+        raise RuleViolation("the contact of this request was deleted: nothing left to do")
+    contact = _contact_to_unsubscribe(locked.account, locked.address, actor=actor, ref=ref)
+    unsubscribe(contact, actor=actor, method=f"manual:{locked.channel}", cause=Cause.USER, ref=ref)
+    now = timezone.now()
+    locked.contact, locked.state, locked.done_at, locked.done_by = (
+        contact,
+        RequestState.DONE,
+        now,
+        actor.label,
+    )
+    locked.save(update_fields=["contact", "state", "done_at", "done_by"])
+    evidence.record(
+        locked.account,
+        "unsubscribe_request.done",
+        actor=actor,
+        contact=contact,
+        payload={**_request_facts(locked), "on_time": now.date() <= locked.due_on},
+    )
+    return locked
+
+
+@transaction.atomic
+def dismiss_unsubscribe_request(
+    request: UnsubscribeRequest, *, actor: Actor, note: str = ""
+) -> UnsubscribeRequest:
+    """A user judges that an open request asks for no unsubscribe (a misread reply)."""
+    locked = _locked_open_request(request)
+    note = clean_text(note, field="note", max_length=2000, multiline=True)
+    locked.state, locked.done_at, locked.done_by = (
+        RequestState.DISMISSED,
+        timezone.now(),
+        actor.label,
+    )
+    if note:
+        locked.note = f"{locked.note}\n{note}".strip()
+    locked.save(update_fields=["state", "done_at", "done_by", "note"])
+    evidence.record(
+        locked.account,
+        "unsubscribe_request.dismissed",
+        actor=actor,
+        contact=locked.contact,
+        payload=_request_facts(locked),
     )
     return locked

@@ -1,8 +1,9 @@
 """DKIM signing (RFC 6376, RFC 8463) of every outbound message: relaxed/relaxed, h= fixed.
 
 The private-key operation runs in OpenSSL through `cryptography`; canonicalisation is a
-few C-speed passes over the whole body, never a Python loop per line, so the cost per
-message stays close to the RSA signature itself (bench/dkim.py). `l=` is never
+few C-speed passes over the whole body, never a Python loop per line (the searches that
+decide whether relaxing changes anything use the C library's, core.bytesearch), so the cost
+per message stays close to the RSA signature itself (bench/dkim.py). `l=` is never
 used: a signature covers the whole body, so nothing can be appended to a signed message.
 """
 
@@ -14,11 +15,12 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
+from core.bytesearch import contains
 from domains.rules import DkimAlgorithm
 
 PrivateKey = rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
@@ -63,10 +65,7 @@ OVERSIGNED = frozenset(
 _PKCS1 = padding.PKCS1v15()
 _SHA256 = hashes.SHA256()
 _BARE_LF = re.compile(rb"(?<!\r)\n")
-# Two spaces, or a space before a line end: the only things relaxing changes (tabs aside).
-_NEEDS_RELAXING = re.compile(rb"  | \r")
 _TRAILING = frozenset(b" \r\n")
-_FIELD_START = re.compile(rb"\r\n(?![ \t])")
 
 
 @dataclass(frozen=True)
@@ -129,12 +128,13 @@ def canonical_body(body: bytes) -> bytes:
 
 def _canonical_body_view(body: bytes) -> tuple[memoryview | bytes, bytes]:
     """The canonical body as (bytes or a view of them, ending): hashed without a copy."""
-    # A body we built (quoted-printable or base64 parts) needs none of the replacements:
-    # one search for their traces (a C loop, ~1 GB/s) decides; bytes.replace runs in C too.
+    # A body we built (quoted-printable or base64 parts) needs none of the replacements: a
+    # search for their traces decides (core.bytesearch: the C library's, so it costs less
+    # than the hash); bytes.replace runs in C too.
     if b"\t" in body:
         body = body.replace(b"\t", b" ")
-    if _NEEDS_RELAXING.search(body):
-        while b"  " in body:
+    if contains(body, b"  ") or contains(body, b" \r"):
+        while contains(body, b"  "):
             body = body.replace(b"  ", b" ")
         body = body.replace(b" \r\n", b"\r\n")
     # No space before a line end is left: what trails now is empty lines (and maybe a last
@@ -159,7 +159,7 @@ def canonical_header(field: bytes) -> bytes:
     """RFC 6376 §3.4.2 relaxed header: lowercase name, unfolded, WSP runs → one SP,
     no WSP around the colon or at the end; ends in CRLF."""
     name, _, value = field.partition(b":")
-    # A field from split_message holds CRLF only in folds (CRLF WSP): drop them all.
+    # A field holds CRLF only in folds (CRLF WSP): drop them all.
     if b"\r\n" in value:
         value = value.replace(b"\r\n", b"")
     if b"\t" in value:
@@ -169,60 +169,59 @@ def canonical_header(field: bytes) -> bytes:
     return name.rstrip(b" \t").lower() + b":" + value.strip(b" ") + b"\r\n"
 
 
-def split_message(message: bytes) -> tuple[list[bytes], bytes]:
-    """Header fields (each with its folds, without the final CRLF) and the body."""
+def split_message(message: bytes) -> tuple[bytes, bytes]:
+    """The header block (fields with their folds, without the final CRLF) and the body."""
     if b"\r\n" not in message:
         message = _BARE_LF.sub(b"\r\n", message)
     head, sep, body = message.partition(b"\r\n\r\n")
     if not sep and head.endswith(b"\r\n"):
         head = head[:-2]
-    return _FIELD_START.split(head) if head else [], body
+    return head, body
 
 
-def _signed_headers(fields: Sequence[bytes], wanted: Sequence[str]) -> tuple[list[str], bytes]:
+def _signed_headers(head: bytes, wanted: Sequence[str]) -> tuple[list[str], bytes]:
     """h= names and the relaxed canonical form of the fields they select, bottom-up per
     name (RFC 6376 §5.4.2).
 
-    Per message this is the hot path next to the RSA operation: the fields' names are
-    lowercased and their values canonicalised as one block by C-level bytes methods, with
-    separators a header cannot hold; a message that holds them takes the plain way.
+    Per message this is the hot path next to the RSA operation, so the block is relaxed as
+    a whole by C-level bytes methods (unfolding, WSP runs to one SP: both local to a
+    field), then split into one line per field; which lines h= selects depends only on
+    the fields' names, the same for every message of a campaign, and is cached.
     """
-    heads = [f.partition(b":")[0] for f in fields]
-    keys = b"\x00".join(heads).lower().split(b"\x00")
-    if any(k[-1:] in (b" ", b"\t") for k in keys):  # "Subject :" — allowed, rare
-        keys = [k.rstrip(b" \t") for k in keys]
+    if b"\r\n " in head or b"\r\n\t" in head:  # unfold: the CRLF goes, the WSP stays
+        head = head.replace(b"\r\n ", b" ").replace(b"\r\n\t", b"\t")
+    if b"\t" in head:
+        head = head.replace(b"\t", b" ")
+    while b"  " in head:
+        head = head.replace(b"  ", b" ")
+    lines = head.split(b"\r\n") if head else []
+    parts = [line.partition(b":") for line in lines]
+    shape = b"\x00".join([name for name, _, _ in parts]).lower()
+    names, selected = _selection(shape, tuple(wanted))
+    keys = shape.split(b"\x00")
+    canonical = [keys[i].rstrip(b" ") + b":" + parts[i][2].strip(b" ") for i in selected]
+    return list(names), b"\r\n".join(canonical) + b"\r\n" if canonical else b""
+
+
+@lru_cache(maxsize=256)
+def _selection(shape: bytes, wanted: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """For fields named `shape` (lowercase, NUL-separated): the h= names and the indexes of
+    the fields they sign, in signing order (the last instance of a name first)."""
     index: dict[bytes, list[int]] = {}
-    for i, key in enumerate(keys):
-        index.setdefault(key, []).append(i)
+    for i, key in enumerate(shape.split(b"\x00")):
+        index.setdefault(key.rstrip(b" "), []).append(i)  # "Subject :" is allowed, rare
     names: list[str] = []
     selected: list[int] = []
-    for header, key, oversigned in _wanted(tuple(wanted)):
-        positions = index.get(key)
+    for header in wanted:
+        positions = index.get(header.lower().encode("ascii"))
         if not positions:
             continue
         for i in reversed(positions):
             names.append(header)
             selected.append(i)
-        if oversigned:
+        if header.lower() in OVERSIGNED:
             names.append(header)
-    block = b"".join(
-        [keys[i] + b":\x00" + fields[i][len(heads[i]) + 1 :] + b"\x01" for i in selected]
-    )
-    if block.count(b"\x00") != len(selected) or block.count(b"\x01") != len(selected):
-        return names, b"".join(canonical_header(fields[i]) for i in selected)
-    if b"\r\n" in block:  # unfold
-        block = block.replace(b"\r\n", b"")
-    if b"\t" in block:
-        block = block.replace(b"\t", b" ")
-    while b"  " in block:
-        block = block.replace(b"  ", b" ")
-    block = block.replace(b"\x00 ", b"").replace(b" \x01", b"\x01").replace(b"\x00", b"")
-    return names, block.replace(b"\x01", b"\r\n")
-
-
-@cache
-def _wanted(headers: tuple[str, ...]) -> tuple[tuple[str, bytes, bool], ...]:
-    return tuple((h, h.lower().encode("ascii"), h.lower() in OVERSIGNED) for h in headers)
+    return tuple(names), tuple(selected)
 
 
 def _fold_b64(value: str, width: int = 72) -> str:
@@ -237,9 +236,9 @@ def signature_field(
     timestamp: int | None = None,
 ) -> bytes:
     """The `DKIM-Signature:` field (with CRLF) for `message`, which must use CRLF or LF."""
-    fields, body = split_message(message)
+    head, body = split_message(message)
     bh = base64.b64encode(body_hash(body)).decode("ascii")
-    names, data = _signed_headers(fields, headers)
+    names, data = _signed_headers(head, headers)
     when = int(time.time()) if timestamp is None else timestamp
     tags = [
         f"v=1; a={key.algorithm.value}; c=relaxed/relaxed; d={key.domain};"

@@ -136,3 +136,19 @@ def signing_keys(domain: SenderDomain) -> list[dkim.SigningKey]:
 
 def signing_keys_for(account: Account, domain_name: str) -> list[dkim.SigningKey]:
     return signing_keys(domain_by_name(account, domain_name.rpartition("@")[2]))
+
+
+def accounts_sending_from(domain_name: str) -> list[Account]:
+    """Accounts with `domain_name` as a verified sender domain: where a reply to their mail
+    belongs. Normally one; more means the zone proves ownership to several accounts."""
+    from accounts.models import Account
+
+    try:
+        name = normalise_domain_name(domain_name)
+    except InvalidInput:
+        return []
+    return list(
+        Account.objects.filter(
+            sender_domains__name=name, sender_domains__status=DomainStatus.VERIFIED
+        ).distinct()
+    )

@@ -196,3 +196,21 @@ def dns_server(settings: Any) -> Iterator[TestDnsServer]:
 @pytest.fixture(autouse=True)
 def _no_outside_dns(settings: Any) -> None:
     settings.DNS_RESOLVERS = [CLOSED_RESOLVER]
+
+
+def verify_domain(account: Any, name: str, server: TestDnsServer) -> Any:
+    """A sender domain of `account`, its records published in `server`'s zone and checked:
+    verified, as an account that did everything right has it."""
+    from core.actors import Actor
+    from domains import selectors, services
+    from domains.rules import DomainStatus
+
+    actor = Actor.system("tests")
+    domain = services.add_domain(account, name, actor=actor)
+    for record in selectors.records_to_publish(selectors.domain_of(account, domain.pk)):
+        server.replace_txt(record.name, record.value)
+    checked = services.check_domain(domain, actor=actor)
+    assert checked.status == DomainStatus.VERIFIED, [
+        (c.kind, c.message) for c in selectors.checks_of(checked)
+    ]
+    return selectors.domain_of(account, checked.pk)

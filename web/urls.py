@@ -3,7 +3,16 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 
-from web.views import accounts, api_keys, contacts, domains, lists, sandbox, signup_forms
+from web.views import (
+    accounts,
+    api_keys,
+    contacts,
+    domains,
+    lists,
+    sandbox,
+    signup_forms,
+    unsubscribe_requests,
+)
 
 app_name = "web"
 
@@ -22,6 +31,16 @@ account_patterns = [
     path("domains/", domains.domains, name="domains"),
     path("domains/<int:domain_id>/", domains.domain_detail, name="domain"),
     path("domains/<int:domain_id>/check/", domains.domain_check, name="domain_check"),
+    path(
+        "unsubscribe-requests/",
+        unsubscribe_requests.unsubscribe_requests,
+        name="unsubscribe_requests",
+    ),
+    path(
+        "unsubscribe-requests/<int:request_id>/<str:action>/",
+        unsubscribe_requests.unsubscribe_request_action,
+        name="unsubscribe_request_action",
+    ),
     path("api-keys/", api_keys.api_keys, name="api_keys"),
     path("api-keys/<int:key_id>/revoke/", api_keys.api_key_revoke, name="api_key_revoke"),
     path("sandbox/", sandbox.sandbox, name="sandbox"),

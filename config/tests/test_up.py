@@ -1,9 +1,11 @@
-"""`consentry up` on a fresh var directory: serves the login page and the admin, stops cleanly."""
+"""`consentry up` on a fresh var directory: serves the login page, the admin and inbound SMTP,
+stops cleanly."""
 
 from __future__ import annotations
 
 import os
 import signal
+import smtplib
 import socket
 import subprocess
 import sys
@@ -28,7 +30,7 @@ def _get(url: str) -> tuple[int, str]:
 
 
 def test_up_serves_login_and_admin_and_stops_on_sigterm(tmp_path: Path) -> None:
-    port = _free_port()
+    port, inbound_port = _free_port(), _free_port()
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(
         {
@@ -37,6 +39,7 @@ def test_up_serves_login_and_admin_and_stops_on_sigterm(tmp_path: Path) -> None:
             "CONSENTRY_BASE_URL": f"http://127.0.0.1:{port}",
             "CONSENTRY_OPERATOR_PASSWORD": "a long operator password 1",
             "CONSENTRY_WEB_WORKERS": "1",
+            "CONSENTRY_INBOUND_LISTEN": f"127.0.0.1:{inbound_port}",
         }
     )
     proc = subprocess.Popen(
@@ -63,6 +66,15 @@ def test_up_serves_login_and_admin_and_stops_on_sigterm(tmp_path: Path) -> None:
         status, body = _get(f"{base}/login/")
         assert status == 200 and 'name="password"' in body
         assert _get(f"{base}/api/v1/openapi.json")[0] == 200
+        # The inbound SMTP listener (UNSUB-3) answers too, once it has started.
+        reply = 0
+        while time.monotonic() < deadline and proc.poll() is None and not reply:
+            try:
+                with smtplib.SMTP("127.0.0.1", inbound_port, timeout=10) as smtp:
+                    reply = smtp.noop()[0]
+            except OSError:
+                time.sleep(0.3)
+        assert reply == 250, "the inbound SMTP listener did not answer"
         assert (tmp_path / "consentry.sqlite3").exists() and (tmp_path / "secret_key").exists()
     finally:
         proc.send_signal(signal.SIGTERM)

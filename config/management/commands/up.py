@@ -1,7 +1,8 @@
 """`consentry up`: migrate, bootstrap and run every process of the platform in one group.
 
-The web server (gunicorn), a task worker and the scheduler run as children; Ctrl-C or
-SIGTERM stops all of them cleanly, and if one of them dies the others are stopped too.
+The web server (gunicorn), a task worker, the scheduler and the inbound SMTP listener
+run as children; Ctrl-C or SIGTERM stops all of them cleanly, and if one of them dies
+the others are stopped too.
 """
 
 from __future__ import annotations
@@ -51,12 +52,13 @@ class Command(BaseCommand):
             ],
             "worker": [sys.executable, "-m", "config.cli", "worker"],
             "scheduler": [sys.executable, "-m", "config.cli", "scheduler"],
+            "inbound": [sys.executable, "-m", "config.cli", "inbound"],
         }
         children = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}
         self.stdout.write(
             self.style.SUCCESS(
-                f"consentry is up: {settings.BASE_URL}/ (admin: {settings.BASE_URL}/admin/). "
-                "Ctrl-C stops it."
+                f"consentry is up: {settings.BASE_URL}/ (admin: {settings.BASE_URL}/admin/), "
+                f"inbound SMTP on {settings.INBOUND_LISTEN}. Ctrl-C stops it."
             )
         )
         stopping = False

@@ -1,0 +1,72 @@
+"""The handlers of feedback.routing's table: each turns one recipient of an inbound message
+into an outcome, calling the service of the app that owns the change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email.utils import getaddresses
+from typing import TYPE_CHECKING
+
+from contacts import services as contacts
+from core.actors import Actor
+from core.errors import InvalidInput
+from delivery.parsing import parse_message
+from domains.selectors import accounts_sending_from
+from feedback.models import InboundMessage, InboundState
+from feedback.rules import asks_to_unsubscribe, is_auto_reply
+
+if TYPE_CHECKING:
+    from accounts.models import Account
+
+ACTOR = Actor.system("inbound")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: InboundState
+    reason: str
+    account: Account | None = None
+
+
+def _sender(message: InboundMessage, from_header: str) -> str:
+    found = [addr for _, addr in getaddresses([from_header]) if "@" in addr]
+    return found[0] if found else message.mail_from
+
+
+def handle_reply(message: InboundMessage, recipient: str, params: dict[str, str]) -> Outcome:
+    """UNSUB-3: a reply to an account's From/Reply-To that asks to unsubscribe is surfaced to
+    the account as an open unsubscribe request; other replies need nothing from us."""
+    domain = recipient.rpartition("@")[2]
+    accounts = accounts_sending_from(domain)
+    if not accounts:
+        return Outcome(InboundState.REVIEW, f"no account sends from {domain}: {recipient}")
+    if len(accounts) > 1:
+        names = ", ".join(a.slug for a in accounts)
+        return Outcome(InboundState.REVIEW, f"{domain} is verified for several accounts: {names}")
+    account = accounts[0]
+    parsed = parse_message(bytes(message.raw))
+    headers = dict(parsed.headers)
+    if is_auto_reply(headers):
+        return Outcome(InboundState.PROCESSED, "an automatic reply: nothing to do", account)
+    subject = parsed.header("Subject")
+    if not asks_to_unsubscribe(subject, parsed.text or ""):
+        return Outcome(
+            InboundState.PROCESSED, "a reply that asks for no unsubscribe: nothing to do", account
+        )
+    sender = _sender(message, parsed.header("From"))
+    try:
+        request = contacts.surface_unsubscribe_request(
+            account,
+            sender,
+            received_on=message.received_at.date(),
+            ref=f"inbound:{message.pk}",
+            actor=ACTOR,
+            note=f"Reply to {recipient}: {subject}"[:2000],
+        )
+    except InvalidInput as exc:
+        return Outcome(InboundState.REVIEW, f"asks to unsubscribe, but: {exc.message}", account)
+    return Outcome(
+        InboundState.PROCESSED,
+        f"asks to unsubscribe: open request #{request.pk} for the account",
+        account,
+    )

@@ -1,0 +1,34 @@
+"""Which handler an inbound message goes to, by the address it was sent to: one small table.
+
+The local part decides: `unsubscribe+TOKEN@` is a mailto unsubscribe, and later issues add
+the VERP bounce address and the feedback-loop address here. Anything else addressed to a
+sender domain of an account is a reply to one of its mailings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    # Matched against the local part of the recipient address.
+    local_part: re.Pattern[str]
+    # Dotted path of the handler: (message, recipient, params) -> Outcome.
+    handler: str
+
+
+ROUTES: tuple[Route, ...] = ()
+REPLY = Route("reply", re.compile(r".+"), "feedback.handlers.handle_reply")
+
+
+def route_for(recipient: str) -> tuple[Route, dict[str, str]]:
+    """The first route whose pattern matches the recipient's local part, and its groups."""
+    local = recipient.rpartition("@")[0]
+    for route in ROUTES:
+        match = route.local_part.fullmatch(local)
+        if match:
+            return route, match.groupdict()
+    return REPLY, {}

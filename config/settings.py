@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "consent",
     "domains",
     "delivery",
+    "imports",
     "api",
     "web",
     "subscriber",

@@ -163,7 +163,7 @@ def create_import(
     job = services.create_import(
         account,
         lst,
-        file.file,
+        file,
         file_name=file.name or "upload.csv",
         actor=actor,
         source=payload.source,

@@ -34,6 +34,8 @@ from imports.rules import import_refusal, sponsors_refusal
 from policy.selectors import value as policy_value
 
 if TYPE_CHECKING:
+    from django.core.files import File
+
     from accounts.models import Account
     from contacts.models import List
 
@@ -82,7 +84,7 @@ def check_preconditions(account: Account) -> None:
         )
 
 
-def _store(upload: IO[bytes] | Path, name: str) -> Path:
+def _store(upload: IO[bytes] | File[Any] | Path, name: str) -> Path:
     folder = Path(settings.VAR_DIR) / "imports"
     folder.mkdir(parents=True, exist_ok=True)
     suffix = ".xlsx" if name.lower().endswith(".xlsx") else ".csv"
@@ -105,7 +107,7 @@ def _actor_of(label: str) -> Actor:
 def create_import(
     account: Account,
     lst: List,
-    upload: IO[bytes] | Path,
+    upload: IO[bytes] | File[Any] | Path,
     *,
     file_name: str,
     actor: Actor,

@@ -3,7 +3,16 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 
-from web.views import accounts, api_keys, contacts, domains, lists, sandbox, signup_forms
+from web.views import (
+    accounts,
+    api_keys,
+    contacts,
+    domains,
+    imports,
+    lists,
+    sandbox,
+    signup_forms,
+)
 
 app_name = "web"
 
@@ -22,6 +31,14 @@ account_patterns = [
     path("domains/", domains.domains, name="domains"),
     path("domains/<int:domain_id>/", domains.domain_detail, name="domain"),
     path("domains/<int:domain_id>/check/", domains.domain_check, name="domain_check"),
+    path("imports/", imports.imports, name="imports"),
+    path("imports/<int:import_id>/", imports.import_detail, name="import"),
+    path("imports/<int:import_id>/progress/", imports.import_progress, name="import_progress"),
+    path(
+        "imports/<int:import_id>/attest/<str:which>/", imports.import_attest, name="import_attest"
+    ),
+    path("imports/<int:import_id>/resume/", imports.import_resume, name="import_resume"),
+    path("imports/<int:import_id>/report.csv", imports.import_report, name="import_report"),
     path("api-keys/", api_keys.api_keys, name="api_keys"),
     path("api-keys/<int:key_id>/revoke/", api_keys.api_key_revoke, name="api_key_revoke"),
     path("sandbox/", sandbox.sandbox, name="sandbox"),

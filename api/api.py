@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from api import contacts, domains, errors, forms, lists, unsubscribe_requests
+from api import contacts, domains, errors, forms, imports, lists, unsubscribe_requests
 from api.auth import ApiKeyAuth
 
 api = NinjaAPI(
@@ -12,7 +12,7 @@ api = NinjaAPI(
     version="1",
     urls_namespace="api",
     description=(
-        "Contacts, lists and subscriptions of one account. Authenticate with "
+        "Contacts, lists, subscriptions and imports of one account. Authenticate with "
         "`Authorization: Bearer <API key>`. Errors answer "
         '`{"error": code, "message": text, "details": [text]}`.'
     ),
@@ -24,3 +24,4 @@ api.add_router("/", lists.router)
 api.add_router("/", forms.router)
 api.add_router("/", domains.router)
 api.add_router("/", unsubscribe_requests.router)
+api.add_router("/", imports.router)

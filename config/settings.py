@@ -139,6 +139,7 @@ INSTALLED_APPS = [
     "delivery",
     "campaigns",
     "feedback",
+    "imports",
     "api",
     "web",
     "subscriber",

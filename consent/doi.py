@@ -350,6 +350,58 @@ def submit_signup(
     return SignupOutcome(True, "", confirmation)
 
 
+@transaction.atomic
+def request_reconfirmation(
+    subscription: Subscription, entry: Entry, *, actor: Actor, source: str, ref: str
+) -> Confirmation:
+    """IMPORT-6: an imported contact gets the double opt-in mail for its pending
+    subscription and stays pending until it confirms; an expiry only ends the pending
+    subscription, the imported contact stays."""
+    lst = subscription.list
+    account = lst.account
+    wording = evidence.publish_wording(
+        f"list:{lst.pk}:reconfirm",
+        DEFAULT_CONSENT_TEXT[lst.language],
+        account=account,
+        language=lst.language,
+    )
+    hours = int(policy_value("form.pending_expiry_hours", account))
+    confirmation = Confirmation.objects.create(
+        account=account,
+        form=None,
+        subscription=subscription,
+        contact=subscription.contact,
+        wording=wording,
+        language=lst.language,
+        created_contact=False,
+        message_id="",
+        sealed_entry=_seal_entry(entry),
+        expires_at=timezone.now() + timedelta(hours=hours),
+    )
+    raw, message_id = _confirmation_mail(confirmation, entry, source)
+    confirmation.message_id = message_id
+    confirmation.sealed_mail = seal(derive_key("signup-mail"), raw)
+    confirmation.save(update_fields=["message_id", "sealed_mail"])
+    evidence.record(
+        account,
+        "reconfirmation.requested",
+        actor=actor,
+        contact=subscription.contact,
+        source=source,
+        wording=wording,
+        payload={
+            "list": lst.pk,
+            "confirmation": confirmation.pk,
+            "message_id": message_id,
+            "ref": ref,
+        },
+    )
+    from consent.tasks import send_confirmation
+
+    send_confirmation.enqueue(confirmation.pk)
+    return confirmation
+
+
 def confirmation_token(confirmation: Confirmation) -> str:
     return signing.TimestampSigner(salt=TOKEN_SALT).sign(str(confirmation.pk))
 
@@ -363,13 +415,13 @@ def _confirmation_mail(confirmation: Confirmation, entry: Entry, source: str) ->
     from delivery.compose import compose
 
     form, lst = confirmation.form, confirmation.subscription.list  # type: ignore[union-attr]
-    assert form is not None and confirmation.wording is not None
+    assert confirmation.wording is not None
     with translation.override(confirmation.language):
         context = {
             "list": lst,
             "form": form,
             "entry": entry,
-            "source": source or form.name,
+            "source": source or (form.name if form is not None else lst.name),
             "when": timezone.localtime(confirmation.created_at),
             "consent_text": confirmation.wording.text,
             "url": confirmation_url(confirmation),

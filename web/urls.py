@@ -8,6 +8,7 @@ from web.views import (
     api_keys,
     contacts,
     domains,
+    imports,
     lists,
     sandbox,
     signup_forms,
@@ -31,6 +32,14 @@ account_patterns = [
     path("domains/", domains.domains, name="domains"),
     path("domains/<int:domain_id>/", domains.domain_detail, name="domain"),
     path("domains/<int:domain_id>/check/", domains.domain_check, name="domain_check"),
+    path("imports/", imports.imports, name="imports"),
+    path("imports/<int:import_id>/", imports.import_detail, name="import"),
+    path("imports/<int:import_id>/progress/", imports.import_progress, name="import_progress"),
+    path(
+        "imports/<int:import_id>/attest/<str:which>/", imports.import_attest, name="import_attest"
+    ),
+    path("imports/<int:import_id>/resume/", imports.import_resume, name="import_resume"),
+    path("imports/<int:import_id>/report.csv", imports.import_report, name="import_report"),
     path(
         "unsubscribe-requests/",
         unsubscribe_requests.unsubscribe_requests,

@@ -1,0 +1,64 @@
+"""Read queries for imports, scoped to one account (PRIVACY-2), and the report CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, QuerySet
+
+from core.errors import NotFound
+from imports.models import ImportJob, ImportRow
+from imports.rules import neutralise_cell, reason_text
+
+if TYPE_CHECKING:
+    from accounts.models import Account
+
+REPORT_HEADER = ("row", "address", "outcome", "reason", "reason_text")
+
+
+def imports_of(account: Account) -> QuerySet[ImportJob]:
+    return ImportJob.objects.filter(account=account).select_related("list").order_by("-pk")
+
+
+def import_of(account: Account, job_id: int) -> ImportJob:
+    job = imports_of(account).filter(pk=job_id).first()
+    if job is None:
+        raise NotFound("no such import")
+    return job
+
+
+def reasons_of(job: ImportJob) -> dict[str, int]:
+    """Rejections and notes per reason code, for the summary."""
+    rows = (
+        ImportRow.objects.filter(job=job)
+        .exclude(reason="")
+        .values("reason")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+    )
+    return {r["reason"]: r["n"] for r in rows}
+
+
+def report_lines(job: ImportJob) -> Iterator[str]:
+    """IMPORT-5: the report as CSV lines, streamed; every cell is neutralised against
+    formula injection, since the file goes back into a spreadsheet."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def line(values: tuple[object, ...]) -> str:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([neutralise_cell(v) for v in values])
+        return buffer.getvalue()
+
+    yield line(REPORT_HEADER)
+    query = (
+        ImportRow.objects.filter(job=job)
+        .order_by("row")
+        .values_list("row", "address", "outcome", "reason")
+    )
+    for row, address, outcome, reason in query.iterator(chunk_size=5000):
+        yield line((row, address, outcome, reason, reason_text(reason)))

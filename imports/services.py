@@ -1,0 +1,403 @@
+"""Contact imports: the only write path (IMPORT-1..9).
+
+An import is made in three steps, each a service: `create_import` stores and inspects the
+file (nothing else is written for a file that cannot be imported), `attest` records each
+of the two attestations (IMPORT-2), `start_import` records the import's evidence and
+enqueues `run_import`, which streams the file in batches. Each batch is one transaction:
+contacts, subscriptions, evidence, report rows and the job's progress are committed
+together, so a crash loses at most the batch in flight, and a resumed import continues
+after the last committed row without duplicates.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from consent import services as evidence
+from consent.models import Wording
+from core.actors import Actor
+from core.errors import InvalidInput, NotFound, RuleViolation
+from imports import batches, files
+from imports.files import FileInfo, FileProblem
+from imports.models import ImportJob, ImportState
+from imports.rules import import_refusal, sponsors_refusal
+from policy.selectors import value as policy_value
+
+if TYPE_CHECKING:
+    from django.core.files import File
+
+    from accounts.models import Account
+    from contacts.models import List
+
+BATCH = 2000
+ORIGIN = "origin"
+CUSTOMER_CONTACT = "customer_contact"
+ATTESTATIONS = (ORIGIN, CUSTOMER_CONTACT)
+WORDING_KEYS = {ORIGIN: "import:attest-origin", CUSTOMER_CONTACT: "import:attest-customer-contact"}
+
+
+def attestation_text(which: str, account: Account) -> str:
+    """IMPORT-2: the exact words the user confirms, in the active language."""
+    if which == ORIGIN:
+        return _(
+            "I confirm that the addresses in this file were collected by double opt-in or "
+            "another lawful procedure, and that none of them were bought, rented or "
+            "obtained from third parties."
+        )
+    if which == CUSTOMER_CONTACT:
+        days = int(policy_value("import.existing_customer_window_days", account))
+        return _(
+            "I confirm that every contact imported as an existing customer was in touch "
+            "with us within the last %(days)s days (6 months), and bought from us."
+        ) % {"days": days}
+    raise InvalidInput(f"unknown attestation {which!r}")
+
+
+def current_attestation_wording(which: str, account: Account) -> Wording:
+    """The versioned wording of one attestation; a changed text becomes a new version."""
+    language = (get_language() or "en")[:2]
+    return evidence.publish_wording(
+        WORDING_KEYS[which], attestation_text(which, account), language=language
+    )
+
+
+def check_preconditions(account: Account) -> None:
+    """IMPORT-1: an active account with a verified sender domain."""
+    from domains.models import SenderDomain
+    from domains.rules import DomainStatus
+
+    if not account.is_active:
+        raise RuleViolation(_("the account is not active yet: it cannot import contacts"))
+    if not SenderDomain.objects.filter(account=account, status=DomainStatus.VERIFIED).exists():
+        raise RuleViolation(
+            _("the account needs a verified sender domain before it imports (IMPORT-1)")
+        )
+
+
+def _store(upload: IO[bytes] | File[Any] | Path, name: str) -> Path:
+    folder = Path(settings.VAR_DIR) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = ".xlsx" if name.lower().endswith(".xlsx") else ".csv"
+    target = folder / f"{secrets.token_hex(16)}{suffix}"
+    with target.open("xb") as out:
+        if isinstance(upload, Path):
+            with upload.open("rb") as src:
+                shutil.copyfileobj(src, out, files.BLOCK)
+        else:
+            shutil.copyfileobj(upload, out, files.BLOCK)
+    target.chmod(0o600)
+    return target
+
+
+def _actor_of(label: str) -> Actor:
+    kind, _sep, ref = label.partition(":")
+    return Actor(kind, ref)
+
+
+def create_import(
+    account: Account,
+    lst: List,
+    upload: IO[bytes] | File[Any] | Path,
+    *,
+    file_name: str,
+    actor: Actor,
+    user: Any = None,
+    source: str,
+    evidence_ref: str = "",
+    sponsors: Iterable[str] = (),
+    product_category: str = "",
+    mapping: dict[str, str | int] | None = None,
+    header: bool | None = None,
+    overwrite: bool = False,
+    reconfirm: bool = False,
+    import_untrusted: bool = False,
+) -> ImportJob:
+    """Check the preconditions and the declared source, store and inspect the file.
+
+    Refuses (and keeps nothing of the file) when the account may not import, the source is
+    forbidden or incomplete, or the file cannot be read as a whole.
+    """
+    if lst.account_id != account.pk:
+        raise NotFound("no such list")
+    check_preconditions(account)
+    sponsor_list = [s.strip() for s in sponsors if s.strip()]
+    mapping = dict(mapping or {})
+    max_sponsors = int(policy_value("import.co_registration_max_sponsors", account))
+    refusal = import_refusal(
+        source,
+        evidence_ref=evidence_ref,
+        sponsors=sponsor_list,
+        account_names=[account.name, account.slug],
+        max_sponsors=max_sponsors,
+        product_category=product_category,
+        per_row_source="source" in mapping,
+    )
+    if refusal:
+        raise RuleViolation(refusal)
+    if sponsor_list and sponsors_refusal(sponsor_list, [account.name, account.slug], max_sponsors):
+        raise RuleViolation(
+            sponsors_refusal(sponsor_list, [account.name, account.slug], max_sponsors) or ""
+        )
+    if import_untrusted and not account.own_mail_server:
+        raise RuleViolation(
+            _("only accounts the operator marked 'own mail server' may import untrusted addresses")
+        )
+    path = _store(upload, file_name)
+    try:
+        info = files.inspect(path, header=header)
+        columns = batches.resolve_mapping(info, mapping)
+    except Exception:
+        path.unlink(missing_ok=True)
+        raise
+    with transaction.atomic():
+        return ImportJob.objects.create(
+            account=account,
+            list=lst,
+            created_by=user if getattr(user, "pk", None) else None,
+            actor=actor.label,
+            source=source,
+            evidence_ref=evidence_ref[:300],
+            sponsors=sponsor_list,
+            product_category=product_category[:200],
+            mapping=columns.as_json(),
+            overwrite=overwrite,
+            reconfirm=reconfirm,
+            import_untrusted=import_untrusted,
+            file_name=file_name[:255],
+            file_path=str(path),
+            file_sha256=info.sha256,
+            file_size=info.size,
+            file_info=info_json(info),
+            rows_total=info.rows,
+        )
+
+
+def info_json(info: FileInfo) -> dict[str, Any]:
+    return {
+        "format": info.format,
+        "encoding": info.encoding,
+        "delimiter": info.delimiter,
+        "has_header": info.has_header,
+        "header": info.header,
+        "width": info.width,
+        "rows": info.rows,
+    }
+
+
+def _info_of(job: ImportJob) -> FileInfo:
+    data = job.file_info
+    return FileInfo(
+        format=data["format"],
+        sha256=job.file_sha256,
+        size=job.file_size,
+        rows=data["rows"],
+        header=list(data["header"]),
+        width=data["width"],
+        encoding=data["encoding"],
+        delimiter=data["delimiter"],
+        has_header=data["has_header"],
+    )
+
+
+@transaction.atomic
+def attest(job: ImportJob, which: str, *, actor: Actor, confirmed: bool) -> ImportJob:
+    """IMPORT-2: one explicit attestation, recorded with its wording, user, time and IP."""
+    if which not in ATTESTATIONS:
+        raise InvalidInput(f"unknown attestation {which!r}")
+    if not confirmed:
+        raise InvalidInput(_("the import needs this confirmation"))
+    locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if locked.state != ImportState.DRAFT:
+        raise RuleViolation(_("this import has started already"))
+    attr = {ORIGIN: "origin_attested_seq", CUSTOMER_CONTACT: "customer_attested_seq"}[which]
+    if getattr(locked, attr) is not None:
+        return locked
+    wording = current_attestation_wording(which, locked.account)
+    rec = evidence.record(
+        locked.account,
+        "import.attested",
+        actor=actor,
+        wording=wording,
+        payload={"import": locked.pk, "attestation": which, "file_sha256": locked.file_sha256},
+    )
+    setattr(locked, attr, rec.seq)
+    locked.save(update_fields=[attr])
+    return locked
+
+
+@transaction.atomic
+def start_import(job: ImportJob, *, actor: Actor, enqueue: bool = True) -> ImportJob:
+    """Record the import's evidence record and queue it; both attestations come first."""
+    locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if locked.state != ImportState.DRAFT:
+        raise RuleViolation(_("this import has started already"))
+    if not locked.attested:
+        raise RuleViolation(_("both attestations are needed before the import runs (IMPORT-2)"))
+    check_preconditions(locked.account)
+    rec = evidence.record(
+        locked.account,
+        "import.started",
+        actor=actor,
+        source=locked.file_name,
+        payload={
+            "import": locked.pk,
+            "list": locked.list_id,
+            "file_sha256": locked.file_sha256,
+            "file_size": locked.file_size,
+            "rows": locked.rows_total,
+            "source": locked.source,
+            "evidence_ref": locked.evidence_ref,
+            "sponsors": locked.sponsors,
+            "product_category": locked.product_category,
+            "attestations": {
+                ORIGIN: locked.origin_attested_seq,
+                CUSTOMER_CONTACT: locked.customer_attested_seq,
+            },
+            "options": {
+                "overwrite": locked.overwrite,
+                "reconfirm": locked.reconfirm,
+                "import_untrusted": locked.import_untrusted,
+            },
+        },
+    )
+    locked.evidence_seq = rec.seq
+    locked.state = ImportState.QUEUED
+    locked.save(update_fields=["evidence_seq", "state"])
+    if enqueue:
+        _enqueue(locked.pk)
+    return locked
+
+
+def _enqueue(job_id: int) -> None:
+    from imports.tasks import run_import_task
+
+    # Enqueued in the caller's transaction, as the confirmation mails are: the task row
+    # exists exactly when the started import does.
+    run_import_task.enqueue(job_id)
+
+
+@transaction.atomic
+def resume_import(job: ImportJob, *, actor: Actor, enqueue: bool = True) -> ImportJob:
+    """A failed or interrupted import continues after its last committed batch."""
+    locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if locked.state not in (ImportState.FAILED, ImportState.RUNNING, ImportState.QUEUED):
+        raise RuleViolation(_("only a failed or interrupted import can be resumed"))
+    locked.state, locked.error = ImportState.QUEUED, ""
+    locked.save(update_fields=["state", "error"])
+    if enqueue:
+        _enqueue(locked.pk)
+    return locked
+
+
+Progress = Callable[[ImportJob], None]
+
+
+def run_import(job_id: int, *, progress: Progress | None = None) -> ImportJob:
+    """Stream the file in batches; each batch commits with the job's progress.
+
+    An error marks the job failed with its text; what was committed stays and a resume
+    continues from there.
+    """
+    claimed = ImportJob.objects.filter(
+        pk=job_id, state__in=[ImportState.QUEUED, ImportState.RUNNING]
+    ).update(state=ImportState.RUNNING, started_at=timezone.now())
+    job = ImportJob.objects.select_related("account", "list").get(pk=job_id)
+    if not claimed:
+        return job
+    try:
+        info = _info_of(job)
+        columns = batches.Columns.from_json(job.mapping)
+        context = batches.Context.for_job(job)
+        for batch in _batches(files.rows(Path(job.file_path), info), start=job.rows_done):
+            job = _apply_batch(job, batch, columns, context)
+            if progress is not None:
+                progress(job)
+        job = _finish(job)
+    except Exception as exc:
+        ImportJob.objects.filter(pk=job_id).update(
+            state=ImportState.FAILED, error=str(getattr(exc, "message", exc))[:2000]
+        )
+        job.refresh_from_db()
+        if not isinstance(exc, FileProblem | InvalidInput):
+            raise
+    if progress is not None:
+        progress(job)
+    return job
+
+
+def _batches(
+    source: Iterator[tuple[int, list[files.Cell]]], *, start: int
+) -> Iterator[list[tuple[int, list[files.Cell]]]]:
+    batch: list[tuple[int, list[files.Cell]]] = []
+    for index, item in enumerate(source):
+        if index < start:
+            continue  # committed before an interruption
+        batch.append(item)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@transaction.atomic
+def _apply_batch(
+    job: ImportJob,
+    batch: list[tuple[int, list[files.Cell]]],
+    columns: batches.Columns,
+    context: batches.Context,
+) -> ImportJob:
+    evidence.lock_chain(job.account)
+    locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if locked.state != ImportState.RUNNING:
+        raise InvalidInput(_("the import was stopped"))
+    counts = batches.apply(locked, batch, columns, context)
+    locked.rows_done += len(batch)
+    locked.created += counts.created
+    locked.updated += counts.updated
+    locked.unchanged += counts.unchanged
+    locked.rejected += counts.rejected
+    locked.save(update_fields=["rows_done", "created", "updated", "unchanged", "rejected"])
+    locked.account = job.account
+    locked.list = job.list
+    return locked
+
+
+@transaction.atomic
+def _finish(job: ImportJob) -> ImportJob:
+    locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+    reported = locked.rows.count()
+    if reported != locked.rows_total:
+        # IMPORT-5: every row of the file has exactly one line in the report.
+        raise InvalidInput(f"{reported} rows reported for {locked.rows_total} rows in the file")
+    evidence.record(
+        job.account,
+        "import.finished",
+        actor=_actor_of(locked.actor),
+        payload={
+            "import": locked.pk,
+            "file_sha256": locked.file_sha256,
+            "import_record": locked.evidence_seq,
+            "rows": locked.rows_total,
+            "created": locked.created,
+            "updated": locked.updated,
+            "unchanged": locked.unchanged,
+            "rejected": locked.rejected,
+        },
+    )
+    locked.state = ImportState.DONE
+    locked.finished_at = timezone.now()
+    locked.save(update_fields=["state", "finished_at"])
+    # The file is personal data: once every row is in the report it is not kept.
+    transaction.on_commit(lambda: Path(locked.file_path).unlink(missing_ok=True))
+    return locked

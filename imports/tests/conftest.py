@@ -1,0 +1,49 @@
+"""Import fixtures: alice's account with a verified sender domain (IMPORT-1), and a
+helper that runs a whole import through the services, as the three doors do."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.testing import SYSTEM
+from domains import services as domains
+from domains.rules import DomainStatus
+from domains.testing import TestDnsServer
+from domains.tests.conftest import platform, publish  # noqa: F401
+from imports import services
+from imports.models import ImportJob
+
+
+@pytest.fixture
+def verified(world: Any, platform: TestDnsServer, settings: Any, tmp_path: Path) -> Any:  # noqa: F811
+    """alice's account can import: active, with a verified sender domain."""
+    settings.VAR_DIR = tmp_path
+    domain = domains.add_domain(world.alice_account, "news.alice.example", actor=SYSTEM)
+    publish(platform, domain)
+    assert domains.check_domain(domain, actor=SYSTEM).status == DomainStatus.VERIFIED
+    return world
+
+
+def run(
+    world: Any, content: bytes | str, *, name: str = "contacts.csv", **kwargs: Any
+) -> ImportJob:
+    """Create, attest both, start and run an import of `content` for alice."""
+    data = content.encode() if isinstance(content, str) else content
+    kwargs.setdefault("source", "double_opt_in")
+    job = services.create_import(
+        world.alice_account,
+        kwargs.pop("lst", world.alice_list),
+        io.BytesIO(data),
+        file_name=name,
+        actor=SYSTEM,
+        **kwargs,
+    )
+    for which in services.ATTESTATIONS:
+        job = services.attest(job, which, actor=SYSTEM, confirmed=True)
+    job = services.start_import(job, actor=SYSTEM)
+    job.refresh_from_db()
+    return job

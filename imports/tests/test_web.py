@@ -1,0 +1,97 @@
+"""The import pages: upload, two attestation steps, progress by htmx, summary, report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from consent.models import EvidenceRecord
+from contacts.models import Contact
+from imports.models import ImportJob
+
+URL = "/a/alice-shop/imports/"
+CSV = b"email;first_name\nanna@example.com;Anna\ninfo@example.com;\n"
+
+
+def upload(client: Client, world: Any, **fields: Any) -> Any:
+    data = {
+        "file": SimpleUploadedFile("kunden.csv", fields.pop("content", CSV), "text/csv"),
+        "list_id": world.alice_list.pk,
+        "source": "double_opt_in",
+        "header": "auto",
+        **fields,
+    }
+    return client.post(URL, data)
+
+
+def test_import_the_pages_walk_through_upload_attestations_and_summary(verified: Any) -> None:
+    alice = verified.client_for(verified.alice)
+    page = alice.get(URL)
+    assert page.status_code == 200 and 'aria-current="page">Imports</a>' in page.content.decode()
+    response = upload(alice, verified)
+    job = ImportJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"{URL}{job.pk}/"
+    step1 = alice.get(f"{URL}{job.pk}/").content.decode()
+    assert "Step 1 of 2" in step1 and "none of them were bought" in step1
+    assert not Contact.objects.filter(address="anna@example.com").exists()
+    # An unticked box changes nothing.
+    alice.post(f"{URL}{job.pk}/attest/origin/", {})
+    assert "Step 1 of 2" in alice.get(f"{URL}{job.pk}/").content.decode()
+    alice.post(f"{URL}{job.pk}/attest/origin/", {"confirmed": "on"}, REMOTE_ADDR="203.0.113.9")
+    step2 = alice.get(f"{URL}{job.pk}/").content.decode()
+    assert "Step 2 of 2" in step2 and "183 days" in step2
+    assert not Contact.objects.filter(address="anna@example.com").exists()
+    alice.post(f"{URL}{job.pk}/attest/customer_contact/", {"confirmed": "on"})
+    summary = alice.get(f"{URL}{job.pk}/").content.decode()
+    assert "Import done" in summary and "role_address" in summary
+    partial = alice.get(f"{URL}{job.pk}/progress/", HTTP_HX_REQUEST="true").content.decode()
+    assert partial.startswith('<section class="card" id="import-progress"')
+    assert "hx-trigger" not in partial  # done: polling stops
+    report = alice.get(f"{URL}{job.pk}/report.csv")
+    assert b"".join(report.streaming_content).decode().count("\n") == 3
+    attestations = EvidenceRecord.objects.filter(kind="import.attested")
+    assert {r.actor for r in attestations} == {f"user:{verified.alice.pk}"}
+    assert Contact.objects.get(address="anna@example.com").first_name == "Anna"
+
+
+def test_import_a_running_import_polls_its_progress(verified: Any) -> None:
+    alice = verified.client_for(verified.alice)
+    upload(alice, verified)
+    job = ImportJob.objects.get()
+    ImportJob.objects.filter(pk=job.pk).update(state="running", rows_done=1)
+    partial = alice.get(f"{URL}{job.pk}/progress/", HTTP_HX_REQUEST="true").content.decode()
+    assert 'hx-trigger="every 1s"' in partial and 'value="50"' in partial
+
+
+def test_import_the_upload_shows_refusals_on_the_form(verified: Any, world: Any) -> None:
+    alice = verified.client_for(verified.alice)
+    response = upload(alice, verified, source="business_card")
+    assert response.status_code == 400 and "written proof" in response.content.decode()
+    garbage = upload(alice, verified, content=b"\x00\x01garbage")
+    assert garbage.status_code == 400 and "not a text file" in garbage.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+def test_import_001_the_page_says_why_an_account_cannot_import(world: Any) -> None:
+    page = world.client_for(world.alice).get(URL).content.decode()
+    assert "verified sender domain" in page
+
+
+def test_import_charlie_gets_404_and_wrong_methods_405(verified: Any) -> None:
+    alice = verified.client_for(verified.alice)
+    upload(alice, verified)
+    job = ImportJob.objects.get()
+    charlie = verified.client_for(verified.charlie)
+    assert charlie.get(URL).status_code == 404
+    for path in ("", "progress/", "report.csv"):
+        assert charlie.get(f"{URL}{job.pk}/{path}").status_code == 404
+    assert charlie.post(f"{URL}{job.pk}/attest/origin/", {"confirmed": "on"}).status_code == 404
+    assert charlie.post(f"{URL}{job.pk}/resume/").status_code == 404
+    job.refresh_from_db()
+    assert job.origin_attested_seq is None
+    assert alice.put(URL).status_code == 405
+    assert alice.post(f"{URL}{job.pk}/").status_code == 405
+    assert alice.get(f"{URL}{job.pk}/attest/origin/").status_code == 405
+    assert Client().get(URL).status_code == 302

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from contacts import services as contacts
 from core.actors import Actor
-from core.errors import InvalidInput
+from core.errors import InvalidInput, NotFound
 from delivery.parsing import parse_message
 from domains.selectors import accounts_sending_from
 from feedback.models import InboundMessage, InboundState
@@ -31,6 +31,27 @@ class Outcome:
 def _sender(message: InboundMessage, from_header: str) -> str:
     found = [addr for _, addr in getaddresses([from_header]) if "@" in addr]
     return found[0] if found else message.mail_from
+
+
+def handle_mailto(message: InboundMessage, recipient: str, params: dict[str, str]) -> Outcome:
+    """UNSUB-3: mail to the List-Unsubscribe mailto address unsubscribes from the campaign's
+    lists at once, like the one-click link; whatever the mail says."""
+    from delivery import links
+
+    try:
+        entry = links.entry_for_unsubscribe_token(params["token"])
+    except NotFound:
+        return Outcome(
+            InboundState.REVIEW, f"unsubscribe address with an unknown token: {recipient}"
+        )
+    account = entry.campaign.account
+    actor = Actor("system", f"inbound:{message.pk}")
+    links.unsubscribe_through_link(entry, actor=actor, method="mailto")
+    return Outcome(
+        InboundState.PROCESSED,
+        f"mailto unsubscribe: contact #{entry.contact_id}, campaign #{entry.campaign_id}",
+        account,
+    )
 
 
 def handle_reply(message: InboundMessage, recipient: str, params: dict[str, str]) -> Outcome:

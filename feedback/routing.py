@@ -20,7 +20,14 @@ class Route:
     handler: str
 
 
-ROUTES: tuple[Route, ...] = ()
+ROUTES: tuple[Route, ...] = (
+    # RFC 8058's mailto: unsubscribe+<token>@<From domain> (delivery.tokens).
+    Route(
+        "mailto",
+        re.compile(r"unsubscribe\+(?P<token>[0-9a-z.]+)", re.IGNORECASE),
+        "feedback.handlers.handle_mailto",
+    ),
+)
 REPLY = Route("reply", re.compile(r".+"), "feedback.handlers.handle_reply")
 
 

@@ -2,11 +2,16 @@ from __future__ import annotations
 
 from django.urls import path
 
-from subscriber import views
+from subscriber import unsubscribe, views
 
 app_name = "subscriber"
 urlpatterns = [
     path("f/<str:public_id>/", views.signup, name="signup"),
     path("f/<str:public_id>/thanks/", views.signup_thanks, name="signup_thanks"),
     path("c/<str:token>/", views.confirm, name="confirm"),
+    # No trailing slash: the List-Unsubscribe URL is used as it is, and a one-click POST
+    # must never be answered with a redirect (RFC 8058).
+    path("u/<str:token>", unsubscribe.unsubscribe, name="unsubscribe"),
+    path("u/<str:token>/preferences", unsubscribe.preferences, name="preferences"),
+    path("u/<str:token>/erase", unsubscribe.erase, name="erase"),
 ]

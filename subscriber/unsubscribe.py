@@ -1,0 +1,243 @@
+"""Unsubscribing from a campaign mail: RFC 8058 one-click, the page behind the link, the
+preference centre (INDUSTRY-2, UNSUB-1, FORM-4).
+
+The token in the URL is the capability: no login, no cookie, no CSRF token (a one-click
+POST comes from the mailbox provider, not from a browser holding our cookie). A GET never
+changes anything, so a link scanner that follows the link only ever sees the button.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from consent import doi
+from contacts import services as contacts
+from contacts.models import List, SubscriptionState
+from contacts.rules import Status
+from core import ratelimit
+from core.actors import Actor
+from core.errors import DomainError, NotFound
+from core.http import client_ip
+from delivery import links
+from delivery.models import SendLedgerEntry
+
+ONE_CLICK = "List-Unsubscribe=One-Click"
+# A valid link is idempotent; this only keeps one token from hammering the database.
+POSTS_PER_TOKEN_PER_MINUTE = 20
+_limit_cache: dict[str, tuple[float, int]] = {}
+
+
+def _ip_limit() -> int:
+    """The policy's per-IP limit, read at most every 30 s (the endpoint must stay fast)."""
+    from policy.selectors import value as policy_value
+
+    cached = _limit_cache.get("ip")
+    if cached is None or time.monotonic() - cached[0] > 30:
+        cached = (time.monotonic(), int(policy_value("unsub.rate_limit_per_ip_per_minute")))
+        _limit_cache["ip"] = cached
+    return cached[1]
+
+
+def _actor(request: HttpRequest, entry: SendLedgerEntry) -> Actor:
+    return Actor(
+        "public",
+        f"ledger:{entry.pk}",
+        client_ip(request),
+        request.META.get("HTTP_USER_AGENT", "")[:500],
+    )
+
+
+def _language(entry: SendLedgerEntry | None, request: HttpRequest) -> str:
+    if entry is not None and entry.campaign.language in ("de", "en", "fr"):
+        return entry.campaign.language
+    return doi.browser_language(request.META.get("HTTP_ACCEPT_LANGUAGE", ""), "de")
+
+
+def _page(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any],
+    *,
+    entry: SendLedgerEntry | None,
+    status: int = 200,
+) -> HttpResponse:
+    language = _language(entry, request)
+    with translation.override(language):
+        response = render(
+            request, f"subscriber/{template}", {**context, "language": language}, status=status
+        )
+    response["Content-Language"] = language
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"  # the token must not leak to linked sites
+    return response
+
+
+def _too_many(request: HttpRequest) -> HttpResponse:
+    response = _page(request, "unsubscribe_busy.html", {}, entry=None, status=429)
+    response["Retry-After"] = "60"
+    return response
+
+
+def _resolve(request: HttpRequest, token: str) -> SendLedgerEntry | HttpResponse:
+    """The ledger row, or the one answer for every bad link (nothing says whether an
+    address exists). Bad links count against the client's address: guessing is slow."""
+    ip = client_ip(request)
+    try:
+        return links.entry_for_unsubscribe_token(token)
+    except NotFound:
+        if not ratelimit.allow("unsub-bad", ip, limit=_ip_limit()):
+            return _too_many(request)
+        return _page(request, "unsubscribe_invalid.html", {}, entry=None, status=404)
+
+
+def _is_one_click(request: HttpRequest) -> bool:
+    """RFC 8058 §3.2: the body `List-Unsubscribe=One-Click`, urlencoded or multipart."""
+    return request.POST.get("List-Unsubscribe") == "One-Click"
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET: a page with one button. POST: unsubscribed at once, answered 200, no redirect."""
+    if request.method == "GET" and not ratelimit.allow(
+        "unsub-page", client_ip(request), limit=_ip_limit()
+    ):
+        return _too_many(request)
+    found = _resolve(request, token)
+    if isinstance(found, HttpResponse):
+        return found
+    entry = found
+    lists = links.campaign_lists(entry.campaign)
+    context = {"entry": entry, "account": entry.campaign.account, "lists": lists, "token": token}
+    if request.method == "GET":
+        done = entry.contact.status in (Status.UNSUBSCRIBED, Status.DELETED)
+        return _page(request, "unsubscribe.html", {**context, "done": done}, entry=entry)
+    if not ratelimit.allow("unsub-token", token, limit=POSTS_PER_TOKEN_PER_MINUTE):
+        return _too_many(request)
+    one_click = _is_one_click(request)
+    everywhere = not one_click and request.POST.get("everywhere") == "1"
+    links.unsubscribe_through_link(
+        entry,
+        actor=_actor(request, entry),
+        method="one_click" if one_click else "page",
+        everywhere=everywhere,
+    )
+    return _page(request, "unsubscribed.html", {**context, "everywhere": everywhere}, entry=entry)
+
+
+def _preferences_context(entry: SendLedgerEntry, token: str) -> dict[str, Any]:
+    contact = entry.contact
+    contact.refresh_from_db()
+    subscriptions = links.subscriptions_of(contact)
+    known = {s.list_id for s in subscriptions}
+    # The campaign's lists are offered even where no subscription row exists any more.
+    offered = [s.list for s in subscriptions] + [
+        lst for lst in links.campaign_lists(entry.campaign) if lst.pk not in known
+    ]
+    states = {s.list_id: s.state for s in subscriptions}
+    return {
+        "entry": entry,
+        "token": token,
+        "account": entry.campaign.account,
+        "contact": contact,
+        "erased": contact.status == Status.DELETED,
+        "rows": [(lst, states.get(lst.pk, "")) for lst in sorted(offered, key=lambda x: x.name)],
+        "fields": sorted(contact.fields.items()),
+        "receiving": contact.status == Status.ACTIVE
+        and any(s.state == SubscriptionState.CONFIRMED for s in subscriptions),
+    }
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest, token: str) -> HttpResponse:
+    """UNSUB-1: choose lists; re-joining one takes a fresh double opt-in confirmation."""
+    if not ratelimit.allow("unsub-page", client_ip(request), limit=_ip_limit()):
+        return _too_many(request)
+    found = _resolve(request, token)
+    if isinstance(found, HttpResponse):
+        return found
+    entry = found
+    context = _preferences_context(entry, token)
+    if request.method == "GET" or context["erased"]:
+        return _page(request, "preferences.html", context, entry=entry)
+    actor = _actor(request, entry)
+    wanted = {int(v) for v in request.POST.getlist("list") if v.isdigit()}
+    leave, rejoin = [], []
+    for lst, state in context["rows"]:
+        if state == SubscriptionState.CONFIRMED and lst.pk not in wanted:
+            leave.append(lst)
+        elif state != SubscriptionState.CONFIRMED and lst.pk in wanted:
+            rejoin.append(lst)
+    notices = []
+    with translation.override(_language(entry, request)):
+        if request.POST.get("everywhere") == "1":
+            contacts.unsubscribe(entry.contact, actor=actor, method="preferences")
+            notices.append(_("You left every list. You will receive no more mail from us."))
+        elif leave:
+            contacts.unsubscribe(entry.contact, actor=actor, method="preferences", lists=leave)
+            notices.append(_("Your choice is saved."))
+        for lst in rejoin:
+            if _rejoin(entry, lst, actor):
+                notices.append(
+                    _("We sent you an email: confirm it to receive %(list)s again.")
+                    % {"list": lst.name}
+                )
+    context = _preferences_context(entry, token)
+    context["notices"] = notices or [_("Nothing changed.")]
+    return _page(request, "preferences.html", context, entry=entry)
+
+
+def _rejoin(entry: SendLedgerEntry, lst: List, actor: Actor) -> bool:
+    """A fresh double opt-in for `lst`: pending until the person confirms (STATUS-2)."""
+    contact = entry.contact
+    if contact.status == Status.DELETED or not contact.address:
+        return False
+    try:
+        subscription = contacts.set_subscription(
+            contact, lst, SubscriptionState.PENDING, actor=actor, ref="preferences"
+        )
+        doi.request_reconfirmation(
+            subscription,
+            doi.Entry(
+                address=contact.address,
+                first_name=contact.first_name,
+                last_name=contact.last_name,
+                fields=dict(contact.fields),
+            ),
+            actor=actor,
+            source="preference centre",
+            ref=f"ledger:{entry.pk}",
+        )
+    except DomainError:
+        return False
+    return True
+
+
+@csrf_exempt
+@require_POST
+def erase(request: HttpRequest, token: str) -> HttpResponse:
+    """PRIVACY-1: the person erases their data (STATUS-4); the proof of consent and of the
+    unsubscribe stays, with a keyed hash of the address."""
+    if not ratelimit.allow("unsub-page", client_ip(request), limit=_ip_limit()):
+        return _too_many(request)
+    found = _resolve(request, token)
+    if isinstance(found, HttpResponse):
+        return found
+    entry = found
+    if request.POST.get("confirm") != "1":
+        context = _preferences_context(entry, token)
+        with translation.override(_language(entry, request)):
+            context["notices"] = [_("Tick the box to confirm that your data is to be erased.")]
+        return _page(request, "preferences.html", context, entry=entry, status=400)
+    if entry.contact.status != Status.DELETED:
+        contacts.delete_contact(entry.contact, actor=_actor(request, entry), ref="preferences")
+    return _page(request, "erased.html", {"account": entry.campaign.account}, entry=entry)

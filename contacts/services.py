@@ -412,7 +412,10 @@ def unsubscribe(
     for sub in subscriptions.select_related("list"):
         set_subscription(locked, sub.list, SubscriptionState.UNSUBSCRIBED, actor=actor, ref=ref)
         left.append(sub.list_id)
-    if lists is None and locked.status != Status.UNSUBSCRIBED:
+    withdraw = lists is None and locked.status != Status.UNSUBSCRIBED
+    if not left and not withdraw:
+        return locked  # a second click changes nothing and proves nothing new
+    if withdraw:
         locked = change_status(locked, Status.UNSUBSCRIBED, actor=actor, cause=cause, ref=ref)
     evidence.record(
         locked.account,

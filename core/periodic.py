@@ -39,6 +39,13 @@ def schedule() -> list[PeriodicTask]:
             "consent.tasks.expire_pending_signups",
         ),
         PeriodicTask(
+            "unsubscribes.apply",
+            # INDUSTRY-2: one-click unsubscribes are answered at once and applied here; the
+            # send path honours them from the answer on (invariant 5).
+            timedelta(seconds=10),
+            "delivery.tasks.apply_one_click_unsubscribes",
+        ),
+        PeriodicTask(
             "sends.tend",
             # SEND-4/6: lost leases become unknown, due retries are enqueued, ended sends close.
             timedelta(minutes=1),

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from contacts.models import Contact, Subscription, SubscriptionState, Suppression
 from contacts.rules import LegalBasis, Status
-from delivery.models import LedgerState, SendLedgerEntry
+from delivery.models import LedgerState, OneClickUnsubscribe, SendLedgerEntry
 
 if TYPE_CHECKING:
     from campaigns.models import Campaign
@@ -41,10 +41,15 @@ def _eligible(query: QuerySet[Any], campaign: Campaign, *, prefix: str) -> Query
         contact_id=OuterRef(contact_ref), list_id__in=list_ids, state=SubscriptionState.CONFIRMED
     )
     suppressed = Suppression.objects.filter(address_hash=OuterRef(f"{prefix}address_hash"))
+    # Invariant 5: a one-click unsubscribe counts from the moment it was answered, before
+    # it is applied to the subscriptions.
+    leaving = OneClickUnsubscribe.objects.filter(
+        contact_id=OuterRef(contact_ref), applied_at__isnull=True
+    )
     query = query.filter(
         **{f"{prefix}account_id": campaign.account_id, f"{prefix}status": Status.ACTIVE}
     ).filter(Exists(subscribed))
-    query = query.exclude(Exists(suppressed))
+    query = query.exclude(Exists(suppressed)).exclude(Exists(leaving))
     if campaign.kind != CampaignKind.SIMILAR_PRODUCTS:
         # CONSENT-5: existing customers only receive similar-products advertising.
         query = query.exclude(**{f"{prefix}legal_basis": LegalBasis.EXISTING_CUSTOMER})

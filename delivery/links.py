@@ -10,40 +10,118 @@ from __future__ import annotations
 
 import time
 
+from django.db import transaction
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from campaigns.models import Campaign
 from contacts import services as contacts
 from contacts.models import Contact, List, Subscription
 from core.actors import Actor
 from core.errors import NotFound
-from delivery.models import SendLedgerEntry
+from delivery.models import OneClickUnsubscribe, SendLedgerEntry
 from delivery.tokens import UNSUBSCRIBE, BadToken, read_token
 
 _DAY = 86_400
 
 
-def entry_for_unsubscribe_token(token: str) -> SendLedgerEntry:
-    """The ledger row of a valid unsubscribe token, with its campaign, lists and contact."""
+_validity_cache: dict[int, tuple[float, int]] = {}
+
+
+def _validity_days(account_id: int) -> int:
+    """INDUSTRY-2: how long the account's links keep working (at least a year: the
+    policy's floor is 366 days); read at most every 30 s per account, the one-click path
+    must stay fast."""
+    from accounts.models import Account
     from policy.selectors import value as policy_value
 
+    cached = _validity_cache.get(account_id)
+    if cached is None or time.monotonic() - cached[0] > 30:
+        account = Account.objects.get(pk=account_id)
+        cached = (time.monotonic(), int(policy_value("unsub.token_validity_days", account)))
+        _validity_cache[account_id] = cached
+    return cached[1]
+
+
+def _read(token: str) -> int:
     try:
-        content = read_token(UNSUBSCRIBE, token)
+        return read_token(UNSUBSCRIBE, token).entry_id
     except BadToken:
         raise NotFound("no such link") from None
+
+
+def _check_age(token: str, account_id: int) -> None:
+    issued = read_token(UNSUBSCRIBE, token).issued
+    if time.time() - issued > _validity_days(account_id) * _DAY:
+        raise NotFound("no such link")
+
+
+def entry_for_unsubscribe_token(token: str) -> SendLedgerEntry:
+    """The ledger row of a valid unsubscribe token, with its campaign, lists and contact."""
+    entry_id = _read(token)
     entry = (
         SendLedgerEntry.objects.select_related("campaign__account", "contact")
         .prefetch_related(Prefetch("campaign__lists", queryset=List.objects.order_by("name")))
-        .filter(pk=content.entry_id)
+        .filter(pk=entry_id)
         .first()
     )
     if entry is None:
         raise NotFound("no such link")
-    # INDUSTRY-2: a link keeps working at least a year (the policy's floor is 366 days).
-    days = int(policy_value("unsub.token_validity_days", entry.campaign.account))
-    if time.time() - content.issued > days * _DAY:
-        raise NotFound("no such link")
+    _check_age(token, entry.campaign.account_id)
     return entry
+
+
+def receive_one_click(token: str, *, ip: str, user_agent: str) -> None:
+    """RFC 8058 one-click: one read and one INSERT, committed before the POST is answered;
+    nothing else on the way (apply_one_click_unsubscribes does the rest)."""
+    entry_id = _read(token)
+    row = (
+        SendLedgerEntry.objects.filter(pk=entry_id)
+        .values_list("contact_id", "campaign__account_id")
+        .first()
+    )
+    if row is None:
+        raise NotFound("no such link")
+    contact_id, account_id = row
+    _check_age(token, account_id)
+    OneClickUnsubscribe.objects.create(
+        entry_id=entry_id, contact_id=contact_id, ip=ip[:45], user_agent=user_agent[:500]
+    )
+
+
+def apply_one_click_unsubscribes(limit: int = 500) -> int:
+    """Apply received one-click unsubscribes: off the campaign's lists, with evidence that
+    keeps the time, IP and user agent of the click. Each in its own transaction, oldest
+    first; several workers may run it (rows are locked, others skip them)."""
+    applied = 0
+    pending = (
+        OneClickUnsubscribe.objects.filter(applied_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in list(pending):
+        with transaction.atomic():
+            event = (
+                OneClickUnsubscribe.objects.select_for_update(skip_locked=True)
+                .select_related("entry__campaign", "entry__contact")
+                .filter(pk=pk, applied_at__isnull=True)
+                .first()
+            )
+            if event is None:
+                continue
+            actor = Actor("public", f"ledger:{event.entry_id}", event.ip or None, event.user_agent)
+            contacts.unsubscribe(
+                event.entry.contact,
+                actor=actor,
+                method="one_click",
+                lists=campaign_lists(event.entry.campaign),
+                ref=f"campaign:{event.entry.campaign_id}:ledger:{event.entry_id}"
+                f":received:{event.received_at.isoformat()}",
+            )
+            event.applied_at, event.ip, event.user_agent = timezone.now(), "", ""
+            event.save(update_fields=["applied_at", "ip", "user_agent"])
+            applied += 1
+    return applied
 
 
 def campaign_lists(campaign: Campaign) -> list[List]:

@@ -108,3 +108,34 @@ class SendLedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"ledger #{self.pk} ({self.state})"
+
+
+class OneClickUnsubscribe(models.Model):
+    """A one-click unsubscribe (RFC 8058) as received: written in one INSERT before the POST
+    is answered, applied (subscriptions, status, evidence) moments later by
+    delivery.links.apply_one_click_unsubscribes.
+
+    Mailbox providers send these in bursts after a large send; answering them cannot wait
+    on the evidence chain. Until applied, the row itself keeps its contact out of every
+    hand-over (delivery.ledger's eligibility check), so invariant 5 holds from the answer on.
+    """
+
+    entry = models.ForeignKey(SendLedgerEntry, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="+")
+    received_at = models.DateTimeField(default=timezone.now)
+    # Personal data until applied: then sealed into the evidence and cleared here.
+    ip = models.CharField(max_length=45, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["contact"],
+                condition=models.Q(applied_at__isnull=True),
+                name="one_click_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"one-click unsubscribe #{self.pk}"

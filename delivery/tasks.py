@@ -50,3 +50,12 @@ def _waiting(campaign_id: int) -> bool:
         status=TaskResultStatus.READY,
         args_kwargs__args__0=campaign_id,
     ).exists()
+
+
+@task()
+def apply_one_click_unsubscribes() -> int:
+    """Periodic: one-click unsubscribes received since the last run become subscription
+    changes with their evidence (they already keep the contact out of every hand-over)."""
+    from delivery.links import apply_one_click_unsubscribes as apply
+
+    return apply()

@@ -89,13 +89,16 @@ def _too_many(request: HttpRequest) -> HttpResponse:
 def _resolve(request: HttpRequest, token: str) -> SendLedgerEntry | HttpResponse:
     """The ledger row, or the one answer for every bad link (nothing says whether an
     address exists). Bad links count against the client's address: guessing is slow."""
-    ip = client_ip(request)
     try:
         return links.entry_for_unsubscribe_token(token)
     except NotFound:
-        if not ratelimit.allow("unsub-bad", ip, limit=_ip_limit()):
-            return _too_many(request)
-        return _page(request, "unsubscribe_invalid.html", {}, entry=None, status=404)
+        return _bad_link(request)
+
+
+def _bad_link(request: HttpRequest) -> HttpResponse:
+    if not ratelimit.allow("unsub-bad", client_ip(request), limit=_ip_limit()):
+        return _too_many(request)
+    return _page(request, "unsubscribe_invalid.html", {}, entry=None, status=404)
 
 
 def _is_one_click(request: HttpRequest) -> bool:
@@ -107,6 +110,8 @@ def _is_one_click(request: HttpRequest) -> bool:
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET: a page with one button. POST: unsubscribed at once, answered 200, no redirect."""
+    if request.method == "POST" and _is_one_click(request):
+        return _one_click(request, token)
     if request.method == "GET" and not ratelimit.allow(
         "unsub-page", client_ip(request), limit=_ip_limit()
     ):
@@ -122,15 +127,35 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return _page(request, "unsubscribe.html", {**context, "done": done}, entry=entry)
     if not ratelimit.allow("unsub-token", token, limit=POSTS_PER_TOKEN_PER_MINUTE):
         return _too_many(request)
-    one_click = _is_one_click(request)
-    everywhere = not one_click and request.POST.get("everywhere") == "1"
+    everywhere = request.POST.get("everywhere") == "1"
     links.unsubscribe_through_link(
-        entry,
-        actor=_actor(request, entry),
-        method="one_click" if one_click else "page",
-        everywhere=everywhere,
+        entry, actor=_actor(request, entry), method="page", everywhere=everywhere
     )
     return _page(request, "unsubscribed.html", {**context, "everywhere": everywhere}, entry=entry)
+
+
+ONE_CLICK_DONE = (
+    b"<!doctype html><html><head><meta charset=utf-8><title>Unsubscribed</title></head>"
+    b"<body><p>Unsubscribed.</p></body></html>"
+)
+
+
+def _one_click(request: HttpRequest, token: str) -> HttpResponse:
+    """RFC 8058: answered at once, 200, no redirect; the unsubscribe is stored before the
+    answer and keeps the contact out of every later hand-over (invariant 5)."""
+    if not ratelimit.allow("unsub-token", token, limit=POSTS_PER_TOKEN_PER_MINUTE):
+        return _too_many(request)
+    try:
+        links.receive_one_click(
+            token,
+            ip=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", "")[:500],
+        )
+    except NotFound:
+        return _bad_link(request)
+    response = HttpResponse(ONE_CLICK_DONE, content_type="text/html; charset=utf-8")
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _preferences_context(entry: SendLedgerEntry, token: str) -> dict[str, Any]:

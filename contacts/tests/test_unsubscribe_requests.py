@@ -185,3 +185,11 @@ def test_the_cli_enters_and_lists_requests(world: Personas, capsys: Any) -> None
     world.alice_contact.refresh_from_db()
     assert world.alice_contact.status == Status.UNSUBSCRIBED
     assert world.alice_contact.legal_basis == LegalBasis.DOUBLE_OPT_IN
+
+
+def test_a_second_unsubscribe_changes_nothing_and_records_nothing(world: Personas) -> None:
+    services.unsubscribe(world.alice_contact, actor=SYSTEM, method="one_click")
+    before = EvidenceRecord.objects.filter(contact=world.alice_contact).count()
+    services.unsubscribe(world.alice_contact, actor=SYSTEM, method="one_click")
+    services.unsubscribe(world.alice_contact, actor=SYSTEM, method="page", lists=[world.alice_list])
+    assert EvidenceRecord.objects.filter(contact=world.alice_contact).count() == before

@@ -18,7 +18,8 @@ from contacts.models import Contact, Subscription, SubscriptionState
 from contacts.rules import Status
 from delivery import ledger
 from delivery.engine import run_batch
-from delivery.models import LedgerState, SendLedgerEntry
+from delivery.links import apply_one_click_unsubscribes
+from delivery.models import LedgerState, OneClickUnsubscribe, SendLedgerEntry
 from delivery.tokens import UNSUBSCRIBE, make_token
 from policy import services as policy
 
@@ -62,17 +63,25 @@ class TestOneClick:
     ) -> None:
         contact = sent.contacts[1]
         path = link_of(sent, contact.address)
-        client = Client()
+        client = Client(headers={"User-Agent": "one-click-tester"})
         if encoding == "urlencoded":
             response = client.post(path, "List-Unsubscribe=One-Click", content_type=FORM)
         else:  # the test client's default body is multipart/form-data
             response = client.post(path, {"List-Unsubscribe": "One-Click"})
         assert response.status_code == 200
         assert "Location" not in response and not response.cookies
+        # Stored before the answer, and from then on no hand-over reaches the contact.
+        received = OneClickUnsubscribe.objects.get(contact=contact)
+        assert received.applied_at is None and received.user_agent == "one-click-tester"
+        assert contact not in ledger.eligible_contacts(sent.campaign)
+        # Applied moments later, with evidence of the click.
+        assert apply_one_click_unsubscribes() == 1
         assert state_of(contact, sent) == SubscriptionState.UNSUBSCRIBED
         record = EvidenceRecord.objects.filter(contact=contact, kind="unsubscribed").get()
         assert record.payload["method"] == "one_click"
         assert record.payload["ref"].startswith(f"campaign:{sent.campaign.pk}:")
+        received.refresh_from_db()
+        assert received.applied_at is not None and received.ip == received.user_agent == ""
         # Leaving the campaign's lists keeps the contact A (STATUS-2 needs "every list").
         contact.refresh_from_db()
         assert contact.status == Status.ACTIVE
@@ -120,7 +129,8 @@ class TestOneClick:
         entry = SendLedgerEntry.objects.filter(campaign=sent.campaign).first()
         a_year_ago = int(time.time()) - 365 * 86_400
         old = make_token(UNSUBSCRIBE, entry.pk, issued=a_year_ago)
-        assert Client().post(f"/u/{old}", "List-Unsubscribe=One-Click", content_type=FORM)
+        response = Client().post(f"/u/{old}", "List-Unsubscribe=One-Click", content_type=FORM)
+        assert response.status_code == 200 and apply_one_click_unsubscribes() == 1
         assert state_of(entry.contact, sent) == SubscriptionState.UNSUBSCRIBED
         too_old = make_token(UNSUBSCRIBE, entry.pk, issued=a_year_ago - 60 * 86_400)
         assert Client().get(f"/u/{too_old}").status_code == 404
@@ -166,6 +176,7 @@ class TestPreferences:
         path = link_of(sent, contact.address)
         client = Client()
         client.post(path, "List-Unsubscribe=One-Click", content_type=FORM)
+        apply_one_click_unsubscribes()
         page = client.get(f"{path}/preferences")
         assert page.status_code == 200 and contact.address in page.content.decode()
         response = client.post(f"{path}/preferences", {"list": [str(sent.lst.pk)]})

@@ -24,7 +24,7 @@ class Command(BaseCommand):
     help = "Enqueue periodic tasks when they are due (one scheduler per installation)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--tick", type=float, default=15.0, help="seconds between looks")
+        parser.add_argument("--tick", type=float, default=5.0, help="seconds between looks")
         parser.add_argument("--once", action="store_true", help="look once and exit")
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -250,7 +250,7 @@ class _Handler:
                 self.server._mails += 1
                 drop = self.server._mails % self.server.drop_every == 0
                 self.server.dropped += drop
-            if drop:
+            if drop and server.transport is not None:
                 server.transport.close()
                 return "421 4.4.2 closing the connection"
         envelope.mail_from = address

@@ -3,7 +3,16 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 
-from web.views import accounts, api_keys, contacts, domains, lists, sandbox, signup_forms
+from web.views import (
+    accounts,
+    api_keys,
+    campaigns,
+    contacts,
+    domains,
+    lists,
+    sandbox,
+    signup_forms,
+)
 
 app_name = "web"
 
@@ -22,6 +31,21 @@ account_patterns = [
     path("domains/", domains.domains, name="domains"),
     path("domains/<int:domain_id>/", domains.domain_detail, name="domain"),
     path("domains/<int:domain_id>/check/", domains.domain_check, name="domain_check"),
+    path("campaigns/", campaigns.campaigns, name="campaigns"),
+    path("campaigns/<int:campaign_id>/", campaigns.campaign_detail, name="campaign"),
+    path(
+        "campaigns/<int:campaign_id>/progress/",
+        campaigns.campaign_progress,
+        name="campaign_progress",
+    ),
+    path("campaigns/<int:campaign_id>/send/", campaigns.campaign_send, name="campaign_send"),
+    path("campaigns/<int:campaign_id>/test/", campaigns.campaign_test, name="campaign_test"),
+    path(
+        "campaigns/<int:campaign_id>/<slug:action>/",
+        campaigns.campaign_control,
+        name="campaign_control",
+    ),
+    path("imprint/", campaigns.imprint, name="imprint"),
     path("api-keys/", api_keys.api_keys, name="api_keys"),
     path("api-keys/<int:key_id>/revoke/", api_keys.api_key_revoke, name="api_key_revoke"),
     path("sandbox/", sandbox.sandbox, name="sandbox"),

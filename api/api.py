@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from api import contacts, domains, errors, forms, lists
+from api import campaigns, contacts, domains, errors, forms, lists
 from api.auth import ApiKeyAuth
 
 api = NinjaAPI(
@@ -23,3 +23,4 @@ api.add_router("/", contacts.router)
 api.add_router("/", lists.router)
 api.add_router("/", forms.router)
 api.add_router("/", domains.router)
+api.add_router("/", campaigns.router)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Field, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from contacts.models import Contact, Subscription, SubscriptionState, Suppression
@@ -186,10 +186,28 @@ RECORD_FIELDS = (
 )
 
 
+def _concrete(name: str) -> Field[Any, Any]:
+    field = SendLedgerEntry._meta.get_field(name)
+    assert isinstance(field, Field)
+    return field
+
+
 def record(entries: Sequence[SendLedgerEntry]) -> None:
-    """Write outcomes in bulk: one UPDATE per few hundred rows."""
-    if entries:
-        SendLedgerEntry.objects.bulk_update(entries, RECORD_FIELDS, batch_size=500)
+    """Write outcomes in bulk: one prepared UPDATE run for every row (executemany).
+
+    Django's bulk_update builds a CASE per field and row in Python, which cost more than
+    sending the messages; the driver's executemany runs the one statement in C."""
+    if not entries:
+        return
+    table = SendLedgerEntry._meta.db_table
+    assignments = ", ".join(f"{name} = %s" for name in RECORD_FIELDS)
+    fields = [_concrete(name) for name in RECORD_FIELDS]
+    rows = [
+        [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields] + [entry.pk]
+        for entry in entries
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", rows)  # noqa: S608
 
 
 def expire_leases(now: datetime | None = None) -> dict[int, int]:

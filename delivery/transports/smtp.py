@@ -343,7 +343,7 @@ class SmtpTransport:
                 "%s refused %d of %d recipients", self.config, len(refused), len(envelope) - 1
             )
         return SendResult(
-            message_id=_message_id(message.raw),
+            message_id=message.message_id or _message_id(message.raw),
             queue_id=queue_id_of(response),
             response=response,
             refused=refused,

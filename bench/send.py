@@ -1,6 +1,11 @@
 """Send speed (SEND-5, issue 6): a personalised, DKIM-signed campaign to Postfix's smtp-sink.
 
 Run: .venv/bin/python bench/send.py [--recipients 100000] [--connections 4]
+     .venv/bin/python bench/send.py --postgres postgresql://postgres@127.0.0.1:5432/NAME --workers 2
+
+With --postgres the database NAME is dropped and made anew, and --workers separate
+`consentry db_worker` processes send the batches (the scale-out mode); the elapsed time
+runs to the last ledger row written, and the peak memory is the largest worker's.
 
 In a fresh SQLite database under a temporary directory (or DATABASE_URL's PostgreSQL), it
 arranges an active account with its imprint, a sender domain verified against a loopback
@@ -147,6 +152,46 @@ def arrange(recipients: int) -> object:
     )
 
 
+def measure_workers(
+    campaign: object, connections: int, workers: int
+) -> tuple[int, float, int, int]:
+    from django.db.models import Max
+
+    from campaigns import services as campaigns
+    from core.testing import SYSTEM
+    from delivery.models import SendLedgerEntry
+    from policy import services as policy
+
+    policy.set_value("send.connections", str(connections))
+    policy.set_value("send.domain_concurrency", str(connections))
+    started = time.time()
+    total = campaigns.start_send(campaign, actor=SYSTEM, guidelines_confirmed=True)  # type: ignore[arg-type]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "config.cli", "db_worker", "--batch", "--no-startup-delay"],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
+        for _ in range(workers)
+    ]
+    for proc in procs:
+        proc.wait()
+    last = SendLedgerEntry.objects.aggregate(last=Max("updated_at"))["last"]
+    sent = SendLedgerEntry.objects.filter(campaign=campaign, state="sent").count()
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return total, last.timestamp() - started, peak, sent
+
+
+def recreate_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
 def measure_send(campaign: object, connections: int) -> tuple[int, float, int, int]:
     from campaigns import services as campaigns
     from core.testing import SYSTEM
@@ -164,10 +209,7 @@ def measure_send(campaign: object, connections: int) -> tuple[int, float, int, i
         run_batch(campaign.pk, batch)  # type: ignore[attr-defined]
     elapsed = time.monotonic() - started
     sent = SendLedgerEntry.objects.filter(campaign=campaign, state="sent").count()
-    size = len(
-        SendLedgerEntry.objects.filter(campaign=campaign).values_list("reply", flat=True)[:1]
-    )
-    return total, elapsed, peak_kib(), sent + 0 * size
+    return total, elapsed, peak_kib(), sent
 
 
 def message_size(campaign: object) -> int:
@@ -202,7 +244,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipients", type=int, default=100_000)
     parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--postgres", default="", help="a PostgreSQL URL to (re)create and use")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL)")
     args = parser.parse_args()
+    if args.workers > 1 and not args.postgres:
+        sys.exit("several workers need --postgres (on SQLite one worker is the supported mode)")
+    if args.postgres:
+        recreate_database(args.postgres)
+        os.environ["DATABASE_URL"] = args.postgres
+        os.environ["CONSENTRY_DB_CONN_MAX_AGE"] = "0"
     for tool in (SINK, SOURCE):
         if not Path(tool).exists():
             sys.exit(f"{tool} is missing: apt-get install postfix (the daemon is not needed)")
@@ -223,7 +273,10 @@ def main() -> None:
         django.setup()
         campaign = arrange(args.recipients)
         size = message_size(campaign)
-        total, elapsed, peak, sent = measure_send(campaign, args.connections)
+        if args.postgres:
+            total, elapsed, peak, sent = measure_workers(campaign, args.connections, args.workers)
+        else:
+            total, elapsed, peak, sent = measure_send(campaign, args.connections)
         source_rate = smtp_source(port, args.connections, max(args.recipients // 5, 2000), size)
         openssl_rate = openssl_sign_per_second()
     finally:
@@ -234,9 +287,10 @@ def main() -> None:
     limit = min(source_rate, openssl_rate)
     database = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite"
     print(f"recipients {total}, sent {sent}, message {size} bytes, {database}, "
-          f"{args.connections} connections, {os.cpu_count()} cores")  # fmt: skip
+          f"{args.workers} worker process(es) with {args.connections} connections each, "
+          f"{os.cpu_count()} cores")  # fmt: skip
     print(f"send, start to last ledger row: {rate:,.0f} messages/s ({elapsed:.1f} s)")
-    print(f"peak memory of the send phase: {peak / 1024:,.0f} MiB")
+    print(f"peak memory of the send phase (per worker): {peak / 1024:,.0f} MiB")
     print(f"smtp-source, same size/sink/sessions: {source_rate:,.0f} messages/s (SMTP limit)")
     print(f"openssl speed rsa2048, one core: {openssl_rate:,.0f} sign/s (signing limit)")
     print(f"send / lower limit: {rate / limit:.0%} (target 50 %)")

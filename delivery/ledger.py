@@ -28,31 +28,25 @@ CLAIMABLE = (LedgerState.QUEUED, LedgerState.DEFERRED)
 OPEN_STATES = (LedgerState.QUEUED, LedgerState.SENDING, LedgerState.DEFERRED)
 
 
-def _eligible(query: QuerySet[Any], campaign: Campaign, *, prefix: str) -> QuerySet[Any]:
-    """SEND-3: status A, confirmed on a target list, not suppressed, consent scope fits.
-
-    `prefix` is "" on contacts and "contact__" on ledger rows: one definition for the
-    start and for the re-check before every hand-over."""
+def eligible_contacts(campaign: Campaign) -> QuerySet[Contact]:
+    """SEND-3 in SQL for the start of a send: status A, confirmed on a target list, not
+    suppressed, consent scope fits (CONSENT-5). `campaigns.rules.may_receive` is the same
+    rule for the re-check before hand-over; the tests hold both to it."""
     from campaigns.rules import CampaignKind
 
     list_ids = list(campaign.lists.values_list("pk", flat=True))
-    contact_ref = "pk" if not prefix else "contact_id"
     subscribed = Subscription.objects.filter(
-        contact_id=OuterRef(contact_ref), list_id__in=list_ids, state=SubscriptionState.CONFIRMED
+        contact_id=OuterRef("pk"), list_id__in=list_ids, state=SubscriptionState.CONFIRMED
     )
-    suppressed = Suppression.objects.filter(address_hash=OuterRef(f"{prefix}address_hash"))
-    query = query.filter(
-        **{f"{prefix}account_id": campaign.account_id, f"{prefix}status": Status.ACTIVE}
-    ).filter(Exists(subscribed))
-    query = query.exclude(Exists(suppressed))
+    suppressed = Suppression.objects.filter(address_hash=OuterRef("address_hash"))
+    query = (
+        Contact.objects.filter(account_id=campaign.account_id, status=Status.ACTIVE)
+        .filter(Exists(subscribed))
+        .exclude(Exists(suppressed))
+    )
     if campaign.kind != CampaignKind.SIMILAR_PRODUCTS:
-        # CONSENT-5: existing customers only receive similar-products advertising.
-        query = query.exclude(**{f"{prefix}legal_basis": LegalBasis.EXISTING_CUSTOMER})
+        query = query.exclude(legal_basis=LegalBasis.EXISTING_CUSTOMER)
     return query
-
-
-def eligible_contacts(campaign: Campaign) -> QuerySet[Contact]:
-    return _eligible(Contact.objects.all(), campaign, prefix="")
 
 
 def fill(campaign: Campaign, *, batch_size: int) -> int:
@@ -148,20 +142,50 @@ class Recipient:
 
 
 def recheck(campaign: Campaign, entry_ids: Iterable[int]) -> list[Recipient]:
-    """SEND-3: of these rows, those whose contact may be mailed right now — one query."""
-    rows = _eligible(
-        SendLedgerEntry.objects.filter(pk__in=list(entry_ids)), campaign, prefix="contact__"
-    ).values_list(
-        "pk",
-        "contact_id",
-        "attempts",
-        "contact__address",
-        "contact__first_name",
-        "contact__last_name",
-        "contact__fields",
-        "contact__legal_basis",
+    """SEND-3: of these rows, those whose contact may be mailed right now — one query.
+
+    The query selects the rows by primary key only and reads the facts as columns; the
+    rule is applied here (`campaigns.rules.may_receive`). Put into WHERE, SQLite's planner
+    walked the account's whole (account, status) index instead: seconds per call at
+    100,000 contacts."""
+    from campaigns.rules import may_receive
+
+    list_ids = list(campaign.lists.values_list("pk", flat=True))
+    subscribed = Subscription.objects.filter(
+        contact_id=OuterRef("contact_id"), list_id__in=list_ids, state=SubscriptionState.CONFIRMED
     )
-    return [Recipient(*row) for row in rows.order_by("pk")]
+    suppressed = Suppression.objects.filter(address_hash=OuterRef("contact__address_hash"))
+    rows = (
+        SendLedgerEntry.objects.filter(pk__in=list(entry_ids))
+        .annotate(subscribed=Exists(subscribed), suppressed=Exists(suppressed))
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "contact_id",
+            "attempts",
+            "contact__address",
+            "contact__first_name",
+            "contact__last_name",
+            "contact__fields",
+            "contact__legal_basis",
+            "contact__account_id",
+            "contact__status",
+            "subscribed",
+            "suppressed",
+        )
+    )
+    return [
+        Recipient(*row[:8])
+        for row in rows
+        if row[8] == campaign.account_id
+        and may_receive(
+            status=row[9],
+            subscribed=bool(row[10]),
+            suppressed=bool(row[11]),
+            legal_basis=row[7],
+            kind=campaign.kind,
+        )
+    ]
 
 
 def renew_lease(owner: str, lease: timedelta) -> None:

@@ -28,6 +28,7 @@ import argparse
 import os
 import resource
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -262,6 +263,8 @@ def main() -> None:
     os.environ["CONSENTRY_SMTP_URL"] = f"smtp://127.0.0.1:{port}"
     os.environ["CONSENTRY_LOG_LEVEL"] = "WARNING"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # A stop by signal still runs the `finally` below, so smtp-sink never outlives the bench.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     sink = subprocess.Popen(
         [SINK, "-m", "1000", "-u", "nobody", f"127.0.0.1:{port}", "1024"],
         stdout=subprocess.DEVNULL,

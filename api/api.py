@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from api import contacts, domains, errors, forms, imports, lists, unsubscribe_requests
+from api import (
+    campaigns,
+    contacts,
+    domains,
+    errors,
+    forms,
+    imports,
+    lists,
+    unsubscribe_requests,
+)
 from api.auth import ApiKeyAuth
 
 api = NinjaAPI(
@@ -23,5 +32,6 @@ api.add_router("/", contacts.router)
 api.add_router("/", lists.router)
 api.add_router("/", forms.router)
 api.add_router("/", domains.router)
+api.add_router("/", campaigns.router)
 api.add_router("/", unsubscribe_requests.router)
 api.add_router("/", imports.router)

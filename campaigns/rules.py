@@ -42,6 +42,15 @@ def scope_allows(kind: str, legal_basis: str) -> bool:
     return legal_basis != "existing_customer" or kind == CampaignKind.SIMILAR_PRODUCTS
 
 
+def may_receive(
+    *, status: str, subscribed: bool, suppressed: bool, legal_basis: str, kind: str
+) -> bool:
+    """SEND-3, invariant 1: status A, confirmed on a target list, not suppressed, scope fits.
+
+    delivery.ledger.fill says the same in SQL for the start of a send."""
+    return status == "A" and subscribed and not suppressed and scope_allows(kind, legal_basis)
+
+
 # Template names the body may use besides the contact's own fields.
 REQUIRED_TAGS = ("unsubscribe_url", "imprint")
 CONTACT_NAMES = frozenset({"first_name", "last_name", "email", "fields"})

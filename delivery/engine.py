@@ -181,6 +181,7 @@ class SendPlan:
             account_id=self.campaign.account_id,
             kind="campaign",
             tags={"campaign": str(self.campaign.pk), "ledger": str(recipient.entry_id)},
+            message_id=message_id,
         )
         return message, message_id
 
@@ -357,7 +358,7 @@ class _Chunk:
             thread.start()
             threads.append(thread)
         while any(t.is_alive() for t in threads):
-            threads[0].join(POLL_SECONDS) if threads[0].is_alive() else time.sleep(POLL_SECONDS)
+            time.sleep(POLL_SECONDS)
             self.maintain()
         self.flush()
 

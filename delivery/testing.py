@@ -127,6 +127,11 @@ class SmtpTestServer:
     sender_reply: str | None = None
     recipient_replies: dict[str, str] = field(default_factory=dict)
     data_replies: dict[str | None, str] = field(default_factory=dict)
+    # Every n-th MAIL FROM on a connection that already delivered a message hangs up
+    # instead of answering: what an MTA closing idle or overloaded connections does.
+    drop_every: int = 0
+    dropped: int = 0
+    _mails: int = 0
     _controller: Controller | None = None
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -240,6 +245,14 @@ class _Handler:
     ) -> str:
         if self.server.sender_reply:
             return self.server.sender_reply
+        if self.server.drop_every and getattr(session, "delivered", 0):
+            with self.server._lock:
+                self.server._mails += 1
+                drop = self.server._mails % self.server.drop_every == 0
+                self.server.dropped += drop
+            if drop and server.transport is not None:
+                server.transport.close()
+                return "421 4.4.2 closing the connection"
         envelope.mail_from = address
         envelope.mail_options.extend(options)
         return "250 2.1.0 Ok"
@@ -260,6 +273,7 @@ class _Handler:
             if recipient in replies:
                 return replies[recipient]
         queue_id = self.server._record(server, session, envelope)
+        session.delivered = getattr(session, "delivered", 0) + 1  # type: ignore[attr-defined]
         return f"250 2.0.0 Ok: queued as {queue_id}"
 
 

@@ -55,3 +55,13 @@ def test_campaign_create_show_test_and_cancel(sendable: Sendable, tmp_path: Path
         run("campaign", "cancel", str(campaign.pk))
     with pytest.raises(CommandError, match="no campaign"):
         run("campaign", "show", "999999")
+
+
+def test_account_imprint_shows_and_sets_the_imprint(world: object) -> None:
+    """CONTENT-2 from the CLI door."""
+    out = run(
+        "account", "imprint", "alice-shop", "--name", "Alice Shop GmbH",
+        "--address", "Hauptstr. 1\n10115 Berlin", "--vat-id", "DE123456789",
+    )  # fmt: skip
+    assert "name: Alice Shop GmbH" in out and "address: Hauptstr. 1 / 10115 Berlin" in out
+    assert "vat_id: DE123456789" in out

@@ -216,3 +216,34 @@ def test_a_test_send_goes_before_the_gate_clearly_marked(sendable: Sendable) -> 
         services.send_test(
             sendable.campaign, [f"a{n}@example.org" for n in range(21)], actor=SYSTEM
         )
+
+
+@given(
+    status=st.sampled_from(["A", "U", "B", "D"]),
+    subscribed=st.booleans(),
+    suppressed=st.booleans(),
+    basis=st.sampled_from(["double_opt_in", "existing_customer", "business_card"]),
+    kind=st.sampled_from(["regular", "similar_products"]),
+)
+def test_only_active_subscribed_unsuppressed_contacts_in_scope_may_receive(
+    status: str, subscribed: bool, suppressed: bool, basis: str, kind: str
+) -> None:
+    """SEND-3, CONSENT-5, invariant 1: the re-check's rule."""
+    from campaigns.rules import may_receive
+
+    expected = (
+        status == "A"
+        and subscribed
+        and not suppressed
+        and (basis != "existing_customer" or kind == "similar_products")
+    )
+    assert (
+        may_receive(
+            status=status,
+            subscribed=subscribed,
+            suppressed=suppressed,
+            legal_basis=basis,
+            kind=kind,
+        )
+        == expected
+    )

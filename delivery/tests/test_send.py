@@ -381,3 +381,35 @@ def test_it_builds_messages_the_email_package_reads_without_defects(sendable: Se
     assert not parsed.defects
     assert all(not part.defects for part in parsed.walk())
     assert str(parsed["Subject"]).startswith("Herbst bei Alice")
+
+
+def test_the_overall_rate_and_the_reduced_speed_share_hold(sendable: Sendable) -> None:
+    """SEND-5: 10 messages/s overall; an account under measures at the policy's share."""
+    for n in range(7):
+        sendable.add(f"s{n}@example.org")
+    policy.set_value("send.rate_per_second", "10")
+    policy.set_value("send.reduced_speed_share", "0.5")
+    from accounts import services as accounts
+
+    accounts.set_reduced_speed(sendable.world.alice_account, True)
+    sendable.start()
+    started = time.monotonic()
+    run_all(sendable.campaign)
+    elapsed = time.monotonic() - started
+    assert len(sendable.smtp.messages) == 10
+    # 10 messages at 5 per second: the first at once, the last after 9 intervals of 0.2 s.
+    assert elapsed >= 1.7
+
+
+def test_a_send_to_the_sandbox_captures_every_message_with_its_ledger_row(
+    sendable: Sendable, sandbox_outbox: Any
+) -> None:
+    """Without CONSENTRY_SMTP_URL the engine hands over to the sandbox mailbox."""
+    sendable.start()
+    run_all(sendable.campaign)
+    captured = sandbox_outbox.messages()
+    assert len(captured) == 3 and sendable.smtp.messages == []
+    ledger_ids = set(SendLedgerEntry.objects.values_list("pk", flat=True))
+    assert {int(m.tags["ledger"]) for m in captured} == ledger_ids
+    assert {m.kind for m in captured} == {"campaign"}
+    assert set(rows(sendable.campaign).values()) == {LedgerState.SENT}

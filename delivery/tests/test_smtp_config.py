@@ -83,3 +83,14 @@ def test_the_check_is_silent_for_the_sandbox_and_a_good_url(settings: Any) -> No
 def test_the_check_reports_a_bad_or_risky_url(settings: Any, url: str, check_id: str) -> None:
     settings.SMTP_URL = url
     assert [problem.id for problem in check_smtp_url()] == [check_id]
+
+
+def test_the_feedback_sender_id_is_checked_at_start(settings: Any) -> None:
+    """INDUSTRY-3: a SenderId of 5 to 15 letters or digits."""
+    from delivery.checks import check_feedback_sender_id
+
+    settings.FEEDBACK_SENDER_ID = "consentry"
+    assert check_feedback_sender_id() == []
+    for bad in ("abc", "sixteen-chars-id", "with:colon"):
+        settings.FEEDBACK_SENDER_ID = bad
+        assert [e.id for e in check_feedback_sender_id()] == ["delivery.E002"]

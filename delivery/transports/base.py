@@ -17,6 +17,8 @@ class OutboundMessage:
     account_id: int | None = None
     kind: str = "transactional"  # transactional (confirmations) or campaign
     tags: dict[str, str] = field(default_factory=dict)
+    # The message's Message-ID when the sender knows it: spares parsing the header again.
+    message_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ class Command(DomainCommand):
         "activate": "Activate an account after review (ACCOUNT-1).",
         "suspend": "Suspend an account.",
         "member": "Add a user to an account as owner or member.",
+        "imprint": "Show or set the legal imprint every campaign mail carries (CONTENT-2).",
     }
 
     def add_action_arguments(self, action: str, parser: CommandParser) -> None:
@@ -44,6 +45,11 @@ class Command(DomainCommand):
             parser.add_argument("--owner", help="username of the owner")
         elif action in ("activate", "suspend"):
             parser.add_argument("slug")
+        elif action == "imprint":
+            parser.add_argument("slug")
+            for name in services.IMPRINT_FIELDS:
+                flag = "--" + name.removeprefix("imprint_").replace("_", "-")
+                parser.add_argument(flag, dest=name, default=None)
         elif action == "member":
             parser.add_argument("slug")
             parser.add_argument("username")
@@ -54,6 +60,15 @@ class Command(DomainCommand):
             name, slug=slug, owner=user_by_name(owner) if owner else None
         )
         self.stdout.write(f"created account {account.slug} ({account.review_state})")
+
+    def do_imprint(self, slug: str, **options: Any) -> None:
+        given = {k: options[k] for k in services.IMPRINT_FIELDS if options.get(k) is not None}
+        account = account_by_slug(slug)
+        if given:
+            account = services.update_imprint(account, **given)
+        for name in services.IMPRINT_FIELDS:
+            value = getattr(account, name).replace("\n", " / ")
+            self.stdout.write(f"{name.removeprefix('imprint_')}: {value}")
 
     def do_list(self, **_: Any) -> None:
         for account in Account.objects.order_by("slug"):

@@ -1,0 +1,210 @@
+"""/campaigns: drafts, the compliance gate, test sends, starting a send and its progress."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+
+from api.auth import account_of, actor_of
+from api.schemas import ERRORS
+from campaigns import selectors, services
+from campaigns.models import Campaign
+from campaigns.rules import CampaignKind, CampaignState
+from contacts.selectors import list_of
+
+router = Router(tags=["campaigns"])
+
+
+class RefusalOut(Schema):
+    service: str = Field(description="who refuses: accounts, admission, domains, campaigns, send")
+    reason: str
+
+
+class CampaignOut(Schema):
+    id: int
+    name: str
+    subject: str
+    from_name: str
+    from_address: str
+    reply_to: str
+    kind: CampaignKind
+    language: str
+    tracking: bool
+    state: CampaignState
+    lists: list[int]
+    mailing_id: str = Field(description="X-Mailing-ID of every message (CONTENT-4)")
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    gate: list[RefusalOut] = Field(
+        description="SEND-2: every reason a send would be refused (the guideline tick aside)"
+    )
+
+
+class CampaignIn(Schema):
+    name: str = Field(max_length=200)
+    subject: str = Field(max_length=300, description="a Jinja2 template")
+    from_name: str = Field(max_length=100)
+    from_address: str = Field(max_length=254, description="on a verified sender domain")
+    reply_to: str = Field("", max_length=254)
+    html: str = Field(description="Jinja2; needs {{ unsubscribe_url }} and {{ imprint }}")
+    text: str = Field("", description="empty: generated from the HTML")
+    lists: list[int] = Field(default_factory=list)
+    kind: CampaignKind = CampaignKind.REGULAR
+    language: str = Field("de", description="de, en or fr: the imprint footer's language")
+    tracking: bool = False
+
+
+class SendIn(Schema):
+    confirm_guidelines: bool = Field(
+        description="SEND-1: the user confirms the anti-spam guidelines; recorded as evidence"
+    )
+
+
+class SendOut(Schema):
+    recipients: int
+
+
+class TestSendIn(Schema):
+    addresses: list[str] = Field(min_length=1, max_length=100)
+
+
+class TestSendOut(Schema):
+    address: str
+    outcome: str
+
+
+class ProgressOut(Schema):
+    state: CampaignState
+    counts: dict[str, int] = Field(
+        description="ledger rows per state: queued, sending, sent, deferred, failed, unknown, "
+        "skipped"
+    )
+    sent_last_minute: int
+
+
+def campaign_out(campaign: Campaign) -> CampaignOut:
+    return CampaignOut(
+        id=campaign.pk,
+        name=campaign.name,
+        subject=campaign.subject,
+        from_name=campaign.from_name,
+        from_address=campaign.from_address,
+        reply_to=campaign.reply_to,
+        kind=CampaignKind(campaign.kind),
+        language=campaign.language,
+        tracking=campaign.tracking,
+        state=CampaignState(campaign.state),
+        lists=[lst.pk for lst in campaign.lists.all()],
+        mailing_id=campaign.mailing_id,
+        created_at=campaign.created_at,
+        started_at=campaign.started_at,
+        finished_at=campaign.finished_at,
+        gate=[
+            RefusalOut(service=r.service, reason=r.reason)
+            for r in selectors.gate_result(campaign, guidelines_ticked=True)
+        ]
+        if campaign.state == CampaignState.DRAFT
+        else [],
+    )
+
+
+def get_campaign_for_key(request: HttpRequest, campaign_id: int) -> Campaign:
+    """The campaign if it belongs to the key's account; 404 otherwise (PRIVACY-2)."""
+    return selectors.campaign_of(account_of(request), campaign_id)
+
+
+@router.get("/campaigns", response={200: list[CampaignOut], **ERRORS}, summary="List campaigns")
+def list_campaigns(request: HttpRequest) -> list[CampaignOut]:
+    return [campaign_out(c) for c in selectors.campaigns_of(account_of(request))]
+
+
+@router.post("/campaigns", response={201: CampaignOut, **ERRORS}, summary="Create a draft")
+def create_campaign(request: HttpRequest, payload: CampaignIn) -> tuple[int, CampaignOut]:
+    account = account_of(request)
+    values = payload.dict()
+    lists = [list_of(account, list_id) for list_id in values.pop("lists")]
+    campaign = services.create_campaign(account, actor=actor_of(request), lists=lists, **values)
+    return 201, campaign_out(selectors.campaign_of(account, campaign.pk))
+
+
+@router.get("/campaigns/{campaign_id}", response={200: CampaignOut, **ERRORS}, summary="A campaign")
+def get_campaign(request: HttpRequest, campaign_id: int) -> CampaignOut:
+    return campaign_out(get_campaign_for_key(request, campaign_id))
+
+
+@router.post(
+    "/campaigns/{campaign_id}/send",
+    response={202: SendOut, **ERRORS},
+    summary="Start the send (SEND-1/2)",
+)
+def start_send(request: HttpRequest, campaign_id: int, payload: SendIn) -> tuple[int, SendOut]:
+    """Refused with 409 `refused` and every reason in `details` unless the gate passes."""
+    recipients = services.start_send(
+        get_campaign_for_key(request, campaign_id),
+        actor=actor_of(request),
+        guidelines_confirmed=payload.confirm_guidelines,
+    )
+    return 202, SendOut(recipients=recipients)
+
+
+@router.post(
+    "/campaigns/{campaign_id}/test",
+    response={200: list[TestSendOut], **ERRORS},
+    summary="Send a marked test mail to named addresses",
+)
+def test_send(request: HttpRequest, campaign_id: int, payload: TestSendIn) -> list[TestSendOut]:
+    outcomes = services.send_test(
+        get_campaign_for_key(request, campaign_id), payload.addresses, actor=actor_of(request)
+    )
+    return [TestSendOut(address=a, outcome=o) for a, o in outcomes]
+
+
+@router.get(
+    "/campaigns/{campaign_id}/progress",
+    response={200: ProgressOut, **ERRORS},
+    summary="Live counts of a send",
+)
+def get_progress(request: HttpRequest, campaign_id: int) -> ProgressOut:
+    campaign = get_campaign_for_key(request, campaign_id)
+    progress = selectors.progress(campaign)
+    return ProgressOut(
+        state=CampaignState(campaign.state),
+        counts=progress.counts,
+        sent_last_minute=progress.per_minute,
+    )
+
+
+def _control(request: HttpRequest, campaign_id: int, action: str) -> ProgressOut:
+    campaign = get_campaign_for_key(request, campaign_id)
+    control = {
+        "pause": services.pause_send,
+        "resume": services.resume_send,
+        "cancel": services.cancel_send,
+    }[action]
+    control(campaign, actor=actor_of(request))
+    return get_progress(request, campaign_id)
+
+
+@router.post(
+    "/campaigns/{campaign_id}/pause", response={200: ProgressOut, **ERRORS}, summary="Pause"
+)
+def pause(request: HttpRequest, campaign_id: int) -> ProgressOut:
+    """SEND-4: workers stop handing over within a second."""
+    return _control(request, campaign_id, "pause")
+
+
+@router.post(
+    "/campaigns/{campaign_id}/resume", response={200: ProgressOut, **ERRORS}, summary="Resume"
+)
+def resume(request: HttpRequest, campaign_id: int) -> ProgressOut:
+    return _control(request, campaign_id, "resume")
+
+
+@router.post(
+    "/campaigns/{campaign_id}/cancel", response={200: ProgressOut, **ERRORS}, summary="Cancel"
+)
+def cancel(request: HttpRequest, campaign_id: int) -> ProgressOut:
+    return _control(request, campaign_id, "cancel")

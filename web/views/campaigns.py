@@ -1,0 +1,290 @@
+"""Campaigns: the list and a new draft, one campaign (edit, sanitised preview, gate, send with
+the guideline checkbox, test send, pause/resume/cancel) and its live counts (htmx polling)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import services as accounts
+from accounts.models import Account
+from campaigns import selectors, services
+from campaigns.models import Campaign
+from campaigns.render import sanitised
+from campaigns.rules import CampaignKind, CampaignState
+from contacts.models import List
+from contacts.selectors import lists_of
+from core.actors import Actor
+from core.errors import DomainError, NotFound
+from web.access import MANAGERS, get_account_for_user
+from web.errors import add_domain_error, raise_for_http
+
+
+class CampaignForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    subject = forms.CharField(label=gettext_lazy("Subject"), max_length=300)
+    from_name = forms.CharField(label=gettext_lazy("From name"), max_length=100)
+    from_address = forms.CharField(
+        label=gettext_lazy("From address"),
+        max_length=254,
+        help_text=gettext_lazy("On a verified sender domain of this account (CONTENT-3)."),
+    )
+    reply_to = forms.CharField(label=gettext_lazy("Reply-To"), max_length=254, required=False)
+    lists = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Target lists"), queryset=List.objects.none(), required=False
+    )
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Type"),
+        choices=[
+            (CampaignKind.REGULAR, gettext_lazy("regular")),
+            (CampaignKind.SIMILAR_PRODUCTS, gettext_lazy("similar products (existing customers)")),
+        ],
+    )
+    language = forms.ChoiceField(
+        label=gettext_lazy("Language of the imprint"),
+        choices=[("de", "Deutsch"), ("en", "English"), ("fr", "Français")],
+    )
+    tracking = forms.BooleanField(label=gettext_lazy("Tracking"), required=False)
+    html = forms.CharField(
+        label=gettext_lazy("HTML body"),
+        widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false"}),
+        help_text=gettext_lazy(
+            "Jinja2: {{ first_name }}, {{ last_name }}, {{ email }}, {{ fields.x }}; "
+            "{{ unsubscribe_url }} and {{ imprint }} are required."
+        ),
+    )
+    text = forms.CharField(
+        label=gettext_lazy("Text body"),
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+        required=False,
+        help_text=gettext_lazy("Empty: made from the HTML."),
+    )
+
+    def __init__(self, account: Account, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        lists_field = self.fields["lists"]
+        assert isinstance(lists_field, forms.ModelMultipleChoiceField)
+        lists_field.queryset = lists_of(account)
+
+
+class ImprintForm(forms.Form):
+    imprint_name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    imprint_address = forms.CharField(
+        label=gettext_lazy("Postal address"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    imprint_contact = forms.CharField(label=gettext_lazy("Contact"), max_length=300)
+    imprint_register = forms.CharField(
+        label=gettext_lazy("Register entry"), max_length=300, required=False
+    )
+    imprint_vat_id = forms.CharField(label=gettext_lazy("VAT ID"), max_length=50, required=False)
+    imprint_representative = forms.CharField(
+        label=gettext_lazy("Represented by"), max_length=300, required=False
+    )
+
+
+def get_campaign_for_user(request: HttpRequest, slug: str, campaign_id: int) -> Campaign:
+    """The campaign if the user works in its account; 404 for anyone else's (PRIVACY-2)."""
+    account = get_account_for_user(request, slug)
+    try:
+        return selectors.campaign_of(account, campaign_id)
+    except NotFound:
+        raise Http404("no such campaign") from None
+
+
+def _values(form: CampaignForm) -> dict[str, Any]:
+    data = dict(form.cleaned_data)
+    data.pop("lists")
+    return data
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def campaigns(request: HttpRequest, slug: str) -> HttpResponse:
+    account = get_account_for_user(request, slug)
+    form = CampaignForm(account, request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            campaign = services.create_campaign(
+                account,
+                actor=Actor.for_user(request.user, request),
+                lists=list(form.cleaned_data["lists"]),
+                **_values(form),
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Draft saved."))
+            return redirect("web:campaign", account.slug, campaign.pk)
+    context = {
+        "account": account,
+        "section": "campaigns",
+        "campaigns": selectors.campaigns_of(account),
+        "form": form,
+    }
+    return render(request, "web/campaigns/list.html", context, status=400 if form.is_bound else 200)
+
+
+def _detail_context(request: HttpRequest, campaign: Campaign, form: CampaignForm) -> dict[str, Any]:
+    preview = ""
+    try:
+        rendered = selectors.compiled_campaign(campaign).render(
+            {
+                "first_name": "Anna",
+                "last_name": "Muster",
+                "email": "anna@example.org",
+                "fields": {},
+            },
+            unsubscribe_url="#",
+            objection=False,
+        )
+        preview = sanitised(rendered.html)
+    except Exception as exc:  # a template that fails at render time: show why
+        preview = ""
+        messages.warning(request, _("The preview failed: %(error)s") % {"error": exc})
+    return {
+        "account": campaign.account,
+        "section": "campaigns",
+        "campaign": campaign,
+        "form": form,
+        "preview": preview,
+        "refusals": selectors.gate_result(campaign, guidelines_ticked=True),
+        "guidelines": services.guidelines_wording(request.LANGUAGE_CODE),
+        "progress": selectors.progress(campaign),
+        "draft": campaign.state == CampaignState.DRAFT,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def campaign_detail(request: HttpRequest, slug: str, campaign_id: int) -> HttpResponse:
+    campaign = get_campaign_for_user(request, slug, campaign_id)
+    initial = {name: getattr(campaign, name) for name in services.EDITABLE}
+    initial["lists"] = list(campaign.lists.all())
+    form = CampaignForm(
+        campaign.account, request.POST if request.method == "POST" else None, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_campaign(
+                campaign,
+                actor=Actor.for_user(request.user, request),
+                lists=list(form.cleaned_data["lists"]),
+                **_values(form),
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("web:campaign", slug, campaign_id)
+    status = 400 if form.is_bound else 200
+    return render(
+        request,
+        "web/campaigns/detail.html",
+        _detail_context(request, campaign, form),
+        status=status,
+    )
+
+
+@require_http_methods(["GET"])
+@login_required
+def campaign_progress(request: HttpRequest, slug: str, campaign_id: int) -> HttpResponse:
+    """The live counts, polled by htmx while the send runs."""
+    campaign = get_campaign_for_user(request, slug, campaign_id)
+    context: dict[str, Any] = {"account": campaign.account, "campaign": campaign}
+    context["progress"] = selectors.progress(campaign)
+    return render(request, "web/campaigns/_progress.html", context)
+
+
+@require_POST
+@login_required
+def campaign_send(request: HttpRequest, slug: str, campaign_id: int) -> HttpResponse:
+    """SEND-1/2: the checkbox ticks for this send only; every refusal is listed."""
+    campaign = get_campaign_for_user(request, slug, campaign_id)
+    try:
+        recipients = services.start_send(
+            campaign,
+            actor=Actor.for_user(request.user, request),
+            guidelines_confirmed=request.POST.get("confirm_guidelines") == "on",
+            language=request.LANGUAGE_CODE,
+        )
+    except DomainError as exc:
+        raise_for_http(exc)
+        messages.error(request, "; ".join([exc.message, *exc.details]))
+    else:
+        messages.success(request, _("Sending to %(n)d recipients.") % {"n": recipients})
+    return redirect("web:campaign", slug, campaign_id)
+
+
+@require_POST
+@login_required
+def campaign_test(request: HttpRequest, slug: str, campaign_id: int) -> HttpResponse:
+    campaign = get_campaign_for_user(request, slug, campaign_id)
+    addresses = request.POST.get("addresses", "").replace(",", " ").split()
+    try:
+        outcomes = services.send_test(
+            campaign, addresses, actor=Actor.for_user(request.user, request)
+        )
+    except DomainError as exc:
+        raise_for_http(exc)
+        messages.error(request, exc.message)
+    else:
+        for address, outcome in outcomes:
+            messages.info(request, f"{address}: {outcome}")
+    return redirect("web:campaign", slug, campaign_id)
+
+
+CONTROLS = {
+    "pause": services.pause_send,
+    "resume": services.resume_send,
+    "cancel": services.cancel_send,
+    "resend-unknown": services.resend_unknown,
+}
+
+
+@require_POST
+@login_required
+def campaign_control(
+    request: HttpRequest, slug: str, campaign_id: int, action: str
+) -> HttpResponse:
+    """SEND-4: pause, resume, cancel; workers see it within a second."""
+    campaign = get_campaign_for_user(request, slug, campaign_id)
+    control = CONTROLS.get(action)
+    if control is None:
+        raise Http404("no such action")
+    try:
+        control(campaign, actor=Actor.for_user(request.user, request))
+    except DomainError as exc:
+        raise_for_http(exc)
+        messages.error(request, exc.message)
+    return redirect("web:campaign", slug, campaign_id)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def imprint(request: HttpRequest, slug: str) -> HttpResponse:
+    """CONTENT-2: the imprint every marketing mail carries; owners and operators edit it."""
+    account = get_account_for_user(
+        request, slug, roles=MANAGERS if request.method == "POST" else None
+    )
+    initial = {name: getattr(account, name) for name in accounts.IMPRINT_FIELDS}
+    form = ImprintForm(request.POST if request.method == "POST" else None, initial=initial)
+    if form.is_valid():
+        try:
+            accounts.update_imprint(account, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Imprint saved."))
+            return redirect("web:imprint", slug)
+    context = {"account": account, "section": "imprint", "form": form}
+    return render(
+        request, "web/campaigns/imprint.html", context, status=400 if form.is_bound else 200
+    )

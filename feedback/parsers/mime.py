@@ -140,8 +140,9 @@ def part_of_type(msg: Message, *types: str) -> Message | None:
 # Where a plain-text bounce starts quoting the returned message (Exim, qmail, Sendmail,
 # T-Online, Yahoo, and the German/French wordings).
 ORIGINAL_MARKERS = re.compile(
-    r"^[^\n]{0,16}(?:This is a copy of the message|Below this line is a copy of the message|"
-    r"Original message follows|Original message headers|Headers? of the original message|"
+    r"^[\s|=*#-]*[^\n]{0,12}(?:This is a copy of the message|"
+    r"Below this line is a copy of the message|Original message follows|"
+    r"Original message headers|Headers? of the original message|"
     r"Message text follows|Unsent message below|Ursprüngliche Nachricht|"
     r"ursprünglichen Nachricht|Message d'origine|Copie du message)[^\n]{0,40}$",
     re.IGNORECASE | re.MULTILINE,

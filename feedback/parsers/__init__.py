@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 # Where the bounce's own envelope recipient (our VERP address) shows in its headers.
-_ENVELOPE_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "To")
+_ENVELOPE_HEADERS = ("delivered-to", "x-original-to", "envelope-to", "x-envelope-to", "to")
 # Kept short: a note is shown in a table row of the review queue.
 _NOTE_LENGTH = 300
 
@@ -58,22 +58,24 @@ def _parse(raw: bytes, envelope_to: tuple[str, ...]) -> FeedbackReport:
     if not raw.strip():
         return FeedbackReport(kind="unknown", note="empty message")
     msg = mime.load(raw)
-    headers = mime.headers_of(msg)
-    if not headers:
+    if not msg.keys():
         return FeedbackReport(kind="unknown", note="no message headers")
-    text = mime.human_text(msg)
-    original = mime.original_fields(mime.original_message(msg, text))
+    headers = mime.headers_of(msg)
+    parts = mime.parts_of(msg)
+    text = mime.human_text(parts)
+    original = mime.original_fields(mime.original_message(parts, text))
+    lowered = {name.lower(): value for name, value in headers.items()}
     verp = mime.verp_token(
-        *envelope_to, *(headers.get(name, "") for name in _ENVELOPE_HEADERS), original.return_path
+        *envelope_to, *(lowered.get(name, "") for name in _ENVELOPE_HEADERS), original.return_path
     )
 
-    if is_arf(msg):
-        complaint = parse_arf(msg)
+    if is_arf(msg, parts):
+        complaint = parse_arf(parts)
         if complaint is not None:
             verp = verp or mime.verp_token(complaint.original_mail_from)
             return _complaint(complaint, original, verp)
 
-    recipients = parse_dsn(msg)
+    recipients = parse_dsn(parts)
     if recipients:
         if any(r.action in ("failed", "delayed") for r in recipients):
             return FeedbackReport("bounce", "rfc3464", tuple(recipients), original, verp)
@@ -86,7 +88,7 @@ def _parse(raw: bytes, envelope_to: tuple[str, ...]) -> FeedbackReport:
             note="a delivery report without failures (delivered or relayed)",
         )
 
-    has_dsn_part = delivery_status_part(msg) is not None
+    has_dsn_part = delivery_status_part(parts) is not None
     if looks_like_bounce(headers) or has_dsn_part:
         found = _heuristic(msg, text, headers, original, verp)
         if found is not None:

@@ -11,26 +11,33 @@ from __future__ import annotations
 
 from email.message import Message
 
-from feedback.parsers.mime import clean_address, header, load_headers, part_of_type, text_of
+from feedback.parsers.mime import (
+    Parts,
+    clean_address,
+    header,
+    load_headers,
+    part_of_type,
+    text_of,
+)
 from feedback.parsers.report import Complaint
 
 ARF_TYPES = ("message/feedback-report",)
 
 
-def feedback_part(msg: Message) -> Message | None:
-    return part_of_type(msg, *ARF_TYPES)
+def feedback_part(parts: Parts) -> Message | None:
+    return part_of_type(parts, *ARF_TYPES)
 
 
-def is_arf(msg: Message) -> bool:
-    report_type = (msg.get_param("report-type", header="content-type") or "") if msg else ""
+def is_arf(msg: Message, parts: Parts) -> bool:
+    report_type = msg.get_param("report-type", header="content-type") or ""
     if isinstance(report_type, tuple):  # RFC 2231 value: (charset, language, text)
         report_type = report_type[2]
-    return str(report_type).lower() == "feedback-report" or feedback_part(msg) is not None
+    return str(report_type).lower() == "feedback-report" or feedback_part(parts) is not None
 
 
-def parse_arf(msg: Message) -> Complaint | None:
+def parse_arf(parts: Parts) -> Complaint | None:
     """The feedback report's fields; None if the message has no feedback-report part."""
-    part = feedback_part(msg)
+    part = feedback_part(parts)
     if part is None:
         return None
     payload = part.get_payload()

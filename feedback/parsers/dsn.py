@@ -14,24 +14,22 @@ from email.message import Message
 
 from feedback.parsers.classify import find_enhanced_code, find_smtp_code, judge
 from feedback.parsers.mime import (
+    Parts,
     clean_address,
     decode_words,
     header,
     load_headers,
+    part_of_type,
     text_of,
-    walk,
 )
 from feedback.parsers.report import RecipientResult
 
 DSN_TYPES = ("message/delivery-status", "message/global-delivery-status")
 
 
-def delivery_status_part(msg: Message) -> Message | None:
+def delivery_status_part(parts: Parts) -> Message | None:
     """The machine-readable part of a DSN, wherever the MTA put it."""
-    for part in walk(msg):
-        if part.get_content_type() in DSN_TYPES:
-            return part
-    return None
+    return part_of_type(parts, *DSN_TYPES)
 
 
 def field_groups(part: Message) -> list[Message]:
@@ -73,9 +71,9 @@ def effective_status(status: str, diagnostic: str) -> str:
     return status or find_smtp_code(diagnostic)
 
 
-def parse_dsn(msg: Message) -> list[RecipientResult]:
+def parse_dsn(parts: Parts) -> list[RecipientResult]:
     """Every recipient of an RFC 3464 report; [] if it has no delivery-status part."""
-    part = delivery_status_part(msg)
+    part = delivery_status_part(parts)
     if part is None:
         return []
     groups = field_groups(part)

@@ -267,7 +267,8 @@ _FINGERPRINTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 
 
 def fingerprint(headers: Mapping[str, str], text: str) -> str:
-    sender = headers.get("From", "") + " " + headers.get("Received", "")
+    lowered = {k.lower(): v for k, v in headers.items()}
+    sender = lowered.get("from", "") + " " + lowered.get("received", "")
     for name, pattern in _FINGERPRINTS:
         if pattern.search(sender):
             return name

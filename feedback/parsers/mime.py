@@ -12,7 +12,6 @@ import email.header
 import email.parser
 import email.policy
 import re
-from collections.abc import Iterator
 from email.message import Message
 from urllib.parse import unquote, urlsplit
 
@@ -49,6 +48,8 @@ def decode_words(value: object) -> str:
     if isinstance(value, email.header.Header):
         value = str(value)
     text = str(value)
+    if "=?" not in text:
+        return " ".join(text.split())
     try:
         pieces = []
         for chunk, charset in email.header.decode_header(text):
@@ -62,11 +63,33 @@ def decode_words(value: object) -> str:
     return " ".join(text.split())
 
 
+# The report's own headers that the readers and `feedback.rules.is_auto_reply` look at;
+# decoding the others (Received, DKIM-Signature, ...) would only cost time.
+HEADERS_READ = frozenset(
+    {
+        "from",
+        "to",
+        "subject",
+        "return-path",
+        "received",
+        "x-failed-recipients",
+        "auto-submitted",
+        "precedence",
+        "x-autoreply",
+        "x-autorespond",
+        "delivered-to",
+        "x-original-to",
+        "envelope-to",
+        "x-envelope-to",
+    }
+)
+
+
 def headers_of(msg: Message) -> dict[str, str]:
-    """The first value of each header, decoded: what `feedback.rules.is_auto_reply` reads."""
+    """The first value of each header the readers look at, decoded, under its own name."""
     found: dict[str, str] = {}
     for name in msg:
-        if name not in found:
+        if name.lower() in HEADERS_READ and name not in found:
             found[name] = header(msg, name)
     return found
 
@@ -99,25 +122,33 @@ def text_of(part: Message) -> str:
     return ""
 
 
-def walk(msg: Message, *, into_messages: bool = False) -> Iterator[Message]:
-    """Every part, depth first; attached messages (message/rfc822) are not entered unless
-    asked: their text is our own mailing, not the report."""
-    yield msg
-    if msg.get_content_maintype() == "message" and not into_messages:
-        return
-    payload = msg.get_payload()
-    if isinstance(payload, list):
-        for sub in payload:
-            if isinstance(sub, Message):
-                yield from walk(sub, into_messages=into_messages)
+# Each part with its content type, computed once: the readers look at the types often.
+Parts = list[tuple[str, Message]]
 
 
-def human_text(msg: Message) -> str:
+def parts_of(msg: Message) -> Parts:
+    """Every part, depth first, with its content type; attached messages (message/rfc822)
+    are not entered: their text is our own mailing, not the report."""
+    found: Parts = []
+    stack = [msg]
+    while stack:
+        part = stack.pop()
+        ctype = part.get_content_type()
+        found.append((ctype, part))
+        if ctype.startswith("message/"):
+            continue
+        payload = part.get_payload()
+        if isinstance(payload, list):
+            stack.extend(sub for sub in reversed(payload) if isinstance(sub, Message))
+    return found
+
+
+def human_text(parts: Parts) -> str:
     """The readable text of a report: its text/plain parts, else its HTML without tags."""
-    plain = [text_of(p) for p in walk(msg) if p.get_content_type() == "text/plain"]
+    plain = [text_of(p) for ctype, p in parts if ctype == "text/plain"]
     if any(t.strip() for t in plain):
         return "\n\n".join(plain)
-    html = [text_of(p) for p in walk(msg) if p.get_content_type() == "text/html"]
+    html = [text_of(p) for ctype, p in parts if ctype == "text/html"]
     return "\n\n".join(strip_html(h) for h in html)
 
 
@@ -130,9 +161,9 @@ def strip_html(html: str) -> str:
     return "\n".join(" ".join(line.split()) for line in text.splitlines())
 
 
-def part_of_type(msg: Message, *types: str) -> Message | None:
-    for part in walk(msg):
-        if part.get_content_type() in types:
+def part_of_type(parts: Parts, *types: str) -> Message | None:
+    for ctype, part in parts:
+        if ctype in types:
             return part
     return None
 
@@ -149,13 +180,10 @@ ORIGINAL_MARKERS = re.compile(
 )
 
 
-def original_message(msg: Message, text: str = "") -> Message | None:
+def original_message(parts: Parts, text: str = "") -> Message | None:
     """Our message as returned by the report: an attached message/rfc822, a
     text/rfc822-headers part, or a header block quoted after a marker in the text."""
-    for part in walk(msg):
-        if part is msg:
-            continue
-        ctype = part.get_content_type()
+    for ctype, part in parts[1:]:
         if ctype in ("message/rfc822", "message/global"):
             inner = part.get_payload()
             if isinstance(inner, list) and inner and isinstance(inner[0], Message):

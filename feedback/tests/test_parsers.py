@@ -272,3 +272,18 @@ def test_damaged_fixtures_never_raise(raw: bytes, damage: list[tuple[int, bytes]
     for result in report.recipients:
         assert not (result.hard and result.sender_side)
         assert re.fullmatch(r"|[245]\.\d{1,3}\.\d{1,3}|[245]\d\d", result.status)
+
+
+def test_the_verp_token_is_found_in_delivered_to_whatever_its_case() -> None:
+    raw = (
+        (MESSAGES / "bounces/gmx.eml")
+        .read_bytes()
+        .replace(
+            b"To: bounces+Gm1xx.c118.r5560@bounce.news.example.com",
+            b"DELIVERED-TO: bounces+InDeliveredTo@bounce.news.example.com\n"
+            b"To: postmaster@example.com",
+        )
+    )
+    report = parse_feedback(raw)
+    assert report.verp_token == "InDeliveredTo"
+    assert report.kind == "bounce"

@@ -14,10 +14,16 @@ from collections.abc import Callable, Mapping
 from email.message import Message
 
 from feedback.parsers.classify import find_enhanced_code, find_smtp_code, judge
-from feedback.parsers.mime import ADDRESS, ORIGINAL_MARKERS, clean_address, header
+from feedback.parsers.mime import (
+    ADDRESS,
+    ADDRESS_PATTERN,
+    ORIGINAL_MARKERS,
+    clean_address,
+    header,
+)
 from feedback.parsers.report import RecipientResult
 
-_ADDR = r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+"
+_ADDR = ADDRESS_PATTERN
 
 BOUNCE_SENDERS = re.compile(
     r"mailer-daemon|mail-daemon|postmaster|mail delivery|mail administrator|"
@@ -50,6 +56,11 @@ _FAILURE_WORDS = re.compile(
 )
 
 Pair = tuple[str, str]
+# Bounds that keep hostile input linear: a real bounce's report is a few KB and names a few
+# recipients; whatever lies beyond is not read (the raw message is kept anyway).
+MAX_REPORT = 64 * 1024
+MAX_RECIPIENTS = 100
+MAX_DIAGNOSTIC = 1000
 
 
 def looks_like_bounce(headers: Mapping[str, str]) -> bool:
@@ -65,6 +76,7 @@ def looks_like_bounce(headers: Mapping[str, str]) -> bool:
 
 def report_text(text: str) -> str:
     """The text before the returned copy of our message."""
+    text = text[:MAX_REPORT]
     ends = [m.start() for m in (ORIGINAL_MARKERS.search(text), _HEADER_LINES.search(text)) if m]
     return text[: min(ends)] if ends else text
 
@@ -217,13 +229,20 @@ def read_plain(text: str, fallback_recipients: tuple[str, ...] = ()) -> list[Pai
     for i, line in enumerate(lines):
         if re.match(r"^\s*(?:message-id|in-reply-to|references|from|von|de)\s*:", line, re.I):
             continue
-        for found in ADDRESS.finditer(line):
-            address = found.group(0)
-            if BOUNCE_SENDERS.search(address) or address.lower().startswith("bounces+"):
-                continue
-            context = _one_line(" ".join(lines[i : i + 3]))
-            if _FAILURE_WORDS.search(context):
+        addresses = [
+            a
+            for a in ADDRESS.findall(line)
+            if not (BOUNCE_SENDERS.search(a) or a.lower().startswith("bounces+"))
+        ]
+        if not addresses:
+            continue
+        # The diagnostic is usually on the address's line or the two after it.
+        context = _one_line(" ".join(lines[i : i + 3]))[:MAX_DIAGNOSTIC]
+        if _FAILURE_WORDS.search(context):
+            for address in addresses:
                 pairs.setdefault(address, context)
+        if len(pairs) >= MAX_RECIPIENTS:
+            break
     if pairs:
         return list(pairs.items())
     failure = _FAILURE_WORDS.search(text)
@@ -308,7 +327,7 @@ def parse_heuristic(
     action = "delayed" if _DELAYED.search(body) else "failed"
     results: list[RecipientResult] = []
     seen = set()
-    for raw_address, diagnostic in pairs:
+    for raw_address, diagnostic in pairs[:MAX_RECIPIENTS]:
         address = clean_address(raw_address)
         if not address or address in seen:
             continue

@@ -21,7 +21,10 @@ from feedback.parsers.report import OriginalMessage
 # compat32 never raises on header access and keeps the raw values, which is what a parser of
 # foreign mail wants; the default policy's header objects raise on some malformed input.
 _POLICY = email.policy.compat32
-ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+# An address starts where a run of local-part characters starts: without the look-behind a
+# search would retry at every character of a long run, quadratic on hostile input.
+ADDRESS_PATTERN = r"(?<![\w.!#$%&'*+/=?^`{|}~-])[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+"
+ADDRESS = re.compile(ADDRESS_PATTERN)
 VERP = re.compile(r"\bbounces\+([^@\s<>\"']+)@", re.IGNORECASE)
 _TAGS = re.compile(r"<[^>]*>")
 _ENTITIES = {"&nbsp;": " ", "&lt;": "<", "&gt;": ">", "&amp;": "&", "&quot;": '"', "&#39;": "'"}
@@ -44,10 +47,16 @@ def header(msg: Message, name: str) -> str:
     return decode_words(value)
 
 
+# Longer header values are not a mail system's doing; decoding them whole would only cost
+# time (the stdlib decoder is quadratic in the number of encoded words).
+MAX_HEADER = 8 * 1024
+# The readable text of a report that is read: a real one is a few KB, followed at most by a
+# copy of our message, whose headers come first.
+MAX_TEXT = 128 * 1024
+
+
 def decode_words(value: object) -> str:
-    if isinstance(value, email.header.Header):
-        value = str(value)
-    text = str(value)
+    text = str(value)[:MAX_HEADER]
     if "=?" not in text:
         return " ".join(text.split())
     try:
@@ -59,7 +68,7 @@ def decode_words(value: object) -> str:
                 pieces.append(chunk)
         text = "".join(pieces)
     except Exception:  # a broken encoded word: keep the raw text
-        text = str(value)
+        text = str(value)[:MAX_HEADER]
     return " ".join(text.split())
 
 
@@ -145,11 +154,11 @@ def parts_of(msg: Message) -> Parts:
 
 def human_text(parts: Parts) -> str:
     """The readable text of a report: its text/plain parts, else its HTML without tags."""
-    plain = [text_of(p) for ctype, p in parts if ctype == "text/plain"]
+    plain = [text_of(p)[:MAX_TEXT] for ctype, p in parts if ctype == "text/plain"]
     if any(t.strip() for t in plain):
-        return "\n\n".join(plain)
-    html = [text_of(p) for ctype, p in parts if ctype == "text/html"]
-    return "\n\n".join(strip_html(h) for h in html)
+        return "\n\n".join(plain)[:MAX_TEXT]
+    html = [text_of(p)[:MAX_TEXT] for ctype, p in parts if ctype == "text/html"]
+    return "\n\n".join(strip_html(h) for h in html)[:MAX_TEXT]
 
 
 def strip_html(html: str) -> str:
@@ -171,7 +180,7 @@ def part_of_type(parts: Parts, *types: str) -> Message | None:
 # Where a plain-text bounce starts quoting the returned message (Exim, qmail, Sendmail,
 # T-Online, Yahoo, and the German/French wordings).
 ORIGINAL_MARKERS = re.compile(
-    r"^[\s|=*#-]*[^\n]{0,12}(?:This is a copy of the message|"
+    r"^[\s|=*#-]*+[^\n]{0,12}(?:This is a copy of the message|"
     r"Below this line is a copy of the message|Original message follows|"
     r"Original message headers|Headers? of the original message|"
     r"Message text follows|Unsent message below|Ursprüngliche Nachricht|"

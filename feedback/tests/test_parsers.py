@@ -5,6 +5,7 @@ rejections that never bounce the recipient, and garbage that never raises (invar
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -287,3 +288,20 @@ def test_the_verp_token_is_found_in_delivered_to_whatever_its_case() -> None:
     report = parse_feedback(raw)
     assert report.verp_token == "InDeliveredTo"
     assert report.kind == "bounce"
+
+
+def test_hostile_input_is_read_in_linear_time() -> None:
+    """A megabyte of repeated address-like text or encoded words stays well under a second
+    per message (it was minutes before the readers were bounded): a bounce flood cannot stall
+    the inbound worker."""
+    head = b"From: MAILER-DAEMON@x.example\nSubject: Undelivered Mail\n\n"
+    dsn = (
+        b"From: MAILER-DAEMON@x.example\nContent-Type: multipart/report; boundary=x\n\n--x\n"
+        b"Content-Type: message/delivery-status\n\nFinal-Recipient: rfc822; "
+    )
+    size = 1_000_000
+    for body in (b"a@b." * (size // 4), b"-" * size, b"=?utf-8?q?x?= " * (size // 14)):
+        for start in (head, dsn):
+            began = time.process_time()
+            parse_feedback(start + body)
+            assert time.process_time() - began < 5, (start[:20], body[:10])

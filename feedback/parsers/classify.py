@@ -76,7 +76,12 @@ _X7_BY_DETAIL: dict[int, str] = {
     **dict.fromkeys(range(20, 28), "auth_failure"),
     28: "spam_block",  # Gmail: unusual rate of unsolicited mail from the sender
     515: "auth_failure",  # Outlook.com: the sender domain does not meet authentication
-    510: "policy_block",
+    # Office 365 / Outlook.com: 5.7.606-649 banned sending IP, 5.7.705/708 tenant or IP
+    # blocked for bad reputation; 5.7.750 unregistered sending domain.
+    **dict.fromkeys(range(606, 650), "spam_block"),
+    705: "spam_block",
+    708: "spam_block",
+    750: "policy_block",
 }
 
 _TEXT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -152,6 +157,8 @@ _TEXT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                 r"not our customer",
                 r"no mailbox here",
                 r"recipnotfound|recipientnotfound",
+                # Office 365 directory-based edge blocking (5.4.1): no such recipient.
+                r"recipient address rejected: access denied",
                 r"benutzer (?:ist )?unbekannt",
                 r"unbekannte[rn]? (?:benutzer|empfänger|adresse|e-mail-adresse)",
                 r"empfänger(?:adresse)? (?:ist )?(?:unbekannt|ungültig|nicht vorhanden)",
@@ -190,6 +197,7 @@ _TEXT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                 r"blocked using",
                 r"listed (?:at|in|on)",
                 r"spamhaus|spamcop|barracuda|sorbs",
+                r"banned",
                 r"(?:poor|bad|low) reputation",
                 r"unsolicited",
                 r"junk",

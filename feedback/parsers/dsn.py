@@ -63,8 +63,9 @@ def _typed_value(value: str) -> str:
 
 def effective_status(status: str, diagnostic: str) -> str:
     """The most specific code: a generic Status (`5.0.0`) yields to the server's own reply
-    code in Diagnostic-Code when both are permanent or both temporary."""
-    status = find_enhanced_code(status) or status.strip()
+    code in Diagnostic-Code when both are permanent or both temporary; a Status that is no
+    code at all yields to whatever code the diagnostic gives."""
+    status = find_enhanced_code(status)
     from_reply = find_enhanced_code(diagnostic)
     if from_reply and (not status or (status.endswith(".0.0") and status[0] == from_reply[0])):
         return from_reply

@@ -41,7 +41,8 @@ BOUNCE_SUBJECTS = re.compile(
 # Warnings that the message is still queued: news, not a bounce (action `delayed`).
 _DELAYED = re.compile(
     r"has not yet been delivered|still undelivered|not yet been delivered|"
-    r"warning message only|will (?:continue to )?(?:retry|try)|delivery (?:is )?delayed|"
+    r"warning (?:message )?only|will (?:continue to )?(?:retry|try)|will be retried|"
+    r"delivery (?:is )?delayed|"
     r"zustellung (?:ist )?verzögert|noch nicht zugestellt|remise (?:est )?retardée",
     re.IGNORECASE,
 )

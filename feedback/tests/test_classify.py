@@ -177,6 +177,28 @@ def test_it_reports_unreadable_files_after_the_readable_ones(tmp_path: Path) -> 
             ("auth_failure", False, True),
         ),
         ("5.7.1", "User unknown", ("policy_block", False, True)),
+        ("5.7.606", "Access denied, banned sending IP [203.0.113.10]", ("spam_block", False, True)),
+        (
+            "5.7.708",
+            "Service unavailable. Access denied, traffic not accepted from this IP",
+            ("spam_block", False, True),
+        ),
+        (
+            "5.4.1",
+            "Recipient address rejected: Access denied. AS(201806281)",
+            ("user_unknown", True, False),
+        ),
+        (
+            "4.7.0",
+            "[TSS04] Messages from 203.0.113.10 temporarily deferred due to unexpected volume"
+            " or user complaints",
+            ("rate_limited", False, True),
+        ),
+        (
+            "4.2.2",
+            "The email account that you tried to reach is over quota",
+            ("mailbox_full", False, False),
+        ),
         ("4.7.0", "Try again later, closing connection", ("rate_limited", False, True)),
         ("4.7.28", "unusual rate of unsolicited mail", ("spam_block", False, True)),
         ("", "421 Too many connections from your IP", ("rate_limited", False, True)),

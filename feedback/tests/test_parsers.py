@@ -305,3 +305,59 @@ def test_hostile_input_is_read_in_linear_time() -> None:
             began = time.process_time()
             parse_feedback(start + body)
             assert time.process_time() - began < 5, (start[:20], body[:10])
+
+
+def test_it_reads_every_recipient_of_a_text_bounce() -> None:
+    raw = b"""From: Mail Delivery System <Mailer-Daemon@mx.example.org>
+To: bounces+Mx1@bounce.news.example.com
+Subject: Mail delivery failed: returning message to sender
+
+This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  ada@example.org
+    SMTP error from remote mail server after RCPT TO:<ada@example.org>:
+    550 5.1.1 <ada@example.org>: Recipient address rejected: User unknown
+
+  bert@example.org
+    SMTP error from remote mail server after end of data:
+    552 5.2.2 Mailbox full
+
+  cleo@example.org
+    retry timeout exceeded
+
+------ This is a copy of the message, including all the headers. ------
+To: ada@example.org, bert@example.org, cleo@example.org
+X-Mailing-ID: c7
+"""
+    report = parse_feedback(raw)
+    assert [(r.recipient, r.status, r.reason, r.hard) for r in report.recipients] == [
+        ("ada@example.org", "5.1.1", "user_unknown", True),
+        ("bert@example.org", "5.2.2", "mailbox_full", False),
+        ("cleo@example.org", "", "expired", False),
+    ]
+    assert report.original.mailing_id == "c7"
+
+
+def test_a_delay_warning_in_plain_text_is_not_a_failure() -> None:
+    raw = b"""From: MAILER-DAEMON@mx1.news.example.com (Mail Delivery System)
+To: bounces+Dw1@bounce.news.example.com
+Subject: Delayed Mail (still being retried)
+
+This is the mail system at host mx1.news.example.com.
+
+####################################################################
+# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #
+####################################################################
+
+Your message could not be delivered for more than 4 hour(s).
+It will be retried until it is 5 day(s) old.
+
+<dora@example.net>: connect to mx.example.net[192.0.2.9]:25: Connection timed out
+"""
+    report = parse_feedback(raw)
+    (result,) = report.recipients
+    assert (result.recipient, result.action, result.hard) == ("dora@example.net", "delayed", False)
+    assert report.failed == ()

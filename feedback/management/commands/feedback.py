@@ -1,0 +1,91 @@
+"""`consentry feedback classify FILE... [--json]`: what the parser makes of raw messages.
+
+The postmaster's tool for a strange bounce, and the way the parser is tested against
+corpora (BOUNCE-1, COMPLAINT-1). It reads files only: no database, no services, so it runs
+on a machine where consentry has no database at all.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import CommandError, CommandParser
+
+from core.commands import DomainCommand
+from feedback.parsers import FeedbackReport, parse_feedback
+
+
+def rows(name: str, report: FeedbackReport) -> list[dict[str, Any]]:
+    """One row per recipient (one empty row when the message names none)."""
+    found = [
+        {
+            "file": name,
+            "kind": report.kind,
+            "recipient": r.recipient,
+            "status": r.status,
+            "reason": r.reason,
+            "hard": r.hard,
+            "sender_side": r.sender_side,
+            "action": r.action,
+        }
+        for r in report.recipients
+    ]
+    return found or [
+        {
+            "file": name,
+            "kind": report.kind,
+            "recipient": "",
+            "status": "",
+            "reason": report.note,
+            "hard": False,
+            "sender_side": False,
+            "action": "",
+        }
+    ]
+
+
+class Command(DomainCommand):
+    help = "Read raw bounce, complaint or reply messages and show what they are."
+    actions = {"classify": "Parse raw message files and print kind, recipient and reason."}
+    # Parsing files needs no database: skip the checks that would open one.
+    requires_system_checks: list[str] = []
+
+    def add_action_arguments(self, action: str, parser: CommandParser) -> None:
+        parser.add_argument("files", nargs="+", metavar="FILE", help="raw RFC 5322 messages")
+        parser.add_argument(
+            "--json", dest="as_json", action="store_true", help="one JSON object per line"
+        )
+
+    def do_classify(self, files: list[str], as_json: bool, **_: Any) -> None:
+        unreadable = []
+        table: list[dict[str, Any]] = []
+        for name in files:
+            try:
+                raw = Path(name).read_bytes()
+            except OSError as exc:
+                unreadable.append(f"{name}: {exc.strerror or exc}")
+                continue
+            table.extend(rows(name, parse_feedback(raw)))
+        if as_json:
+            self._print_json(table)
+        else:
+            self._print_table(table)
+        if unreadable:
+            raise CommandError("could not read:\n  " + "\n  ".join(unreadable))
+
+    def _print_json(self, table: list[dict[str, Any]]) -> None:
+        for row in table:
+            self.stdout.write(json.dumps(row, ensure_ascii=False))
+
+    def _print_table(self, table: list[dict[str, Any]]) -> None:
+        columns = ("file", "kind", "recipient", "status", "reason", "hard")
+        cells = [
+            [("yes" if row[c] else "no") if c == "hard" else str(row[c]) for c in columns]
+            for row in table
+        ]
+        widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+        self.stdout.write("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+        for line in cells:
+            self.stdout.write("  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)))

@@ -1,0 +1,151 @@
+"""Reading bounces, complaints and automatic replies: `parse_feedback(raw)` (BOUNCE-1,
+COMPLAINT-1, INDUSTRY-4).
+
+Pure Python over the stdlib `email` package: no Django models, no database, no network.
+The order of the readers is the order of trust: an ARF report, an RFC 3464 DSN, then the
+texts of known mail systems; an automatic reply is recognised and is never a bounce.
+Whatever the input, the answer is a FeedbackReport; what cannot be read is `unknown` with
+a note saying why, for the operators' review queue (invariant 7: nothing is dropped).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from email.message import Message
+
+from feedback.parsers import mime
+from feedback.parsers.arf import is_arf, parse_arf
+from feedback.parsers.dsn import delivery_status_part, parse_dsn
+from feedback.parsers.heuristics import looks_like_bounce, parse_heuristic
+from feedback.parsers.report import (
+    Complaint,
+    FeedbackReport,
+    Kind,
+    OriginalMessage,
+    RecipientResult,
+)
+from feedback.rules import is_auto_reply
+
+__all__ = [
+    "Complaint",
+    "FeedbackReport",
+    "Kind",
+    "OriginalMessage",
+    "RecipientResult",
+    "parse_feedback",
+]
+
+# Where the bounce's own envelope recipient (our VERP address) shows in its headers.
+_ENVELOPE_HEADERS = ("delivered-to", "x-original-to", "envelope-to", "x-envelope-to", "to")
+# Kept short: a note is shown in a table row of the review queue.
+_NOTE_LENGTH = 300
+
+
+def parse_feedback(raw: bytes, *, envelope_to: Sequence[str] = ()) -> FeedbackReport:
+    """What one inbound message is, and about whom. Never raises.
+
+    `envelope_to` are the SMTP RCPT TO addresses when known (the inbound listener has them):
+    the VERP token is looked for there first.
+    """
+    try:
+        return _parse(bytes(raw), tuple(envelope_to))
+    except Exception as exc:  # invariant 7: garbage gets a reason, never an exception
+        note = f"could not be read: {type(exc).__name__}: {exc}"
+        return FeedbackReport(kind="unknown", note=note[:_NOTE_LENGTH])
+
+
+def _parse(raw: bytes, envelope_to: tuple[str, ...]) -> FeedbackReport:
+    if not raw.strip():
+        return FeedbackReport(kind="unknown", note="empty message")
+    msg = mime.load(raw)
+    if not msg.keys():
+        return FeedbackReport(kind="unknown", note="no message headers")
+    headers = mime.headers_of(msg)
+    parts = mime.parts_of(msg)
+    text = mime.human_text(parts)
+    original = mime.original_fields(mime.original_message(parts, text))
+    lowered = {name.lower(): value for name, value in headers.items()}
+    verp = mime.verp_token(
+        *envelope_to, *(lowered.get(name, "") for name in _ENVELOPE_HEADERS), original.return_path
+    )
+
+    if is_arf(msg, parts):
+        complaint = parse_arf(parts)
+        if complaint is not None:
+            verp = verp or mime.verp_token(complaint.original_mail_from)
+            return _complaint(complaint, original, verp)
+
+    recipients = parse_dsn(parts)
+    if recipients:
+        if any(r.action in ("failed", "delayed") for r in recipients):
+            return FeedbackReport("bounce", "rfc3464", tuple(recipients), original, verp)
+        return FeedbackReport(
+            "unknown",
+            "rfc3464",
+            tuple(recipients),
+            original,
+            verp,
+            note="a delivery report without failures (delivered or relayed)",
+        )
+
+    has_dsn_part = delivery_status_part(parts) is not None
+    if looks_like_bounce(headers) or has_dsn_part:
+        found = _heuristic(msg, text, headers, original, verp)
+        if found is not None:
+            return found
+    if is_auto_reply(headers):
+        return FeedbackReport("autoreply", "autoreply", (), original, verp)
+    if verp:
+        # Sent to our bounce address but not in a known wording: still worth a try.
+        found = _heuristic(msg, text, headers, original, verp)
+        if found is not None:
+            return found
+    if looks_like_bounce(headers) or has_dsn_part or verp:
+        note = "looks like a bounce, but names no failed recipient"
+    else:
+        note = "not a bounce, complaint or automatic reply"
+    return FeedbackReport("unknown", "", (), original, verp, note=note)
+
+
+def _heuristic(
+    msg: Message,
+    text: str,
+    headers: dict[str, str],
+    original: OriginalMessage,
+    verp: str,
+) -> FeedbackReport | None:
+    source_format, recipients = parse_heuristic(msg, text, headers, original.to)
+    if not recipients:
+        return None
+    return FeedbackReport("bounce", source_format, tuple(recipients), original, verp)
+
+
+def _complaint(complaint: Complaint, original: OriginalMessage, verp: str) -> FeedbackReport:
+    """COMPLAINT-1: one entry per complained-about recipient; the provider may have
+    redacted the address, then the original's To (or nothing: matching uses the ids)."""
+    addresses = complaint.original_rcpt_to or tuple(
+        a for a in (mime.clean_address(x) for x in original.to.split(",")) if a
+    )
+    reason = complaint.feedback_type or "abuse"
+    recipients = tuple(
+        RecipientResult(
+            recipient=address,
+            status="",
+            reason=reason,
+            hard=False,
+            sender_side=False,
+            action="complained",
+        )
+        for address in addresses or ("",)
+    )
+    if complaint.feedback_type == "not-spam":
+        return FeedbackReport(
+            "unknown",
+            "arf",
+            recipients,
+            original,
+            verp,
+            complaint,
+            note="a not-spam feedback report: no complaint",
+        )
+    return FeedbackReport("complaint", "arf", recipients, original, verp, complaint)

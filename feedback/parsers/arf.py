@@ -1,0 +1,66 @@
+"""RFC 5965 feedback reports (ARF): multipart/report; report-type=feedback-report.
+
+The feedback loops of the large mailbox providers send one when a person presses "this is
+spam" (COMPLAINT-1). The machine-readable part names the feedback type and often the
+original recipient; the third part returns our message, whole (message/rfc822) or its
+headers only (text/rfc822-headers), where X-Mailing-ID and the List-Unsubscribe token lead
+back to campaign and contact even when the provider has redacted the recipient address.
+"""
+
+from __future__ import annotations
+
+from email.message import Message
+
+from feedback.parsers.mime import (
+    Parts,
+    clean_address,
+    header,
+    load_headers,
+    part_of_type,
+    text_of,
+)
+from feedback.parsers.report import Complaint
+
+ARF_TYPES = ("message/feedback-report",)
+
+
+def feedback_part(parts: Parts) -> Message | None:
+    return part_of_type(parts, *ARF_TYPES)
+
+
+def is_arf(msg: Message, parts: Parts) -> bool:
+    report_type = msg.get_param("report-type", header="content-type") or ""
+    if isinstance(report_type, tuple):  # RFC 2231 value: (charset, language, text)
+        report_type = report_type[2]
+    return str(report_type).lower() == "feedback-report" or feedback_part(parts) is not None
+
+
+def parse_arf(parts: Parts) -> Complaint | None:
+    """The feedback report's fields; None if the message has no feedback-report part."""
+    part = feedback_part(parts)
+    if part is None:
+        return None
+    payload = part.get_payload()
+    if isinstance(payload, list) and payload and isinstance(payload[0], Message):
+        # Some senders' parts come out pre-parsed; their groups are one header block here.
+        fields = payload[0]
+        for extra in payload[1:]:
+            if isinstance(extra, Message):
+                for name, value in extra.items():
+                    fields[name] = value
+    else:
+        fields = load_headers(text_of(part))
+    recipients = tuple(
+        address
+        for address in (clean_address(str(v)) for v in fields.get_all("Original-Rcpt-To") or [])
+        if address
+    )
+    return Complaint(
+        feedback_type=header(fields, "Feedback-Type").lower(),
+        user_agent=header(fields, "User-Agent"),
+        original_mail_from=clean_address(header(fields, "Original-Mail-From")),
+        original_rcpt_to=recipients,
+        arrival_date=header(fields, "Arrival-Date") or header(fields, "Received-Date"),
+        reported_domain=header(fields, "Reported-Domain"),
+        source_ip=header(fields, "Source-IP"),
+    )

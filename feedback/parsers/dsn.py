@@ -1,0 +1,102 @@
+"""RFC 3464 delivery status notifications: multipart/report; report-type=delivery-status.
+
+One RecipientResult per per-recipient field group (Final-Recipient, Action, Status,
+Diagnostic-Code, Original-Recipient, Remote-MTA), classified by the rules in `classify`
+(BOUNCE-1, INDUSTRY-4).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from email.message import Message
+
+from feedback.parsers.classify import find_enhanced_code, find_smtp_code, judge
+from feedback.parsers.mime import (
+    Parts,
+    clean_address,
+    decode_words,
+    header,
+    load_headers,
+    part_of_type,
+    text_of,
+)
+from feedback.parsers.report import RecipientResult
+
+DSN_TYPES = ("message/delivery-status", "message/global-delivery-status")
+
+
+def delivery_status_part(parts: Parts) -> Message | None:
+    """The machine-readable part of a DSN, wherever the MTA put it."""
+    return part_of_type(parts, *DSN_TYPES)
+
+
+def field_groups(part: Message) -> list[Message]:
+    """The header blocks of a delivery-status part: the per-message group first, then one
+    per recipient. `email` parses them itself unless the part was transfer-encoded."""
+    payload = part.get_payload()
+    encoded = part.get("Content-Transfer-Encoding", "").lower() in ("base64", "quoted-printable")
+    if isinstance(payload, list) and all(isinstance(m, Message) for m in payload) and not encoded:
+        return list(payload)
+    text = text_of(part) if not isinstance(payload, list) else _decoded_groups(part)
+    blocks = re.split(r"\r?\n[ \t]*\r?\n", text.strip())
+    return [load_headers(block) for block in blocks if block.strip()]
+
+
+def _decoded_groups(part: Message) -> str:
+    # A base64 delivery-status was parsed as header groups of base64 text: decode it whole.
+    raw = "".join(m.as_string() for m in part.get_payload() if isinstance(m, Message))
+    try:
+        return base64.b64decode(re.sub(r"\s+", "", raw), validate=False).decode("utf-8", "replace")
+    except (binascii.Error, ValueError):
+        return raw
+
+
+def _typed_value(value: str) -> str:
+    """`smtp; 550 5.1.1 ...` -> `550 5.1.1 ...`; `dns; mx.example` -> `mx.example`."""
+    kind, sep, rest = value.partition(";")
+    if sep and re.fullmatch(r"\s*[\w.-]+\s*", kind):
+        return rest.strip()
+    return value.strip()
+
+
+def effective_status(status: str, diagnostic: str) -> str:
+    """The most specific code: a generic Status (`5.0.0`) yields to the server's own reply
+    code in Diagnostic-Code when both are permanent or both temporary; a Status that is no
+    code at all yields to whatever code the diagnostic gives."""
+    status = find_enhanced_code(status)
+    from_reply = find_enhanced_code(diagnostic)
+    if from_reply and (not status or (status.endswith(".0.0") and status[0] == from_reply[0])):
+        return from_reply
+    return status or find_smtp_code(diagnostic)
+
+
+def parse_dsn(parts: Parts) -> list[RecipientResult]:
+    """Every recipient of an RFC 3464 report; [] if it has no delivery-status part."""
+    part = delivery_status_part(parts)
+    if part is None:
+        return []
+    groups = field_groups(part)
+    results = []
+    for group in groups:
+        final = header(group, "Final-Recipient") or header(group, "X-Actual-Recipient")
+        if not final:
+            continue  # the per-message group (Reporting-MTA, Arrival-Date)
+        recipient = clean_address(_typed_value(final))
+        action = header(group, "Action").lower().split(" ")[0] or "failed"
+        diagnostic = _typed_value(decode_words(group.get("Diagnostic-Code", "")))
+        status = effective_status(header(group, "Status"), diagnostic)
+        original = clean_address(_typed_value(header(group, "Original-Recipient")))
+        remote_mta = _typed_value(header(group, "Remote-MTA"))
+        results.append(
+            judge(
+                recipient,
+                status,
+                diagnostic,
+                action,
+                original_recipient=original,
+                remote_mta=remote_mta,
+            )
+        )
+    return results

@@ -1,0 +1,338 @@
+"""Bounces that are not RFC 3464 reports: the texts of common mail systems (BOUNCE-1).
+
+Postfix, Exim (and GMX/Web.de, which run it), Sendmail, qmail (and Yahoo's qmail-like
+bounces), Exchange/Office 365, Gmail, T-Online, Orange, and plain-text "user unknown"
+messages in English, German and French. Each reader pulls (recipient, diagnostic) pairs out
+of the readable text; `classify` turns the diagnostic into a reason (INDUSTRY-4). The text
+before the returned copy of our message is read, never our own mailing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from email.message import Message
+
+from feedback.parsers.classify import find_enhanced_code, find_smtp_code, judge
+from feedback.parsers.mime import (
+    ADDRESS,
+    ADDRESS_PATTERN,
+    ORIGINAL_MARKERS,
+    clean_address,
+    header,
+)
+from feedback.parsers.report import RecipientResult
+
+_ADDR = ADDRESS_PATTERN
+
+BOUNCE_SENDERS = re.compile(
+    r"mailer-daemon|mail-daemon|postmaster|mail delivery|mail administrator|"
+    r"mailer daemon|e-mail-system|système de messagerie",
+    re.IGNORECASE,
+)
+BOUNCE_SUBJECTS = re.compile(
+    r"undeliver|undelivered|delivery (?:status notification|failure|failed|has failed|"
+    r"problem)|mail delivery failed|returned mail|failure notice|could not be delivered|"
+    r"delivery notification|nondeliverable|non[- ]?remis|non distribuable|"
+    r"échec de (?:la )?(?:remise|distribution)|unzustellbar|nicht zustellbar|"
+    r"zustellung fehlgeschlagen|fehlgeschlagen|warning: (?:message|could not)|delayed mail",
+    re.IGNORECASE,
+)
+# Warnings that the message is still queued: news, not a bounce (action `delayed`).
+_DELAYED = re.compile(
+    r"has not yet been delivered|still undelivered|not yet been delivered|"
+    r"warning (?:message )?only|will (?:continue to )?(?:retry|try)|will be retried|"
+    r"delivery (?:is )?delayed|"
+    r"zustellung (?:ist )?verzögert|noch nicht zugestellt|remise (?:est )?retardée",
+    re.IGNORECASE,
+)
+# Where the technical appendix starts when no marker announces the returned copy.
+_HEADER_LINES = re.compile(r"^(?:Received|Return-Path): ", re.IGNORECASE | re.MULTILINE)
+_FAILURE_WORDS = re.compile(
+    r"unknown|not found|does not exist|doesn't exist|no such|invalid|rejected|refused|"
+    r"unavailable|disabled|full|quota|blocked|denied|failed|unbekannt|existiert nicht|"
+    r"ungültig|nicht vorhanden|voll|abgelehnt|gesperrt|inconnu|n'existe pas|invalide|"
+    r"introuvable|inexistant|pleine|refusé|rejeté|bloqué|\b[45]\d\d\b",
+    re.IGNORECASE,
+)
+
+Pair = tuple[str, str]
+# Bounds that keep hostile input linear: a real bounce's report is a few KB and names a few
+# recipients; whatever lies beyond is not read (the raw message is kept anyway).
+MAX_REPORT = 64 * 1024
+MAX_RECIPIENTS = 100
+MAX_DIAGNOSTIC = 1000
+
+
+def looks_like_bounce(headers: Mapping[str, str]) -> bool:
+    """Sent by a mail system about a delivery: the sender, subject or markers say so."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    return bool(
+        BOUNCE_SENDERS.search(lowered.get("from", ""))
+        or BOUNCE_SUBJECTS.search(lowered.get("subject", ""))
+        or lowered.get("return-path", "").strip() == "<>"
+        or "x-failed-recipients" in lowered
+    )
+
+
+def report_text(text: str) -> str:
+    """The text before the returned copy of our message."""
+    text = text[:MAX_REPORT]
+    ends = [m.start() for m in (ORIGINAL_MARKERS.search(text), _HEADER_LINES.search(text)) if m]
+    return text[: min(ends)] if ends else text
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _paragraphs(text: str) -> list[list[str]]:
+    blocks: list[list[str]] = [[]]
+    for line in text.splitlines():
+        if line.strip():
+            blocks[-1].append(line)
+        elif blocks[-1]:
+            blocks.append([])
+    return [b for b in blocks if b]
+
+
+# --- the readers: each returns (recipient, diagnostic) pairs or [] -------------------------
+
+_ANGLE_LEAD = re.compile(rf"^\s*<({_ADDR})>(?:\s*\(expanded from [^)]*\))?\s*:\s*(.*)$")
+
+
+def read_angle_paragraphs(text: str) -> list[Pair]:
+    """Postfix, qmail, Yahoo, Orange: a paragraph starting `<address>:` per recipient."""
+    pairs = []
+    for block in _paragraphs(text):
+        match = _ANGLE_LEAD.match(block[0])
+        if match:
+            pairs.append((match.group(1), _one_line(" ".join([match.group(2), *block[1:]]))))
+    return pairs
+
+
+_FAILED_LIST = re.compile(
+    r"following (?:address(?:\(es\)|es)?|recipients?)(?: had (?:permanent|transient) "
+    r"(?:fatal )?errors| failed)?[^\n]*:?\s*$|folgende[n]? (?:Adressen|Empfänger)[^\n]*$|"
+    r"destinataires? suivants?[^\n]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_BARE_ADDRESS = re.compile(rf"^\s*(?:[^<>\n:]*<)?({_ADDR})>?\s*:?\s*$")
+
+
+def read_address_paragraphs(text: str) -> list[Pair]:
+    """Exim, GMX/Web.de, Sendmail: after "The following address(es) failed:", an address
+    alone on a line, then the lines explaining it."""
+    marker = _FAILED_LIST.search(text)
+    if not marker:
+        return []
+    pairs: list[Pair] = []
+    current: list[str] | None = None
+    for line in text[marker.end() :].splitlines():
+        match = _BARE_ADDRESS.match(line)
+        if match:
+            current = [match.group(1)]
+            pairs.append((current[0], ""))
+            continue
+        if current is None:
+            if line.strip() and pairs:
+                break
+            continue
+        if not line.strip():
+            if len(current) > 1:
+                current = None
+            continue
+        if re.match(r"^-{3,}|^\s*-{3,}", line):
+            break
+        current.append(line)
+        pairs[-1] = (current[0], _one_line(" ".join(current[1:])))
+    return [(address, diag) for address, diag in pairs if address]
+
+
+_SENDMAIL_LINE = re.compile(
+    rf"^\s*(?:<<< )?(\d{{3}}[ -](?:\d\.\d+\.\d+ )?)<?({_ADDR})>?\.\.\.\s*(.*)$"
+)
+
+
+def read_sendmail_transcript(text: str) -> list[Pair]:
+    """Sendmail's transcript: `550 5.1.1 <address>... User unknown`."""
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        match = _SENDMAIL_LINE.match(line)
+        if match:
+            found.setdefault(match.group(2), _one_line(match.group(1) + match.group(3)))
+    return list(found.items())
+
+
+_EXCHANGE_HASH = re.compile(rf"^\s*({_ADDR})\s*\n\s*#?(\d{{3}}[ -]\d\.\d+\.\d+[^\n]*)", re.M)
+_EXCHANGE_TO = re.compile(
+    rf"(?:Your message to|Delivery has failed to)\s*(?:these recipients or groups:\s*)?"
+    rf"[^\n<]*?<?({_ADDR})>?",
+    re.IGNORECASE,
+)
+_EXCHANGE_REPLY = re.compile(r"Remote Server returned\s*'([^']+)'", re.IGNORECASE)
+
+
+def read_exchange(text: str) -> list[Pair]:
+    """Exchange / Office 365 NDRs: `address` then `#550 5.1.1 RESOLVER...`, or "Your message
+    to address couldn't be delivered" with "Remote Server returned '...'"."""
+    pairs = [(m.group(1), _one_line(m.group(2).strip("# "))) for m in _EXCHANGE_HASH.finditer(text)]
+    if pairs:
+        return pairs
+    to = _EXCHANGE_TO.search(text)
+    reply = _EXCHANGE_REPLY.search(text)
+    if to:
+        return [(to.group(1), _one_line(reply.group(1)) if reply else _near(text, to.end()))]
+    return []
+
+
+_GMAIL_TO = re.compile(
+    rf"(?:wasn't delivered to|failed permanently:|Delivery to the following recipient "
+    rf"(?:failed permanently|has been delayed)[^\n]*)\s*<?({_ADDR})>?",
+    re.IGNORECASE,
+)
+_GMAIL_REPLY = re.compile(
+    r"(?:The response (?:from the remote server )?was:|Technical details of "
+    r"(?:permanent|temporary) failure:)\s*\n((?:[^\n]+\n?)+)",
+    re.IGNORECASE,
+)
+
+
+def read_gmail(text: str) -> list[Pair]:
+    """Gmail's own bounces: "Your message wasn't delivered to address because ...", then
+    "The response from the remote server was:" and the reply."""
+    to = _GMAIL_TO.search(text)
+    if not to:
+        return []
+    reply = _GMAIL_REPLY.search(text)
+    return [(to.group(1), _one_line(reply.group(1)) if reply else _near(text, to.end()))]
+
+
+_TONLINE_LINE = re.compile(rf"^\s*<?({_ADDR})>?\s*\.{{2,}}\s*(.+)$", re.MULTILINE)
+
+
+def read_t_online(text: str) -> list[Pair]:
+    """T-Online: `|--- Failed addresses follow: ---|` then `<address> ... reason`."""
+    start = re.search(r"Failed addresses follow|Fehlgeschlagene Adressen", text, re.I)
+    if not start:
+        return []
+    section = text[start.end() :]
+    end = re.search(r"Message text follows|Nachrichtentext folgt", section, re.I)
+    section = section[: end.start()] if end else section
+    return [(m.group(1), _one_line(m.group(2))) for m in _TONLINE_LINE.finditer(section)]
+
+
+def read_plain(text: str, fallback_recipients: tuple[str, ...] = ()) -> list[Pair]:
+    """Any wording (en/de/fr): the lines naming an address and a failure; else, when the
+    text tells of a failure without naming anyone, the original message's recipient."""
+    pairs: dict[str, str] = {}
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if re.match(r"^\s*(?:message-id|in-reply-to|references|from|von|de)\s*:", line, re.I):
+            continue
+        addresses = [
+            a
+            for a in ADDRESS.findall(line)
+            if not (BOUNCE_SENDERS.search(a) or a.lower().startswith("bounces+"))
+        ]
+        if not addresses:
+            continue
+        # The diagnostic is usually on the address's line or the two after it.
+        context = _one_line(" ".join(lines[i : i + 3]))[:MAX_DIAGNOSTIC]
+        if _FAILURE_WORDS.search(context):
+            for address in addresses:
+                pairs.setdefault(address, context)
+        if len(pairs) >= MAX_RECIPIENTS:
+            break
+    if pairs:
+        return list(pairs.items())
+    failure = _FAILURE_WORDS.search(text)
+    if failure and fallback_recipients:
+        line_start = text.rfind("\n", 0, failure.start()) + 1
+        return [(r, _near(text, line_start)) for r in fallback_recipients]
+    return []
+
+
+def _near(text: str, start: int) -> str:
+    """The paragraph from `start`: the diagnostic when no reply line is marked."""
+    rest = text[start:].lstrip(" :.\t\r\n")
+    return _one_line(re.split(r"\n\s*\n", rest, maxsplit=1)[0])[:500]
+
+
+# --- which mail system wrote it ---------------------------------------------------------
+
+_FINGERPRINTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern, re.IGNORECASE))
+    for name, pattern in (
+        ("t-online", r"t-online\.de|Failed addresses follow"),
+        ("gmx", r"@(?:[\w.-]+\.)?(?:gmx\.(?:net|de|at|ch|com)|web\.de)\b"),
+        ("orange", r"@(?:[\w.-]+\.)?(?:orange\.fr|wanadoo\.fr)\b|OFR\d*_\d+"),
+        ("yahoo", r"@(?:[\w.-]+\.)?(?:yahoo(?:inc)?\.com|yahoo\.[a-z.]+|aol\.com)\b"),
+        (
+            "gmail",
+            r"@(?:[\w.-]+\.)?(?:google\.com|googlemail\.com|gmail\.com)\b.*daemon|"
+            r"daemon.*@(?:[\w.-]+\.)?(?:google|googlemail|gmail)\.com|wasn't delivered to",
+        ),
+        (
+            "exchange",
+            r"RESOLVER\.|Diagnostic information for administrators|"
+            r"Remote Server returned|Microsoft Exchange|Office 365|outlook\.com",
+        ),
+        ("qmail", r"qmail-send|This is the qmail"),
+        ("sendmail", r"Transcript of session follows|permanent fatal errors"),
+        ("exim", r"mail delivery software|X-Failed-Recipients|retry timeout exceeded"),
+        ("postfix", r"This is the mail system at host|Postfix"),
+    )
+)
+
+
+def fingerprint(headers: Mapping[str, str], text: str) -> str:
+    lowered = {k.lower(): v for k, v in headers.items()}
+    sender = lowered.get("from", "") + " " + lowered.get("received", "")
+    for name, pattern in _FINGERPRINTS:
+        if pattern.search(sender):
+            return name
+    for name, pattern in _FINGERPRINTS:
+        if pattern.search(text):
+            return name
+    return "plain"
+
+
+_READERS: tuple[Callable[[str], list[Pair]], ...] = (
+    read_t_online,
+    read_exchange,
+    read_gmail,
+    read_sendmail_transcript,
+    read_angle_paragraphs,
+    read_address_paragraphs,
+)
+
+
+def parse_heuristic(
+    msg: Message, text: str, headers: Mapping[str, str], original_to: str = ""
+) -> tuple[str, list[RecipientResult]]:
+    """(format, recipients) of a non-standard bounce; no recipients if none is named."""
+    body = report_text(text)
+    pairs: list[Pair] = []
+    for reader in _READERS:
+        pairs = reader(body)
+        if pairs:
+            break
+    if not pairs:
+        failed = header(msg, "X-Failed-Recipients")
+        named = tuple(a for a in (clean_address(x) for x in failed.split(",")) if a)
+        fallback = named or tuple(
+            a for a in (clean_address(x) for x in original_to.split(",")) if a
+        )
+        pairs = read_plain(body, fallback)
+    action = "delayed" if _DELAYED.search(body) else "failed"
+    results: list[RecipientResult] = []
+    seen = set()
+    for raw_address, diagnostic in pairs[:MAX_RECIPIENTS]:
+        address = clean_address(raw_address)
+        if not address or address in seen:
+            continue
+        seen.add(address)
+        status = find_enhanced_code(diagnostic) or find_smtp_code(diagnostic)
+        results.append(judge(address, status, diagnostic, action))
+    return fingerprint(headers, text), results

@@ -143,6 +143,7 @@ INSTALLED_APPS = [
     "delivery",
     "campaigns",
     "feedback",
+    "governance",
     "imports",
     "api",
     "web",

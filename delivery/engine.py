@@ -301,6 +301,8 @@ def run_batch(campaign_id: int, batch: int, *, transport: Transport | None = Non
                 control.run_threaded(transports)
             else:
                 control.run_inline(transport or get_transport())
+            # QUALITY-3: synchronous bounces count at once; a breach stops the send here.
+            _judge(campaign)
             if control.control.halt:
                 break
     finally:
@@ -308,6 +310,15 @@ def run_batch(campaign_id: int, batch: int, *, transport: Transport | None = Non
             pooled.close()
     _finish_if_done(campaign)
     return report
+
+
+def _judge(campaign: Campaign) -> None:
+    from feedback.apply import judge_send
+
+    try:
+        judge_send(campaign)
+    except Exception:  # judging must never lose the outcomes already recorded
+        logger.exception("judging the rates of campaign %s failed", campaign.pk)
 
 
 def _new_transport() -> Transport:

@@ -33,6 +33,26 @@ def _sender(message: InboundMessage, from_header: str) -> str:
     return found[0] if found else message.mail_from
 
 
+def handle_feedback(message: InboundMessage, recipient: str, params: dict[str, str]) -> Outcome:
+    """BOUNCE-1, COMPLAINT-1: a DSN to the VERP return path, or an ARF report to the
+    feedback-loop address: parsed, matched, recorded once, applied. What cannot be read or
+    matched waits for review."""
+    from feedback.apply import apply_report
+    from feedback.parsers import parse_feedback
+
+    report = parse_feedback(bytes(message.raw), envelope_to=[recipient])
+    if report.kind == "autoreply":
+        return Outcome(InboundState.PROCESSED, "an automatic reply, not a bounce")
+    if report.kind == "unknown":
+        return Outcome(InboundState.REVIEW, f"not a bounce or report we can read: {report.note}")
+    state, lines = apply_report(message, report)
+    event = message.events.select_related("account").first()
+    account = event.account if event is not None else None
+    return Outcome(
+        InboundState(state), f"{report.kind} ({report.source_format}): " + "; ".join(lines), account
+    )
+
+
 def handle_mailto(message: InboundMessage, recipient: str, params: dict[str, str]) -> Outcome:
     """UNSUB-3: mail to the List-Unsubscribe mailto address unsubscribes from the campaign's
     lists at once, like the one-click link; whatever the mail says."""

@@ -45,3 +45,44 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"inbound message #{self.pk} ({self.state})"
+
+
+class FeedbackKind(models.TextChoices):
+    BOUNCE = "bounce", _("bounce")
+    COMPLAINT = "complaint", _("complaint")
+
+
+class FeedbackEvent(models.Model):
+    """One recipient's bounce or complaint, matched to the ledger row of the message it is
+    about (BOUNCE-1, COMPLAINT-1): the record step between detecting and applying."""
+
+    inbound = models.ForeignKey(
+        InboundMessage, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    kind = models.CharField(max_length=10, choices=FeedbackKind.choices)
+    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="+")
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="+")
+    entry = models.ForeignKey(
+        "delivery.SendLedgerEntry", on_delete=models.CASCADE, related_name="feedback"
+    )
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=20, blank=True)
+    reason = models.CharField(max_length=30)
+    hard = models.BooleanField(default=False)
+    # INDUSTRY-4: a policy or authentication rejection of the sender; the contact is untouched.
+    sender_side = models.BooleanField(default=False)
+    isp = models.CharField(max_length=60)
+    diagnostic = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            # The same DSN or report twice counts once.
+            models.UniqueConstraint(
+                fields=["entry", "kind", "hard", "sender_side"], name="feedback_once_per_entry"
+            )
+        ]
+        indexes = [models.Index(fields=["campaign", "kind"], name="feedback_campaign_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.reason})"

@@ -22,6 +22,18 @@ class Route:
 
 ROUTES: tuple[Route, ...] = (
     # RFC 8058's mailto: unsubscribe+<token>@<From domain> (delivery.tokens).
+    # The VERP return path of every campaign mail: bounces+<token>@<From domain>.
+    Route(
+        "bounce",
+        re.compile(r"bounces\+(?P<token>[0-9a-z.]+)", re.IGNORECASE),
+        "feedback.handlers.handle_feedback",
+    ),
+    # Where mailbox providers' feedback loops send their ARF reports (COMPLAINT-1).
+    Route(
+        "fbl",
+        re.compile(r"(?:fbl|feedback-loop|arf)", re.IGNORECASE),
+        "feedback.handlers.handle_feedback",
+    ),
     Route(
         "mailto",
         re.compile(r"unsubscribe\+(?P<token>[0-9a-z.]+)", re.IGNORECASE),

@@ -8,7 +8,10 @@ carries the word "unsubscribe" in its footer.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 
 # Phrases that ask to be taken off a list; matched case-insensitively as whole words.
 UNSUBSCRIBE_PHRASES: tuple[str, ...] = (
@@ -80,3 +83,126 @@ def is_auto_reply(headers: Mapping[str, str]) -> bool:
     if "x-autoreply" in lowered or "x-autorespond" in lowered:
         return True
     return bool(AUTO_SUBJECTS.match(headers.get("Subject", headers.get("subject", "")).strip()))
+
+
+# QUALITY-2: recipient domains grouped into the mailbox providers that judge a sender.
+ISP_DOMAINS: dict[str, str] = {
+    **dict.fromkeys(("gmail.com", "googlemail.com"), "Google"),
+    **dict.fromkeys(
+        (
+            "outlook.com",
+            "hotmail.com",
+            "hotmail.de",
+            "hotmail.fr",
+            "live.com",
+            "live.de",
+            "live.fr",
+            "msn.com",
+            "outlook.de",
+            "outlook.fr",
+        ),
+        "Microsoft",
+    ),
+    **dict.fromkeys(
+        ("yahoo.com", "yahoo.de", "yahoo.fr", "ymail.com", "aol.com", "aol.de", "aol.fr"),
+        "Yahoo",
+    ),
+    **dict.fromkeys(
+        ("gmx.de", "gmx.net", "gmx.at", "gmx.ch", "gmx.com", "web.de"), "United Internet"
+    ),
+    **dict.fromkeys(("t-online.de", "magenta.de"), "T-Online"),
+    **dict.fromkeys(("orange.fr", "wanadoo.fr"), "Orange"),
+    **dict.fromkeys(("free.fr",), "Free"),
+    **dict.fromkeys(("freenet.de",), "freenet"),
+    **dict.fromkeys(("icloud.com", "me.com", "mac.com"), "Apple"),
+    **dict.fromkeys(("sfr.fr", "neuf.fr"), "SFR"),
+    **dict.fromkeys(("laposte.net",), "La Poste"),
+}
+STRICT_ISPS = frozenset({"Google", "Yahoo"})  # their bulk-sender rules: below 0.3 %
+
+
+def isp_of(address_or_domain: str) -> str:
+    """The mailbox provider of an address; other domains stand for themselves."""
+    domain = address_or_domain.rpartition("@")[2].lower().rstrip(".")
+    return ISP_DOMAINS.get(domain, domain)
+
+
+@dataclass(frozen=True)
+class SendHealth:
+    """A send's figures as feedback arrives (QUALITY-1/2)."""
+
+    sent: int
+    hard_bounces: int
+    sent_by_isp: Mapping[str, int]
+    complaints_by_isp: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class Limits:
+    hard_bounce_rate_max: Decimal
+    complaint_rate_max: Decimal
+    complaint_rate_max_strict: Decimal
+    min_volume: int
+
+
+@dataclass(frozen=True)
+class Breach:
+    kind: str  # hard_bounce_rate | complaint_rate
+    isp: str
+    count: int
+    volume: int
+    rate: Decimal
+    limit: Decimal
+
+    def explain(self) -> str:
+        where = f" at {self.isp}" if self.isp else ""
+        what = "hard bounces" if self.kind == "hard_bounce_rate" else "complaints"
+        return (
+            f"{self.count} {what} of {self.volume} messages{where} = {self.rate:.2%}, "
+            f"above the limit of {self.limit:.2%}"
+        )
+
+
+def breaches(health: SendHealth, limits: Limits) -> list[Breach]:
+    """QUALITY-1..3: each threshold the send has passed, judged only past the minimum
+    volume (of the send, or of the ISP for complaints)."""
+    found = []
+    if health.sent >= limits.min_volume and health.sent:
+        rate = Decimal(health.hard_bounces) / Decimal(health.sent)
+        if rate > limits.hard_bounce_rate_max:
+            found.append(
+                Breach(
+                    "hard_bounce_rate",
+                    "",
+                    health.hard_bounces,
+                    health.sent,
+                    rate,
+                    limits.hard_bounce_rate_max,
+                )
+            )
+    for isp, complaints in sorted(health.complaints_by_isp.items()):
+        volume = health.sent_by_isp.get(isp, 0)
+        if volume < limits.min_volume or not volume:
+            continue
+        limit = (
+            limits.complaint_rate_max_strict if isp in STRICT_ISPS else limits.complaint_rate_max
+        )
+        rate = Decimal(complaints) / Decimal(volume)
+        if rate > limit:
+            found.append(Breach("complaint_rate", isp, complaints, volume, rate, limit))
+    return found
+
+
+def soft_bounces_make_bounced(
+    bounced_sends: Sequence[tuple[int, datetime]], *, sends: int, span_days: int
+) -> bool:
+    """STATUS-3: soft bounces in `sends` different sends spanning at least `span_days` days
+    (`bounced_sends`: (campaign id, time) of the contact's soft bounces since its last
+    delivered message)."""
+    first: dict[int, datetime] = {}
+    for campaign_id, at in bounced_sends:
+        first[campaign_id] = min(at, first.get(campaign_id, at))
+    if len(first) < sends:
+        return False
+    times = sorted(first.values())
+    return (times[-1] - times[0]).days >= span_days

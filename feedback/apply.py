@@ -1,0 +1,265 @@
+"""Record and apply bounces and complaints (BOUNCE-1, COMPLAINT-1, STATUS-3, QUALITY-1..3).
+
+The third step after storing (feedback.services.receive) and parsing (feedback.parsers):
+each recipient of a report is matched to the ledger row of the message it is about — VERP
+token first, then the original's unsubscribe token or Message-ID, then the address — and
+recorded once; then the policy applies: a hard bounce makes the contact B, soft bounces do
+after the policy's count of sends and days, a complaint makes it U; a sender-side
+rejection never touches the contact. Every report then re-judges its send's rates.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+
+from campaigns.models import Campaign
+from contacts import services as contacts
+from contacts.models import Contact, SuppressionReason
+from contacts.rules import Cause, Status
+from core.actors import Actor
+from core.crypto import keyed_hash
+from core.errors import RuleViolation
+from delivery.models import FailureClass, LedgerState, SendLedgerEntry
+from delivery.tokens import UNSUBSCRIBE, VERP, BadToken, read_token
+from feedback.models import FeedbackEvent, FeedbackKind, InboundMessage
+from feedback.parsers.report import FeedbackReport, RecipientResult
+from feedback.rules import (
+    ISP_DOMAINS,
+    Breach,
+    Limits,
+    SendHealth,
+    breaches,
+    isp_of,
+    soft_bounces_make_bounced,
+)
+from policy.selectors import value as policy_value
+
+log = logging.getLogger(__name__)
+HANDED_OVER = (LedgerState.SENT, LedgerState.FAILED)
+
+
+def _entry_by_token(purpose: str, token: str) -> SendLedgerEntry | None:
+    try:
+        entry_id = read_token(purpose, token).entry_id
+    except BadToken:
+        return None
+    return SendLedgerEntry.objects.filter(pk=entry_id).first()
+
+
+def match_entry(report: FeedbackReport, recipient: str) -> SendLedgerEntry | None:
+    """BOUNCE-1: VERP first, heuristics second."""
+    if report.verp_token:
+        entry = _entry_by_token(VERP, report.verp_token)
+        if entry is not None:
+            return entry
+    if report.original.unsubscribe_token:
+        entry = _entry_by_token(UNSUBSCRIBE, report.original.unsubscribe_token)
+        if entry is not None:
+            return entry
+    message_id = report.original.message_id.strip()
+    if message_id:
+        bare = message_id.strip("<>")
+        entry = SendLedgerEntry.objects.filter(
+            Q(message_id=message_id) | Q(message_id=f"<{bare}>") | Q(message_id=bare)
+        ).first()
+        if entry is not None:
+            return entry
+    address = (recipient or report.original.to).strip().strip("<>")
+    if "@" not in address:
+        return None
+    from core.addresses import InvalidAddress, normalise_address
+
+    try:
+        digest = keyed_hash(normalise_address(address))
+    except InvalidAddress:
+        return None
+    query = SendLedgerEntry.objects.filter(contact__address_hash=digest, state__in=HANDED_OVER)
+    mailing = report.original.mailing_id.strip()
+    if mailing.startswith("consentry-"):
+        campaign_id = mailing.rpartition("-")[2]
+        if campaign_id.isdigit():
+            query = query.filter(campaign_id=int(campaign_id))
+    return query.order_by("-sent_at", "-pk").first()
+
+
+def _record(
+    message: InboundMessage | None,
+    entry: SendLedgerEntry,
+    kind: FeedbackKind,
+    result: RecipientResult | None,
+) -> FeedbackEvent | None:
+    """The event, or None when this row already has the same one (a repeated report)."""
+    campaign = entry.campaign
+    try:
+        with transaction.atomic():
+            return FeedbackEvent.objects.create(
+                inbound=message,
+                kind=kind,
+                account_id=campaign.account_id,
+                campaign=campaign,
+                entry=entry,
+                contact=entry.contact,
+                status=result.status[:20] if result else "",
+                reason=(result.reason if result else "complaint")[:30],
+                hard=bool(result and result.hard) or kind == FeedbackKind.COMPLAINT,
+                sender_side=bool(result and result.sender_side),
+                isp=isp_of(entry.contact.address or "unknown@unknown")[:60],
+                diagnostic=(result.diagnostic if result else "")[:500],
+            )
+    except IntegrityError:
+        return None
+
+
+def apply_report(message: InboundMessage | None, report: FeedbackReport) -> tuple[str, list[str]]:
+    """Record and apply every recipient of a parsed report. Returns the state for the
+    inbound message ("processed" or "review") and one line per recipient."""
+    lines: list[str] = []
+    unmatched = False
+    campaigns: dict[int, Campaign] = {}
+    if report.kind == "complaint":
+        targets: list[tuple[str, RecipientResult | None]] = [
+            (addr, None) for addr in (report.complaint.original_rcpt_to if report.complaint else ())
+        ] or [(report.original.to, None)]
+    else:
+        targets = [(r.recipient, r) for r in report.failed]
+    for recipient, result in targets:
+        entry = match_entry(report, recipient)
+        if entry is None:
+            unmatched = True
+            lines.append(f"{recipient or '(no recipient)'}: matches no message we sent")
+            continue
+        kind = FeedbackKind.COMPLAINT if report.kind == "complaint" else FeedbackKind.BOUNCE
+        event = _record(message, entry, kind, result)
+        if event is None:
+            lines.append(f"ledger #{entry.pk}: already recorded")
+            continue
+        lines.append(f"ledger #{entry.pk}: {_apply(event)}")
+        campaigns[entry.campaign_id] = entry.campaign
+    for campaign in campaigns.values():
+        judge_send(campaign)
+    if not targets:
+        unmatched = True
+        lines.append("no failed recipient in the report")
+    return ("review" if unmatched else "processed"), lines
+
+
+def _apply(event: FeedbackEvent) -> str:
+    actor = Actor("system", f"feedback:{event.pk}")
+    ref = f"feedback:{event.pk}"
+    contact = Contact.objects.get(pk=event.contact_id)
+    if event.kind == FeedbackKind.COMPLAINT:
+        # COMPLAINT-1: consent withdrawn, and the address is untrusted on the platform.
+        contacts.unsubscribe(
+            contact, actor=actor, method="complaint", cause=Cause.COMPLAINT, ref=ref
+        )
+        if contact.address:
+            contacts.suppress(contact.address, SuppressionReason.COMPLAINT, note=ref)
+        return f"complaint ({event.isp}): contact unsubscribed"
+    if event.sender_side:
+        return f"{event.reason} ({event.status}): the sender's problem, contact untouched"
+    if event.hard:
+        needed = int(policy_value("bounce.hard_bounces_to_bounced", contact.account))
+        count = FeedbackEvent.objects.filter(
+            contact=contact, kind=FeedbackKind.BOUNCE, hard=True, sender_side=False
+        ).count()
+        if count >= needed:
+            _make_bounced(contact, actor=actor, ref=ref)
+            return f"hard bounce {event.status} ({event.reason}): contact B"
+        return f"hard bounce {event.status}: {count} of {needed}"
+    if _soft_limit_reached(contact):
+        _make_bounced(contact, actor=actor, ref=ref)
+        return f"soft bounce {event.status} ({event.reason}): limit reached, contact B"
+    return f"soft bounce {event.status} ({event.reason}): counted"
+
+
+def _make_bounced(contact: Contact, *, actor: Actor, ref: str) -> None:
+    with contextlib.suppress(RuleViolation):  # U, B or D already: nothing to lower
+        contacts.change_status(contact, Status.BOUNCED, actor=actor, cause=Cause.BOUNCE, ref=ref)
+    if contact.address:
+        contacts.suppress(contact.address, SuppressionReason.HARD_BOUNCE, note=ref)
+
+
+def _soft_limit_reached(contact: Contact) -> bool:
+    """STATUS-3: soft bounces of consecutive sends since the last delivered message."""
+    clean = (
+        SendLedgerEntry.objects.filter(contact=contact, state=LedgerState.SENT)
+        .exclude(feedback__isnull=False)
+        .order_by("-sent_at")
+        .values_list("sent_at", flat=True)
+        .first()
+    )
+    softs = FeedbackEvent.objects.filter(
+        contact=contact, kind=FeedbackKind.BOUNCE, hard=False, sender_side=False
+    )
+    if clean is not None:
+        softs = softs.filter(entry__sent_at__gt=clean)
+    return soft_bounces_make_bounced(
+        list(softs.values_list("campaign_id", "created_at")),
+        sends=int(policy_value("bounce.soft_bounce_sends", contact.account)),
+        span_days=int(policy_value("bounce.soft_bounce_span_days", contact.account)),
+    )
+
+
+# Rates and the automatic stop (QUALITY-1..3) ----------------------------------------
+
+
+def send_health(campaign: Campaign) -> SendHealth:
+    """The send's figures now: messages handed over, hard bounces (synchronous 5.1.x
+    rejections count like DSNs, INDUSTRY-4), complaints and volume per ISP."""
+    rows = SendLedgerEntry.objects.filter(campaign=campaign, state__in=HANDED_OVER)
+    sent = rows.count()
+    sync_hard = rows.filter(state=LedgerState.FAILED, failure_class=FailureClass.HARD).count()
+    events = FeedbackEvent.objects.filter(campaign=campaign)
+    async_hard = (
+        events.filter(kind=FeedbackKind.BOUNCE, hard=True, sender_side=False)
+        .exclude(entry__state=LedgerState.FAILED, entry__failure_class=FailureClass.HARD)
+        .count()
+    )
+    complaints = dict(
+        events.filter(kind=FeedbackKind.COMPLAINT)
+        .values_list("isp")
+        .annotate(n=Count("pk"))
+        .values_list("isp", "n")
+    )
+    sent_by_isp = {isp: _sent_to(rows, isp) for isp in complaints}
+    return SendHealth(sent, sync_hard + async_hard, sent_by_isp, complaints)
+
+
+def _sent_to(rows: object, isp: str) -> int:
+    domains = [d for d, name in ISP_DOMAINS.items() if name == isp] or [isp]
+    query = Q()
+    for domain in domains:
+        query |= Q(contact__address__iendswith=f"@{domain}")
+    return rows.filter(query).count()  # type: ignore[attr-defined]
+
+
+def limits_for(campaign: Campaign) -> Limits:
+    account = campaign.account
+
+    def number(key: str) -> Decimal:
+        return Decimal(str(policy_value(key, account)))
+
+    return Limits(
+        hard_bounce_rate_max=number("quality.hard_bounce_rate_max"),
+        complaint_rate_max=number("quality.complaint_rate_max"),
+        complaint_rate_max_strict=number("quality.complaint_rate_max_gmail_yahoo"),
+        min_volume=int(policy_value("quality.min_volume", account)),
+    )
+
+
+def judge_send(campaign: Campaign) -> list[Breach]:
+    """QUALITY-3: past a threshold the send stops (between two batches and within one),
+    its lists are blocked, later sends run slower, and a violation explains why."""
+    from governance.services import record_breaches
+
+    found = breaches(send_health(campaign), limits_for(campaign))
+    if found:
+        created = record_breaches(campaign, found)
+        for violation in created:
+            log.warning("campaign %s stopped: %s", campaign.pk, violation.explanation)
+    return found

@@ -1,0 +1,216 @@
+"""The whole feedback loop (BOUNCE-1, COMPLAINT-1, STATUS-3, QUALITY-1..3): a campaign sent
+to a real SMTP server, DSNs and an ARF report delivered by SMTP to `consentry inbound`,
+contacts ending B or U, and a send whose hard bounces pass 5 % stopping by itself."""
+
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Iterator
+from email.utils import make_msgid
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from campaigns.models import Campaign
+from campaigns.rules import CampaignState
+from campaigns.testing import Sendable
+from consent.models import EvidenceRecord
+from contacts.models import List, Suppression
+from contacts.rules import Status
+from delivery import ledger
+from delivery.engine import run_batch
+from delivery.models import LedgerState, SendLedgerEntry
+from domains.testing import free_port
+from feedback.models import FeedbackEvent, InboundMessage, InboundState
+from governance import services as governance
+from governance.models import Violation, ViolationState
+from policy import services as policy
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def dsn(recipient: str, status: str, diagnostic: str, message_id: str) -> bytes:
+    """An RFC 3464 report as a receiving MTA writes it."""
+    return (
+        "From: MAILER-DAEMON@mx.example.org\r\n"
+        "To: bounces@news.alice-shop.example\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\n"
+        f"Message-ID: {make_msgid(domain='mx.example.org')}\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"\r\n\r\n'
+        "--b1\r\nContent-Type: text/plain\r\n\r\nThis is the mail system.\r\n\r\n"
+        "--b1\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.example.org\r\n\r\n"
+        f"Final-Recipient: rfc822; {recipient}\r\nAction: failed\r\nStatus: {status}\r\n"
+        f"Diagnostic-Code: smtp; {diagnostic}\r\n\r\n"
+        "--b1\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        f"To: {recipient}\r\nMessage-ID: {message_id}\r\nSubject: Herbst\r\n\r\n"
+        "--b1--\r\n"
+    ).encode()
+
+
+def arf(recipient: str, message_id: str) -> bytes:
+    """An RFC 5965 abuse report from a mailbox provider's feedback loop."""
+    return (
+        "From: fbl@mail.example-isp.de\r\nTo: fbl@news.alice-shop.example\r\n"
+        "Subject: Abuse report\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=feedback-report; boundary="b2"\r\n\r\n'
+        "--b2\r\nContent-Type: text/plain\r\n\r\nA complaint about a message from you.\r\n\r\n"
+        "--b2\r\nContent-Type: message/feedback-report\r\n\r\n"
+        "Feedback-Type: abuse\r\nUser-Agent: ExampleFBL/1.0\r\nVersion: 1\r\n"
+        f"Original-Rcpt-To: {recipient}\r\nSource-IP: 192.0.2.25\r\n\r\n"
+        "--b2\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        f"To: {recipient}\r\nMessage-ID: {message_id}\r\nSubject: Herbst\r\n\r\n--b2--\r\n"
+    ).encode()
+
+
+@pytest.fixture
+def inbound() -> Iterator[Controller]:
+    controller = listener_for_tests()
+    controller.start()
+    yield controller
+    controller.stop()
+
+
+def listener_for_tests() -> Controller:
+    from feedback.inbound import listener
+
+    return listener("127.0.0.1", free_port())
+
+
+def deliver(controller: Controller, to: str, raw: bytes) -> None:
+    with smtplib.SMTP(controller.hostname, controller.port, timeout=10) as smtp:
+        smtp.sendmail("", [to], raw)
+
+
+def received(sendable: Sendable, address: str) -> Any:
+    return sendable.received_by(address)[0]
+
+
+@pytest.fixture
+def big(sendable: Sendable, settings: Any) -> Sendable:
+    """20 recipients in batches of 5; rates judge from 10 messages on."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    for n in range(17):
+        sendable.add(f"person{n}@example.org")
+    policy.set_value("send.batch_size", "5")
+    policy.set_value("quality.min_volume", "10")
+    return sendable
+
+
+def batches(campaign: Campaign) -> list[int]:
+    return sorted(ledger.batches_with_work(campaign))
+
+
+def test_quality_1_hard_bounces_past_5_percent_stop_the_send_by_itself(
+    big: Sendable, inbound: Controller
+) -> None:
+    big.start()
+    todo = batches(big.campaign)
+    assert len(todo) == 4
+    run_batch(big.campaign.pk, todo[0])
+    first = list(big.smtp.messages)
+    assert len(first) == 5
+    # Two of the first five bounce hard: DSNs to their VERP return paths.
+    for message in first[:2]:
+        to = message.rcpt_tos[0]
+        mid = message.parsed()["Message-ID"]
+        deliver(inbound, message.mail_from, dsn(to, "5.1.1", "550 5.1.1 user unknown", mid))
+    # 2 of 5 is above 5 %, but below the minimum volume of 10: not judged yet.
+    assert not Violation.objects.exists()
+    big.campaign.refresh_from_db()
+    assert big.campaign.state == CampaignState.SENDING
+    run_batch(big.campaign.pk, todo[1])
+    # 2 of 10 = 20 %: the send stops by itself.
+    big.campaign.refresh_from_db()
+    assert big.campaign.state == CampaignState.CANCELLED
+    for batch in todo[2:]:
+        run_batch(big.campaign.pk, batch)
+    assert len(big.smtp.messages) == 10 < len(big.contacts)
+    states = SendLedgerEntry.objects.filter(campaign=big.campaign).values_list("state", flat=True)
+    assert sorted(set(states)) == [LedgerState.SENT, LedgerState.SKIPPED]
+    violation = Violation.objects.get()
+    assert violation.kind == "hard_bounce_rate"
+    assert violation.explanation == (
+        "2 hard bounces of 10 messages = 20.00%, above the limit of 5.00%"
+    )
+    assert List.objects.get(pk=big.lst.pk).blocked
+    big.world.alice_account.refresh_from_db()
+    assert big.world.alice_account.reduced_speed
+    # STATUS-3: both bounced contacts are B, and untrusted on the platform (IMPORT-5).
+    bounced = {m.rcpt_tos[0] for m in first[:2]}
+    for contact in big.contacts:
+        contact.refresh_from_db()
+        assert (contact.status == Status.BOUNCED) == (contact.address in bounced)
+    assert Suppression.objects.filter(reason="hard_bounce").count() == 2
+    assert EvidenceRecord.objects.filter(kind="policy.violation").count() == 1
+
+    # The account states its remediation; the operator lifts the measures.
+    from core.testing import SYSTEM
+
+    governance.state_remediation(
+        violation, "We removed the old addresses and confirm all contacts again.", actor=SYSTEM
+    )
+    lifted = governance.lift(violation, actor=SYSTEM)
+    assert lifted.state == ViolationState.LIFTED
+    assert not List.objects.get(pk=big.lst.pk).blocked
+
+
+def test_the_same_dsn_twice_counts_once_and_a_5_7_26_never_bounces_the_contact(
+    sendable: Sendable, inbound: Controller
+) -> None:
+    sendable.start()
+    for batch in batches(sendable.campaign):
+        run_batch(sendable.campaign.pk, batch)
+    one, two = sendable.smtp.messages[:2]
+    hard = dsn(one.rcpt_tos[0], "5.1.1", "550 5.1.1 no such user", one.parsed()["Message-ID"])
+    deliver(inbound, one.mail_from, hard)
+    deliver(inbound, one.mail_from, hard)
+    dmarc = dsn(
+        two.rcpt_tos[0],
+        "5.7.26",
+        "550 5.7.26 Unauthenticated email from news.alice-shop.example is not accepted",
+        two.parsed()["Message-ID"],
+    )
+    deliver(inbound, two.mail_from, dmarc)
+    assert FeedbackEvent.objects.filter(hard=True, sender_side=False).count() == 1
+    assert FeedbackEvent.objects.filter(sender_side=True).count() == 1
+    states = {c.address: c for c in sendable.contacts}
+    for contact in states.values():
+        contact.refresh_from_db()
+    assert states[one.rcpt_tos[0]].status == Status.BOUNCED
+    assert states[two.rcpt_tos[0]].status == Status.ACTIVE  # INDUSTRY-4: the sender's problem
+    reasons = list(InboundMessage.objects.order_by("pk").values_list("reason", flat=True))
+    assert "already recorded" in reasons[1]
+    assert "contact untouched" in reasons[2]
+
+
+def test_complaint_1_an_arf_report_unsubscribes_and_untrusts_the_address(
+    sendable: Sendable, inbound: Controller
+) -> None:
+    sendable.start()
+    for batch in batches(sendable.campaign):
+        run_batch(sendable.campaign.pk, batch)
+    message = sendable.smtp.messages[0]
+    address = message.rcpt_tos[0]
+    deliver(inbound, "fbl@news.alice-shop.example", arf(address, message.parsed()["Message-ID"]))
+    contact = next(c for c in sendable.contacts if c.address == address)
+    contact.refresh_from_db()
+    assert contact.status == Status.UNSUBSCRIBED
+    assert Suppression.objects.filter(reason="complaint").count() == 1
+    event = FeedbackEvent.objects.get(kind="complaint")
+    assert event.contact == contact and event.entry.campaign == sendable.campaign
+    inbound_message = InboundMessage.objects.get()
+    assert (inbound_message.route, inbound_message.state) == ("fbl", InboundState.PROCESSED)
+
+
+def test_an_unmatched_bounce_waits_for_review(sendable: Sendable, inbound: Controller) -> None:
+    deliver(
+        inbound,
+        "bounces+zz.zz.zz@news.alice-shop.example",
+        dsn("stranger@example.org", "5.1.1", "550 5.1.1 unknown", "<nope@example.org>"),
+    )
+    message = InboundMessage.objects.get()
+    assert message.state == InboundState.REVIEW
+    assert "matches no message we sent" in message.reason

@@ -1,0 +1,115 @@
+"""QUALITY-3: what happens when a send breaks the policy, and how the measures end."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts import services as accounts
+from campaigns import services as campaigns
+from campaigns.models import Campaign
+from campaigns.rules import CampaignState
+from consent import services as evidence
+from contacts import services as contacts
+from core.actors import Actor
+from core.errors import RuleViolation
+from core.text import clean_text
+from feedback.rules import Breach
+from governance.models import Violation, ViolationState
+
+BREAKER = Actor.system("quality-breaker")
+
+
+def record_breaches(campaign: Campaign, breaches: list[Breach]) -> list[Violation]:
+    """Stop the send at once, block its lists, slow the account's later sends, and keep a
+    violation explaining the figures. A breach already recorded is not recorded again."""
+    created = []
+    for breach in breaches:
+        try:
+            with transaction.atomic():
+                created.append(_record(campaign, breach))
+        except IntegrityError:
+            continue  # the same breach, judged again by a later report
+    return created
+
+
+def _record(campaign: Campaign, breach: Breach) -> Violation:
+    violation = Violation.objects.create(
+        account_id=campaign.account_id,
+        campaign=campaign,
+        kind=breach.kind,
+        isp=breach.isp,
+        figures={
+            "count": breach.count,
+            "volume": breach.volume,
+            "rate": str(breach.rate),
+            "limit": str(breach.limit),
+        },
+        explanation=breach.explain(),
+    )
+    locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if locked.state in (CampaignState.SENDING, CampaignState.PAUSED):
+        campaigns.cancel_send(locked, actor=BREAKER)
+    for lst in locked.lists.all():
+        contacts.set_list_admission(lst, actor=BREAKER, blocked=True)
+    accounts.set_reduced_speed(locked.account, True)
+    evidence.record(
+        locked.account,
+        "policy.violation",
+        actor=BREAKER,
+        payload={
+            "violation": violation.pk,
+            "campaign": locked.pk,
+            **violation.figures,
+            "kind": breach.kind,
+            "isp": breach.isp,
+        },
+    )
+    return violation
+
+
+@transaction.atomic
+def state_remediation(violation: Violation, text: str, *, actor: Actor) -> Violation:
+    """The account states how further violations are prevented (QUALITY-3)."""
+    locked = Violation.objects.select_for_update().get(pk=violation.pk)
+    if locked.state == ViolationState.LIFTED:
+        raise RuleViolation("the measures of this violation are lifted already")
+    text = clean_text(text, field="statement", max_length=10_000, multiline=True)
+    if len(text) < 20:
+        raise RuleViolation("say in a few sentences how further violations are prevented")
+    locked.remediation, locked.state, locked.stated_at = text, ViolationState.STATED, timezone.now()
+    locked.save(update_fields=["remediation", "state", "stated_at"])
+    evidence.record(
+        locked.account,
+        "policy.remediation_stated",
+        actor=actor,
+        payload={"violation": locked.pk},
+    )
+    return locked
+
+
+@transaction.atomic
+def lift(violation: Violation, *, actor: Actor) -> Violation:
+    """An operator lifts the measures once the account has stated its remediation; the
+    lists open again and the speed returns when no other violation is open."""
+    locked = Violation.objects.select_for_update().get(pk=violation.pk)
+    if locked.state != ViolationState.STATED:
+        raise RuleViolation("the account has not stated its remediation yet")
+    locked.state, locked.lifted_at, locked.lifted_by = (
+        ViolationState.LIFTED,
+        timezone.now(),
+        actor.label,
+    )
+    locked.save(update_fields=["state", "lifted_at", "lifted_by"])
+    still_open = Violation.objects.filter(account_id=locked.account_id).exclude(
+        state=ViolationState.LIFTED
+    )
+    if not still_open.filter(campaign=locked.campaign).exists():
+        for lst in locked.campaign.lists.all():
+            contacts.set_list_admission(lst, actor=actor, blocked=False)
+    if not still_open.exists():
+        accounts.set_reduced_speed(locked.account, False)
+    evidence.record(
+        locked.account, "policy.measures_lifted", actor=actor, payload={"violation": locked.pk}
+    )
+    return locked

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from campaigns.models import Campaign
 from contacts import services as contacts
@@ -35,6 +37,7 @@ from feedback.rules import (
     SendHealth,
     breaches,
     isp_of,
+    seven_day_breach,
     soft_bounces_make_bounced,
 )
 from policy.selectors import value as policy_value
@@ -252,12 +255,34 @@ def limits_for(campaign: Campaign) -> Limits:
     )
 
 
+def _seven_day_breach(campaign: Campaign) -> Breach | None:
+    since = timezone.now() - timedelta(days=7)
+    account = campaign.account
+    complaints = FeedbackEvent.objects.filter(
+        account=account, kind=FeedbackKind.COMPLAINT, created_at__gte=since
+    ).count()
+    if not complaints:
+        return None
+    sent = SendLedgerEntry.objects.filter(
+        campaign__account=account, state__in=HANDED_OVER, sent_at__gte=since
+    ).count()
+    return seven_day_breach(
+        complaints,
+        sent,
+        limit=Decimal(str(policy_value("csa.complaint_rate_7d_max", account))),
+        min_volume=int(policy_value("quality.min_volume", account)),
+    )
+
+
 def judge_send(campaign: Campaign) -> list[Breach]:
     """QUALITY-3: past a threshold the send stops (between two batches and within one),
     its lists are blocked, later sends run slower, and a violation explains why."""
     from governance.services import record_breaches
 
     found = breaches(send_health(campaign), limits_for(campaign))
+    weekly = _seven_day_breach(campaign)
+    if weekly is not None:
+        found.append(weekly)
     if found:
         created = record_breaches(campaign, found)
         for violation in created:

@@ -156,7 +156,10 @@ class Breach:
 
     def explain(self) -> str:
         where = f" at {self.isp}" if self.isp else ""
-        what = "hard bounces" if self.kind == "hard_bounce_rate" else "complaints"
+        what = "hard bounce" if self.kind == "hard_bounce_rate" else "complaint"
+        what += "" if self.count == 1 else "s"
+        if self.kind == "complaint_rate_7d":
+            where = " of the account in 7 days"
         return (
             f"{self.count} {what} of {self.volume} messages{where} = {self.rate:.2%}, "
             f"above the limit of {self.limit:.2%}"
@@ -206,3 +209,15 @@ def soft_bounces_make_bounced(
         return False
     times = sorted(first.values())
     return (times[-1] - times[0]).days >= span_days
+
+
+def seven_day_breach(
+    complaints: int, sent: int, *, limit: Decimal, min_volume: int
+) -> Breach | None:
+    """INDUSTRY-5 (CSA): the account's complaint rate as a 7-day average."""
+    if sent < min_volume or not sent:
+        return None
+    rate = Decimal(complaints) / Decimal(sent)
+    if rate <= limit:
+        return None
+    return Breach("complaint_rate_7d", "", complaints, sent, rate, limit)

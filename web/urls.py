@@ -74,6 +74,11 @@ account_patterns = [
         "sandbox/<int:message_id>/html/", sandbox.sandbox_message_html, name="sandbox_message_html"
     ),
     path("sandbox/<int:message_id>/raw/", sandbox.sandbox_message_raw, name="sandbox_message_raw"),
+    path(
+        "sandbox/<int:message_id>/simulate/<slug:kind>/",
+        sandbox.sandbox_simulate,
+        name="sandbox_simulate",
+    ),
 ]
 
 urlpatterns: list[URLPattern | URLResolver] = [

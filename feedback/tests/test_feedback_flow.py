@@ -4,9 +4,9 @@ contacts ending B or U, and a send whose hard bounces pass 5 % stopping by itsel
 
 from __future__ import annotations
 
+import re
 import smtplib
 from collections.abc import Iterator
-from email.utils import make_msgid
 from typing import Any
 
 import pytest
@@ -23,46 +23,12 @@ from delivery.engine import run_batch
 from delivery.models import LedgerState, SendLedgerEntry
 from domains.testing import free_port
 from feedback.models import FeedbackEvent, InboundMessage, InboundState
+from feedback.simulate import arf, dsn
 from governance import services as governance
 from governance.models import Violation, ViolationState
 from policy import services as policy
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def dsn(recipient: str, status: str, diagnostic: str, message_id: str) -> bytes:
-    """An RFC 3464 report as a receiving MTA writes it."""
-    return (
-        "From: MAILER-DAEMON@mx.example.org\r\n"
-        "To: bounces@news.alice-shop.example\r\n"
-        "Subject: Undelivered Mail Returned to Sender\r\n"
-        f"Message-ID: {make_msgid(domain='mx.example.org')}\r\n"
-        "MIME-Version: 1.0\r\n"
-        'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"\r\n\r\n'
-        "--b1\r\nContent-Type: text/plain\r\n\r\nThis is the mail system.\r\n\r\n"
-        "--b1\r\nContent-Type: message/delivery-status\r\n\r\n"
-        "Reporting-MTA: dns; mx.example.org\r\n\r\n"
-        f"Final-Recipient: rfc822; {recipient}\r\nAction: failed\r\nStatus: {status}\r\n"
-        f"Diagnostic-Code: smtp; {diagnostic}\r\n\r\n"
-        "--b1\r\nContent-Type: text/rfc822-headers\r\n\r\n"
-        f"To: {recipient}\r\nMessage-ID: {message_id}\r\nSubject: Herbst\r\n\r\n"
-        "--b1--\r\n"
-    ).encode()
-
-
-def arf(recipient: str, message_id: str) -> bytes:
-    """An RFC 5965 abuse report from a mailbox provider's feedback loop."""
-    return (
-        "From: fbl@mail.example-isp.de\r\nTo: fbl@news.alice-shop.example\r\n"
-        "Subject: Abuse report\r\nMIME-Version: 1.0\r\n"
-        'Content-Type: multipart/report; report-type=feedback-report; boundary="b2"\r\n\r\n'
-        "--b2\r\nContent-Type: text/plain\r\n\r\nA complaint about a message from you.\r\n\r\n"
-        "--b2\r\nContent-Type: message/feedback-report\r\n\r\n"
-        "Feedback-Type: abuse\r\nUser-Agent: ExampleFBL/1.0\r\nVersion: 1\r\n"
-        f"Original-Rcpt-To: {recipient}\r\nSource-IP: 192.0.2.25\r\n\r\n"
-        "--b2\r\nContent-Type: text/rfc822-headers\r\n\r\n"
-        f"To: {recipient}\r\nMessage-ID: {message_id}\r\nSubject: Herbst\r\n\r\n--b2--\r\n"
-    ).encode()
 
 
 @pytest.fixture
@@ -214,3 +180,60 @@ def test_an_unmatched_bounce_waits_for_review(sendable: Sendable, inbound: Contr
     message = InboundMessage.objects.get()
     assert message.state == InboundState.REVIEW
     assert "matches no message we sent" in message.reason
+
+
+@pytest.mark.parametrize(
+    ("kind", "status"),
+    [
+        ("hard_bounce", Status.BOUNCED),
+        ("soft_bounce", Status.ACTIVE),
+        ("complaint", Status.UNSUBSCRIBED),
+    ],
+)
+def test_the_sandbox_simulates_feedback_through_the_inbound_path(
+    sendable: Sendable, settings: Any, kind: str, status: str
+) -> None:
+    """Issue 8: on a fresh machine, a person presses a button on a captured campaign mail."""
+    from delivery.models import CapturedMessage
+
+    settings.SMTP_URL = ""  # the sandbox mailbox
+    sendable.start()
+    for batch in batches(sendable.campaign):
+        run_batch(sendable.campaign.pk, batch)
+    captured = CapturedMessage.objects.filter(kind="campaign").order_by("pk").first()
+    alice = sendable.world.client_for(sendable.world.alice)
+    url = f"/a/alice-shop/sandbox/{captured.pk}/simulate/{kind}/"
+    assert alice.get(url).status_code == 405
+    assert sendable.world.client_for(sendable.world.charlie).post(url).status_code == 404
+    response = alice.post(url)
+    assert response.status_code == 302
+    message = InboundMessage.objects.get()
+    assert message.peer == "sandbox" and message.state == InboundState.PROCESSED
+    contact = next(c for c in sendable.contacts if c.address == captured.rcpt_to[0])
+    contact.refresh_from_db()
+    assert contact.status == status
+    page = alice.get(f"/a/alice-shop/sandbox/{captured.pk}/").content.decode()
+    assert 'id="simulate"' in page
+
+
+def test_the_campaign_page_shows_feedback_by_reason_and_isp_and_the_violation(
+    big: Sendable, inbound: Controller
+) -> None:
+    big.start()
+    todo = batches(big.campaign)
+    run_batch(big.campaign.pk, todo[0])
+    run_batch(big.campaign.pk, todo[1])
+    for message in big.smtp.messages[:2]:
+        to = message.rcpt_tos[0]
+        mid = message.parsed()["Message-ID"]
+        deliver(inbound, message.mail_from, dsn(to, "5.1.1", "550 5.1.1 user unknown", mid))
+    page = big.world.client_for(big.world.bob).get(f"/a/alice-shop/campaigns/{big.campaign.pk}/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'id="hard-bounce-rate">20.00%<' in html
+    assert "user_unknown" in html and 'class="bar bar-hard" style="width: 100%"' in html
+    # The first DSN already passed the limit: 1 of 10.
+    assert "Stopped by the policy:</strong> 1 hard bounce of 10 messages = 10.00%" in html
+    rows = re.findall(r"<tr><td>([^<]+)</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td></tr>", html)
+    assert sum(int(sent) for _, sent, _, _ in rows) == 10
+    assert sum(int(bounces) for _, _, bounces, _ in rows) == 2

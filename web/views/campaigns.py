@@ -24,6 +24,7 @@ from contacts.models import List
 from contacts.selectors import lists_of
 from core.actors import Actor
 from core.errors import DomainError, NotFound
+from feedback.selectors import campaign_feedback
 from web.access import MANAGERS, get_account_for_user
 from web.errors import add_domain_error, raise_for_http
 
@@ -158,6 +159,7 @@ def _detail_context(request: HttpRequest, campaign: Campaign, form: CampaignForm
         "refusals": selectors.gate_result(campaign, guidelines_ticked=True),
         "guidelines": services.guidelines_wording(request.LANGUAGE_CODE),
         "progress": selectors.progress(campaign),
+        "feedback": None if campaign.state == "draft" else campaign_feedback(campaign),
         "draft": campaign.state == CampaignState.DRAFT,
     }
 

@@ -10,19 +10,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import NotFound
 from delivery import selectors
 from delivery.models import CapturedMessage
 from delivery.parsing import ParsedMessage, parse_message
+from delivery.transports import sandbox_active
 from web.access import get_account_for_user
 
 PAGE_SIZE = 50
@@ -156,6 +159,11 @@ def _detail(request: HttpRequest, slug: str | None, message_id: int) -> HttpResp
         "srcdoc": framed(parsed.html) if parsed.html is not None else None,
         "source": bytes(captured.raw).decode("utf-8", "replace"),
         "links": _links(captured, slug),
+        "simulate_kinds": [
+            ("hard_bounce", _("Hard bounce")),
+            ("soft_bounce", _("Soft bounce")),
+            ("complaint", _("Complaint")),
+        ],
     }
     return render(request, "web/sandbox/detail.html", context)
 
@@ -212,3 +220,19 @@ def sandbox_all_message_html(request: HttpRequest, message_id: int) -> HttpRespo
 @login_required
 def sandbox_all_message_raw(request: HttpRequest, message_id: int) -> HttpResponse:
     return _raw(request, None, message_id)
+
+
+@require_POST
+@login_required
+def sandbox_simulate(request: HttpRequest, slug: str, message_id: int, kind: str) -> HttpResponse:
+    """Bounce or complain about a captured campaign message, through the real inbound path,
+    so a person trying the platform sees the whole feedback loop (BOUNCE-1, COMPLAINT-1)."""
+    from feedback.simulate import KINDS, simulate
+
+    captured = _message_for(request, slug, message_id)
+    if kind not in KINDS or captured.kind != "campaign" or not sandbox_active():
+        raise Http404("nothing to simulate here")
+    inbound = simulate(captured, kind)
+    level = messages.SUCCESS if inbound.state == "processed" else messages.WARNING
+    messages.add_message(request, level, inbound.reason)
+    return redirect("web:sandbox_message", slug, message_id)

@@ -14,6 +14,7 @@ from web.views import (
     sandbox,
     signup_forms,
     unsubscribe_requests,
+    violations,
 )
 
 app_name = "web"
@@ -48,6 +49,11 @@ account_patterns = [
         name="campaign_control",
     ),
     path("imprint/", campaigns.imprint, name="imprint"),
+    path(
+        "violations/<int:violation_id>/remediation/",
+        violations.violation_remediation,
+        name="violation_remediation",
+    ),
     path("imports/", imports.imports, name="imports"),
     path("imports/<int:import_id>/", imports.import_detail, name="import"),
     path("imports/<int:import_id>/progress/", imports.import_progress, name="import_progress"),

@@ -237,3 +237,35 @@ def test_the_campaign_page_shows_feedback_by_reason_and_isp_and_the_violation(
     rows = re.findall(r"<tr><td>([^<]+)</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td></tr>", html)
     assert sum(int(sent) for _, sent, _, _ in rows) == 10
     assert sum(int(bounces) for _, _, bounces, _ in rows) == 2
+
+
+def test_quality_3_the_account_states_its_remediation_on_the_campaign_page(
+    big: Sendable, inbound: Controller
+) -> None:
+    big.start()
+    todo = batches(big.campaign)
+    run_batch(big.campaign.pk, todo[0])
+    run_batch(big.campaign.pk, todo[1])
+    message = big.smtp.messages[0]
+    deliver(
+        inbound,
+        message.mail_from,
+        dsn(message.rcpt_tos[0], "5.1.1", "550 5.1.1 unknown", message.parsed()["Message-ID"]),
+    )
+    violation = Violation.objects.get()
+    url = f"/a/alice-shop/violations/{violation.pk}/remediation/"
+    text = {"remediation": "We confirm every address again before the next send."}
+    # Members may not answer for the account; charlie does not even see it.
+    assert big.world.client_for(big.world.bob).post(url, text).status_code == 403
+    assert big.world.client_for(big.world.charlie).post(url, text).status_code == 404
+    alice = big.world.client_for(big.world.alice)
+    assert alice.get(url).status_code == 405
+    assert alice.post(url, {"remediation": "ok"}).status_code == 302  # too short: refused
+    violation.refresh_from_db()
+    assert violation.state == ViolationState.OPEN
+    assert alice.post(url, text).status_code == 302
+    violation.refresh_from_db()
+    assert (
+        violation.state == ViolationState.STATED
+        and "confirm every address" in violation.remediation
+    )

@@ -102,6 +102,11 @@ DOMAIN_RECHECK_MINUTES = env_int("CONSENTRY_DOMAIN_RECHECK_MINUTES", 60, minimum
 # bounces and feedback reports) arrive here; in production it sits behind the MTA.
 INBOUND_LISTEN = env_str("CONSENTRY_INBOUND_LISTEN", "127.0.0.1:2525")
 INBOUND_MAX_BYTES = env_int("CONSENTRY_INBOUND_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+# An IMAP or POP3 mailbox where a mail system drops bounces and feedback reports (BOUNCE-2),
+# polled every minute: imap(s)://user:pass@host/Folder or pop3(s)://user:pass@host.
+MAILBOX_URL = env_url("CONSENTRY_MAILBOX_URL", schemes=("imap", "imaps", "pop3", "pop3s"))
+# The address its mail was sent to, when a message says nothing about it.
+MAILBOX_ADDRESS = env_str("CONSENTRY_MAILBOX_ADDRESS", "")
 # The calendar of working days for deadlines (UNSUB-2): "de" (federal holidays) or "fr",
 # plus extra holidays as ISO dates (a state's own, company closing days).
 HOLIDAY_CALENDAR = env_str("CONSENTRY_HOLIDAY_CALENDAR", "de")

@@ -25,7 +25,7 @@ class PeriodicTask:
 
 
 def schedule() -> list[PeriodicTask]:
-    return [
+    tasks = [
         PeriodicTask(
             "domains.recheck",
             # DOMAIN-1: verified domains are rechecked; one that stops passing blocks sends.
@@ -52,6 +52,12 @@ def schedule() -> list[PeriodicTask]:
             "delivery.tasks.tend_sends",
         ),
     ]
+    if settings.MAILBOX_URL:
+        # BOUNCE-2: the mailbox source of bounces and feedback reports.
+        tasks.append(
+            PeriodicTask("mailbox.poll", timedelta(minutes=1), "feedback.tasks.poll_mailbox")
+        )
+    return tasks
 
 
 @dataclass(frozen=True)

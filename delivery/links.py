@@ -25,22 +25,13 @@ from delivery.tokens import UNSUBSCRIBE, BadToken, read_token
 _DAY = 86_400
 
 
-_validity_cache: dict[int, tuple[float, int]] = {}
-
-
 def _validity_days(account_id: int) -> int:
     """INDUSTRY-2: how long the account's links keep working (at least a year: the
-    policy's floor is 366 days); read at most every 30 s per account, the one-click path
-    must stay fast."""
+    policy's floor is 366 days); cached, the one-click path must stay fast."""
     from accounts.models import Account
-    from policy.selectors import value as policy_value
+    from policy.selectors import cached_value
 
-    cached = _validity_cache.get(account_id)
-    if cached is None or time.monotonic() - cached[0] > 30:
-        account = Account.objects.get(pk=account_id)
-        cached = (time.monotonic(), int(policy_value("unsub.token_validity_days", account)))
-        _validity_cache[account_id] = cached
-    return cached[1]
+    return int(cached_value("unsub.token_validity_days", Account(pk=account_id)))
 
 
 def _read(token: str) -> int:

@@ -40,7 +40,7 @@ from feedback.rules import (
     seven_day_breach,
     soft_bounces_make_bounced,
 )
-from policy.selectors import value as policy_value
+from policy.selectors import cached_value
 
 log = logging.getLogger(__name__)
 HANDED_OVER = (LedgerState.SENT, LedgerState.FAILED)
@@ -166,7 +166,7 @@ def _apply(event: FeedbackEvent) -> str:
     if event.sender_side:
         return f"{event.reason} ({event.status}): the sender's problem, contact untouched"
     if event.hard:
-        needed = int(policy_value("bounce.hard_bounces_to_bounced", contact.account))
+        needed = int(cached_value("bounce.hard_bounces_to_bounced", contact.account))
         count = FeedbackEvent.objects.filter(
             contact=contact, kind=FeedbackKind.BOUNCE, hard=True, sender_side=False
         ).count()
@@ -203,8 +203,8 @@ def _soft_limit_reached(contact: Contact) -> bool:
         softs = softs.filter(entry__sent_at__gt=clean)
     return soft_bounces_make_bounced(
         list(softs.values_list("campaign_id", "created_at")),
-        sends=int(policy_value("bounce.soft_bounce_sends", contact.account)),
-        span_days=int(policy_value("bounce.soft_bounce_span_days", contact.account)),
+        sends=int(cached_value("bounce.soft_bounce_sends", contact.account)),
+        span_days=int(cached_value("bounce.soft_bounce_span_days", contact.account)),
     )
 
 
@@ -245,13 +245,13 @@ def limits_for(campaign: Campaign) -> Limits:
     account = campaign.account
 
     def number(key: str) -> Decimal:
-        return Decimal(str(policy_value(key, account)))
+        return Decimal(str(cached_value(key, account)))
 
     return Limits(
         hard_bounce_rate_max=number("quality.hard_bounce_rate_max"),
         complaint_rate_max=number("quality.complaint_rate_max"),
         complaint_rate_max_strict=number("quality.complaint_rate_max_gmail_yahoo"),
-        min_volume=int(policy_value("quality.min_volume", account)),
+        min_volume=int(cached_value("quality.min_volume", account)),
     )
 
 
@@ -269,8 +269,8 @@ def _seven_day_breach(campaign: Campaign) -> Breach | None:
     return seven_day_breach(
         complaints,
         sent,
-        limit=Decimal(str(policy_value("csa.complaint_rate_7d_max", account))),
-        min_volume=int(policy_value("quality.min_volume", account)),
+        limit=Decimal(str(cached_value("csa.complaint_rate_7d_max", account))),
+        min_volume=int(cached_value("quality.min_volume", account)),
     )
 
 

@@ -104,7 +104,7 @@ def mail_server() -> Iterator[MailServer]:
                 socket.create_connection(("127.0.0.1", server.pop3_port), timeout=1).close()
                 break
             except OSError:
-                time.sleep(0.1)
+                time.sleep(0.25)
         yield server
     finally:
         proc.terminate()

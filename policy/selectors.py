@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from policy.defaults import ITEMS, Number
@@ -10,6 +11,28 @@ from policy.rules import item_for, parse_value
 
 if TYPE_CHECKING:
     from accounts.models import Account
+
+
+CACHE_SECONDS = 10.0
+_cache: dict[tuple[str, int | None], tuple[float, Number | bool]] = {}
+
+
+def cached_value(key: str, account: Account | None = None) -> Number | bool:
+    """`value`, remembered for up to 10 s in this process: for hot paths (a burst of DSNs,
+    one-click unsubscribes) that ask for the same few values thousands of times. A change
+    made here through policy.services is seen at once; one made by another process within
+    10 s."""
+    now = time.monotonic()
+    slot = (key, account.pk if account is not None else None)
+    found = _cache.get(slot)
+    if found is None or now - found[0] > CACHE_SECONDS:
+        found = (now, value(key, account))
+        _cache[slot] = found
+    return found[1]
+
+
+def forget_cached() -> None:
+    _cache.clear()
 
 
 def value(key: str, account: Account | None = None) -> Number | bool:

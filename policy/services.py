@@ -8,6 +8,7 @@ from django.db import transaction
 
 from policy.models import PolicySetting
 from policy.rules import item_for, parse_value
+from policy.selectors import forget_cached
 
 if TYPE_CHECKING:
     from accounts.models import Account
@@ -22,6 +23,7 @@ def set_value(
     row, _ = PolicySetting.objects.update_or_create(
         key=key, account=account, defaults={"value": raw.strip(), "updated_by": by}
     )
+    forget_cached()
     return row
 
 
@@ -30,3 +32,4 @@ def clear_value(key: str, *, account: Account | None = None) -> None:
     """Remove an override so the next level (platform value, then default) applies."""
     item_for(key)
     PolicySetting.objects.filter(key=key, account=account).delete()
+    forget_cached()

@@ -8,7 +8,6 @@ changes anything, so a link scanner that follows the link only ever sees the but
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -28,22 +27,16 @@ from core.errors import DomainError, NotFound
 from core.http import client_ip
 from delivery import links
 from delivery.models import SendLedgerEntry
+from policy.selectors import cached_value
 
 ONE_CLICK = "List-Unsubscribe=One-Click"
 # A valid link is idempotent; this only keeps one token from hammering the database.
 POSTS_PER_TOKEN_PER_MINUTE = 20
-_limit_cache: dict[str, tuple[float, int]] = {}
 
 
 def _ip_limit() -> int:
-    """The policy's per-IP limit, read at most every 30 s (the endpoint must stay fast)."""
-    from policy.selectors import value as policy_value
-
-    cached = _limit_cache.get("ip")
-    if cached is None or time.monotonic() - cached[0] > 30:
-        cached = (time.monotonic(), int(policy_value("unsub.rate_limit_per_ip_per_minute")))
-        _limit_cache["ip"] = cached
-    return cached[1]
+    """The policy's per-IP limit (cached: the endpoint must stay fast)."""
+    return int(cached_value("unsub.rate_limit_per_ip_per_minute"))
 
 
 def _actor(request: HttpRequest, entry: SendLedgerEntry) -> Actor:

@@ -301,8 +301,6 @@ def run_batch(campaign_id: int, batch: int, *, transport: Transport | None = Non
                 control.run_threaded(transports)
             else:
                 control.run_inline(transport or get_transport())
-            # QUALITY-3: synchronous bounces count at once; a breach stops the send here.
-            _judge(campaign)
             if control.control.halt:
                 break
     finally:
@@ -310,6 +308,19 @@ def run_batch(campaign_id: int, batch: int, *, transport: Transport | None = Non
             pooled.close()
     _finish_if_done(campaign)
     return report
+
+
+def _has_hard_bounces(campaign: Campaign) -> bool:
+    from feedback.models import FeedbackEvent
+
+    return (
+        SendLedgerEntry.objects.filter(
+            campaign=campaign, state=LedgerState.FAILED, failure_class=FailureKind.HARD
+        ).exists()
+        or FeedbackEvent.objects.filter(
+            campaign=campaign, kind="bounce", hard=True, sender_side=False
+        ).exists()
+    )
 
 
 def _judge(campaign: Campaign) -> None:
@@ -347,6 +358,9 @@ class _Chunk:
                 report.add(INELIGIBLE)
         now = time.monotonic()
         self._checked = self._controlled = self._flushed = self._renewed = now
+        # QUALITY-3: once the send has a hard bounce, its rate is judged at every flush
+        # (the volume it is judged against grows with every message).
+        self._judging = _has_hard_bounces(plan.campaign)
 
     # -- the two ways of running ----------------------------------------------------------
 
@@ -422,6 +436,11 @@ class _Chunk:
         ledger.record(entries)
         for result in hard:
             _bounce(result)
+        if hard:
+            self._judging = True
+        if self._judging:
+            # Synchronous bounces count like DSNs; a breach stops the send within the batch.
+            _judge(self.plan.campaign)
 
 
 def _entry_for(result: Result, now: datetime, deadline: float) -> SendLedgerEntry:

@@ -269,3 +269,22 @@ def test_quality_3_the_account_states_its_remediation_on_the_campaign_page(
         violation.state == ViolationState.STATED
         and "confirm every address" in violation.remediation
     )
+
+
+def test_synchronous_5_1_1_rejections_stop_the_send_within_its_batches(big: Sendable) -> None:
+    """INDUSTRY-4: a rejection at hand-over counts like a DSN, and a breach stops the send."""
+    for contact in big.contacts[:3]:
+        big.smtp.refuse_recipient(contact.address, "550 5.1.1 no such user here")
+    policy.set_value("send.batch_size", "20")  # one batch: the stop must come within it
+    policy.set_value("send.rate_per_second", "10")  # outcomes are written twice a second
+    big.start()
+    for batch in batches(big.campaign):
+        run_batch(big.campaign.pk, batch)
+    big.campaign.refresh_from_db()
+    assert big.campaign.state == CampaignState.CANCELLED
+    violation = Violation.objects.get()
+    assert violation.kind == "hard_bounce_rate" and violation.figures["count"] >= 1
+    handed = SendLedgerEntry.objects.filter(
+        campaign=big.campaign, state__in=[LedgerState.SENT, LedgerState.FAILED]
+    ).count()
+    assert handed < len(big.contacts)

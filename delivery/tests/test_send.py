@@ -280,6 +280,10 @@ def test_a_5_7_1_rejection_never_touches_the_contact(sendable: Sendable) -> None
     entry = SendLedgerEntry.objects.get(campaign=sendable.campaign, contact=target)
     assert (entry.state, entry.failure_class) == (LedgerState.FAILED, "sender")
     assert Contact.objects.get(pk=target.pk).status == Status.ACTIVE
+    # ... and counts against the send's health.
+    from campaigns.selectors import progress
+
+    assert progress(sendable.campaign).failures == {"hard": 0, "soft": 0, "sender": 1}
 
 
 def test_pause_stops_hand_overs_and_resume_sends_the_rest_once(

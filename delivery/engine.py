@@ -159,7 +159,7 @@ class SendPlan:
         from domains.dkim import sign_with
 
         token = self.skeleton.unsubscribe_token(recipient.entry_id)
-        rendered = self.compiled.render(
+        rendered = self.compiled.render_pieces(
             recipient.template_context(),
             unsubscribe_url=self.skeleton.unsubscribe_url(token),
             objection=recipient.legal_basis == LegalBasis.EXISTING_CUSTOMER,

@@ -83,6 +83,10 @@ class ProgressOut(Schema):
         "skipped"
     )
     sent_last_minute: int
+    failures: dict[str, int] = Field(
+        description="failed rows by class: hard (the contact became B), soft, sender (a "
+        "policy or authentication refusal of our mail: counts against the send's health)"
+    )
 
 
 def campaign_out(campaign: Campaign) -> CampaignOut:
@@ -174,6 +178,7 @@ def get_progress(request: HttpRequest, campaign_id: int) -> ProgressOut:
         state=CampaignState(campaign.state),
         counts=progress.counts,
         sent_last_minute=progress.per_minute,
+        failures=progress.failures,
     )
 
 

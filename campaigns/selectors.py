@@ -90,6 +90,7 @@ def gate_result(campaign: Campaign, *, guidelines_ticked: bool) -> list[Refusal]
 class Progress:
     counts: dict[str, int]
     per_minute: int  # sent in the last minute
+    failures: dict[str, int]  # failed rows by class: hard, soft, sender
 
     @property
     def total(self) -> int:
@@ -105,4 +106,6 @@ def progress(campaign: Campaign) -> Progress:
     from delivery import ledger
 
     since = timezone.now() - timedelta(minutes=1)
-    return Progress(ledger.counts(campaign), ledger.sent_since(campaign, since))
+    return Progress(
+        ledger.counts(campaign), ledger.sent_since(campaign, since), ledger.failures(campaign)
+    )

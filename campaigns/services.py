@@ -204,10 +204,12 @@ def enqueue_batches(campaign_id: int) -> int:
     from delivery import ledger
     from delivery.tasks import send_batch
 
-    campaign = Campaign.objects.get(pk=campaign_id)
+    campaign = Campaign.objects.select_related("account").get(pk=campaign_id)
     batches = ledger.batches_with_work(campaign)
     for batch in batches:
         send_batch.enqueue(campaign_id, batch)
+    if not ledger.has_open_rows(campaign):
+        mark_finished(campaign)  # nobody eligible: the send is over at once
     return len(batches)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import binascii
 import secrets
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from email.header import Header
 from email.message import EmailMessage
@@ -60,6 +61,67 @@ def quoted_printable(text: str) -> bytes:
     return binascii.b2a_qp(data, quotetabs=False, istext=True, header=False).replace(b"\n", b"\r\n")
 
 
+MAX_LINE = 76  # RFC 2045 §6.7: encoded lines of at most 76 characters
+
+
+def _closed(encoded: bytes) -> bytes:
+    """`encoded` (a piece not ending in a line break) closed by a soft line break, so the
+    next piece starts at column 0; the last line stays within MAX_LINE."""
+    start = encoded.rfind(b"\r\n") + 2 if b"\r\n" in encoded else 0
+    last = encoded[start:]
+    if len(last) >= MAX_LINE:  # no room for the "=": break the line once more
+        cut = MAX_LINE - 1
+        if last[cut - 1 : cut] == b"=":
+            cut -= 1
+        elif last[cut - 2 : cut - 1] == b"=":
+            cut -= 2
+        last = last[:cut] + b"=\r\n" + last[cut:]
+    return encoded[:start] + last + b"=\r\n"
+
+
+class QuotedPrintablePieces:
+    """Quoted-printable of a template's output, piece by piece, each piece encoded once.
+
+    A compiled template yields the same literal pieces for every recipient, between the
+    few that differ (names, links). Each piece is encoded on its own from column 0 and
+    closed by a soft line break, so a literal piece's bytes never depend on what came
+    before it and are kept; decoding gives exactly the joined pieces. binascii's encoder
+    runs at ~65 MB/s: encoding whole bodies per recipient cost a fifth of a send's time.
+    """
+
+    LIMIT = 4096  # pieces kept per campaign; a template has far fewer literal pieces
+
+    def __init__(self) -> None:
+        self._known: dict[str, bytes] = {}
+        # Long pieces of the previous message: one that comes again is a literal and kept;
+        # a recipient's own link never is.
+        self._previous: set[str] = set()
+
+    def encode(self, pieces: Iterable[str]) -> bytes:
+        out = []
+        known = self._known
+        previous = self._previous
+        seen: set[str] = set()
+        local: dict[str, bytes] = {}  # a name used ten times in one message: encoded once
+        for piece in pieces:
+            if not piece:
+                continue
+            encoded = known.get(piece) or local.get(piece)
+            if encoded is None:
+                encoded = quoted_printable(piece)
+                if not piece.endswith(("\n", "\r")):
+                    encoded = _closed(encoded)
+                local[piece] = encoded
+                if len(piece) > 32:
+                    if piece in previous and len(known) < self.LIMIT:
+                        known[piece] = encoded
+                    else:
+                        seen.add(piece)
+            out.append(encoded)
+        self._previous = seen
+        return b"".join(out)
+
+
 class Skeleton:
     """The per-campaign part of every message; `message()` adds the recipient's part."""
 
@@ -89,6 +151,13 @@ class Skeleton:
         self._date_second = -1
         self._date = b""
         self._subjects: dict[str, bytes] = {}
+        # One per part: a piece both parts carry once (the link) must not look literal.
+        self._text_pieces = QuotedPrintablePieces()
+        self._html_pieces = QuotedPrintablePieces()
+
+    @staticmethod
+    def _body(body: str | Iterable[str], encoder: QuotedPrintablePieces) -> bytes:
+        return quoted_printable(body) if isinstance(body, str) else encoder.encode(body)
 
     def unsubscribe_url(self, token: str) -> str:
         return f"{self.base_url}/u/{token}"
@@ -121,11 +190,12 @@ class Skeleton:
         entry_id: int,
         to: str,
         subject: str,
-        text: str,
-        html: str,
+        text: str | Iterable[str],
+        html: str | Iterable[str],
         unsubscribe_token: str,
     ) -> tuple[bytes, str]:
-        """The raw message for one recipient (unsigned) and its Message-ID."""
+        """The raw message for one recipient (unsigned) and its Message-ID. A body is a
+        string or the pieces a compiled template yields (`Template.generate`)."""
         message_id = f"<{entry_id}.{secrets.token_hex(8)}{self.message_id_suffix}"
         # INDUSTRY-2: one HTTPS URI and a mailto, the POST header byte for byte.
         list_unsubscribe = (
@@ -145,12 +215,12 @@ class Skeleton:
             boundary,
             b"\r\nContent-Type: text/plain; charset=utf-8\r\n"
             b"Content-Transfer-Encoding: quoted-printable\r\n\r\n",
-            quoted_printable(text),
+            self._body(text, self._text_pieces),
             b"\r\n--",
             boundary,
             b"\r\nContent-Type: text/html; charset=utf-8\r\n"
             b"Content-Transfer-Encoding: quoted-printable\r\n\r\n",
-            quoted_printable(html),
+            self._body(html, self._html_pieces),
             b"\r\n--",
             boundary,
             b"--\r\n",

@@ -159,7 +159,7 @@ class SendPlan:
         from domains.dkim import sign_with
 
         token = self.skeleton.unsubscribe_token(recipient.entry_id)
-        rendered = self.compiled.render(
+        rendered = self.compiled.render_pieces(
             recipient.template_context(),
             unsubscribe_url=self.skeleton.unsubscribe_url(token),
             objection=recipient.legal_basis == LegalBasis.EXISTING_CUSTOMER,
@@ -282,8 +282,8 @@ def run_batch(campaign_id: int, batch: int, *, transport: Transport | None = Non
     report = BatchReport()
     ledger.expire_leases()
     campaign = Campaign.objects.select_related("account").get(pk=campaign_id)
-    if campaign.state != CampaignState.SENDING:
-        return report
+    if campaign.state != CampaignState.SENDING or not campaign.account.is_active:
+        return report  # a suspended account sends nothing; its rows wait, queued
     plan = plan_for(campaign)
     owner = f"{uuid.uuid4().hex[:12]}"
     threaded = transport is None and not sandbox_active() and plan.connections > 1

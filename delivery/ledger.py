@@ -284,6 +284,19 @@ def counts(campaign: Campaign) -> dict[str, int]:
     return {state.value: int(found.get(state.value, 0)) for state in LedgerState}
 
 
+def failures(campaign: Campaign) -> dict[str, int]:
+    """Failed rows by whose problem they are (INDUSTRY-4): `sender` ones count against the
+    send's health, never against a contact."""
+    found = dict(
+        SendLedgerEntry.objects.filter(campaign=campaign, state=LedgerState.FAILED)
+        .values("failure_class")
+        .annotate(rows=Count("pk"))
+        .values_list("failure_class", "rows")
+        .order_by()
+    )
+    return {kind: int(found.get(kind, 0)) for kind in ("hard", "soft", "sender")}
+
+
 def sent_since(campaign: Campaign, since: datetime) -> int:
     return SendLedgerEntry.objects.filter(
         campaign=campaign, state=LedgerState.SENT, sent_at__gte=since

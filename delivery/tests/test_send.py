@@ -280,6 +280,10 @@ def test_a_5_7_1_rejection_never_touches_the_contact(sendable: Sendable) -> None
     entry = SendLedgerEntry.objects.get(campaign=sendable.campaign, contact=target)
     assert (entry.state, entry.failure_class) == (LedgerState.FAILED, "sender")
     assert Contact.objects.get(pk=target.pk).status == Status.ACTIVE
+    # ... and counts against the send's health.
+    from campaigns.selectors import progress
+
+    assert progress(sendable.campaign).failures == {"hard": 0, "soft": 0, "sender": 1}
 
 
 def test_pause_stops_hand_overs_and_resume_sends_the_rest_once(
@@ -413,3 +417,27 @@ def test_a_send_to_the_sandbox_captures_every_message_with_its_ledger_row(
     assert {int(m.tags["ledger"]) for m in captured} == ledger_ids
     assert {m.kind for m in captured} == {"campaign"}
     assert set(rows(sendable.campaign).values()) == {LedgerState.SENT}
+
+
+def test_a_suspended_account_hands_nothing_over(sendable: Sendable) -> None:
+    """SEND-2 holds during the send too: rows wait, queued, while the account is suspended."""
+    from accounts import services as accounts
+    from accounts.models import ReviewState
+
+    sendable.start()
+    accounts.change_review_state(sendable.world.alice_account, ReviewState.SUSPENDED)
+    run_all(sendable.campaign)
+    assert sendable.smtp.messages == []
+    assert set(rows(sendable.campaign).values()) == {LedgerState.QUEUED}
+
+
+def test_a_send_with_nobody_eligible_finishes_at_once(
+    sendable: Sendable, django_capture_on_commit_callbacks: Any
+) -> None:
+    for contact in sendable.contacts:
+        contacts.set_subscription(
+            contact, sendable.lst, SubscriptionState.UNSUBSCRIBED, actor=SYSTEM
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sendable.start() == 0
+    assert Campaign.objects.get(pk=sendable.campaign.pk).state == CampaignState.FINISHED

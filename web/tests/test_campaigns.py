@@ -142,3 +142,33 @@ def test_the_imprint_page(sendable: Sendable, who: str) -> None:
     else:
         assert response.status_code == 403
         assert sendable.world.alice_account.imprint_name == "Alice Shop GmbH"
+
+
+@pytest.mark.browser
+def test_sending_from_the_page_in_a_browser_with_live_counts(
+    transactional_db: Any, live_server: Any, page: Any, sendable: Sendable, settings: Any
+) -> None:
+    """SEND-1 in Chromium: tick, send, and watch the counts move by htmx polling."""
+    from playwright.sync_api import expect
+
+    # The batches wait in the task table; this test plays the worker.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+    from core.testing import PASSWORD
+
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Campaigns").click()
+    page.get_by_role("link", name="Herbst").click()
+    expect(page.locator("#gate-heading")).to_have_text("The compliance gate passes")
+    expect(page.locator("#preview")).to_contain_text("Hallo Anna!")
+    page.get_by_role("checkbox", name="I confirm that this send").check()
+    page.get_by_role("button", name="Send now").click()
+    expect(page.get_by_text("Sending to 3 recipients.")).to_be_visible()
+    expect(page.locator('[data-count="queued"]')).to_have_text("3")
+    for batch in ledger.batches_with_work(sendable.campaign):
+        run_batch(sendable.campaign.pk, batch)
+    expect(page.locator('[data-count="sent"]')).to_have_text("3", timeout=10_000)
+    assert len(sendable.smtp.messages) == 3

@@ -13,6 +13,7 @@ from django.utils import timezone
 from consent.models import ChainHead, ContactKey, EvidenceRecord, Wording
 from consent.rules import link_hash
 from core.actors import Actor
+from core.bulk import db_datetime, db_json, insert_rows
 from core.crypto import derive_key, new_data_key, seal, unwrap_key, wrap_key
 
 if TYPE_CHECKING:
@@ -105,10 +106,26 @@ def lock_chain(account: Account) -> ChainHead:
 def create_contact_keys(contact_ids: Sequence[int]) -> dict[int, bytes]:
     """Data keys for contacts created in bulk, written in one statement."""
     keys = {pk: new_data_key() for pk in contact_ids}
-    ContactKey.objects.bulk_create(
-        [ContactKey(contact_id=pk, wrapped=wrap_key(key)) for pk, key in keys.items()]
+    insert_rows(
+        ContactKey, ("contact_id", "wrapped"), [(pk, wrap_key(k)) for pk, k in keys.items()]
     )
     return keys
+
+
+EVIDENCE_COLUMNS = (
+    "account_id",
+    "seq",
+    "kind",
+    "contact_id",
+    "created_at",
+    "actor",
+    "source",
+    "wording_id",
+    "payload",
+    "sealed",
+    "prev_hash",
+    "hash",
+)
 
 
 @dataclass(frozen=True)
@@ -143,7 +160,8 @@ def record_many(
     keys = keys or {}
     now = timezone.now()
     seq, prev = head.seq, head.hash
-    rows: list[EvidenceRecord] = []
+    rows: list[tuple[Any, ...]] = []
+    when = db_datetime(now)
     for entry in entries:
         seq += 1
         sealed = None
@@ -165,9 +183,24 @@ def record_many(
             "sealed": sealed,
         }
         digest = link_hash(prev, fields)
-        rows.append(EvidenceRecord(prev_hash=prev, hash=digest, **fields))
+        rows.append(
+            (
+                account.pk,
+                seq,
+                entry.kind,
+                entry.contact_id,
+                when,
+                fields["actor"],
+                fields["source"],
+                None,
+                db_json(fields["payload"]),
+                sealed,
+                prev,
+                digest,
+            )
+        )
         prev = digest
-    EvidenceRecord.objects.bulk_create(rows)
+    insert_rows(EvidenceRecord, EVIDENCE_COLUMNS, rows)
     head.seq, head.hash = seq, prev
     head.save(update_fields=["seq", "hash"])
     return seq

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from consent.models import ChainHead, ContactKey, EvidenceRecord, Wording
 from consent.rules import link_hash
+from consent.selectors import CHAIN_FIELDS
 from core.actors import Actor
 from core.bulk import db_datetime, db_json, insert_rows
 from core.crypto import derive_key, new_data_key, seal, unwrap_key, wrap_key
@@ -112,22 +113,6 @@ def create_contact_keys(contact_ids: Sequence[int]) -> dict[int, bytes]:
     return keys
 
 
-EVIDENCE_COLUMNS = (
-    "account_id",
-    "seq",
-    "kind",
-    "contact_id",
-    "created_at",
-    "actor",
-    "source",
-    "wording_id",
-    "payload",
-    "sealed",
-    "prev_hash",
-    "hash",
-)
-
-
 @dataclass(frozen=True)
 class Entry:
     """One record for `record_many`; `contact_id` None for an account-level record."""
@@ -200,7 +185,8 @@ def record_many(
             )
         )
         prev = digest
-    insert_rows(EvidenceRecord, EVIDENCE_COLUMNS, rows)
+    # The columns in the order of CHAIN_FIELDS, as the rows were built.
+    insert_rows(EvidenceRecord, CHAIN_FIELDS, rows)
     head.seq, head.hash = seq, prev
     head.save(update_fields=["seq", "hash"])
     return seq

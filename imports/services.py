@@ -309,7 +309,7 @@ def run_import(job_id: int, *, progress: Progress | None = None) -> ImportJob:
     continues from there.
     """
     claimed = ImportJob.objects.filter(
-        pk=job_id, state__in=[ImportState.QUEUED, ImportState.RUNNING]
+        pk=job_id, state=ImportState.QUEUED
     ).update(state=ImportState.RUNNING, started_at=timezone.now())
     job = ImportJob.objects.select_related("account", "list").get(pk=job_id)
     if not claimed:
@@ -319,7 +319,7 @@ def run_import(job_id: int, *, progress: Progress | None = None) -> ImportJob:
         columns = batches.Columns.from_json(job.mapping)
         context = batches.Context.for_job(job)
         for batch in _batches(files.rows(Path(job.file_path), info), start=job.rows_done):
-            job = _apply_batch(job, batch, columns, context)
+            job = _apply_batch(job, batch, columns, context, start=job.rows_done)
             if progress is not None:
                 progress(job)
         job = _finish(job)
@@ -356,11 +356,16 @@ def _apply_batch(
     batch: list[tuple[int, list[files.Cell]]],
     columns: batches.Columns,
     context: batches.Context,
+    *,
+    start: int,
 ) -> ImportJob:
     evidence.lock_chain(job.account)
     locked = ImportJob.objects.select_for_update().get(pk=job.pk)
     if locked.state != ImportState.RUNNING:
         raise InvalidInput(_("the import was stopped"))
+    if locked.rows_done != start:
+        # Another worker runs this import too (a resume while the first was alive).
+        raise InvalidInput(_("this import is running in another worker"))
     counts = batches.apply(locked, batch, columns, context)
     locked.rows_done += len(batch)
     locked.created += counts.created

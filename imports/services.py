@@ -308,9 +308,9 @@ def run_import(job_id: int, *, progress: Progress | None = None) -> ImportJob:
     An error marks the job failed with its text; what was committed stays and a resume
     continues from there.
     """
-    claimed = ImportJob.objects.filter(
-        pk=job_id, state=ImportState.QUEUED
-    ).update(state=ImportState.RUNNING, started_at=timezone.now())
+    claimed = ImportJob.objects.filter(pk=job_id, state=ImportState.QUEUED).update(
+        state=ImportState.RUNNING, started_at=timezone.now()
+    )
     job = ImportJob.objects.select_related("account", "list").get(pk=job_id)
     if not claimed:
         return job

@@ -338,7 +338,8 @@ def apply(
     """Judge and write one batch; returns the outcome counts. Inside the caller's transaction."""
     parsed = [parse_row(number, cells, columns, ctx) for number, cells in batch]
     candidates = [p for p in parsed if p.outcome is None]
-    digests = list({p.digest for p in candidates})
+    # Rejected rows count as earlier occurrences too: a duplicate is reported as one.
+    digests = list({p.digest for p in parsed if p.digest})
     seen_before = set(
         ImportRow.objects.filter(job=job, address_hash__in=digests).values_list(
             "address_hash", flat=True

@@ -305,23 +305,16 @@ def submit_signup(
             contact, lst, SubscriptionState.PENDING, actor=actor, ref=f"form:{form.pk}"
         )
     wording = current_wording(form)
-    hours = int(policy_value("form.pending_expiry_hours", account))
-    confirmation = Confirmation.objects.create(
-        account=account,
+    confirmation = _new_confirmation(
+        subscription,
+        entry,
         form=form,
-        subscription=subscription,
-        contact=contact,
         wording=wording,
         language=language or lst.language,
         created_contact=created,
-        message_id="",
-        sealed_entry=_seal_entry(entry),
-        expires_at=timezone.now() + timedelta(hours=hours),
+        source=source,
     )
-    raw, message_id = _confirmation_mail(confirmation, entry, source)
-    confirmation.message_id = message_id
-    confirmation.sealed_mail = seal(derive_key("signup-mail"), raw)
-    confirmation.save(update_fields=["message_id", "sealed_mail"])
+    message_id = confirmation.message_id
     evidence.record(
         account,
         "signup.submitted",
@@ -350,6 +343,38 @@ def submit_signup(
     return SignupOutcome(True, "", confirmation)
 
 
+def _new_confirmation(
+    subscription: Subscription,
+    entry: Entry,
+    *,
+    form: SignupForm | None,
+    wording: Wording,
+    language: str,
+    created_contact: bool,
+    source: str,
+) -> Confirmation:
+    """The confirmation row with its sealed entry and mail, in the caller's transaction."""
+    account = subscription.list.account
+    hours = int(policy_value("form.pending_expiry_hours", account))
+    confirmation = Confirmation.objects.create(
+        account=account,
+        form=form,
+        subscription=subscription,
+        contact=subscription.contact,
+        wording=wording,
+        language=language,
+        created_contact=created_contact,
+        message_id="",
+        sealed_entry=_seal_entry(entry),
+        expires_at=timezone.now() + timedelta(hours=hours),
+    )
+    raw, message_id = _confirmation_mail(confirmation, entry, source)
+    confirmation.message_id = message_id
+    confirmation.sealed_mail = seal(derive_key("signup-mail"), raw)
+    confirmation.save(update_fields=["message_id", "sealed_mail"])
+    return confirmation
+
+
 @transaction.atomic
 def request_reconfirmation(
     subscription: Subscription, entry: Entry, *, actor: Actor, source: str, ref: str
@@ -365,23 +390,16 @@ def request_reconfirmation(
         account=account,
         language=lst.language,
     )
-    hours = int(policy_value("form.pending_expiry_hours", account))
-    confirmation = Confirmation.objects.create(
-        account=account,
+    confirmation = _new_confirmation(
+        subscription,
+        entry,
         form=None,
-        subscription=subscription,
-        contact=subscription.contact,
         wording=wording,
         language=lst.language,
         created_contact=False,
-        message_id="",
-        sealed_entry=_seal_entry(entry),
-        expires_at=timezone.now() + timedelta(hours=hours),
+        source=source,
     )
-    raw, message_id = _confirmation_mail(confirmation, entry, source)
-    confirmation.message_id = message_id
-    confirmation.sealed_mail = seal(derive_key("signup-mail"), raw)
-    confirmation.save(update_fields=["message_id", "sealed_mail"])
+    message_id = confirmation.message_id
     evidence.record(
         account,
         "reconfirmation.requested",

@@ -12,7 +12,9 @@ from django.utils import timezone
 
 from consent.models import ChainHead, ContactKey, EvidenceRecord, Wording
 from consent.rules import link_hash
+from consent.selectors import CHAIN_FIELDS
 from core.actors import Actor
+from core.bulk import db_datetime, db_json, insert_rows
 from core.crypto import derive_key, new_data_key, seal, unwrap_key, wrap_key
 
 if TYPE_CHECKING:
@@ -105,8 +107,8 @@ def lock_chain(account: Account) -> ChainHead:
 def create_contact_keys(contact_ids: Sequence[int]) -> dict[int, bytes]:
     """Data keys for contacts created in bulk, written in one statement."""
     keys = {pk: new_data_key() for pk in contact_ids}
-    ContactKey.objects.bulk_create(
-        [ContactKey(contact_id=pk, wrapped=wrap_key(key)) for pk, key in keys.items()]
+    insert_rows(
+        ContactKey, ("contact_id", "wrapped"), [(pk, wrap_key(k)) for pk, k in keys.items()]
     )
     return keys
 
@@ -143,7 +145,8 @@ def record_many(
     keys = keys or {}
     now = timezone.now()
     seq, prev = head.seq, head.hash
-    rows: list[EvidenceRecord] = []
+    rows: list[tuple[Any, ...]] = []
+    when = db_datetime(now)
     for entry in entries:
         seq += 1
         sealed = None
@@ -165,9 +168,25 @@ def record_many(
             "sealed": sealed,
         }
         digest = link_hash(prev, fields)
-        rows.append(EvidenceRecord(prev_hash=prev, hash=digest, **fields))
+        rows.append(
+            (
+                account.pk,
+                seq,
+                entry.kind,
+                entry.contact_id,
+                when,
+                fields["actor"],
+                fields["source"],
+                None,
+                db_json(fields["payload"]),
+                sealed,
+                prev,
+                digest,
+            )
+        )
         prev = digest
-    EvidenceRecord.objects.bulk_create(rows)
+    # The columns in the order of CHAIN_FIELDS, as the rows were built.
+    insert_rows(EvidenceRecord, CHAIN_FIELDS, rows)
     head.seq, head.hash = seq, prev
     head.save(update_fields=["seq", "hash"])
     return seq

@@ -9,20 +9,24 @@ each written with one bulk statement.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from email_validator import EmailNotValidError, validate_email
+from email_validator.syntax import validate_email_local_part
 
 from consent import services as evidence
 from contacts.models import Contact, Subscription, SubscriptionState, Suppression
 from contacts.rules import LegalBasis, Status, is_role_address
 from contacts.services import FIELD_LIMIT
 from core.actors import Actor
-from core.addresses import normalise_address
+from core.addresses import MAX_ADDRESS_LENGTH, normalise_address
+from core.bulk import db_datetime, db_json, insert_rows, update_rows
 from core.crypto import keyed_hash
 from core.errors import InvalidInput
 from core.text import clean_text
@@ -44,6 +48,21 @@ from policy.selectors import value as policy_value
 
 if TYPE_CHECKING:
     from imports.models import ImportJob
+
+CONTACT_COLUMNS = (
+    "account_id",
+    "address",
+    "address_hash",
+    "status",
+    "legal_basis",
+    "first_name",
+    "last_name",
+    "fields",
+    "created_at",
+    "status_changed_at",
+)
+SUBSCRIPTION_COLUMNS = ("contact_id", "list_id", "state", "created_at", "state_changed_at")
+REPORT_COLUMNS = ("job_id", "row", "address", "address_hash", "outcome", "reason", "contact_id")
 
 # The roles a column can play; every other named column becomes a custom field.
 ROLES = (
@@ -216,6 +235,39 @@ def _get(cells: list[Cell], columns: Columns, role: str) -> str:
     return files.cell_text(cells[index])
 
 
+# What core.addresses refuses anywhere in an address: whitespace and control characters.
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
+@lru_cache(maxsize=50_000)
+def _checked_domain(domain: str) -> str | None:
+    """The normalised domain, or None if email-validator refuses it. A file has few
+    distinct domains: each is checked (and IDNA-encoded) once."""
+    try:
+        validate_email(f"x@{domain}", check_deliverability=False)
+        return normalise_address(f"x@{domain}").rpartition("@")[2]
+    except (EmailNotValidError, InvalidInput):
+        return None
+
+
+def checked_address(raw: str) -> str | None:
+    """email-validator's syntax check without DNS (IMPORT-5), and the address normalised
+    exactly as core.addresses does; None if it is not a valid address."""
+    text = raw.strip()
+    local, sep, domain = text.rpartition("@")
+    if not sep or not local or _SPACE_OR_CONTROL.search(local):
+        return None
+    ascii_domain = _checked_domain(domain)
+    if ascii_domain is None:
+        return None
+    try:
+        validate_email_local_part(local)
+    except EmailNotValidError:
+        return None
+    address = f"{local}@{ascii_domain}"
+    return address if len(address) <= MAX_ADDRESS_LENGTH else None
+
+
 def parse_row(number: int, cells: list[Cell], columns: Columns, ctx: Context) -> Parsed:
     """Every check of one row that needs no database (STATUS-5, IMPORT-3/4/8)."""
     raw = _get(cells, columns, "email")
@@ -232,11 +284,10 @@ def parse_row(number: int, cells: list[Cell], columns: Columns, ctx: Context) ->
         parsed.status = status
     if not raw:
         return parsed.reject(Reason.MISSING_ADDRESS)
-    try:
-        validate_email(raw, check_deliverability=False)
-        parsed.address = normalise_address(raw)
-    except (EmailNotValidError, InvalidInput):
+    address = checked_address(raw)
+    if address is None:
         return parsed.reject(Reason.INVALID_SYNTAX)
+    parsed.address = address
     parsed.digest = keyed_hash(parsed.address)
     mailable = parsed.status in (None, Status.ACTIVE)
     if mailable and is_role_address(parsed.address):
@@ -287,7 +338,8 @@ def apply(
     """Judge and write one batch; returns the outcome counts. Inside the caller's transaction."""
     parsed = [parse_row(number, cells, columns, ctx) for number, cells in batch]
     candidates = [p for p in parsed if p.outcome is None]
-    digests = list({p.digest for p in candidates})
+    # Rejected rows count as earlier occurrences too: a duplicate is reported as one.
+    digests = list({p.digest for p in parsed if p.digest})
     seen_before = set(
         ImportRow.objects.filter(job=job, address_hash__in=digests).values_list(
             "address_hash", flat=True
@@ -336,23 +388,40 @@ def apply(
             writer.merge(p, contact, subscribed=contact.pk in subscribed)
     writer.flush()
     counts = Counts()
-    report = []
     for p in parsed:
         assert p.outcome is not None
         counts.add(p.outcome)
-        report.append(
-            ImportRow(
-                job=job,
-                row=p.row,
-                address=p.raw_address,
-                address_hash=p.digest,
-                outcome=p.outcome.value,
-                reason=p.reason.value if p.reason else "",
-                contact_id=p.contact_id,
+    insert_rows(
+        ImportRow,
+        REPORT_COLUMNS,
+        [
+            (
+                job.pk,
+                p.row,
+                p.raw_address,
+                p.digest,
+                p.outcome.value if p.outcome else "",
+                p.reason.value if p.reason else "",
+                p.contact_id,
             )
-        )
-    ImportRow.objects.bulk_create(report)
+            for p in parsed
+        ],
+    )
     return counts
+
+
+@dataclass(slots=True)
+class NewContact:
+    """A contact to insert: plain values, cheaper than a model instance per row."""
+
+    address: str
+    address_hash: str
+    status: Status
+    legal_basis: str
+    first_name: str
+    last_name: str
+    fields: dict[str, str]
+    pk: int = 0
 
 
 class _Writer:
@@ -361,7 +430,7 @@ class _Writer:
     def __init__(self, job: ImportJob, ctx: Context) -> None:
         self.job, self.ctx = job, ctx
         self.now = timezone.now()
-        self.new: list[tuple[Parsed, Contact]] = []
+        self.new: list[tuple[Parsed, NewContact]] = []
         self.lowered: dict[Status, list[tuple[Parsed, Contact]]] = defaultdict(list)
         self.field_updates: list[tuple[Parsed, Contact, list[str]]] = []
         self.new_subscriptions: list[tuple[Parsed, Contact, str]] = []
@@ -380,8 +449,7 @@ class _Writer:
     def create(self, p: Parsed) -> None:
         status = p.status or Status.ACTIVE
         deleted = status == Status.DELETED
-        contact = Contact(
-            account_id=self.ctx.account_id,
+        contact = NewContact(
             address="" if deleted else p.address,
             address_hash=p.digest,
             status=status,
@@ -389,7 +457,6 @@ class _Writer:
             first_name="" if deleted else p.first_name,
             last_name="" if deleted else p.last_name,
             fields={} if deleted else p.fields,
-            status_changed_at=self.now,
         )
         p.outcome = Outcome.CREATED
         self.new.append((p, contact))
@@ -442,49 +509,66 @@ class _Writer:
 
     def flush(self) -> None:
         ctx = self.ctx
+        when = db_datetime(self.now)
         keys: dict[int, bytes] = {}
-        subscriptions: list[Subscription] = []
-        pending: list[tuple[Parsed, Subscription]] = []
+        # (contact id, state) of every new subscription; pending ones get the DOI mail.
+        subscriptions: list[tuple[Parsed, int, str]] = []
         if self.new:
-            contacts = Contact.objects.bulk_create([c for _p, c in self.new])
-            keys = evidence.create_contact_keys(
-                [c.pk for c in contacts if c.status != Status.DELETED]
+            insert_rows(
+                Contact,
+                CONTACT_COLUMNS,
+                [
+                    (
+                        ctx.account_id,
+                        c.address,
+                        c.address_hash,
+                        c.status,
+                        c.legal_basis,
+                        c.first_name,
+                        c.last_name,
+                        db_json(c.fields),
+                        when,
+                        when,
+                    )
+                    for _p, c in self.new
+                ],
             )
-            for (p, _c), contact in zip(self.new, contacts, strict=True):
-                p.contact_id = contact.pk
-                state = self._subscription_state(Status(contact.status))
-                deleted = contact.status == Status.DELETED
+            ids = dict(
+                Contact.objects.filter(
+                    account_id=ctx.account_id,
+                    address_hash__in=[c.address_hash for _p, c in self.new],
+                ).values_list("address_hash", "pk")
+            )
+            keys = evidence.create_contact_keys(
+                [ids[c.address_hash] for _p, c in self.new if c.status != Status.DELETED]
+            )
+            for p, made in self.new:
+                made.pk = p.contact_id = ids[made.address_hash]
+                state = self._subscription_state(Status(made.status))
+                deleted = made.status == Status.DELETED
                 self.entries.append(
                     evidence.Entry(
                         "contact.created",
-                        contact.pk,
+                        made.pk,
                         payload={
                             **self._facts(p),
-                            "status": contact.status,
-                            "legal_basis": contact.legal_basis,
+                            "status": made.status,
+                            "legal_basis": made.legal_basis,
                             "list": ctx.list_id,
                             "subscription": state,
                         },
                         personal=None
                         if deleted
                         else {
-                            "address": contact.address,
-                            "first_name": contact.first_name,
-                            "last_name": contact.last_name,
+                            "address": made.address,
+                            "first_name": made.first_name,
+                            "last_name": made.last_name,
                         },
                         source=self.job.file_name,
                     )
                 )
                 if state is not None:
-                    sub = Subscription(
-                        contact=contact,
-                        list_id=ctx.list_id,
-                        state=state,
-                        state_changed_at=self.now,
-                    )
-                    subscriptions.append(sub)
-                    if state == SubscriptionState.PENDING:
-                        pending.append((p, sub))
+                    subscriptions.append((p, made.pk, state))
         for target, items in self.lowered.items():
             Contact.objects.filter(pk__in=[c.pk for _p, c in items]).update(
                 status=target, status_changed_at=self.now
@@ -498,11 +582,16 @@ class _Writer:
                     )
                 )
         if self.field_updates:
-            by_fields: dict[tuple[str, ...], list[Contact]] = defaultdict(list)
-            for _p, contact, touched in self.field_updates:
-                by_fields[tuple(touched)].append(contact)
-            for touched_fields, group in by_fields.items():
-                Contact.objects.bulk_update(group, list(touched_fields))
+            # Only empty fields were filled (or overwrite chosen): writing all three names
+            # back is the same change, in one statement.
+            update_rows(
+                Contact,
+                ("first_name", "last_name", "fields"),
+                [
+                    (c.first_name, c.last_name, db_json(c.fields), c.pk)
+                    for _p, c, _t in self.field_updates
+                ],
+            )
             for p, contact, touched in self.field_updates:
                 self.entries.append(
                     evidence.Entry(
@@ -512,12 +601,7 @@ class _Writer:
                     )
                 )
         for p, contact, state in self.new_subscriptions:
-            sub = Subscription(
-                contact=contact, list_id=ctx.list_id, state=state, state_changed_at=self.now
-            )
-            subscriptions.append(sub)
-            if state == SubscriptionState.PENDING:
-                pending.append((p, sub))
+            subscriptions.append((p, contact.pk, state))
             self.entries.append(
                 evidence.Entry(
                     "subscription.changed",
@@ -525,17 +609,26 @@ class _Writer:
                     payload={**self._facts(p), "list": ctx.list_id, "from": None, "to": state},
                 )
             )
-        if subscriptions:
-            Subscription.objects.bulk_create(subscriptions)
+        insert_rows(
+            Subscription,
+            SUBSCRIPTION_COLUMNS,
+            [(pk, ctx.list_id, state, when, when) for _p, pk, state in subscriptions],
+        )
         evidence.record_many(self.job.account, self.entries, actor=ctx.actor, keys=keys)
+        pending = [(p, pk) for p, pk, state in subscriptions if state == SubscriptionState.PENDING]
         if pending:
             self._reconfirm(pending)
 
-    def _reconfirm(self, pending: list[tuple[Parsed, Subscription]]) -> None:
+    def _reconfirm(self, pending: list[tuple[Parsed, int]]) -> None:
         """IMPORT-6: the double opt-in mail for each newly pending subscription."""
         from consent import doi
 
-        for p, sub in pending:
+        found = Subscription.objects.select_related("contact", "list__account").filter(
+            list_id=self.ctx.list_id, contact_id__in=[pk for _p, pk in pending]
+        )
+        by_contact = {sub.contact_id: sub for sub in found}
+        for p, pk in pending:
+            sub = by_contact[pk]
             doi.request_reconfirmation(
                 sub,
                 doi.Entry(p.address, p.first_name, p.last_name, {}),

@@ -117,3 +117,27 @@ def test_import_009_report_cells_never_start_a_formula(text: str) -> None:
 
 def test_every_reason_has_a_text() -> None:
     assert all(reason_text(r) for r in Reason)
+
+
+ADDRESSES = st.one_of(
+    st.emails(),
+    st.text(max_size=30),
+    st.builds(lambda a, b: f"{a}@{b}", st.text(max_size=12), st.text(max_size=12)),
+)
+
+
+@given(ADDRESSES)
+def test_import_005_the_fast_address_check_agrees_with_email_validator(raw: str) -> None:
+    """The per-domain cache of the import changes no verdict and no normalised form."""
+    from email_validator import EmailNotValidError, validate_email
+
+    from core.addresses import normalise_address
+    from core.errors import InvalidInput
+    from imports.batches import checked_address
+
+    try:
+        validate_email(raw, check_deliverability=False)
+        expected: str | None = normalise_address(raw)
+    except (EmailNotValidError, InvalidInput):
+        expected = None
+    assert checked_address(raw) == expected

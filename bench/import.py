@@ -1,0 +1,224 @@
+"""Import speed and memory (IMPORT-9): a generated CSV with every check on, next to a raw
+bulk load of the same rows in the same run (SQLite executemany into a bare table,
+PostgreSQL COPY).
+
+Run: .venv/bin/python bench/import.py [ROWS]   (default 1,000,000; a throw-away SQLite
+database, or DATABASE_URL). The file mixes valid new addresses, invalid syntax, role
+addresses, duplicates within the file, addresses on the suppression list and existing U
+contacts. Peak memory is the process's maximum resident set size.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("CONSENTRY_VAR_DIR", tempfile.mkdtemp(prefix="consentry-bench-"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def kind_of(n: int) -> str:
+    """The row mix, by position: 80 % new, 4 % invalid, 3 % role, 5 % duplicate,
+    3 % suppressed, 5 % existing U contacts."""
+    k = n % 100
+    if k < 80:
+        return "new"
+    if k < 84:
+        return "invalid"
+    if k < 87:
+        return "role"
+    if k < 92:
+        return "duplicate"
+    if k < 95:
+        return "suppressed"
+    return "existing"
+
+
+def address_of(n: int, run: str) -> str:
+    kind = kind_of(n)
+    if kind == "invalid":
+        return f"broken{n}.example.com"
+    if kind == "role":
+        return f"info@role{n}.example.com"
+    if kind == "duplicate":
+        return f"p{n - 50}.{run}@example.com"
+    return f"p{n}.{run}@example.com"
+
+
+def generate(path: Path, rows: int, run: str) -> None:
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["email", "first_name", "last_name", "city"])
+        for n in range(rows):
+            writer.writerow([address_of(n, run), f"Vorname{n % 997}", f"Name{n % 991}", "Köln"])
+
+
+def raw_load(path: Path) -> float:
+    """The floor: the same rows into a bare table, read with the csv module."""
+    start = time.perf_counter()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE TEMP TABLE bench_raw (email text, first_name text, last_name text, "
+                "city text)"
+            )
+            with (
+                cursor.connection.cursor().copy(
+                    "COPY bench_raw FROM STDIN WITH (FORMAT csv, HEADER true)"
+                ) as copy,
+                path.open("rb") as fh,
+            ):
+                while block := fh.read(1 << 20):
+                    copy.write(block)
+            cursor.execute("DROP TABLE bench_raw")
+    else:
+        import sqlite3
+
+        db = sqlite3.connect(path.parent / "raw.sqlite3")
+        db.execute(
+            "CREATE TABLE bench_raw (email text, first_name text, last_name text, city text)"
+        )
+        with path.open(newline="", encoding="utf-8") as fh:
+            reader = csv.reader(fh)
+            next(reader)
+            batch: list[list[str]] = []
+            for row in reader:
+                batch.append(row)
+                if len(batch) == 5000:
+                    db.executemany("INSERT INTO bench_raw VALUES (?, ?, ?, ?)", batch)
+                    db.commit()
+                    batch = []
+            db.executemany("INSERT INTO bench_raw VALUES (?, ?, ?, ?)", batch)
+            db.commit()
+        db.close()
+    return time.perf_counter() - start
+
+
+def arrange(rows: int, run: str) -> tuple[object, object]:
+    """An active account with a verified domain (set directly: no DNS in a benchmark),
+    suppressed addresses and existing U contacts, written in bulk."""
+    from accounts.models import ReviewState
+    from accounts.services import change_review_state, create_account
+    from contacts import services
+    from contacts.models import Contact, Suppression
+    from contacts.rules import Status
+    from core.actors import Actor
+    from core.crypto import keyed_hash
+    from domains import services as domains
+    from domains.models import SenderDomain
+
+    actor = Actor.system("bench")
+    account = create_account(f"Bench {run}", slug=f"bench-{run}")
+    change_review_state(account, ReviewState.ACTIVE)
+    account.refresh_from_db()
+    domain = domains.add_domain(account, f"{run}.bench.example", actor=actor)
+    SenderDomain.objects.filter(pk=domain.pk).update(status="verified")
+    lst = services.create_list(account, "News", actor=actor)
+    now = timezone.now()
+    suppressed: list[Suppression] = []
+    existing: list[Contact] = []
+    for n in range(rows):
+        kind = kind_of(n)
+        if kind == "suppressed":
+            suppressed.append(
+                Suppression(address_hash=keyed_hash(address_of(n, run)), reason="complaint")
+            )
+        elif kind == "existing":
+            address = address_of(n, run)
+            existing.append(
+                Contact(
+                    account=account,
+                    address=address,
+                    address_hash=keyed_hash(address),
+                    status=Status.UNSUBSCRIBED,
+                    legal_basis="double_opt_in",
+                    status_changed_at=now,
+                )
+            )
+        if len(suppressed) + len(existing) >= 5000 or n == rows - 1:
+            # In chunks: the arrangement must not set the peak the import is measured by.
+            Suppression.objects.bulk_create(suppressed)
+            Contact.objects.bulk_create(existing)
+            suppressed, existing = [], []
+    return account, lst
+
+
+def main() -> None:
+    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    call_command("migrate", verbosity=0)
+    from core.actors import Actor
+    from imports import services
+
+    run = str(time.time_ns())[-9:]
+    folder = Path(tempfile.mkdtemp(prefix="consentry-bench-import-"))
+    path = folder / "contacts.csv"
+    generate(path, rows, run)
+    account, lst = arrange(rows, run)
+    raw_cpu = time.process_time()
+    raw = raw_load(path)
+    raw_cpu = time.process_time() - raw_cpu
+    before = peak_mb()
+    actor = Actor.system("bench")
+    services.BATCH = int(os.environ.get("BENCH_BATCH", services.BATCH))
+    start, cpu = time.perf_counter(), time.process_time()
+    job = services.create_import(
+        account,  # type: ignore[arg-type]
+        lst,  # type: ignore[arg-type]
+        path,
+        file_name=path.name,
+        actor=actor,
+        source="double_opt_in",
+    )
+    for which in services.ATTESTATIONS:
+        job = services.attest(job, which, actor=actor, confirmed=True)
+    job = services.start_import(job, actor=actor, enqueue=False)
+    job = services.run_import(job.pk)
+    took, cpu = time.perf_counter() - start, time.process_time() - cpu
+    assert job.state == "done", job.error
+    assert job.rows_done == rows
+    print(
+        f"database: {connection.vendor}, rows: {rows:,}, file: {path.stat().st_size / 1e6:.1f} MB"
+    )
+    print(
+        f"outcomes: {job.created:,} created, {job.updated:,} updated, "
+        f"{job.unchanged:,} unchanged, {job.rejected:,} rejected"
+    )
+    print(
+        f"raw bulk load: {rows / raw:,.0f} rows/s ({raw:.1f} s wall, "
+        f"{raw_cpu:.1f} s CPU of this process)"
+    )
+    print(
+        f"import, every check (batches of {services.BATCH}): {rows / took:,.0f} rows/s "
+        f"({took:.1f} s wall, {cpu:.1f} s CPU: {rows / cpu:,.0f} rows per CPU second), "
+        f"{100 * raw / took:.1f} % of the raw load"
+    )
+    print(f"peak memory: {peak_mb():.0f} MB (before the import: {before:.0f} MB)")
+    shutil.rmtree(folder)
+    if (
+        os.environ["CONSENTRY_VAR_DIR"].startswith(tempfile.gettempdir())
+        and connection.vendor == "sqlite"
+    ):
+        shutil.rmtree(os.environ["CONSENTRY_VAR_DIR"], ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+"""Imports in the operator's admin: read-only; imports are made by the account (web, API,
+CLI) and move only through imports.services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from imports.models import ImportJob
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ("pk", "account", "file_name", "source", "state", "rows_total", "created")
+    list_filter = ("state", "source")
+    search_fields = ("account__slug", "file_name", "file_sha256")
+    exclude = ("file_path",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in ImportJob._meta.fields if f.name != "file_path"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

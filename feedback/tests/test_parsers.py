@@ -67,6 +67,27 @@ def test_a_dmarc_rejection_is_the_senders_problem_not_a_recipient_bounce() -> No
     assert result.reason == "auth_failure"
 
 
+def test_outlooks_authentication_rejection_is_sender_side() -> None:
+    """INDUSTRY-4: Outlook's 5.7.515 never marks the address bounced."""
+    (result,) = parse("bounces/outlook_5_7_515.eml").recipients
+    assert (result.status, result.reason, result.sender_side, result.hard) == (
+        "5.7.515",
+        "auth_failure",
+        True,
+        False,
+    )
+
+
+def test_a_deferral_for_volume_is_a_sender_side_delay() -> None:
+    (result,) = parse("bounces/yahoo_deferred.eml").recipients
+    assert (result.action, result.reason, result.sender_side, result.hard) == (
+        "delayed",
+        "rate_limited",
+        True,
+        False,
+    )
+
+
 def test_a_blocklisted_sending_ip_is_sender_side() -> None:
     (result,) = parse("bounces/t-online_blocked.eml").recipients
     assert (result.reason, result.sender_side, result.hard) == ("spam_block", True, False)
@@ -145,7 +166,14 @@ def test_a_not_spam_report_is_no_complaint() -> None:
 def test_the_readable_text_alone_gives_the_same_answer_as_the_dsn() -> None:
     """Heuristics: with the machine-readable part removed, the human text of a Gmail, Office
     365 or Postfix DSN still yields the recipient and reason."""
-    for name in ("gmail.eml", "office365.eml", "rfc3464_multi.eml", "dmarc_5726.eml"):
+    for name in (
+        "gmail.eml",
+        "office365.eml",
+        "rfc3464_multi.eml",
+        "dmarc_5726.eml",
+        "outlook_5_7_515.eml",
+        "yahoo_deferred.eml",
+    ):
         raw = (MESSAGES / "bounces" / name).read_bytes()
         stripped = raw.replace(b"message/delivery-status", b"text/x-removed")
         full, text_only = parse_feedback(raw), parse_feedback(stripped)

@@ -121,10 +121,17 @@ def _heuristic(
 
 
 def _complaint(complaint: Complaint, original: OriginalMessage, verp: str) -> FeedbackReport:
-    """COMPLAINT-1: one entry per complained-about recipient; the provider may have
-    redacted the address, then the original's To (or nothing: matching uses the ids)."""
-    addresses = complaint.original_rcpt_to or tuple(
-        a for a in (mime.clean_address(x) for x in original.to.split(",")) if a
+    """COMPLAINT-1: one entry per complained-about recipient. When the report names none,
+    the provider's own header in the returned copy, else the copy's To (or nothing: the
+    matching step then uses the VERP token and the ids)."""
+    addresses = (
+        complaint.original_rcpt_to
+        or tuple(
+            a
+            for a in [original.provider_recipient]
+            + [mime.clean_address(x) for x in original.to.split(",")]
+            if a
+        )[:1]
     )
     reason = complaint.feedback_type or "abuse"
     recipients = tuple(

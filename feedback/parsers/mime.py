@@ -219,6 +219,7 @@ def original_fields(original: Message | None) -> OriginalMessage:
         return_path=header(original, "Return-Path").strip("<> "),
         list_unsubscribe=list_unsubscribe,
         unsubscribe_token=unsubscribe_token(list_unsubscribe),
+        provider_recipient=clean_address(header(original, "X-HmXmrOriginalRecipient")),
     )
 
 

@@ -5,6 +5,8 @@ rejections that never bounce the recipient, and garbage that never raises (invar
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -389,3 +391,30 @@ It will be retried until it is 5 day(s) old.
     (result,) = report.recipients
     assert (result.recipient, result.action, result.hard) == ("dora@example.net", "delayed", False)
     assert report.failed == ()
+
+
+def test_the_parsers_are_pure_python_without_django() -> None:
+    """Issue 8: the parsers run anywhere (a mailbox poller, a postmaster's laptop): importing
+    them loads no Django and no models."""
+    probe = "import sys, feedback.parsers; print(any(m.startswith('django') for m in sys.modules))"
+    proc = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert proc.stdout.strip() == "False"
+
+
+def test_a_report_without_original_rcpt_to_takes_the_providers_recipient_header() -> None:
+    raw = (MESSAGES / "arf/abuse_fbl.eml").read_bytes()
+    raw = raw.replace(b"Original-Rcpt-To: <heike.brandt@mailprovider.example>\n", b"")
+    raw = raw.replace(
+        b"To: heike.brandt@mailprovider.example\n",
+        b"To: undisclosed-recipients:;\nX-HmXmrOriginalRecipient: <h.b@outlook.example>\n",
+    )
+    report = parse_feedback(raw)
+    assert report.kind == "complaint"
+    assert [r.recipient for r in report.recipients] == ["h.b@outlook.example"]

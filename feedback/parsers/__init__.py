@@ -11,11 +11,12 @@ a note saying why, for the operators' review queue (invariant 7: nothing is drop
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from email.message import Message
 
 from feedback.parsers import mime
 from feedback.parsers.arf import is_arf, parse_arf
-from feedback.parsers.dsn import delivery_status_part, parse_dsn
+from feedback.parsers.dsn import delivery_status_part, original_message_id, parse_dsn
 from feedback.parsers.heuristics import looks_like_bounce, parse_heuristic
 from feedback.parsers.report import (
     Complaint,
@@ -76,6 +77,8 @@ def _parse(raw: bytes, envelope_to: tuple[str, ...]) -> FeedbackReport:
             return _complaint(complaint, original, verp)
 
     recipients = parse_dsn(parts)
+    if recipients and not original.message_id:
+        original = replace(original, message_id=original_message_id(parts))
     if recipients:
         if any(r.action in ("failed", "delayed") for r in recipients):
             return FeedbackReport("bounce", "rfc3464", tuple(recipients), original, verp)

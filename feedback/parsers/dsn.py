@@ -72,6 +72,17 @@ def effective_status(status: str, diagnostic: str) -> str:
     return status or find_smtp_code(diagnostic)
 
 
+def original_message_id(parts: Parts) -> str:
+    """The Message-ID some MTAs (Gmail, Exchange) name in the per-message group, for when the
+    report does not return our message's headers."""
+    part = delivery_status_part(parts)
+    if part is None:
+        return ""
+    for group in field_groups(part)[:1]:
+        return header(group, "X-Original-Message-ID")
+    return ""
+
+
 def parse_dsn(parts: Parts) -> list[RecipientResult]:
     """Every recipient of an RFC 3464 report; [] if it has no delivery-status part."""
     part = delivery_status_part(parts)

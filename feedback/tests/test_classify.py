@@ -126,8 +126,23 @@ def test_it_prints_a_readable_table_without_json() -> None:
     out = io.StringIO()
     call_command("feedback", "classify", str(MESSAGES / "bounces/dmarc_5726.eml"), stdout=out)
     header, row = out.getvalue().splitlines()
-    assert header.split() == ["file", "kind", "recipient", "status", "reason", "hard"]
-    assert row.split()[1:] == ["bounce", "lena.vogt@gmail.com", "5.7.26", "auth_failure", "no"]
+    assert header.split() == [
+        "file",
+        "kind",
+        "recipient",
+        "status",
+        "reason",
+        "hard",
+        "sender_side",
+    ]
+    assert row.split()[1:] == [
+        "bounce",
+        "lena.vogt@gmail.com",
+        "5.7.26",
+        "auth_failure",
+        "no",
+        "yes",
+    ]
 
 
 def test_it_reports_unreadable_files_after_the_readable_ones(tmp_path: Path) -> None:

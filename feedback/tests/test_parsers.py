@@ -418,3 +418,12 @@ def test_a_report_without_original_rcpt_to_takes_the_providers_recipient_header(
     report = parse_feedback(raw)
     assert report.kind == "complaint"
     assert [r.recipient for r in report.recipients] == ["h.b@outlook.example"]
+
+
+def test_a_dsn_without_the_original_headers_still_names_its_message_id() -> None:
+    raw = (MESSAGES / "bounces/gmail.eml").read_bytes()
+    raw = raw[: raw.index(b"Content-Type: text/rfc822-headers")]
+    report = parse_feedback(raw)
+    assert report.kind == "bounce"
+    assert report.original.mailing_id == ""
+    assert report.original.message_id == "<20261130092103.c118.r731@news.example.com>"

@@ -101,12 +101,14 @@ class Command(DomainCommand):
             raise CommandError("could not read:\n  " + "\n  ".join(unreadable))
 
     def _print_table(self, table: list[dict[str, Any]]) -> None:
-        columns = ("file", "kind", "recipient", "status", "reason", "hard")
+        columns = ("file", "kind", "recipient", "status", "reason", "hard", "sender_side")
         cells = [
-            [("yes" if row[c] else "no") if c == "hard" else str(row[c]) for c in columns]
+            [
+                ("yes" if row[c] else "no") if isinstance(row[c], bool) else str(row[c])
+                for c in columns
+            ]
             for row in table
         ]
         widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
-        self.stdout.write("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
-        for line in cells:
+        for line in [list(columns), *cells]:
             self.stdout.write("  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)))

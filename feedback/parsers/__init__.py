@@ -40,6 +40,10 @@ __all__ = [
 _ENVELOPE_HEADERS = ("delivered-to", "x-original-to", "envelope-to", "x-envelope-to", "to")
 # Kept short: a note is shown in a table row of the review queue.
 _NOTE_LENGTH = 300
+# The report parts come first and the returned copy's headers before its body, so a real
+# report is read whole well within this; beyond it the stdlib's MIME parse alone would take
+# seconds per megabyte of hostile input. The raw message is stored whole anyway.
+MAX_MESSAGE = 2 * 1024 * 1024
 
 
 def parse_feedback(raw: bytes, *, envelope_to: Sequence[str] = ()) -> FeedbackReport:
@@ -49,7 +53,11 @@ def parse_feedback(raw: bytes, *, envelope_to: Sequence[str] = ()) -> FeedbackRe
     the VERP token is looked for there first.
     """
     try:
-        return _parse(bytes(raw), tuple(envelope_to))
+        data = bytes(raw)
+        report = _parse(data[:MAX_MESSAGE], tuple(envelope_to))
+        if len(data) > MAX_MESSAGE and not report.note:
+            report = replace(report, note=f"only the first {MAX_MESSAGE // 1024} KB were read")
+        return report
     except Exception as exc:  # invariant 7: garbage gets a reason, never an exception
         note = f"could not be read: {type(exc).__name__}: {exc}"
         return FeedbackReport(kind="unknown", note=note[:_NOTE_LENGTH])

@@ -180,7 +180,7 @@ def part_of_type(parts: Parts, *types: str) -> Message | None:
 # Where a plain-text bounce starts quoting the returned message (Exim, qmail, Sendmail,
 # T-Online, Yahoo, and the German/French wordings).
 ORIGINAL_MARKERS = re.compile(
-    r"^[\s|=*#-]*+[^\n]{0,12}(?:This is a copy of the message|"
+    r"^[ \t|=*#-]*+[^\n]{0,12}(?:This is a copy of the message|"
     r"Below this line is a copy of the message|Original message follows|"
     r"Original message headers|Headers? of the original message|"
     r"Message text follows|Unsent message below|Ursprüngliche Nachricht|"

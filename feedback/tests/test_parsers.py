@@ -330,7 +330,14 @@ def test_hostile_input_is_read_in_linear_time() -> None:
         b"Content-Type: message/delivery-status\n\nFinal-Recipient: rfc822; "
     )
     size = 1_000_000
-    for body in (b"a@b." * (size // 4), b"-" * size, b"=?utf-8?q?x?= " * (size // 14)):
+    bodies = (
+        b"a@b." * (size // 4),
+        b"-" * size,
+        b"--- \n\n" * (size // 6),
+        b"Your message to " * (size // 16),
+        b"=?utf-8?q?x?= " * (size // 14),
+    )
+    for body in bodies:
         for start in (head, dsn):
             began = time.process_time()
             parse_feedback(start + body)
@@ -427,3 +434,10 @@ def test_a_dsn_without_the_original_headers_still_names_its_message_id() -> None
     assert report.kind == "bounce"
     assert report.original.mailing_id == ""
     assert report.original.message_id == "<20261130092103.c118.r731@news.example.com>"
+
+
+def test_a_huge_message_is_read_from_its_start_only() -> None:
+    raw = (MESSAGES / "bounces/exim.eml").read_bytes() + b"x" * (3 * 1024 * 1024)
+    report = parse_feedback(raw)
+    assert report.kind == "bounce" and "first" in report.note
+    assert report.recipients[0].recipient == "oliver.hughes@example.co.uk"

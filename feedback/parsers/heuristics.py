@@ -35,7 +35,8 @@ BOUNCE_SUBJECTS = re.compile(
     r"problem)|mail delivery failed|returned mail|failure notice|could not be delivered|"
     r"delivery notification|nondeliverable|non[- ]?remis|non distribuable|"
     r"échec de (?:la )?(?:remise|distribution)|unzustellbar|nicht zustellbar|"
-    r"zustellung fehlgeschlagen|fehlgeschlagen|warning: (?:message|could not)|delayed mail",
+    r"fehlgeschlagen|warning: (?:message|could not)|delayed mail|not delivered|"
+    r"nicht zugestellt|n'a pas pu être (?:remis|distribué)|message bloqué",
     re.IGNORECASE,
 )
 # Warnings that the message is still queued: news, not a bounce (action `delayed`).

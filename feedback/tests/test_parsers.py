@@ -441,3 +441,18 @@ def test_a_huge_message_is_read_from_its_start_only() -> None:
     report = parse_feedback(raw)
     assert report.kind == "bounce" and "first" in report.note
     assert report.recipients[0].recipient == "oliver.hughes@example.co.uk"
+
+
+def test_a_bounce_is_recognised_by_its_subject_in_three_languages() -> None:
+    for subject in (
+        "Message not delivered",
+        "Nachricht nicht zugestellt",
+        "Non remis : Nouveautés",
+    ):
+        raw = (
+            f"From: Service <noreply@mail.example.org>\nSubject: {subject}\n\n"
+            "Your message to lea@example.org failed: 550 5.1.1 mailbox not found\n"
+        ).encode()
+        report = parse_feedback(raw)
+        assert report.kind == "bounce", subject
+        assert report.recipients[0].recipient == "lea@example.org"

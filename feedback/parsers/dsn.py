@@ -20,6 +20,7 @@ from feedback.parsers.mime import (
     header,
     load_headers,
     part_of_type,
+    payload_of,
     text_of,
 )
 from feedback.parsers.report import RecipientResult
@@ -35,7 +36,7 @@ def delivery_status_part(parts: Parts) -> Message | None:
 def field_groups(part: Message) -> list[Message]:
     """The header blocks of a delivery-status part: the per-message group first, then one
     per recipient. `email` parses them itself unless the part was transfer-encoded."""
-    payload = part.get_payload()
+    payload = payload_of(part)
     encoded = part.get("Content-Transfer-Encoding", "").lower() in ("base64", "quoted-printable")
     if isinstance(payload, list) and all(isinstance(m, Message) for m in payload) and not encoded:
         return list(payload)
@@ -46,7 +47,9 @@ def field_groups(part: Message) -> list[Message]:
 
 def _decoded_groups(part: Message) -> str:
     # A base64 delivery-status was parsed as header groups of base64 text: decode it whole.
-    raw = "".join(m.as_string() for m in part.get_payload() if isinstance(m, Message))
+    payload = payload_of(part)
+    groups = payload if isinstance(payload, list) else []
+    raw = "".join(m.as_string() for m in groups if isinstance(m, Message))
     try:
         return base64.b64decode(re.sub(r"\s+", "", raw), validate=False).decode("utf-8", "replace")
     except (binascii.Error, ValueError):

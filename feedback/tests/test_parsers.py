@@ -456,3 +456,15 @@ def test_a_bounce_is_recognised_by_its_subject_in_three_languages() -> None:
         report = parse_feedback(raw)
         assert report.kind == "bounce", subject
         assert report.recipients[0].recipient == "lea@example.org"
+
+
+def test_a_charset_name_with_a_nul_does_not_stop_the_reading() -> None:
+    """Found by hypothesis: the stdlib raises ValueError on such a charset."""
+    raw = (
+        b"From: MAILER-DAEMON@example.net\nSubject: Undelivered Mail\n"
+        b'Content-Type: text/plain; charset="utf\x00-8"\n\n'
+        b"<ina@example.org>: 550 5.1.1 User unknown \xed\xa0\x80\n"
+    )
+    report = parse_feedback(raw)
+    assert report.kind == "bounce"
+    assert report.recipients[0].recipient == "ina@example.org"

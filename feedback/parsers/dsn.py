@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import quopri
 import re
 from email.message import Message
 
@@ -46,10 +47,13 @@ def field_groups(part: Message) -> list[Message]:
 
 
 def _decoded_groups(part: Message) -> str:
-    # A base64 delivery-status was parsed as header groups of base64 text: decode it whole.
+    # A transfer-encoded delivery-status was parsed as header groups of encoded text: put
+    # the text back together and decode it whole.
     payload = payload_of(part)
     groups = payload if isinstance(payload, list) else []
     raw = "".join(m.as_string() for m in groups if isinstance(m, Message))
+    if part.get("Content-Transfer-Encoding", "").lower() == "quoted-printable":
+        return quopri.decodestring(raw.encode("utf-8", "replace")).decode("utf-8", "replace")
     try:
         return base64.b64decode(re.sub(r"\s+", "", raw), validate=False).decode("utf-8", "replace")
     except (binascii.Error, ValueError):

@@ -4,6 +4,8 @@ rejections that never bounce the recipient, and garbage that never raises (invar
 
 from __future__ import annotations
 
+import base64
+import quopri
 import re
 import subprocess
 import sys
@@ -468,3 +470,31 @@ def test_a_charset_name_with_a_nul_does_not_stop_the_reading() -> None:
     report = parse_feedback(raw)
     assert report.kind == "bounce"
     assert report.recipients[0].recipient == "ina@example.org"
+
+
+def test_a_transfer_encoded_delivery_status_part_is_decoded() -> None:
+    fields = (
+        b"Reporting-MTA: dns; mx.example\n\nFinal-Recipient: rfc822; ole@example.org\n"
+        b"Action: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 user unknown =\n\n"
+    )
+    for encoding, body in (
+        (b"base64", base64.encodebytes(fields)),
+        (b"quoted-printable", quopri.encodestring(fields)),
+    ):
+        raw = (
+            b"From: MAILER-DAEMON@mx.example\nSubject: Undelivered Mail\n"
+            b"Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n"
+            b"--b\nContent-Type: message/delivery-status\nContent-Transfer-Encoding: "
+            + encoding
+            + b"\n\n"
+            + body
+            + b"\n--b--\n"
+        )
+        report = parse_feedback(raw)
+        assert report.source_format == "rfc3464", encoding
+        (result,) = report.recipients
+        assert (result.recipient, result.status, result.diagnostic) == (
+            "ole@example.org",
+            "5.1.1",
+            "550 5.1.1 user unknown =",
+        ), encoding

@@ -155,6 +155,9 @@ _TEXT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                 r"(?:user|mailbox|recipient|account|address) (?:not found|does not exist|"
                 r"doesn't exist|not exist)",
                 r"does not exist",
+                # Exchange/Office 365 wording for people: "couldn't be found", "wasn't found".
+                r"address you entered (?:couldn't|could not) be found",
+                r"wasn't found at",
                 r"doesn't have an? [\w.-]+ account",
                 r"mailbox (?:unavailable|not available|not found)",
                 r"not our customer",

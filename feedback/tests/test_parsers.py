@@ -498,3 +498,15 @@ def test_a_transfer_encoded_delivery_status_part_is_decoded() -> None:
             "5.1.1",
             "550 5.1.1 user unknown =",
         ), encoding
+
+
+def test_an_exchange_report_without_its_technical_part_is_read_from_its_wording() -> None:
+    raw = (MESSAGES / "bounces/exchange.eml").read_bytes()
+    raw = raw[: raw.index(b"Diagnostic information for administrators")]
+    report = parse_feedback(raw)
+    (result,) = report.recipients
+    assert (result.recipient, result.reason, result.hard) == (
+        "t.keller@corp.example.com",
+        "user_unknown",
+        True,
+    )

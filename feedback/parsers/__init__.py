@@ -11,11 +11,12 @@ a note saying why, for the operators' review queue (invariant 7: nothing is drop
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from email.message import Message
 
 from feedback.parsers import mime
 from feedback.parsers.arf import is_arf, parse_arf
-from feedback.parsers.dsn import delivery_status_part, parse_dsn
+from feedback.parsers.dsn import delivery_status_part, original_message_id, parse_dsn
 from feedback.parsers.heuristics import looks_like_bounce, parse_heuristic
 from feedback.parsers.report import (
     Complaint,
@@ -39,6 +40,10 @@ __all__ = [
 _ENVELOPE_HEADERS = ("delivered-to", "x-original-to", "envelope-to", "x-envelope-to", "to")
 # Kept short: a note is shown in a table row of the review queue.
 _NOTE_LENGTH = 300
+# The report parts come first and the returned copy's headers before its body, so a real
+# report is read whole well within this; beyond it the stdlib's MIME parse alone would take
+# seconds per megabyte of hostile input. The raw message is stored whole anyway.
+MAX_MESSAGE = 2 * 1024 * 1024
 
 
 def parse_feedback(raw: bytes, *, envelope_to: Sequence[str] = ()) -> FeedbackReport:
@@ -48,7 +53,11 @@ def parse_feedback(raw: bytes, *, envelope_to: Sequence[str] = ()) -> FeedbackRe
     the VERP token is looked for there first.
     """
     try:
-        return _parse(bytes(raw), tuple(envelope_to))
+        data = bytes(raw)
+        report = _parse(data[:MAX_MESSAGE], tuple(envelope_to))
+        if len(data) > MAX_MESSAGE and not report.note:
+            report = replace(report, note=f"only the first {MAX_MESSAGE // 1024} KB were read")
+        return report
     except Exception as exc:  # invariant 7: garbage gets a reason, never an exception
         note = f"could not be read: {type(exc).__name__}: {exc}"
         return FeedbackReport(kind="unknown", note=note[:_NOTE_LENGTH])
@@ -76,6 +85,8 @@ def _parse(raw: bytes, envelope_to: tuple[str, ...]) -> FeedbackReport:
             return _complaint(complaint, original, verp)
 
     recipients = parse_dsn(parts)
+    if recipients and not original.message_id:
+        original = replace(original, message_id=original_message_id(parts))
     if recipients:
         if any(r.action in ("failed", "delayed") for r in recipients):
             return FeedbackReport("bounce", "rfc3464", tuple(recipients), original, verp)
@@ -121,10 +132,17 @@ def _heuristic(
 
 
 def _complaint(complaint: Complaint, original: OriginalMessage, verp: str) -> FeedbackReport:
-    """COMPLAINT-1: one entry per complained-about recipient; the provider may have
-    redacted the address, then the original's To (or nothing: matching uses the ids)."""
-    addresses = complaint.original_rcpt_to or tuple(
-        a for a in (mime.clean_address(x) for x in original.to.split(",")) if a
+    """COMPLAINT-1: one entry per complained-about recipient. When the report names none,
+    the provider's own header in the returned copy, else the copy's To (or nothing: the
+    matching step then uses the VERP token and the ids)."""
+    addresses = (
+        complaint.original_rcpt_to
+        or tuple(
+            a
+            for a in [original.provider_recipient]
+            + [mime.clean_address(x) for x in original.to.split(",")]
+            if a
+        )[:1]
     )
     reason = complaint.feedback_type or "abuse"
     recipients = tuple(

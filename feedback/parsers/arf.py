@@ -17,6 +17,7 @@ from feedback.parsers.mime import (
     header,
     load_headers,
     part_of_type,
+    payload_of,
     text_of,
 )
 from feedback.parsers.report import Complaint
@@ -40,7 +41,7 @@ def parse_arf(parts: Parts) -> Complaint | None:
     part = feedback_part(parts)
     if part is None:
         return None
-    payload = part.get_payload()
+    payload = payload_of(part)
     if isinstance(payload, list) and payload and isinstance(payload[0], Message):
         # Some senders' parts come out pre-parsed; their groups are one header block here.
         fields = payload[0]

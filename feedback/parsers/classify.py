@@ -5,11 +5,14 @@ The enhanced status code (RFC 3463) decides where it is specific; the diagnostic
 (English, German, French) decides where the code is generic (`5.0.0`, a bare `550`) or
 missing, as in the plain-text bounces of older or home-made mail systems.
 
-Only reasons that say the address cannot receive mail (`user_unknown`, `domain_unknown`,
-`mailbox_disabled`) are hard, and only with a permanent (5) class: they make the contact B at
-the first bounce (STATUS-3). Everything else is soft and counts towards the repeated-failure
-rule. Sender-side rejections (policy, authentication, blocklists, rate limits, content) are
-never a recipient bounce (INDUSTRY-4): they are flagged `sender_side` and are never hard.
+Only reasons that say the address does not exist (`user_unknown`, `domain_unknown`) are
+hard, and only with a permanent (5) class: they make the contact B at the first bounce
+(STATUS-3). Everything else is soft and counts towards the repeated-failure rule, including
+`mailbox_disabled`: RFC 3463 says a disabled mailbox may be enabled again, and the
+repeated-failure rule makes a mailbox that stays disabled B soon enough.
+
+Sender-side rejections (policy, authentication, blocklists, rate limits, content) are never
+a recipient bounce (INDUSTRY-4): they are flagged `sender_side` and are never hard.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ REASONS: tuple[str, ...] = (
     "other",
 )
 # INDUSTRY-4: the address itself is gone.
-HARD_REASONS = frozenset({"user_unknown", "domain_unknown", "mailbox_disabled"})
+HARD_REASONS = frozenset({"user_unknown", "domain_unknown"})
 # INDUSTRY-4 / issue 8: the problem is the sender's (its IP, domain, authentication, rate or
 # message), so the recipient is not bounced; it counts towards the send's health instead.
 SENDER_SIDE_REASONS = frozenset(
@@ -57,7 +60,7 @@ _BY_CODE: dict[tuple[int, int], str] = {
     (1, 1): "user_unknown",  # bad destination mailbox address
     (1, 2): "domain_unknown",  # bad destination system address
     (1, 3): "user_unknown",  # bad destination mailbox address syntax
-    (1, 6): "mailbox_disabled",  # destination mailbox has moved, no forwarding address
+    (1, 6): "user_unknown",  # destination mailbox has moved, no forwarding address
     (1, 7): "auth_failure",  # bad sender's mailbox address syntax
     (1, 8): "auth_failure",  # bad sender's system address
     (2, 1): "mailbox_disabled",  # mailbox disabled, not accepting messages
@@ -152,6 +155,9 @@ _TEXT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                 r"(?:user|mailbox|recipient|account|address) (?:not found|does not exist|"
                 r"doesn't exist|not exist)",
                 r"does not exist",
+                # Exchange/Office 365 wording for people: "couldn't be found", "wasn't found".
+                r"address you entered (?:couldn't|could not) be found",
+                r"wasn't found at",
                 r"doesn't have an? [\w.-]+ account",
                 r"mailbox (?:unavailable|not available|not found)",
                 r"not our customer",

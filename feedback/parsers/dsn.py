@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import quopri
 import re
 from email.message import Message
 
@@ -20,6 +21,7 @@ from feedback.parsers.mime import (
     header,
     load_headers,
     part_of_type,
+    payload_of,
     text_of,
 )
 from feedback.parsers.report import RecipientResult
@@ -35,7 +37,7 @@ def delivery_status_part(parts: Parts) -> Message | None:
 def field_groups(part: Message) -> list[Message]:
     """The header blocks of a delivery-status part: the per-message group first, then one
     per recipient. `email` parses them itself unless the part was transfer-encoded."""
-    payload = part.get_payload()
+    payload = payload_of(part)
     encoded = part.get("Content-Transfer-Encoding", "").lower() in ("base64", "quoted-printable")
     if isinstance(payload, list) and all(isinstance(m, Message) for m in payload) and not encoded:
         return list(payload)
@@ -45,8 +47,13 @@ def field_groups(part: Message) -> list[Message]:
 
 
 def _decoded_groups(part: Message) -> str:
-    # A base64 delivery-status was parsed as header groups of base64 text: decode it whole.
-    raw = "".join(m.as_string() for m in part.get_payload() if isinstance(m, Message))
+    # A transfer-encoded delivery-status was parsed as header groups of encoded text: put
+    # the text back together and decode it whole.
+    payload = payload_of(part)
+    groups = payload if isinstance(payload, list) else []
+    raw = "".join(m.as_string() for m in groups if isinstance(m, Message))
+    if part.get("Content-Transfer-Encoding", "").lower() == "quoted-printable":
+        return quopri.decodestring(raw.encode("utf-8", "replace")).decode("utf-8", "replace")
     try:
         return base64.b64decode(re.sub(r"\s+", "", raw), validate=False).decode("utf-8", "replace")
     except (binascii.Error, ValueError):
@@ -70,6 +77,17 @@ def effective_status(status: str, diagnostic: str) -> str:
     if from_reply and (not status or (status.endswith(".0.0") and status[0] == from_reply[0])):
         return from_reply
     return status or find_smtp_code(diagnostic)
+
+
+def original_message_id(parts: Parts) -> str:
+    """The Message-ID some MTAs (Gmail, Exchange) name in the per-message group, for when the
+    report does not return our message's headers."""
+    part = delivery_status_part(parts)
+    if part is None:
+        return ""
+    for group in field_groups(part)[:1]:
+        return header(group, "X-Original-Message-ID")
+    return ""
 
 
 def parse_dsn(parts: Parts) -> list[RecipientResult]:

@@ -35,7 +35,8 @@ BOUNCE_SUBJECTS = re.compile(
     r"problem)|mail delivery failed|returned mail|failure notice|could not be delivered|"
     r"delivery notification|nondeliverable|non[- ]?remis|non distribuable|"
     r"échec de (?:la )?(?:remise|distribution)|unzustellbar|nicht zustellbar|"
-    r"zustellung fehlgeschlagen|fehlgeschlagen|warning: (?:message|could not)|delayed mail",
+    r"fehlgeschlagen|warning: (?:message|could not)|delayed mail|not delivered|"
+    r"nicht zugestellt|n'a pas pu être (?:remis|distribué)|message bloqué",
     re.IGNORECASE,
 )
 # Warnings that the message is still queued: news, not a bounce (action `delayed`).
@@ -113,8 +114,8 @@ def read_angle_paragraphs(text: str) -> list[Pair]:
 
 _FAILED_LIST = re.compile(
     r"following (?:address(?:\(es\)|es)?|recipients?)(?: had (?:permanent|transient) "
-    r"(?:fatal )?errors| failed)?[^\n]*:?\s*$|folgende[n]? (?:Adressen|Empfänger)[^\n]*$|"
-    r"destinataires? suivants?[^\n]*$",
+    r"(?:fatal )?errors| failed)?[^\n]{0,80}$|folgende[n]? (?:Adressen|Empfänger)[^\n]{0,80}$|"
+    r"destinataires? suivants?[^\n]{0,80}$",
     re.IGNORECASE | re.MULTILINE,
 )
 _BARE_ADDRESS = re.compile(rf"^\s*(?:[^<>\n:]*<)?({_ADDR})>?\s*:?\s*$")
@@ -164,10 +165,12 @@ def read_sendmail_transcript(text: str) -> list[Pair]:
     return list(found.items())
 
 
-_EXCHANGE_HASH = re.compile(rf"^\s*({_ADDR})\s*\n\s*#?(\d{{3}}[ -]\d\.\d+\.\d+[^\n]*)", re.M)
+_EXCHANGE_HASH = re.compile(
+    rf"^[ \t]*({_ADDR})[ \t]*\n[ \t]*#?(\d{{3}}[ -]\d\.\d+\.\d+[^\n]*)", re.MULTILINE
+)
 _EXCHANGE_TO = re.compile(
     rf"(?:Your message to|Delivery has failed to)\s*(?:these recipients or groups:\s*)?"
-    rf"[^\n<]*?<?({_ADDR})>?",
+    rf"[^\n<]{{0,80}}?<?({_ADDR})>?",
     re.IGNORECASE,
 )
 _EXCHANGE_REPLY = re.compile(r"Remote Server returned\s*'([^']+)'", re.IGNORECASE)
@@ -188,7 +191,7 @@ def read_exchange(text: str) -> list[Pair]:
 
 _GMAIL_TO = re.compile(
     rf"(?:wasn't delivered to|failed permanently:|Delivery to the following recipient "
-    rf"(?:failed permanently|has been delayed)[^\n]*)\s*<?({_ADDR})>?",
+    rf"(?:failed permanently|has been delayed)[^\n]{{0,40}})\s*<?({_ADDR})>?",
     re.IGNORECASE,
 )
 _GMAIL_REPLY = re.compile(
@@ -208,7 +211,7 @@ def read_gmail(text: str) -> list[Pair]:
     return [(to.group(1), _one_line(reply.group(1)) if reply else _near(text, to.end()))]
 
 
-_TONLINE_LINE = re.compile(rf"^\s*<?({_ADDR})>?\s*\.{{2,}}\s*(.+)$", re.MULTILINE)
+_TONLINE_LINE = re.compile(rf"^[ \t]*<?({_ADDR})>?[ \t]*\.{{2,}}[ \t]*(.+)$", re.MULTILINE)
 
 
 def read_t_online(text: str) -> list[Pair]:

@@ -115,6 +115,15 @@ def _decode(data: bytes, charset: str | None) -> str:
     return data.decode("latin-1")
 
 
+def payload_of(part: Message) -> object:
+    """`part.get_payload()`, which raises on some broken charset names (a NUL in one): then
+    the payload as the parser stored it, undecoded."""
+    try:
+        return part.get_payload()
+    except Exception:
+        return getattr(part, "_payload", "")
+
+
 def text_of(part: Message) -> str:
     """The decoded text of a leaf part (transfer encoding and charset undone)."""
     try:
@@ -123,7 +132,7 @@ def text_of(part: Message) -> str:
         payload = None
     if isinstance(payload, bytes):
         return _decode(payload, part.get_content_charset())
-    raw = part.get_payload()
+    raw = payload_of(part)
     if isinstance(raw, str):
         return raw
     if isinstance(raw, list):  # a header-group part parsed into messages (delivery-status)
@@ -146,7 +155,7 @@ def parts_of(msg: Message) -> Parts:
         found.append((ctype, part))
         if ctype.startswith("message/"):
             continue
-        payload = part.get_payload()
+        payload = payload_of(part)
         if isinstance(payload, list):
             stack.extend(sub for sub in reversed(payload) if isinstance(sub, Message))
     return found
@@ -180,7 +189,7 @@ def part_of_type(parts: Parts, *types: str) -> Message | None:
 # Where a plain-text bounce starts quoting the returned message (Exim, qmail, Sendmail,
 # T-Online, Yahoo, and the German/French wordings).
 ORIGINAL_MARKERS = re.compile(
-    r"^[\s|=*#-]*+[^\n]{0,12}(?:This is a copy of the message|"
+    r"^[ \t|=*#-]*+[^\n]{0,12}(?:This is a copy of the message|"
     r"Below this line is a copy of the message|Original message follows|"
     r"Original message headers|Headers? of the original message|"
     r"Message text follows|Unsent message below|Ursprüngliche Nachricht|"
@@ -194,7 +203,7 @@ def original_message(parts: Parts, text: str = "") -> Message | None:
     text/rfc822-headers part, or a header block quoted after a marker in the text."""
     for ctype, part in parts[1:]:
         if ctype in ("message/rfc822", "message/global"):
-            inner = part.get_payload()
+            inner = payload_of(part)
             if isinstance(inner, list) and inner and isinstance(inner[0], Message):
                 return inner[0]
             if isinstance(inner, str) and inner.strip():
@@ -219,6 +228,7 @@ def original_fields(original: Message | None) -> OriginalMessage:
         return_path=header(original, "Return-Path").strip("<> "),
         list_unsubscribe=list_unsubscribe,
         unsubscribe_token=unsubscribe_token(list_unsubscribe),
+        provider_recipient=clean_address(header(original, "X-HmXmrOriginalRecipient")),
     )
 
 

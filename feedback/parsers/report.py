@@ -40,6 +40,9 @@ class OriginalMessage:
     return_path: str = ""
     list_unsubscribe: str = ""
     unsubscribe_token: str = ""
+    # The recipient a provider adds to the returned copy when the report names none
+    # (Microsoft's JMRP: X-HmXmrOriginalRecipient).
+    provider_recipient: str = ""
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,11 @@ rejections that never bounce the recipient, and garbage that never raises (invar
 
 from __future__ import annotations
 
+import base64
+import quopri
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -65,6 +69,27 @@ def test_a_dmarc_rejection_is_the_senders_problem_not_a_recipient_bounce() -> No
     assert result.status == "5.7.26"
     assert result.sender_side and not result.hard
     assert result.reason == "auth_failure"
+
+
+def test_outlooks_authentication_rejection_is_sender_side() -> None:
+    """INDUSTRY-4: Outlook's 5.7.515 never marks the address bounced."""
+    (result,) = parse("bounces/outlook_5_7_515.eml").recipients
+    assert (result.status, result.reason, result.sender_side, result.hard) == (
+        "5.7.515",
+        "auth_failure",
+        True,
+        False,
+    )
+
+
+def test_a_deferral_for_volume_is_a_sender_side_delay() -> None:
+    (result,) = parse("bounces/yahoo_deferred.eml").recipients
+    assert (result.action, result.reason, result.sender_side, result.hard) == (
+        "delayed",
+        "rate_limited",
+        True,
+        False,
+    )
 
 
 def test_a_blocklisted_sending_ip_is_sender_side() -> None:
@@ -145,7 +170,14 @@ def test_a_not_spam_report_is_no_complaint() -> None:
 def test_the_readable_text_alone_gives_the_same_answer_as_the_dsn() -> None:
     """Heuristics: with the machine-readable part removed, the human text of a Gmail, Office
     365 or Postfix DSN still yields the recipient and reason."""
-    for name in ("gmail.eml", "office365.eml", "rfc3464_multi.eml", "dmarc_5726.eml"):
+    for name in (
+        "gmail.eml",
+        "office365.eml",
+        "rfc3464_multi.eml",
+        "dmarc_5726.eml",
+        "outlook_5_7_515.eml",
+        "yahoo_deferred.eml",
+    ):
         raw = (MESSAGES / "bounces" / name).read_bytes()
         stripped = raw.replace(b"message/delivery-status", b"text/x-removed")
         full, text_only = parse_feedback(raw), parse_feedback(stripped)
@@ -300,7 +332,14 @@ def test_hostile_input_is_read_in_linear_time() -> None:
         b"Content-Type: message/delivery-status\n\nFinal-Recipient: rfc822; "
     )
     size = 1_000_000
-    for body in (b"a@b." * (size // 4), b"-" * size, b"=?utf-8?q?x?= " * (size // 14)):
+    bodies = (
+        b"a@b." * (size // 4),
+        b"-" * size,
+        b"--- \n\n" * (size // 6),
+        b"Your message to " * (size // 16),
+        b"=?utf-8?q?x?= " * (size // 14),
+    )
+    for body in bodies:
         for start in (head, dsn):
             began = time.process_time()
             parse_feedback(start + body)
@@ -361,3 +400,113 @@ It will be retried until it is 5 day(s) old.
     (result,) = report.recipients
     assert (result.recipient, result.action, result.hard) == ("dora@example.net", "delayed", False)
     assert report.failed == ()
+
+
+def test_the_parsers_are_pure_python_without_django() -> None:
+    """Issue 8: the parsers run anywhere (a mailbox poller, a postmaster's laptop): importing
+    them loads no Django and no models."""
+    probe = "import sys, feedback.parsers; print(any(m.startswith('django') for m in sys.modules))"
+    proc = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert proc.stdout.strip() == "False"
+
+
+def test_a_report_without_original_rcpt_to_takes_the_providers_recipient_header() -> None:
+    raw = (MESSAGES / "arf/abuse_fbl.eml").read_bytes()
+    raw = raw.replace(b"Original-Rcpt-To: <heike.brandt@mailprovider.example>\n", b"")
+    raw = raw.replace(
+        b"To: heike.brandt@mailprovider.example\n",
+        b"To: undisclosed-recipients:;\nX-HmXmrOriginalRecipient: <h.b@outlook.example>\n",
+    )
+    report = parse_feedback(raw)
+    assert report.kind == "complaint"
+    assert [r.recipient for r in report.recipients] == ["h.b@outlook.example"]
+
+
+def test_a_dsn_without_the_original_headers_still_names_its_message_id() -> None:
+    raw = (MESSAGES / "bounces/gmail.eml").read_bytes()
+    raw = raw[: raw.index(b"Content-Type: text/rfc822-headers")]
+    report = parse_feedback(raw)
+    assert report.kind == "bounce"
+    assert report.original.mailing_id == ""
+    assert report.original.message_id == "<20261130092103.c118.r731@news.example.com>"
+
+
+def test_a_huge_message_is_read_from_its_start_only() -> None:
+    raw = (MESSAGES / "bounces/exim.eml").read_bytes() + b"x" * (3 * 1024 * 1024)
+    report = parse_feedback(raw)
+    assert report.kind == "bounce" and "first" in report.note
+    assert report.recipients[0].recipient == "oliver.hughes@example.co.uk"
+
+
+def test_a_bounce_is_recognised_by_its_subject_in_three_languages() -> None:
+    for subject in (
+        "Message not delivered",
+        "Nachricht nicht zugestellt",
+        "Non remis : Nouveautés",
+    ):
+        raw = (
+            f"From: Service <noreply@mail.example.org>\nSubject: {subject}\n\n"
+            "Your message to lea@example.org failed: 550 5.1.1 mailbox not found\n"
+        ).encode()
+        report = parse_feedback(raw)
+        assert report.kind == "bounce", subject
+        assert report.recipients[0].recipient == "lea@example.org"
+
+
+def test_a_charset_name_with_a_nul_does_not_stop_the_reading() -> None:
+    """Found by hypothesis: the stdlib raises ValueError on such a charset."""
+    raw = (
+        b"From: MAILER-DAEMON@example.net\nSubject: Undelivered Mail\n"
+        b'Content-Type: text/plain; charset="utf\x00-8"\n\n'
+        b"<ina@example.org>: 550 5.1.1 User unknown \xed\xa0\x80\n"
+    )
+    report = parse_feedback(raw)
+    assert report.kind == "bounce"
+    assert report.recipients[0].recipient == "ina@example.org"
+
+
+def test_a_transfer_encoded_delivery_status_part_is_decoded() -> None:
+    fields = (
+        b"Reporting-MTA: dns; mx.example\n\nFinal-Recipient: rfc822; ole@example.org\n"
+        b"Action: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 user unknown =\n\n"
+    )
+    for encoding, body in (
+        (b"base64", base64.encodebytes(fields)),
+        (b"quoted-printable", quopri.encodestring(fields)),
+    ):
+        raw = (
+            b"From: MAILER-DAEMON@mx.example\nSubject: Undelivered Mail\n"
+            b"Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n"
+            b"--b\nContent-Type: message/delivery-status\nContent-Transfer-Encoding: "
+            + encoding
+            + b"\n\n"
+            + body
+            + b"\n--b--\n"
+        )
+        report = parse_feedback(raw)
+        assert report.source_format == "rfc3464", encoding
+        (result,) = report.recipients
+        assert (result.recipient, result.status, result.diagnostic) == (
+            "ole@example.org",
+            "5.1.1",
+            "550 5.1.1 user unknown =",
+        ), encoding
+
+
+def test_an_exchange_report_without_its_technical_part_is_read_from_its_wording() -> None:
+    raw = (MESSAGES / "bounces/exchange.eml").read_bytes()
+    raw = raw[: raw.index(b"Diagnostic information for administrators")]
+    report = parse_feedback(raw)
+    (result,) = report.recipients
+    assert (result.recipient, result.reason, result.hard) == (
+        "t.keller@corp.example.com",
+        "user_unknown",
+        True,
+    )

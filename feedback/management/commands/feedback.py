@@ -46,6 +46,23 @@ def rows(name: str, report: FeedbackReport) -> list[dict[str, Any]]:
     ]
 
 
+def expand(names: list[str]) -> list[Path]:
+    """The files named, a directory replaced by the files below it (sorted, hidden skipped)."""
+    paths: list[Path] = []
+    for name in names:
+        path = Path(name)
+        if path.is_dir():
+            paths.extend(
+                p
+                for p in sorted(path.rglob("*"))
+                if p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+        else:
+            paths.append(path)
+    return paths
+
+
 class Command(DomainCommand):
     help = "Read raw bounce, complaint or reply messages and show what they are."
     actions = {"classify": "Parse raw message files and print kind, recipient and reason."}
@@ -53,7 +70,12 @@ class Command(DomainCommand):
     requires_system_checks: list[str] = []
 
     def add_action_arguments(self, action: str, parser: CommandParser) -> None:
-        parser.add_argument("files", nargs="+", metavar="FILE", help="raw RFC 5322 messages")
+        parser.add_argument(
+            "files",
+            nargs="+",
+            metavar="FILE",
+            help="raw RFC 5322 messages; a directory stands for every file below it",
+        )
         parser.add_argument(
             "--json", dest="as_json", action="store_true", help="one JSON object per line"
         )
@@ -61,31 +83,32 @@ class Command(DomainCommand):
     def do_classify(self, files: list[str], as_json: bool, **_: Any) -> None:
         unreadable = []
         table: list[dict[str, Any]] = []
-        for name in files:
+        for path in expand(files):
             try:
-                raw = Path(name).read_bytes()
+                raw = path.read_bytes()
             except OSError as exc:
-                unreadable.append(f"{name}: {exc.strerror or exc}")
+                unreadable.append(f"{path}: {exc.strerror or exc}")
                 continue
-            table.extend(rows(name, parse_feedback(raw)))
-        if as_json:
-            self._print_json(table)
-        else:
+            found = rows(str(path), parse_feedback(raw))
+            if as_json:  # streamed: a corpus of thousands shows progress
+                for row in found:
+                    self.stdout.write(json.dumps(row, ensure_ascii=False))
+            else:
+                table.extend(found)
+        if not as_json:
             self._print_table(table)
         if unreadable:
             raise CommandError("could not read:\n  " + "\n  ".join(unreadable))
 
-    def _print_json(self, table: list[dict[str, Any]]) -> None:
-        for row in table:
-            self.stdout.write(json.dumps(row, ensure_ascii=False))
-
     def _print_table(self, table: list[dict[str, Any]]) -> None:
-        columns = ("file", "kind", "recipient", "status", "reason", "hard")
+        columns = ("file", "kind", "recipient", "status", "reason", "hard", "sender_side")
         cells = [
-            [("yes" if row[c] else "no") if c == "hard" else str(row[c]) for c in columns]
+            [
+                ("yes" if row[c] else "no") if isinstance(row[c], bool) else str(row[c])
+                for c in columns
+            ]
             for row in table
         ]
         widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
-        self.stdout.write("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
-        for line in cells:
+        for line in [list(columns), *cells]:
             self.stdout.write("  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)))

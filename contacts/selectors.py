@@ -104,3 +104,15 @@ def unsubscribe_request_of(account: Account, request_id: int) -> UnsubscribeRequ
     if request is None:
         raise NotFound("no such unsubscribe request")
     return request
+
+
+def unsubscribe_requests_due(account: Account) -> int:
+    """Open requests whose deadline is tomorrow or earlier (UNSUB-2: warn before it passes)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    return UnsubscribeRequest.objects.filter(
+        account=account, state=RequestState.OPEN, due_on__lte=tomorrow
+    ).count()

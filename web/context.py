@@ -8,6 +8,7 @@ from django.http import HttpRequest
 
 from accounts.models import Role
 from accounts.selectors import accounts_for_user
+from contacts.selectors import unsubscribe_requests_due
 from delivery.transports import sandbox_active
 from web.access import MANAGERS
 
@@ -31,4 +32,6 @@ def current_account(request: HttpRequest) -> dict[str, Any]:
         .order_by("name", "slug")[:SWITCHER_LIMIT],
         # The sandbox mailbox link, while outbound mail is captured instead of sent.
         "sandbox_mailbox": sandbox_active(),
+        # UNSUB-2: warn before a deadline passes (a callable: queried only where drawn).
+        "unsubscribes_due": lambda: unsubscribe_requests_due(account),
     }

@@ -37,7 +37,10 @@ class TestPage:
         assert html.index("spaet@example.de") < html.index("frisch@example.de")
         assert 'data-urgency="overdue"' in html and 'id="overdue-count">1 overdue' in html
         assert "x@example.fr" not in html
-        assert 'aria-current="page">Unsubscribes</a>' in html
+        assert 'aria-current="page">Unsubscribes' in html
+        # UNSUB-2: every page of the account warns of the requests due by tomorrow.
+        contacts_page = world.client_for(world.bob).get("/a/alice-shop/contacts/").content.decode()
+        assert 'id="unsubscribes-due"' in contacts_page and ">1</span>" in contacts_page
 
     def test_unsub_002_a_user_enters_a_phone_request_and_it_takes_effect(
         self, world: Personas

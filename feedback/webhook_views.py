@@ -1,0 +1,154 @@
+"""The webhook doors (BOUNCE-2): anymail's tracking views for Amazon SES (SNS), SendGrid,
+Mailgun and Postmark, and the generic signed JSON webhook.
+
+Thin: each door answers 404 until its provider's secret is configured, counts the client
+against a per-address rate limit, and leaves checking signatures and parsing to anymail
+(a forged request raises AnymailWebhookValidationFailure, which Django answers with 400).
+The anymail views read their secrets from consentry's settings on every request, so the
+environment (config/env.py) is the one place they come from.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+from anymail.exceptions import AnymailNotSupportedWarning, AnymailWebhookValidationFailure
+from anymail.webhooks.amazon_ses import AmazonSESTrackingWebhookView
+from anymail.webhooks.base import AnymailBaseWebhookView
+from anymail.webhooks.mailgun import MailgunTrackingWebhookView
+from anymail.webhooks.postmark import PostmarkTrackingWebhookView
+from anymail.webhooks.sendgrid import SendGridTrackingWebhookView
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from core import ratelimit
+from core.errors import InvalidInput
+from core.http import client_ip
+from feedback import webhooks
+
+# anymail warns on every SendGrid request that it no longer tests SendGrid itself; the
+# webhook format and its signature are stable and covered by our own tests.
+warnings.filterwarnings("ignore", category=AnymailNotSupportedWarning, module="anymail")
+
+
+def _basic_auth() -> list[str]:
+    return [settings.WEBHOOK_SECRET] if settings.WEBHOOK_SECRET else []
+
+
+class AmazonSesTracking(AmazonSESTrackingWebhookView):
+    """SES through SNS. Basic auth is its authentication (anymail does not verify SNS
+    signatures), optionally narrowed to the configured topics. Subscriptions are not
+    confirmed automatically: that needs boto3; the request waits in the review queue
+    with the URL an operator opens once."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.auto_confirm_enabled = False
+        self.session_params: dict[str, Any] = {}
+        self.client_params: dict[str, Any] = {}
+        # Skips the SES base class, whose only extra work is reading boto3 parameters.
+        AnymailBaseWebhookView.__init__(self, webhook_secret=_basic_auth(), **kwargs)
+
+    def validate_request(self, request: HttpRequest) -> None:
+        topics = settings.SES_SNS_TOPIC_ARNS
+        if topics and self._parse_sns_message(request).get("TopicArn") not in topics:
+            raise AnymailWebhookValidationFailure("SNS topic not in CONSENTRY_SES_SNS_TOPIC_ARNS")
+
+    def auto_confirm_sns_subscription(self, sns_message: dict[str, Any]) -> None:
+        webhooks.hold_for_review(
+            json.dumps(sns_message).encode(),
+            esp="amazon_ses",
+            reason=(
+                f"confirm the SNS subscription to {sns_message.get('TopicArn')}: open "
+                f"{sns_message.get('SubscribeURL')}"
+            ),
+        )
+
+
+class SendGridTracking(SendGridTrackingWebhookView):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            webhook_secret=_basic_auth(),
+            tracking_webhook_verification_key=settings.SENDGRID_WEBHOOK_VERIFICATION_KEY or None,
+            **kwargs,
+        )
+
+
+class MailgunTracking(MailgunTrackingWebhookView):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            webhook_secret=_basic_auth(),
+            webhook_signing_key=settings.MAILGUN_WEBHOOK_SIGNING_KEY,
+            **kwargs,
+        )
+
+
+class PostmarkTracking(PostmarkTrackingWebhookView):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(webhook_secret=_basic_auth(), **kwargs)
+
+
+# Which secret opens which door: a provider without its own signature needs basic auth.
+CONFIGURED: dict[str, Callable[[], bool]] = {
+    "amazon_ses": lambda: bool(settings.WEBHOOK_SECRET),
+    "sendgrid": lambda: bool(settings.SENDGRID_WEBHOOK_VERIFICATION_KEY or settings.WEBHOOK_SECRET),
+    "mailgun": lambda: bool(settings.MAILGUN_WEBHOOK_SIGNING_KEY),
+    "postmark": lambda: bool(settings.WEBHOOK_SECRET),
+}
+VIEWS: dict[str, Any] = {
+    "amazon_ses": AmazonSesTracking,
+    "sendgrid": SendGridTracking,
+    "mailgun": MailgunTracking,
+    "postmark": PostmarkTracking,
+}
+
+
+def _too_many() -> HttpResponse:
+    response = JsonResponse({"error": "too many requests"}, status=429)
+    response["Retry-After"] = "60"
+    return response
+
+
+def _within_limit(request: HttpRequest) -> bool:
+    return ratelimit.allow(
+        "webhook", client_ip(request), limit=settings.WEBHOOK_MAX_PER_MINUTE, window_seconds=60
+    )
+
+
+def provider_door(esp: str) -> Callable[..., HttpResponse]:
+    """The tracking webhook of one provider, closed (404) until it is configured."""
+    view = VIEWS[esp].as_view()
+    configured = CONFIGURED[esp]
+
+    @csrf_exempt
+    def door(request: HttpRequest) -> HttpResponse:
+        if not configured():
+            raise Http404
+        if not _within_limit(request):
+            return _too_many()
+        return view(request)
+
+    return door
+
+
+@csrf_exempt
+@require_POST
+def generic(request: HttpRequest) -> HttpResponse:
+    """`POST /webhooks/generic/`: one bounce or complaint from a relay anymail does not
+    know, signed with HMAC-SHA256 of the body under CONSENTRY_WEBHOOK_SECRET."""
+    if not settings.WEBHOOK_SECRET:
+        raise Http404
+    if not _within_limit(request):
+        return _too_many()
+    signature = request.headers.get("X-Consentry-Signature", "")
+    if not webhooks.signature_ok(request.body, signature, settings.WEBHOOK_SECRET):
+        return JsonResponse({"error": "missing or invalid X-Consentry-Signature"}, status=403)
+    try:
+        message = webhooks.receive_generic(request.body, peer=client_ip(request))
+    except InvalidInput as exc:
+        return JsonResponse({"error": exc.message}, status=400)
+    return JsonResponse({"inbound": message.pk, "state": message.state})

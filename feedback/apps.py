@@ -7,5 +7,6 @@ class FeedbackConfig(AppConfig):
     name = "feedback"
 
     def ready(self) -> None:
-        # Connects the receiver of anymail's tracking signal (provider webhooks, BOUNCE-2).
-        from feedback import webhooks  # noqa: F401
+        # Registers the webhook settings' checks and connects the receiver of anymail's
+        # tracking signal (provider webhooks, BOUNCE-2).
+        from feedback import checks, webhooks  # noqa: F401

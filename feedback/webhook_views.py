@@ -22,6 +22,7 @@ from anymail.webhooks.mailgun import MailgunTrackingWebhookView
 from anymail.webhooks.postmark import PostmarkTrackingWebhookView
 from anymail.webhooks.sendgrid import SendGridTrackingWebhookView
 from django.conf import settings
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -79,12 +80,43 @@ class SendGridTracking(SendGridTrackingWebhookView):
 
 
 class MailgunTracking(MailgunTrackingWebhookView):
+    """Mailgun signs a timestamp and a token, not the body: a signature seen once could
+    carry any other event. So each token is accepted once (for as long as Mailgun retries),
+    and given back if processing failed, so that Mailgun's retry is not refused."""
+
+    claimed = ""
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(
             webhook_secret=_basic_auth(),
             webhook_signing_key=settings.MAILGUN_WEBHOOK_SIGNING_KEY,
             **kwargs,
         )
+
+    def run_validators(self, request: HttpRequest) -> None:
+        super().run_validators(request)  # the signature is right: now the token is real
+        token = _mailgun_token(request)
+        if not cache.add(f"webhook:mailgun:{token}", 1, timeout=MAILGUN_TOKEN_SECONDS):
+            raise AnymailWebhookValidationFailure("Mailgun webhook token used before")
+        self.claimed = token
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return super().post(request, *args, **kwargs)
+        except Exception:
+            if self.claimed:
+                cache.delete(f"webhook:mailgun:{self.claimed}")
+            raise
+
+
+# Mailgun retries a failed webhook for 8 hours; a token is remembered a little longer.
+MAILGUN_TOKEN_SECONDS = 9 * 3600
+
+
+def _mailgun_token(request: HttpRequest) -> str:
+    if request.content_type == "application/json":
+        return str(json.loads(request.body)["signature"]["token"])
+    return str(request.POST["token"])
 
 
 class PostmarkTracking(PostmarkTrackingWebhookView):

@@ -28,7 +28,7 @@ from feedback.models import FeedbackEvent, InboundMessage, InboundState
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SECRET = "consentry:5PdEw2kJ9fQx"
+SECRET = "consentry:5PdEw2kJ9fQxR7mZ3vLc"
 TOPIC = "arn:aws:sns:eu-west-1:123456789012:consentry-ses-feedback"
 MAILGUN_KEY = "key-7f3c1e0b9a2d4c6e8f1a3b5c7d9e0f21"
 BASIC = "Basic " + base64.b64encode(SECRET.encode()).decode()
@@ -355,8 +355,15 @@ def test_bounce_2_mailgun_signed_events_make_the_contacts_b_and_u(sent: Sent) ->
     }
     assert mailgun_post(mailgun_body(complaint)).status_code == 200
     assert_bounced_and_complained(sent, bounced, complained, "mailgun")
-    assert mailgun_post(body).status_code == 200
+    # The same event in a second delivery (a new token) counts once.
+    assert mailgun_post(mailgun_body(failed)).status_code == 200
     assert FeedbackEvent.objects.count() == 2
+    # Mailgun's signature does not cover the body: a seen token never comes back.
+    replayed = json.loads(body)
+    replayed["event-data"]["recipient"] = complained
+    assert mailgun_post(json.dumps(replayed).encode()).status_code == 400
+    assert mailgun_post(body).status_code == 400
+    assert InboundMessage.objects.count() == 3
 
 
 # Postmark -----------------------------------------------------------------------------
@@ -522,3 +529,18 @@ def test_the_generic_webhook_is_rate_limited_per_client_address(
     statuses = [generic_post(body, REMOTE_ADDR="198.51.100.7").status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
     assert generic_post(body, REMOTE_ADDR="198.51.100.8").status_code == 200
+
+
+def test_the_system_checks_refuse_a_bad_sendgrid_key_and_warn_of_a_short_secret(
+    settings: Any,
+) -> None:
+    from feedback.checks import check_webhook_secrets
+
+    settings.SENDGRID_WEBHOOK_VERIFICATION_KEY = "not-a-key"
+    settings.WEBHOOK_SECRET = "consentry:short"
+    assert [p.id for p in check_webhook_secrets()] == ["feedback.E001", "feedback.W001"]
+    key = ec.generate_private_key(ec.SECP256R1()).public_key()
+    der = key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    settings.SENDGRID_WEBHOOK_VERIFICATION_KEY = base64.b64encode(der).decode()
+    settings.WEBHOOK_SECRET = SECRET
+    assert check_webhook_secrets() == []

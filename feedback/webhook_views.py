@@ -41,7 +41,26 @@ def _basic_auth() -> list[str]:
     return [settings.WEBHOOK_SECRET] if settings.WEBHOOK_SECRET else []
 
 
-class AmazonSesTracking(AmazonSESTrackingWebhookView):
+class KeepsUnreadable:
+    """An authenticated request anymail cannot parse (a changed format, the inbound webhook
+    pointed at the tracking URL) is kept for review instead of failing (BOUNCE-1). Runs
+    only after the signature checks, so strangers cannot fill the review queue."""
+
+    esp_name: str
+
+    def parse_events(self, request: HttpRequest) -> list[Any]:
+        try:
+            return super().parse_events(request)  # type: ignore[misc]
+        except Exception as exc:
+            webhooks.hold_for_review(
+                request.body,
+                esp=webhooks.esp_key(self.esp_name),
+                reason=f"unreadable {self.esp_name} webhook: {type(exc).__name__}: {exc}",
+            )
+            return []
+
+
+class AmazonSesTracking(KeepsUnreadable, AmazonSESTrackingWebhookView):
     """SES through SNS. Basic auth is its authentication (anymail does not verify SNS
     signatures), optionally narrowed to the configured topics. Subscriptions are not
     confirmed automatically: that needs boto3; the request waits in the review queue
@@ -70,7 +89,7 @@ class AmazonSesTracking(AmazonSESTrackingWebhookView):
         )
 
 
-class SendGridTracking(SendGridTrackingWebhookView):
+class SendGridTracking(KeepsUnreadable, SendGridTrackingWebhookView):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(
             webhook_secret=_basic_auth(),
@@ -79,7 +98,7 @@ class SendGridTracking(SendGridTrackingWebhookView):
         )
 
 
-class MailgunTracking(MailgunTrackingWebhookView):
+class MailgunTracking(KeepsUnreadable, MailgunTrackingWebhookView):
     """Mailgun signs a timestamp and a token, not the body: a signature seen once could
     carry any other event. So each token is accepted once (for as long as Mailgun retries),
     and given back if processing failed, so that Mailgun's retry is not refused."""
@@ -119,7 +138,7 @@ def _mailgun_token(request: HttpRequest) -> str:
     return str(request.POST["token"])
 
 
-class PostmarkTracking(PostmarkTrackingWebhookView):
+class PostmarkTracking(KeepsUnreadable, PostmarkTrackingWebhookView):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(webhook_secret=_basic_auth(), **kwargs)
 

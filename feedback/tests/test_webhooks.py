@@ -451,6 +451,25 @@ def test_an_unmatched_provider_event_waits_for_review(secrets: Any) -> None:
     assert not FeedbackEvent.objects.exists()
 
 
+def test_bounce_1_an_authenticated_event_anymail_cannot_read_waits_for_review(
+    secrets: Any,
+) -> None:
+    # Postmark's inbound webhook pointed at the tracking URL by mistake.
+    inbound = {
+        "FromFull": {"Email": "someone@example.org", "Name": "Someone"},
+        "ToFull": [{"Email": "news@news.alice-shop.example"}],
+        "Subject": "Re: Herbst bei Alice",
+        "TextBody": "Thank you!",
+    }
+    assert postmark_post(inbound).status_code == 200
+    message = InboundMessage.objects.get()
+    assert (message.route, message.state) == ("webhook:postmark", InboundState.REVIEW)
+    assert "inbound" in message.reason and json.loads(bytes(message.raw)) == inbound
+    # A stranger's unreadable post is refused before anything is kept.
+    assert postmark_post(inbound, auth=FORGED).status_code == 400
+    assert InboundMessage.objects.count() == 1
+
+
 @pytest.mark.parametrize("esp", ["amazon_ses", "sendgrid", "mailgun", "postmark"])
 def test_an_unconfigured_provider_answers_404(esp: str) -> None:
     assert post(f"/webhooks/{esp}/tracking/", b"{}").status_code == 404

@@ -18,7 +18,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from anymail.signals import AnymailTrackingEvent, EventType, tracking
+from anymail.signals import AnymailTrackingEvent, EventType, RejectReason, tracking
 from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
@@ -44,6 +44,9 @@ ANYMAIL_KINDS: dict[str, EventKind] = {
     EventType.DEFERRED: "deferral",
     EventType.COMPLAINED: "complaint",
 }
+# A relay refusing an address it holds as unsubscribed or complained about is no bounce: an
+# operator looks at the contact (the consent record is ours, not the relay's).
+HELD_REJECTIONS = {RejectReason.UNSUBSCRIBED: "unsubscribed", RejectReason.SPAM: "complained"}
 GENERIC_KINDS: dict[str, EventKind] = {"bounce": "bounce", "complaint": "complaint"}
 SIGNATURE_PREFIX = "sha256="
 MAX_GENERIC_BYTES = 64 * 1024
@@ -150,6 +153,11 @@ def on_tracking(sender: object, event: AnymailTrackingEvent, esp_name: str, **_:
         return
     esp = esp_key(esp_name)
     message = keep_raw(_raw_of(event), esp=esp, recipient=event.recipient or "")
+    held = HELD_REJECTIONS.get(event.reject_reason)
+    if event.event_type == EventType.REJECTED and held:
+        reason = f"{esp} refused to send: the address {held} at the relay; check the contact"
+        _conclude(message, InboundState.REVIEW, reason[:5000])
+        return
     try:
         found = from_anymail(esp, kind, event)
     except Exception as exc:  # an unreadable event is kept for review, never dropped

@@ -275,6 +275,24 @@ def test_bounce_2_sendgrid_signed_events_make_the_contacts_b_and_u(
     assert FeedbackEvent.objects.count() == 2
 
 
+def test_a_relay_refusing_an_address_unsubscribed_there_is_no_bounce_but_waits_for_review(
+    secrets: ec.EllipticCurvePrivateKey,
+) -> None:
+    dropped = {
+        "email": "someone@example.org",
+        "timestamp": 1764584000,
+        "smtp-id": "<nope@news.alice-shop.example>",
+        "event": "dropped",
+        "reason": "Unsubscribed Address",
+        "sg_event_id": "ZHJvcHBlZC0wLTE3NjQ1ODQwMDA",
+        "sg_message_id": "14c5d75ce93.dfd.64b469.filter0001.16648.5515E0B88.2",
+    }
+    assert sendgrid_post(json.dumps([dropped]).encode(), secrets).status_code == 200
+    message = InboundMessage.objects.get()
+    assert message.state == InboundState.REVIEW and "unsubscribed" in message.reason
+    assert not FeedbackEvent.objects.exists()
+
+
 # Mailgun ------------------------------------------------------------------------------
 
 

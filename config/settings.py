@@ -132,6 +132,8 @@ MAILGUN_WEBHOOK_SIGNING_KEY = env_str("CONSENTRY_MAILGUN_WEBHOOK_SIGNING_KEY")
 SENDGRID_WEBHOOK_VERIFICATION_KEY = env_str("CONSENTRY_SENDGRID_WEBHOOK_VERIFICATION_KEY")
 # The SNS topics whose notifications are believed; empty = any topic with the right secret.
 SES_SNS_TOPIC_ARNS = env_list("CONSENTRY_SES_SNS_TOPIC_ARNS", [])
+# Check SNS's own signature too (fetches Amazon's signing certificate over https, cached).
+SES_VERIFY_SNS_SIGNATURES = env_bool("CONSENTRY_SES_VERIFY_SNS_SIGNATURES", True)
 WEBHOOK_MAX_PER_MINUTE = env_int("CONSENTRY_WEBHOOK_MAX_PER_MINUTE", 600, minimum=1)
 
 DATABASES = {"default": _database(env_url("DATABASE_URL", schemes=("postgres", "postgresql")))}

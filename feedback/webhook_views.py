@@ -30,7 +30,7 @@ from django.views.decorators.http import require_POST
 from core import ratelimit
 from core.errors import InvalidInput
 from core.http import client_ip
-from feedback import webhooks
+from feedback import sns, webhooks
 
 # anymail warns on every SendGrid request that it no longer tests SendGrid itself; the
 # webhook format and its signature are stable and covered by our own tests.
@@ -61,10 +61,10 @@ class KeepsUnreadable:
 
 
 class AmazonSesTracking(KeepsUnreadable, AmazonSESTrackingWebhookView):
-    """SES through SNS. Basic auth is its authentication (anymail does not verify SNS
-    signatures), optionally narrowed to the configured topics. Subscriptions are not
-    confirmed automatically: that needs boto3; the request waits in the review queue
-    with the URL an operator opens once."""
+    """SES through SNS: basic auth, then SNS's signature (which anymail does not check),
+    optionally only from the configured topics. Subscriptions are not confirmed
+    automatically (that needs boto3): the request waits in the review queue with the URL
+    an operator opens once."""
 
     def __init__(self, **kwargs: Any) -> None:
         self.auto_confirm_enabled = False
@@ -73,10 +73,17 @@ class AmazonSesTracking(KeepsUnreadable, AmazonSESTrackingWebhookView):
         # Skips the SES base class, whose only extra work is reading boto3 parameters.
         AnymailBaseWebhookView.__init__(self, webhook_secret=_basic_auth(), **kwargs)
 
-    def validate_request(self, request: HttpRequest) -> None:
+    def run_validators(self, request: HttpRequest) -> None:
+        super().run_validators(request)  # basic auth first: strangers cause no fetch
+        message = self._parse_sns_message(request)
         topics = settings.SES_SNS_TOPIC_ARNS
-        if topics and self._parse_sns_message(request).get("TopicArn") not in topics:
+        if topics and message.get("TopicArn") not in topics:
             raise AnymailWebhookValidationFailure("SNS topic not in CONSENTRY_SES_SNS_TOPIC_ARNS")
+        if settings.SES_VERIFY_SNS_SIGNATURES:
+            try:
+                sns.verify(message)
+            except sns.BadSignature as exc:
+                raise AnymailWebhookValidationFailure(f"SNS message refused: {exc}") from None
 
     def auto_confirm_sns_subscription(self, sns_message: dict[str, Any]) -> None:
         webhooks.hold_for_review(

@@ -156,7 +156,7 @@ def on_tracking(sender: object, event: AnymailTrackingEvent, esp_name: str, **_:
     held = HELD_REJECTIONS.get(event.reject_reason)
     if event.event_type == EventType.REJECTED and held:
         reason = f"{esp} refused to send: the address {held} at the relay; check the contact"
-        _conclude(message, InboundState.REVIEW, reason[:5000])
+        _conclude(message, InboundState.REVIEW, reason)
         return
     try:
         found = from_anymail(esp, kind, event)

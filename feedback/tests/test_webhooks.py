@@ -11,11 +11,13 @@ import hmac
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.test import Client
 
@@ -24,6 +26,7 @@ from contacts.models import Contact
 from contacts.rules import Status
 from delivery import ledger
 from delivery.engine import run_batch
+from feedback import sns
 from feedback.models import FeedbackEvent, InboundMessage, InboundState
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -52,9 +55,39 @@ class Sent:
         return next(c for c in self.sendable.contacts if c.address == address)
 
 
+def self_signed(key: rsa.RSAPrivateKey) -> bytes:
+    name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, "sns.amazonaws.com")])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(datetime(2026, 1, 1, tzinfo=UTC))
+        .not_valid_after(datetime(2027, 1, 1, tzinfo=UTC))
+        .sign(key, hashes.SHA256())
+    )
+    return cert.public_bytes(Encoding.PEM)
+
+
+# Amazon's signing key and certificate, as far as these tests know (SNS signs with SHA256).
+SNS_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+SNS_CERT = self_signed(SNS_KEY)
+SNS_CERT_URL = (
+    f"https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-{uuid.uuid4().hex}.pem"
+)
+
+
+def sns_signed(message: dict[str, Any], key: rsa.RSAPrivateKey = SNS_KEY) -> dict[str, Any]:
+    message = {**message, "SignatureVersion": "2", "SigningCertURL": SNS_CERT_URL}
+    signature = key.sign(sns.string_to_sign(message), padding.PKCS1v15(), hashes.SHA256())
+    return {**message, "Signature": base64.b64encode(signature).decode()}
+
+
 @pytest.fixture
-def secrets(settings: Any) -> ec.EllipticCurvePrivateKey:
+def secrets(settings: Any, monkeypatch: pytest.MonkeyPatch) -> ec.EllipticCurvePrivateKey:
     """Every provider configured; returns the key SendGrid signs its events with."""
+    monkeypatch.setattr(sns, "fetch_certificate", lambda url: SNS_CERT)
     key = ec.generate_private_key(ec.SECP256R1())
     public = key.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
     settings.WEBHOOK_SECRET = SECRET
@@ -103,20 +136,21 @@ def assert_bounced_and_complained(sent: Sent, bounced: str, complained: str, esp
 # Amazon SES through SNS ---------------------------------------------------------------
 
 
-def ses_notification(ses_event: dict[str, Any], topic: str = TOPIC) -> tuple[bytes, str]:
+def ses_notification(
+    ses_event: dict[str, Any], topic: str = TOPIC, **changes: Any
+) -> tuple[bytes, str]:
     message_id = str(uuid.uuid4())
-    sns = {
-        "Type": "Notification",
-        "MessageId": message_id,
-        "TopicArn": topic,
-        "Message": json.dumps(ses_event),
-        "Timestamp": "2026-12-01T10:15:02.123Z",
-        "SignatureVersion": "1",
-        "Signature": "EXAMPLEpH+DcEwjAPg8O9mY8dReBSwksfg2S7WKQcikcNKWLQjwu6A4VbeS0QHVCkhRS7f",
-        "SigningCertURL": "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-x.pem",
-        "UnsubscribeURL": "https://sns.eu-west-1.amazonaws.com/?Action=Unsubscribe",
-    }
-    return json.dumps(sns).encode(), message_id
+    message = sns_signed(
+        {
+            "Type": "Notification",
+            "MessageId": message_id,
+            "TopicArn": topic,
+            "Message": json.dumps(ses_event),
+            "Timestamp": "2026-12-01T10:15:02.123Z",
+            "UnsubscribeURL": "https://sns.eu-west-1.amazonaws.com/?Action=Unsubscribe",
+        }
+    )
+    return json.dumps({**message, **changes}).encode(), message_id
 
 
 def ses_mail(recipient: str, message_id: str) -> dict[str, Any]:
@@ -149,7 +183,7 @@ def ses_post(body: bytes, sns_id: str, auth: str = BASIC) -> Any:
 
 def test_bounce_2_amazon_ses_bounce_and_complaint_make_the_contacts_b_and_u(sent: Sent) -> None:
     (bounced, bounced_id), (complained, complained_id) = sent.mail(0), sent.mail(1)
-    bounce = {
+    bounce: dict[str, Any] = {
         "notificationType": "Bounce",
         "bounce": {
             "bounceType": "Permanent",
@@ -174,6 +208,12 @@ def test_bounce_2_amazon_ses_bounce_and_complaint_make_the_contacts_b_and_u(sent
     assert ses_post(body, sns_id, auth=FORGED).status_code == 400
     other_body, other_id = ses_notification(bounce, topic=TOPIC.replace("feedback", "other"))
     assert ses_post(other_body, other_id).status_code == 400
+    # A message SNS did not sign: altered, or signed with a key named by another host.
+    altered = {**bounce, "bounce": {**bounce["bounce"], "bounceType": "Transient"}}
+    forged_body, forged_id = ses_notification(bounce, Message=json.dumps(altered))
+    assert ses_post(forged_body, forged_id).status_code == 400
+    elsewhere = "https://sns.eu-west-1.amazonaws.com.attacker.example/cert.pem"
+    assert ses_post(*ses_notification(bounce, SigningCertURL=elsewhere)).status_code == 400
     assert_nothing_changed(sent)
 
     assert ses_post(body, sns_id).status_code == 200
@@ -199,15 +239,17 @@ def test_bounce_2_amazon_ses_bounce_and_complaint_make_the_contacts_b_and_u(sent
 
 def test_an_sns_subscription_confirmation_waits_for_an_operator(secrets: Any) -> None:
     body = json.dumps(
-        {
-            "Type": "SubscriptionConfirmation",
-            "MessageId": "165545c9-2a5c-472c-8df2-7ff2be2b3b1b",
-            "Token": "2336412f37fb687f5d51e6e241d09c805a5a57b30d712f794cc5f6a988666d92768dd60a7",
-            "TopicArn": TOPIC,
-            "Message": "You have chosen to subscribe to the topic.",
-            "SubscribeURL": "https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription",
-            "Timestamp": "2026-12-01T09:00:00.000Z",
-        }
+        sns_signed(
+            {
+                "Type": "SubscriptionConfirmation",
+                "MessageId": "165545c9-2a5c-472c-8df2-7ff2be2b3b1b",
+                "Token": "2336412f37fb687f5d51e6e241d09c805a5a57b30d712f794cc5f6a988666d92",
+                "TopicArn": TOPIC,
+                "Message": "You have chosen to subscribe to the topic.",
+                "SubscribeURL": "https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription",
+                "Timestamp": "2026-12-01T09:00:00.000Z",
+            }
+        )
     ).encode()
     response = post(
         "/webhooks/amazon_ses/tracking/",
@@ -581,3 +623,24 @@ def test_the_system_checks_refuse_a_bad_sendgrid_key_and_warn_of_a_short_secret(
     settings.SENDGRID_WEBHOOK_VERIFICATION_KEY = base64.b64encode(der).decode()
     settings.WEBHOOK_SECRET = SECRET
     assert check_webhook_secrets() == []
+
+
+def test_an_sns_signature_is_checked_against_the_message_and_amazons_host() -> None:
+    message = sns_signed(
+        {
+            "Type": "Notification",
+            "MessageId": "b5a1d7c6-0f7e-4a5e-9d1c-2f3e4a5b6c7d",
+            "TopicArn": TOPIC,
+            "Subject": "Amazon SES Email Event Notification",
+            "Message": '{"notificationType": "Bounce"}',
+            "Timestamp": "2026-12-01T10:15:02.123Z",
+        }
+    )
+    sns.verify(message, fetch=lambda url: SNS_CERT)
+    with pytest.raises(sns.BadSignature, match="does not match"):
+        sns.verify({**message, "Subject": "changed"}, fetch=lambda url: SNS_CERT)
+    other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    with pytest.raises(sns.BadSignature, match="does not match"):
+        sns.verify(sns_signed(message, key=other_key), fetch=lambda url: SNS_CERT)
+    with pytest.raises(sns.BadSignature, match="not an Amazon SNS https URL"):
+        sns.verify({**message, "SigningCertURL": "http://sns.eu-west-1.amazonaws.com/c.pem"})

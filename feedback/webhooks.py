@@ -114,7 +114,8 @@ def _conclude(message: InboundMessage, state: InboundState, reason: str) -> Inbo
 def to_report(event: ProviderEvent) -> FeedbackReport:
     """The event in the parsers' shape, so webhooks and DSNs share one record-and-apply."""
     original = OriginalMessage(
-        message_id=event.message_id or event.original.message_id,
+        # Our own Message-ID where the provider quotes it (SES), else the provider's.
+        message_id=event.original.message_id or event.message_id,
         mailing_id=event.original.mailing_id,
         to=event.recipient,
         list_unsubscribe=event.original.list_unsubscribe,

@@ -644,3 +644,34 @@ def test_an_sns_signature_is_checked_against_the_message_and_amazons_host() -> N
         sns.verify(sns_signed(message, key=other_key), fetch=lambda url: SNS_CERT)
     with pytest.raises(sns.BadSignature, match="not an Amazon SNS https URL"):
         sns.verify({**message, "SigningCertURL": "http://sns.eu-west-1.amazonaws.com/c.pem"})
+
+
+def test_industry_4_a_provider_event_is_classified_like_a_dsn() -> None:
+    """Our Message-ID wins over the provider's id (SES quotes ours among the headers); a
+    deferral is never hard, whatever its code; a 5.7.26 is the sender's problem."""
+    from feedback.parsers.report import OriginalMessage
+    from feedback.webhooks import ProviderEvent, to_report
+
+    ses = ProviderEvent(
+        esp="amazon_ses",
+        kind="bounce",
+        recipient="anna@example.org",
+        message_id="0102018d2c3f6a1b-000000",
+        status="5.1.1",
+        original=OriginalMessage(message_id="<20261201.abc@news.alice-shop.example>"),
+    )
+    report = to_report(ses)
+    assert report.original.message_id == "<20261201.abc@news.alice-shop.example>"
+    assert (report.failed[0].reason, report.failed[0].hard) == ("user_unknown", True)
+    deferral = to_report(ProviderEvent("sendgrid", "deferral", "anna@example.org", status="5.1.1"))
+    assert deferral.failed[0].hard is False
+    dmarc = to_report(
+        ProviderEvent(
+            "postmark",
+            "bounce",
+            "anna@example.org",
+            diagnostic="smtp;550 5.7.26 Unauthenticated email is not accepted",
+        )
+    )
+    result = dmarc.failed[0]
+    assert (result.status, result.hard, result.sender_side) == ("5.7.26", False, True)

@@ -1,9 +1,9 @@
 """The webhook doors (BOUNCE-2): anymail's tracking views for Amazon SES (SNS), SendGrid,
 Mailgun and Postmark, and the generic signed JSON webhook.
 
-Thin: each door answers 404 until its provider's secret is configured, counts the client
-against a per-address rate limit, and leaves checking signatures and parsing to anymail
-(a forged request raises AnymailWebhookValidationFailure, which Django answers with 400).
+Thin: each door answers 404 until its provider's secret is configured and leaves checking
+signatures and parsing to anymail (a forged request raises AnymailWebhookValidationFailure,
+which Django answers with 400). Only the generic webhook is rate-limited per client.
 The anymail views read their secrets from consentry's settings on every request, so the
 environment (config/env.py) is the one place they come from.
 """
@@ -184,10 +184,11 @@ def provider_door(esp: str) -> Callable[..., HttpResponse]:
 
     @csrf_exempt
     def door(request: HttpRequest) -> HttpResponse:
+        # No rate limit here: SNS and the others drop an event after a few refused
+        # retries, and a burst of bounces from a large send must not be turned away. A
+        # forged request costs one signature check and writes nothing.
         if not configured():
             raise Http404
-        if not _within_limit(request):
-            return _too_many()
         return view(request)
 
     return door

@@ -125,6 +125,22 @@ def _dates(name: str) -> tuple[date, ...]:
 
 EXTRA_HOLIDAYS = _dates("CONSENTRY_EXTRA_HOLIDAYS")
 
+# Bounce and complaint webhooks of relay providers (BOUNCE-2, feedback.webhook_views). A
+# provider's door stays closed (404) until the secret it authenticates with is set.
+# "user:password" of HTTP basic auth for every provider webhook URL, and the HMAC key of the
+# generic JSON webhook; the only authentication Amazon SES (SNS) and Postmark offer.
+WEBHOOK_SECRET = env_str("CONSENTRY_WEBHOOK_SECRET")
+if WEBHOOK_SECRET and ":" not in WEBHOOK_SECRET:
+    raise ImproperlyConfigured("CONSENTRY_WEBHOOK_SECRET: expected user:password")
+MAILGUN_WEBHOOK_SIGNING_KEY = env_str("CONSENTRY_MAILGUN_WEBHOOK_SIGNING_KEY")
+# SendGrid's signed event webhook: the public key (base64) shown when signing is enabled.
+SENDGRID_WEBHOOK_VERIFICATION_KEY = env_str("CONSENTRY_SENDGRID_WEBHOOK_VERIFICATION_KEY")
+# The SNS topics whose notifications are believed; empty = any topic with the right secret.
+SES_SNS_TOPIC_ARNS = env_list("CONSENTRY_SES_SNS_TOPIC_ARNS", [])
+# Check SNS's own signature too (fetches Amazon's signing certificate over https, cached).
+SES_VERIFY_SNS_SIGNATURES = env_bool("CONSENTRY_SES_VERIFY_SNS_SIGNATURES", True)
+WEBHOOK_MAX_PER_MINUTE = env_int("CONSENTRY_WEBHOOK_MAX_PER_MINUTE", 600, minimum=1)
+
 DATABASES = {"default": _database(env_url("DATABASE_URL", schemes=("postgres", "postgresql")))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -138,6 +154,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "anymail",
     "config.apps.ConfigConfig",
     "core",
     "policy",

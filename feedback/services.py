@@ -22,9 +22,10 @@ log = logging.getLogger(__name__)
 
 
 def receive(
-    raw: bytes, *, mail_from: str, rcpt_to: Sequence[str], peer: str = ""
+    raw: bytes, *, mail_from: str, rcpt_to: Sequence[str], peer: str = "", route: str = ""
 ) -> InboundMessage:
-    """Keep the message exactly as it arrived; nothing has read it yet."""
+    """Keep the message exactly as it arrived; nothing has read it yet. `route` is known
+    beforehand only for webhook events (`webhook:<esp>`)."""
     with transaction.atomic():
         return InboundMessage.objects.create(
             raw=raw,
@@ -32,6 +33,7 @@ def receive(
             mail_from=mail_from[:500],
             rcpt_to=list(rcpt_to),
             peer=peer[:100],
+            route=route[:20],
         )
 
 

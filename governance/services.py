@@ -53,6 +53,7 @@ def _record(campaign: Campaign, breach: Breach) -> Violation:
     for lst in locked.lists.all():
         contacts.set_list_admission(lst, actor=BREAKER, blocked=True)
     accounts.set_reduced_speed(locked.account, True)
+    _suspend_if_repeated(locked)
     evidence.record(
         locked.account,
         "policy.violation",
@@ -66,6 +67,20 @@ def _record(campaign: Campaign, breach: Breach) -> Violation:
         },
     )
     return violation
+
+
+def _suspend_if_repeated(campaign: Campaign) -> None:
+    """QUALITY-3: repeated violations (sends that broke the policy) suspend the account;
+    an operator reviews it before it sends again (ACCOUNT-1)."""
+    from accounts.models import ReviewState
+    from policy.selectors import value as policy_value
+
+    account = campaign.account
+    sends = Violation.objects.filter(account_id=account.pk).values("campaign").distinct().count()
+    if sends >= int(policy_value("quality.violations_before_suspension", account)):
+        account.refresh_from_db(fields=["review_state"])
+        if account.review_state == ReviewState.ACTIVE:
+            accounts.change_review_state(account, ReviewState.SUSPENDED)
 
 
 @transaction.atomic

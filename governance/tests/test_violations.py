@@ -1,0 +1,60 @@
+"""QUALITY-3: the measures of a violation, and repeated violations suspending the account."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from accounts.models import ReviewState
+from campaigns.models import Campaign
+from campaigns.testing import Sendable
+from contacts.models import List
+from core.errors import RuleViolation
+from core.testing import SYSTEM
+from feedback.rules import Breach
+from governance import services
+from governance.models import Violation
+from policy import services as policy
+
+pytestmark = pytest.mark.django_db
+
+BREACH = Breach("hard_bounce_rate", "", 30, 200, Decimal("0.15"), Decimal("0.05"))
+
+
+def another_campaign(sendable: Sendable, name: str) -> Campaign:
+    from campaigns import services as campaigns
+
+    return campaigns.create_campaign(
+        sendable.world.alice_account,
+        actor=SYSTEM,
+        lists=[sendable.lst],
+        name=name,
+        subject=name,
+        from_name="Alice Shop",
+        from_address=sendable.campaign.from_address,
+        html=sendable.campaign.html,
+    )
+
+
+def test_a_breach_blocks_the_lists_slows_the_account_and_is_recorded_once(
+    sendable: Sendable,
+) -> None:
+    first = services.record_breaches(sendable.campaign, [BREACH])
+    again = services.record_breaches(sendable.campaign, [BREACH])
+    assert len(first) == 1 and again == [] and Violation.objects.count() == 1
+    assert List.objects.get(pk=sendable.lst.pk).blocked
+    sendable.world.alice_account.refresh_from_db()
+    assert sendable.world.alice_account.reduced_speed
+    with pytest.raises(RuleViolation, match="not stated"):
+        services.lift(first[0], actor=SYSTEM)
+
+
+def test_quality_3_repeated_violations_suspend_the_account(sendable: Sendable) -> None:
+    policy.set_value("quality.violations_before_suspension", "2")
+    services.record_breaches(sendable.campaign, [BREACH])
+    sendable.world.alice_account.refresh_from_db()
+    assert sendable.world.alice_account.review_state == ReviewState.ACTIVE
+    services.record_breaches(another_campaign(sendable, "Winter"), [BREACH])
+    sendable.world.alice_account.refresh_from_db()
+    assert sendable.world.alice_account.review_state == ReviewState.SUSPENDED

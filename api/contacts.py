@@ -20,6 +20,7 @@ from contacts import selectors, services
 from contacts.models import Contact, List
 from contacts.rules import Cause, Status
 from core.errors import InvalidInput, NotFound
+from core.text import clean_text
 
 router = Router(tags=["contacts"])
 
@@ -51,7 +52,10 @@ def list_contacts(
 ) -> dict[str, object]:
     """Newest first; `status` filters by A/U/B/D, `search` matches address and names."""
     contacts = selectors.contacts_of(
-        account_of(request), status=status.value if status else "", search=search.strip()
+        account_of(request),
+        status=status.value if status else "",
+        # NUL and other control characters: a clear 400, never a database error.
+        search=clean_text(search, field="search", max_length=200),
     )
     return page_of(contacts, page)
 

@@ -326,3 +326,10 @@ def test_it_answers_405_for_a_wrong_method(world: Personas, alice_api: KeyClient
     assert alice_api.client.delete(f"{BASE}/contacts").status_code == 405
     status_url = f"{BASE}/contacts/{world.alice_contact.pk}/status"
     assert alice_api.client.get(status_url).status_code == 405
+
+
+def test_a_search_with_a_nul_byte_is_a_clear_400(world: Personas, alice_api: KeyClient) -> None:
+    """Invariant 7: PostgreSQL cannot even compare a NUL; the answer says what is wrong."""
+    response = alice_api.client.get(f"{BASE}/contacts", {"search": "kunde\x00"})
+    assert response.status_code in (400, 422)
+    assert "control characters" in response.json()["message"]

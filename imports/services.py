@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -314,11 +314,6 @@ def run_import(job_id: int, *, progress: Progress | None = None) -> ImportJob:
     job = ImportJob.objects.select_related("account", "list").get(pk=job_id)
     if not claimed:
         return job
-    if connection.vendor == "sqlite":
-        # The address-hash indexes take inserts at random places: a larger page cache
-        # for this connection (64 MB instead of 2 MB) keeps their pages in memory.
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA cache_size = -65536")
     try:
         info = _info_of(job)
         columns = batches.Columns.from_json(job.mapping)

@@ -16,6 +16,11 @@ class ImportState(models.TextChoices):
     FAILED = "failed", _("failed")
 
 
+def no_sponsors() -> list[str]:
+    # A named function: inside ImportJob the name `list` is its list field.
+    return []
+
+
 class ImportJob(models.Model):
     account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="+")
     list = models.ForeignKey("contacts.List", on_delete=models.PROTECT, related_name="+")
@@ -27,7 +32,7 @@ class ImportJob(models.Model):
     # The declared source (IMPORT-3) and what it needs.
     source = models.CharField(max_length=30)
     evidence_ref = models.CharField(max_length=300, blank=True)
-    sponsors = models.JSONField(default=list, blank=True)
+    sponsors = models.JSONField(default=no_sponsors, blank=True)
     product_category = models.CharField(max_length=200, blank=True)
     # {"email": "E-Mail" | 3, "status": ..., ...}: a header name or a 1-based position.
     mapping = models.JSONField(default=dict, blank=True)

@@ -18,3 +18,9 @@ def test_operators_see_imports_read_only(verified: Any) -> None:
     assert admin.get("/admin/imports/importjob/add/").status_code == 403
     assert admin.post(f"/admin/imports/importjob/{job.pk}/delete/").status_code == 403
     assert verified.client_for(verified.alice).get("/admin/imports/importjob/").status_code == 302
+
+
+def test_the_import_models_pass_the_system_checks(db: Any) -> None:
+    from django.core import checks
+
+    assert [m for m in checks.run_checks() if "imports" in str(m.obj)] == []

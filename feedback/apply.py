@@ -36,7 +36,7 @@ from feedback.rules import (
     Limits,
     SendHealth,
     breaches,
-    isp_of,
+    isp_of_mx,
     seven_day_breach,
     soft_bounces_make_bounced,
 )
@@ -44,6 +44,21 @@ from policy.selectors import cached_value
 
 log = logging.getLogger(__name__)
 HANDED_OVER = (LedgerState.SENT, LedgerState.FAILED)
+
+
+def isp_for(address: str) -> str:
+    """The provider of an address: the fixed list, else by its domain's MX hosts (DNS,
+    cached for their TTL); a DNS failure leaves the domain standing for itself."""
+    from domains.dns import lookup
+
+    domain = address.rpartition("@")[2].lower().rstrip(".")
+    if domain in ISP_DOMAINS:
+        return ISP_DOMAINS[domain]
+    try:
+        records = lookup(domain, "MX")
+    except Exception:  # a timeout or a broken zone: judged as its own domain
+        return domain
+    return isp_of_mx(domain, [r.split()[-1] for r in records if r.split()])
 
 
 def _entry_by_token(purpose: str, token: str) -> SendLedgerEntry | None:
@@ -111,7 +126,7 @@ def _record(
                 reason=(result.reason if result else "complaint")[:30],
                 hard=bool(result and result.hard) or kind == FeedbackKind.COMPLAINT,
                 sender_side=bool(result and result.sender_side),
-                isp=isp_of(entry.contact.address or "unknown@unknown")[:60],
+                isp=isp_for(entry.contact.address or "unknown@unknown")[:60],
                 diagnostic=(result.diagnostic if result else "")[:500],
             )
     except IntegrityError:
@@ -229,12 +244,19 @@ def send_health(campaign: Campaign) -> SendHealth:
         .annotate(n=Count("pk"))
         .values_list("isp", "n")
     )
-    sent_by_isp = {isp: _sent_to(rows, isp) for isp in complaints}
+    sent_by_isp = {isp: _sent_to(rows, isp, campaign) for isp in complaints}
     return SendHealth(sent, sync_hard + async_hard, sent_by_isp, complaints)
 
 
-def _sent_to(rows: object, isp: str) -> int:
-    domains = [d for d, name in ISP_DOMAINS.items() if name == isp] or [isp]
+def _sent_to(rows: object, isp: str, campaign: Campaign) -> int:
+    """Messages of the send to `isp`: its listed domains, and the domains whose feedback
+    was attributed to it by their MX hosts."""
+    domains = [d for d, name in ISP_DOMAINS.items() if name == isp]
+    for address in FeedbackEvent.objects.filter(campaign=campaign, isp=isp).values_list(
+        "contact__address", flat=True
+    ):
+        domains.append(address.rpartition("@")[2].lower())
+    domains = sorted(set(domains)) or [isp]
     query = Q()
     for domain in domains:
         query |= Q(contact__address__iendswith=f"@{domain}")

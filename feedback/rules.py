@@ -121,10 +121,44 @@ ISP_DOMAINS: dict[str, str] = {
 STRICT_ISPS = frozenset({"Google", "Yahoo"})  # their bulk-sender rules: below 0.3 %
 
 
+# Where a domain's mail is hosted says who judges it: MX host suffixes of the large ISPs.
+MX_SUFFIXES: tuple[tuple[str, str], ...] = (
+    ("google.com", "Google"),
+    ("googlemail.com", "Google"),
+    ("outlook.com", "Microsoft"),
+    ("yahoodns.net", "Yahoo"),
+    ("gmx.net", "United Internet"),
+    ("web.de", "United Internet"),
+    ("kundenserver.de", "United Internet"),
+    ("t-online.de", "T-Online"),
+    ("orange.fr", "Orange"),
+    ("free.fr", "Free"),
+    ("icloud.com", "Apple"),
+)
+
+
 def isp_of(address_or_domain: str) -> str:
     """The mailbox provider of an address; other domains stand for themselves."""
     domain = address_or_domain.rpartition("@")[2].lower().rstrip(".")
     return ISP_DOMAINS.get(domain, domain)
+
+
+def isp_of_mx(domain: str, mx_hosts: Sequence[str]) -> str:
+    """QUALITY-2: a domain not on the list is judged with the provider hosting its mail:
+    a large ISP by its MX host, otherwise the MX host's own domain (so the domains of one
+    hosting company are one provider); a domain without MX stands for itself."""
+    known = ISP_DOMAINS.get(domain)
+    if known:
+        return known
+    hosts = [h.lower().rstrip(".") for h in mx_hosts if h.strip(". ")]
+    for host in hosts:
+        for suffix, name in MX_SUFFIXES:
+            if host == suffix or host.endswith("." + suffix):
+                return name
+    if hosts:
+        labels = sorted(hosts)[0].split(".")
+        return ".".join(labels[-2:]) if len(labels) >= 2 else hosts[0]
+    return domain
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,10 @@ from feedback.models import FeedbackEvent, FeedbackKind
 from feedback.rules import isp_of
 
 
+def domain_of(address: str) -> str:
+    return (address or "").rpartition("@")[2].lower()
+
+
 @dataclass(frozen=True)
 class Bar:
     label: str
@@ -82,8 +86,14 @@ def campaign_feedback(campaign: Campaign) -> CampaignFeedback:
         Bar(reason, n, hard, round(100 * n / top) if top else 0)
         for (reason, hard), n in reasons.most_common()
     ]
+    # Domains whose feedback was attributed by MX host count with that provider.
+    by_domain = {
+        address.rpartition("@")[2].lower(): isp
+        for address, isp in events.values_list("contact__address", "isp")
+        if address
+    }
     sent_by_isp = Counter(
-        isp_of(address or "unknown@unknown")
+        by_domain.get(domain_of(address), isp_of(address or "unknown@unknown"))
         for address in SendLedgerEntry.objects.filter(
             campaign=campaign, state__in=HANDED_OVER
         ).values_list("contact__address", flat=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -90,3 +91,31 @@ def test_industry_5_seven_day_complaint_average() -> None:
         "4 complaints of 1000 messages of the account in 7 days = 0.40%, above the limit of 0.30%"
     )
     assert seven_day_breach(4, 100, limit=limit, min_volume=200) is None
+
+
+@pytest.mark.parametrize(
+    ("domain", "mx", "isp"),
+    [
+        ("firma.example", ["aspmx.l.google.com."], "Google"),
+        ("verein.example", ["verein-example.mail.protection.outlook.com"], "Microsoft"),
+        ("shop.example", ["mx00.kundenserver.de", "mx01.kundenserver.de"], "United Internet"),
+        ("praxis.example", ["mx1.hoster.example"], "hoster.example"),
+        ("nomx.example", [], "nomx.example"),
+        ("gmail.com", ["whatever.example"], "Google"),
+    ],
+)
+def test_quality_2_other_domains_are_grouped_by_their_mx_hosts(
+    domain: str, mx: list[str], isp: str
+) -> None:
+    from feedback.rules import isp_of_mx
+
+    assert isp_of_mx(domain, mx) == isp
+
+
+def test_the_isp_of_an_address_is_read_from_dns(dns_server: Any) -> None:
+    from feedback.apply import isp_for
+
+    dns_server.mx("kanzlei.example", "kanzlei-example.mail.protection.outlook.com")
+    assert isp_for("a@kanzlei.example") == "Microsoft"
+    assert isp_for("b@gmx.de") == "United Internet"  # the list, no DNS
+    assert isp_for("c@unknown.example") == "unknown.example"  # no MX: itself

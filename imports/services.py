@@ -320,6 +320,9 @@ def run_import(job_id: int, *, progress: Progress | None = None) -> ImportJob:
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA cache_size = -65536")
     try:
+        # The evidence names the file by its SHA-256: the rows read must be those bytes.
+        if files.sha256_of(Path(job.file_path))[0] != job.file_sha256:
+            raise FileProblem(_("the stored file changed after it was checked"))
         info = _info_of(job)
         columns = batches.Columns.from_json(job.mapping)
         context = batches.Context.for_job(job)

@@ -531,3 +531,15 @@ def test_cause_is_import_in_every_contact_record(verified: Any) -> None:
         kind="contact.created", contact__address__in=["anna@example.com", "bert@example.com"]
     )
     assert [r.payload["cause"] for r in records] == [Cause.IMPORT.value] * 2
+
+
+def test_import_009_a_stored_file_that_changed_is_not_imported(verified: Any) -> None:
+    """The evidence names the file by its SHA-256; other bytes are never imported."""
+    job = _draft(verified, "anna@example.com\n")
+    for which in services.ATTESTATIONS:
+        services.attest(job, which, actor=SYSTEM, confirmed=True)
+    services.start_import(job, actor=SYSTEM, enqueue=False)
+    Path(job.file_path).write_text("mallory@example.com\n")
+    failed = services.run_import(job.pk)
+    assert failed.state == "failed" and "changed" in failed.error
+    assert not Contact.objects.filter(address__in=["mallory@example.com", "anna@example.com"])

@@ -22,6 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(1, str(ROOT / "bench"))
 os.environ.setdefault("CONSENTRY_VAR_DIR", tempfile.mkdtemp(prefix="consentry-bench-fb-"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -34,53 +35,12 @@ from django.core.management import call_command  # noqa: E402
 
 def seed(count: int) -> list[tuple[str, str, str]]:
     """(recipient, VERP return path, Message-ID) of `count` sent ledger rows."""
-    from django.utils import timezone
+    from seeding import sent_campaign
 
-    from accounts.models import Account
-    from campaigns.models import Campaign
-    from contacts.models import Contact, List, Subscription
-    from core.crypto import keyed_hash
-    from delivery.models import LedgerState, SendLedgerEntry
     from delivery.tokens import VERP, make_token
 
-    now = timezone.now()
-    account = Account.objects.create(slug=f"bench-{time.time_ns()}", name="Bench")
-    lst = List.objects.create(account=account, name="News")
     domains = ["gmail.com", "web.de", "t-online.de", "orange.fr", "example.org"]
-    contacts = Contact.objects.bulk_create(
-        Contact(
-            account=account,
-            address=f"r{n}@{domains[n % len(domains)]}",
-            address_hash=keyed_hash(f"r{n}@{domains[n % len(domains)]}"),
-            status="A",
-            legal_basis="double_opt_in",
-            status_changed_at=now,
-        )
-        for n in range(count)
-    )
-    Subscription.objects.bulk_create(
-        Subscription(contact=c, list=lst, state="confirmed", state_changed_at=now) for c in contacts
-    )
-    campaign = Campaign.objects.create(
-        account=account,
-        name="Bench",
-        subject="Bench",
-        from_name="Bench",
-        from_address="news@bench.example",
-        html="{{ unsubscribe_url }} {{ imprint }}",
-        state="finished",
-    )
-    campaign.lists.add(lst)
-    entries = SendLedgerEntry.objects.bulk_create(
-        SendLedgerEntry(
-            campaign=campaign,
-            contact=c,
-            state=LedgerState.SENT,
-            sent_at=now,
-            message_id=f"<{n}.bench@bench.example>",
-        )
-        for n, c in enumerate(contacts)
-    )
+    contacts, entries = sent_campaign(count, domains)
     return [
         (c.address, f"bounces+{make_token(VERP, e.pk)}@bench.example", e.message_id)
         for c, e in zip(contacts, entries, strict=True)

@@ -28,6 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(1, str(ROOT / "bench"))
 VAR = tempfile.mkdtemp(prefix="consentry-bench-public-")
 os.environ.setdefault("CONSENTRY_VAR_DIR", VAR)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -39,7 +40,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 
-RECIPIENTS = 60_000
+RECIPIENTS = int(os.environ.get("BENCH_RECIPIENTS", "60000"))
 TARGET = 0.50
 # One web process: wrk needs the machine's other core (2 cores here).
 WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "1"))
@@ -48,46 +49,11 @@ WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "1"))
 def seed() -> list[str]:
     """An account, a list, RECIPIENTS confirmed contacts and a sent campaign's ledger, in
     bulk (the bench measures the endpoint, not the seeding); the tokens of every row."""
-    from django.utils import timezone
+    from seeding import sent_campaign
 
-    from accounts.models import Account
-    from campaigns.models import Campaign
-    from contacts.models import Contact, List, Subscription
-    from core.crypto import keyed_hash
-    from delivery.models import LedgerState, SendLedgerEntry
     from delivery.tokens import UNSUBSCRIBE, make_token
 
-    now = timezone.now()
-    account = Account.objects.create(slug=f"bench-{time.time_ns()}", name="Bench")
-    lst = List.objects.create(account=account, name="News")
-    contacts = Contact.objects.bulk_create(
-        Contact(
-            account=account,
-            address=f"r{n}@example.org",
-            address_hash=keyed_hash(f"r{n}@example.org"),
-            status="A",
-            legal_basis="double_opt_in",
-            status_changed_at=now,
-        )
-        for n in range(RECIPIENTS)
-    )
-    Subscription.objects.bulk_create(
-        Subscription(contact=c, list=lst, state="confirmed", state_changed_at=now) for c in contacts
-    )
-    campaign = Campaign.objects.create(
-        account=account,
-        name="Bench",
-        subject="Bench",
-        from_name="Bench",
-        from_address="news@bench.example",
-        html="{{ unsubscribe_url }} {{ imprint }}",
-        language="de",
-    )
-    campaign.lists.add(lst)
-    entries = SendLedgerEntry.objects.bulk_create(
-        SendLedgerEntry(campaign=campaign, contact=c, state=LedgerState.SENT, sent_at=now)
-        for c in contacts
-    )
+    _, entries = sent_campaign(RECIPIENTS, ["example.org"])
     return [make_token(UNSUBSCRIBE, e.pk) for e in entries]
 
 

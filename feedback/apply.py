@@ -69,8 +69,12 @@ def _entry_by_token(purpose: str, token: str) -> SendLedgerEntry | None:
     return SendLedgerEntry.objects.filter(pk=entry_id).first()
 
 
-def match_entry(report: FeedbackReport, recipient: str) -> SendLedgerEntry | None:
-    """BOUNCE-1: VERP first, heuristics second."""
+def match_entry(
+    report: FeedbackReport, recipient: str, *, sender_domain: str = ""
+) -> SendLedgerEntry | None:
+    """BOUNCE-1: VERP first, heuristics second. Matched by address alone, only a message
+    sent From `sender_domain` (where the report arrived) counts: another account's mail
+    to the same address is never taken for it (PRIVACY-2)."""
     if report.verp_token:
         entry = _entry_by_token(VERP, report.verp_token)
         if entry is not None:
@@ -97,6 +101,8 @@ def match_entry(report: FeedbackReport, recipient: str) -> SendLedgerEntry | Non
     except InvalidAddress:
         return None
     query = SendLedgerEntry.objects.filter(contact__address_hash=digest, state__in=HANDED_OVER)
+    if sender_domain:
+        query = query.filter(campaign__from_address__iendswith=f"@{sender_domain}")
     mailing = report.original.mailing_id.strip()
     if mailing.startswith("consentry-"):
         campaign_id = mailing.rpartition("-")[2]
@@ -133,7 +139,9 @@ def _record(
         return None
 
 
-def apply_report(message: InboundMessage | None, report: FeedbackReport) -> tuple[str, list[str]]:
+def apply_report(
+    message: InboundMessage | None, report: FeedbackReport, *, sender_domain: str = ""
+) -> tuple[str, list[str]]:
     """Record and apply every recipient of a parsed report. Returns the state for the
     inbound message ("processed" or "review") and one line per recipient."""
     lines: list[str] = []
@@ -146,7 +154,7 @@ def apply_report(message: InboundMessage | None, report: FeedbackReport) -> tupl
     else:
         targets = [(r.recipient, r) for r in report.failed]
     for recipient, result in targets:
-        entry = match_entry(report, recipient)
+        entry = match_entry(report, recipient, sender_domain=sender_domain)
         if entry is None:
             unmatched = True
             lines.append(f"{recipient or '(no recipient)'}: matches no message we sent")

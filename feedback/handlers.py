@@ -45,7 +45,7 @@ def handle_feedback(message: InboundMessage, recipient: str, params: dict[str, s
         return Outcome(InboundState.PROCESSED, "an automatic reply, not a bounce")
     if report.kind == "unknown":
         return Outcome(InboundState.REVIEW, f"not a bounce or report we can read: {report.note}")
-    state, lines = apply_report(message, report)
+    state, lines = apply_report(message, report, sender_domain=recipient.rpartition("@")[2].lower())
     event = message.events.select_related("account").first()
     account = event.account if event is not None else None
     return Outcome(

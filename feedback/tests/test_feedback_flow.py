@@ -288,3 +288,43 @@ def test_synchronous_5_1_1_rejections_stop_the_send_within_its_batches(big: Send
         campaign=big.campaign, state__in=[LedgerState.SENT, LedgerState.FAILED]
     ).count()
     assert handed < len(big.contacts)
+
+
+def test_privacy_2_a_report_matched_by_address_only_stays_with_the_receiving_domain(
+    sendable: Sendable, dns_server: Any, inbound: Controller
+) -> None:
+    """Both accounts mailed the same address; a report naming only the address, sent to
+    alice's feedback-loop address, is alice's: charlie's contact is never touched."""
+    from campaigns import services as campaigns
+    from campaigns.testing import HTML, set_imprint
+    from contacts import services as contacts_services
+    from core.testing import SYSTEM
+    from domains.testing import verify_domain
+
+    world = sendable.world
+    shared = "shared@example.org"
+    mine = sendable.add(shared)
+    verify_domain(world.charlie_account, "news.charlie.example", dns_server)
+    set_imprint(world.charlie_account)
+    lst = contacts_services.set_list_admission(world.charlie_list, actor=SYSTEM, admitted=True)
+    theirs = world.add_contact(world.charlie_account, shared, lst)
+    other = campaigns.create_campaign(
+        world.charlie_account,
+        actor=SYSTEM,
+        lists=[lst],
+        name="C",
+        subject="C",
+        from_name="Charlie",
+        from_address="news@news.charlie.example",
+        html=HTML,
+    )
+    for campaign in (sendable.campaign, other):
+        campaigns.start_send(campaign, actor=SYSTEM, guidelines_confirmed=True)
+        for batch in batches(campaign):
+            run_batch(campaign.pk, batch)
+    report = arf(shared, "<unknown@elsewhere.example>")
+    deliver(inbound, "fbl@news.alice-shop.example", report)
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert mine.status == Status.UNSUBSCRIBED
+    assert theirs.status == Status.ACTIVE

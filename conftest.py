@@ -19,7 +19,7 @@ from delivery.testing import (  # noqa: F401
     smtps_server,
 )
 from domains.testing import _no_outside_dns, dns_server  # noqa: F401
-from feedback.testing import mail_server  # noqa: F401
+from feedback.testing import inbound, mail_server  # noqa: F401
 
 # CI replays the same examples every run, so a submission's result does not depend on luck;
 # on developer machines hypothesis keeps exploring new ones.

@@ -16,7 +16,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from campaigns.models import Campaign
@@ -24,6 +24,7 @@ from contacts import services as contacts
 from contacts.models import Contact, SuppressionReason
 from contacts.rules import Cause, Status
 from core.actors import Actor
+from core.addresses import InvalidAddress, domain_of, normalise_address
 from core.crypto import keyed_hash
 from core.errors import RuleViolation
 from delivery.models import FailureClass, LedgerState, SendLedgerEntry
@@ -94,8 +95,6 @@ def match_entry(
     address = (recipient or report.original.to).strip().strip("<>")
     if "@" not in address:
         return None
-    from core.addresses import InvalidAddress, normalise_address
-
     try:
         digest = keyed_hash(normalise_address(address))
     except InvalidAddress:
@@ -256,19 +255,19 @@ def send_health(campaign: Campaign) -> SendHealth:
     return SendHealth(sent, sync_hard + async_hard, sent_by_isp, complaints)
 
 
-def _sent_to(rows: object, isp: str, campaign: Campaign) -> int:
+def _sent_to(rows: QuerySet[SendLedgerEntry], isp: str, campaign: Campaign) -> int:
     """Messages of the send to `isp`: its listed domains, and the domains whose feedback
     was attributed to it by their MX hosts."""
     domains = [d for d, name in ISP_DOMAINS.items() if name == isp]
     for address in FeedbackEvent.objects.filter(campaign=campaign, isp=isp).values_list(
         "contact__address", flat=True
     ):
-        domains.append(address.rpartition("@")[2].lower())
+        domains.append(domain_of(address))
     domains = sorted(set(domains)) or [isp]
     query = Q()
     for domain in domains:
         query |= Q(contact__address__iendswith=f"@{domain}")
-    return rows.filter(query).count()  # type: ignore[attr-defined]
+    return rows.filter(query).count()
 
 
 def limits_for(campaign: Campaign) -> Limits:

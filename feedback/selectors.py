@@ -10,14 +10,11 @@ from decimal import Decimal
 from django.db.models import Count
 
 from campaigns.models import Campaign
+from core.addresses import domain_of
 from delivery.models import FailureClass, LedgerState, SendLedgerEntry
 from feedback.apply import HANDED_OVER, limits_for, send_health
 from feedback.models import FeedbackEvent, FeedbackKind
 from feedback.rules import isp_of
-
-
-def domain_of(address: str) -> str:
-    return (address or "").rpartition("@")[2].lower()
 
 
 @dataclass(frozen=True)
@@ -88,7 +85,7 @@ def campaign_feedback(campaign: Campaign) -> CampaignFeedback:
     ]
     # Domains whose feedback was attributed by MX host count with that provider.
     by_domain = {
-        address.rpartition("@")[2].lower(): isp
+        domain_of(address): isp
         for address, isp in events.values_list("contact__address", "isp")
         if address
     }

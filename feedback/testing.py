@@ -1,6 +1,8 @@
-"""A real IMAP and POP3 server on loopback for the mailbox poller's tests: Dovecot (Debian's
-dovecot-imapd and dovecot-pop3d), run in the foreground from a configuration in a temporary
-directory, with one mailbox `bounces` / `secret`."""
+"""Real peers for the feedback tests: `inbound`, the product's own inbound SMTP listener on a
+free loopback port (tests that use it need django_db(transaction=True): it writes from its
+own thread); and `mail_server`, a real IMAP and POP3 server for the mailbox poller: Dovecot
+(Debian's dovecot-imapd and dovecot-pop3d), run in the foreground from a configuration in
+a temporary directory, with one mailbox `bounces` / `secret`."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from domains.testing import free_port
 
@@ -59,6 +62,17 @@ service pop3-login {{
   }}
 }}
 """
+
+
+@pytest.fixture
+def inbound() -> Iterator[Controller]:
+    """`consentry inbound`'s listener, started on a free port for one test."""
+    from feedback.inbound import listener
+
+    controller = listener("127.0.0.1", free_port())
+    controller.start()
+    yield controller
+    controller.stop()
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import smtplib
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,7 +20,6 @@ from contacts.rules import Status
 from delivery import ledger
 from delivery.engine import run_batch
 from delivery.models import LedgerState, SendLedgerEntry
-from domains.testing import free_port
 from feedback.models import FeedbackEvent, InboundMessage, InboundState
 from feedback.simulate import arf, dsn
 from governance import services as governance
@@ -31,27 +29,9 @@ from policy import services as policy
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def inbound() -> Iterator[Controller]:
-    controller = listener_for_tests()
-    controller.start()
-    yield controller
-    controller.stop()
-
-
-def listener_for_tests() -> Controller:
-    from feedback.inbound import listener
-
-    return listener("127.0.0.1", free_port())
-
-
 def deliver(controller: Controller, to: str, raw: bytes) -> None:
     with smtplib.SMTP(controller.hostname, controller.port, timeout=10) as smtp:
         smtp.sendmail("", [to], raw)
-
-
-def received(sendable: Sendable, address: str) -> Any:
-    return sendable.received_by(address)[0]
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ replies asking to unsubscribe surfaced to the account (UNSUB-3, invariant 7)."""
 from __future__ import annotations
 
 import smtplib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +20,6 @@ from feedback.models import InboundMessage, InboundState
 
 MESSAGES = Path(__file__).parent / "messages"
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def inbound() -> Iterator[Controller]:
-    controller = listener("127.0.0.1", free_port())
-    controller.start()
-    yield controller
-    controller.stop()
 
 
 @pytest.fixture

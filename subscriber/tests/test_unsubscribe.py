@@ -226,9 +226,9 @@ class TestProtection:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_unsub_003_mail_to_the_mailto_address_unsubscribes(sendable: Sendable) -> None:
-    from domains.testing import free_port
-    from feedback.inbound import listener
+def test_unsub_003_mail_to_the_mailto_address_unsubscribes(
+    sendable: Sendable, inbound: Any
+) -> None:
     from feedback.models import InboundMessage, InboundState
 
     send(sendable)
@@ -237,16 +237,11 @@ def test_unsub_003_mail_to_the_mailto_address_unsubscribes(sendable: Sendable) -
     header = re.search(r"^List-Unsubscribe: ([^\r\n]*(?:\r\n[ \t][^\r\n]*)*)", raw, re.M).group(1)
     mailto = re.search(r"<mailto:([^>]+)>", header).group(1)
     assert mailto.startswith("unsubscribe+")
-    controller = listener("127.0.0.1", free_port())
-    controller.start()
-    try:
-        with smtplib.SMTP(controller.hostname, controller.port, timeout=10) as smtp:
-            smtp.sendmail(contact.address, [mailto], b"Subject: unsubscribe\r\n\r\n\r\n")
-            # A token nobody issued: kept for review, nothing changes.
-            bad = "unsubscribe+" + "a" * 10 + "@" + mailto.split("@")[1]
-            smtp.sendmail(contact.address, [bad], b"Subject: unsubscribe\r\n\r\n\r\n")
-    finally:
-        controller.stop()
+    with smtplib.SMTP(inbound.hostname, inbound.port, timeout=10) as smtp:
+        smtp.sendmail(contact.address, [mailto], b"Subject: unsubscribe\r\n\r\n\r\n")
+        # A token nobody issued: kept for review, nothing changes.
+        bad = "unsubscribe+" + "a" * 10 + "@" + mailto.split("@")[1]
+        smtp.sendmail(contact.address, [bad], b"Subject: unsubscribe\r\n\r\n\r\n")
     assert state_of(contact, sendable) == SubscriptionState.UNSUBSCRIBED
     good, wrong = InboundMessage.objects.order_by("pk")
     assert (good.route, good.state) == ("mailto", InboundState.PROCESSED)

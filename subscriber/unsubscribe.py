@@ -29,7 +29,6 @@ from delivery import links
 from delivery.models import SendLedgerEntry
 from policy.selectors import cached_value
 
-ONE_CLICK = "List-Unsubscribe=One-Click"
 # A valid link is idempotent; this only keeps one token from hammering the database.
 POSTS_PER_TOKEN_PER_MINUTE = 20
 

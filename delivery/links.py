@@ -64,7 +64,7 @@ def entry_for_unsubscribe_token(token: str) -> SendLedgerEntry:
 def receive_one_click(token: str, *, ip: str, user_agent: str) -> None:
     """RFC 8058 one-click: one read and one INSERT, committed before the POST is answered;
     nothing else on the way (apply_one_click_unsubscribes does the rest). Plain SQL: the
-    ORM's query building cost more than both statements (bench/public.py)."""
+    ORM's query building cost more than both statements (bench/one_click.py)."""
     content = _read(token)
     with connection.cursor() as cursor:
         cursor.execute(_ROW_SQL, [content.entry_id])

@@ -1,6 +1,6 @@
 """Public endpoint speed (INDUSTRY-2, UNSUB-1): RFC 8058 one-click unsubscribes under load.
 
-Run: .venv/bin/python bench/public.py [SECONDS] [CONNECTIONS]
+Run: .venv/bin/python bench/one_click.py [SECONDS] [CONNECTIONS]
      (a throw-away SQLite database, or DATABASE_URL for PostgreSQL; needs Debian's `wrk`)
 
 Seeds one account with a sent campaign of RECIPIENTS ledger rows, starts gunicorn as

@@ -120,6 +120,8 @@ class SmtpTestServer:
     implicit_tls: bool = False
     offer_starttls: bool = True
     auth_required: bool = False
+    # RFC 2920, as real MTAs offer it; False: the client must wait for every reply.
+    pipelining: bool = True
     idle_timeout: float = 300  # seconds before the server says 421 and hangs up
     host: str = "127.0.0.1"
     port: int = field(default_factory=_free_port)
@@ -240,6 +242,19 @@ class _Handler:
     def __init__(self, server: SmtpTestServer) -> None:
         self.server = server
 
+    async def handle_EHLO(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        session.host_name = hostname
+        if self.server.pipelining:  # aiosmtpd reads commands one by one: pipelined ones too
+            responses.insert(len(responses) - 1, "250-PIPELINING")
+        return responses
+
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
@@ -284,7 +299,8 @@ def smtp_tls_files(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
 
 @pytest.fixture
 def smtp_server_factory(smtp_tls_files: TlsFiles) -> Iterator[Callable[..., SmtpTestServer]]:
-    """`make(implicit_tls=False, offer_starttls=True, auth_required=False, idle_timeout=300)`
+    """`make(implicit_tls=False, offer_starttls=True, auth_required=False, pipelining=True,
+    idle_timeout=300)`
     starts one more server; all stop at the end of the test."""
     servers: list[SmtpTestServer] = []
 

@@ -7,19 +7,22 @@ temporary (retried); the received message is valid RFC 5322 with a text part.
 from __future__ import annotations
 
 import logging
+import smtplib
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from delivery.compose import compose
 from delivery.testing import SMTP_USER, SmtpTestServer
 from delivery.transports import OutboundMessage, TransportError
-from delivery.transports.smtp import SmtpTransport, queue_id_of
+from delivery.transports.smtp import SmtpTransport, dot_stuffed, queue_id_of
 
 SENDER = "mailer@consentry.example"
 
@@ -33,6 +36,18 @@ def message(*recipients: str, subject: str = "Bitte bestätigen Sie Ihre Anmeldu
         text="Hallo,\nbitte bestätigen: https://127.0.0.1:8000/c/abc/\n",
     )
     return OutboundMessage(mail_from=SENDER, rcpt_to=recipients or (to,), raw=raw)
+
+
+@pytest.fixture(params=[True, False], ids=["pipelining", "without-pipelining"])
+def smtp_server_factory(
+    request: pytest.FixtureRequest, smtp_server_factory: Callable[..., SmtpTestServer]
+) -> Callable[..., SmtpTestServer]:
+    """Every test here runs against a server with RFC 2920 pipelining and one without."""
+
+    def make(**options: Any) -> SmtpTestServer:
+        return smtp_server_factory(**{"pipelining": request.param, **options})
+
+    return make
 
 
 @pytest.fixture
@@ -348,3 +363,62 @@ class TestUnreachable:
 )
 def test_it_reads_the_queue_id_from_common_replies(reply: str, queue_id: str) -> None:
     assert queue_id_of(reply) == queue_id
+
+
+@given(st.binary(max_size=200).map(lambda b: b.replace(b"\r", b"").replace(b"\n", b"\r\n")))
+def test_dot_stuffing_is_smtplibs(raw: bytes) -> None:
+    """The pipelined path stuffs dots as smtplib's data() does, and ends the content."""
+    expected = smtplib._quote_periods(raw)
+    if not expected.endswith(b"\r\n"):
+        expected += b"\r\n"
+    assert dot_stuffed(raw) == expected + b".\r\n"
+
+
+@pytest.mark.parametrize("raw", [b".", b".\r\n..\r\n.x", b"a\r\n.\r\nb", b"\n.\n."])
+def test_dot_stuffing_examples(raw: bytes) -> None:
+    expected = smtplib._quote_periods(raw)
+    assert (
+        dot_stuffed(raw) == expected + (b"" if expected.endswith(b"\r\n") else b"\r\n") + b".\r\n"
+    )
+
+
+def test_with_pipelining_mail_rcpt_and_data_go_out_in_one_write(connect: Any) -> None:
+    """RFC 2920: a server offering PIPELINING gets MAIL, RCPT and DATA in one segment, so a
+    message costs two round trips (the commands, then the content)."""
+    chunks: list[bytes] = []
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.settimeout(10)
+        port = listener.getsockname()[1]
+
+        def serve() -> None:
+            peer, _ = listener.accept()
+            with peer:
+                reader = peer.makefile("rb")
+                peer.sendall(b"220 scripted ESMTP\r\n")
+                reader.readline()  # EHLO
+                peer.sendall(b"250-scripted\r\n250-PIPELINING\r\n250 8BITMIME\r\n")
+                chunks.append(peer.recv(4096))
+                peer.sendall(b"250 2.1.0 ok\r\n250 2.1.5 ok\r\n354 go ahead\r\n")
+                content = b""
+                while not content.endswith(b"\r\n.\r\n"):
+                    content += peer.recv(65536)
+                chunks.append(content)
+                peer.sendall(b"250 2.0.0 Ok: queued as PIPE1\r\n")
+                reader.readline()  # QUIT
+                peer.sendall(b"221 bye\r\n")
+
+        thread = threading.Thread(target=serve)
+        thread.start()
+        transport = connect(f"smtp://127.0.0.1:{port}")
+        outbound = message("kunde@example.de")
+        result = transport.send(outbound)
+        transport.close()
+        thread.join(10)
+    commands, content = chunks
+    assert commands == (
+        f"MAIL FROM:<{SENDER}>\r\nRCPT TO:<kunde@example.de>\r\nDATA\r\n".encode("ascii")
+    )
+    assert content == dot_stuffed(outbound.raw)
+    assert result.queue_id == "PIPE1"

@@ -185,6 +185,23 @@ def _command(
     return connection.getreply()
 
 
+def _command_line(verb: str, address: str, options: list[str]) -> str:
+    """`MAIL FROM:<a> OPTS` or `RCPT TO:<a>`, quoted as smtplib quotes it."""
+    quoted = f"<{address}>" if _PLAIN_ADDRESS.fullmatch(address) else smtplib.quoteaddr(address)
+    return " ".join([f"{verb}{quoted}", *options])
+
+
+def dot_stuffed(raw: bytes) -> bytes:
+    """The DATA content of `raw`: each dot that opens a line doubled (RFC 5321 §4.5.2),
+    then the final CRLF and the lone dot. Same bytes as smtplib's regex, at C speed."""
+    data = raw.replace(b"\n.", b"\n..")
+    if data.startswith(b"."):
+        data = b"." + data
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    return data + b".\r\n"
+
+
 def queue_id_of(reply: str) -> str:
     found = QUEUE_ID.search(reply)
     return (found.group(1) or found.group(2)) if found else ""
@@ -321,6 +338,8 @@ class SmtpTransport:
                     stage="mail",
                 )
             options.append("SMTPUTF8")
+        if connection.has_extn("pipelining"):
+            return self._pipelined(connection, message, options)
         try:
             code, reply = _command(connection, "mail", "FROM:", message.mail_from, options)
         except smtplib.SMTPServerDisconnected as exc:
@@ -354,10 +373,73 @@ class SmtpTransport:
             raise _ConnectionLost(f"{code} {_text(reply)}", stage=stage, code=code)
         if code != 250:
             raise _reply_error(code, reply, "data")
+        return self._result(message, code, reply, refused)
+
+    def _pipelined(
+        self, connection: smtplib.SMTP, message: OutboundMessage, options: list[str]
+    ) -> SendResult:
+        """One transaction with RFC 2920 pipelining: MAIL, every RCPT and DATA go out in
+        one write and their replies are read in order; the content follows a 354. Two
+        round trips instead of three plus one per recipient, the same outcomes."""
+        lines = [_command_line("MAIL FROM:", message.mail_from, options)]
+        lines += [_command_line("RCPT TO:", recipient, []) for recipient in message.rcpt_to]
+        lines.append("DATA\r\n")
+        encoding = "utf-8" if "SMTPUTF8" in options else "ascii"
+        refused: dict[str, tuple[int, str]] = {}
+        stage = "mail"
+        try:
+            connection.send("\r\n".join(lines).encode(encoding))
+            code, reply = connection.getreply()
+            if code == 421:  # the server is closing this connection (often: idle too long)
+                raise _ConnectionLost(f"{code} {_text(reply)}", stage=stage, code=code)
+            sender_error = None if code == 250 else _reply_error(code, reply, "mail")
+            stage = "rcpt"
+            for recipient in message.rcpt_to:
+                code, reply = connection.getreply()
+                if code == 421:
+                    raise _ConnectionLost(f"{code} {_text(reply)}", stage=stage, code=code)
+                if code not in (250, 251):
+                    refused[recipient] = (code, _text(reply))
+            code, reply = connection.getreply()  # to DATA
+            if code == 421:
+                raise _ConnectionLost(f"{code} {_text(reply)}", stage=stage, code=code)
+        except smtplib.SMTPServerDisconnected as exc:
+            # No content was sent: the message cannot have been accepted.
+            raise _ConnectionLost(str(exc), stage=stage) from exc
+        failed = sender_error or (
+            self._refused_error(refused) if len(refused) == len(message.rcpt_to) else None
+        )
+        if code != 354 or failed is not None:
+            if code == 354:
+                # A server inviting content for no valid transaction: send none, hang up.
+                self._discard()
+            else:
+                self._reset(connection)
+            raise failed or _reply_error(code, reply, "data")
+        stage = "data"
+        try:
+            connection.send(dot_stuffed(message.raw))
+            code, reply = connection.getreply()
+        except smtplib.SMTPServerDisconnected as exc:
+            # After the content the outcome is unknown: reported as temporary, never resent here.
+            raise _ConnectionLost(str(exc), stage=stage) from exc
+        if code == 421:
+            raise _ConnectionLost(f"{code} {_text(reply)}", stage=stage, code=code)
+        if code != 250:
+            raise _reply_error(code, reply, "data")
+        return self._result(message, code, reply, refused)
+
+    def _result(
+        self,
+        message: OutboundMessage,
+        code: int,
+        reply: bytes,
+        refused: dict[str, tuple[int, str]],
+    ) -> SendResult:
         response = f"{code} {_text(reply)}"
         if refused:
             logger.info(
-                "%s refused %d of %d recipients", self.config, len(refused), len(envelope) - 1
+                "%s refused %d of %d recipients", self.config, len(refused), len(message.rcpt_to)
             )
         return SendResult(
             message_id=message.message_id or _message_id(message.raw),

@@ -206,6 +206,7 @@ def measure_send(campaign: object, connections: int) -> tuple[int, float, int, i
     peak_reset()
     started = time.monotonic()
     total = campaigns.start_send(campaign, actor=SYSTEM, guidelines_confirmed=True)  # type: ignore[arg-type]
+    print(f"start_send (gate, evidence, ledger): {time.monotonic() - started:.1f} s")
     for batch in ledger.batches_with_work(campaign):  # type: ignore[arg-type]
         run_batch(campaign.pk, batch)  # type: ignore[attr-defined]
     elapsed = time.monotonic() - started

@@ -18,12 +18,21 @@ from dataclasses import dataclass
 from email.header import Header
 from email.message import EmailMessage
 from email.utils import formatdate
+from typing import NamedTuple
 
 from delivery.compose import MAIL_POLICY, mailbox
 from delivery.tokens import UNSUBSCRIBE, VERP, make_token
 
 ONE_CLICK = b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
 CSA_COMPLAINTS = b"X-CSA-Complaints: csa-complaints@eco.de\r\n"
+
+
+class Assembled(NamedTuple):
+    raw: bytes
+    message_id: str
+    # The body needs none of DKIM's relaxed replacements (`is_relaxed`), known from the
+    # pieces: the signer need not search the whole body for them.
+    relaxed_body: bool
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,12 @@ def quoted_printable(text: str) -> bytes:
     return binascii.b2a_qp(data, quotetabs=False, istext=True, header=False).replace(b"\n", b"\r\n")
 
 
+def is_relaxed(body: bytes) -> bool:
+    """No tab, no run of spaces, no space before a CR: DKIM's relaxed canonicalisation of
+    this body (RFC 6376 §3.4.4) only drops trailing empty lines."""
+    return b"\t" not in body and b"  " not in body and b" \r" not in body
+
+
 MAX_LINE = 76  # RFC 2045 §6.7: encoded lines of at most 76 characters
 
 
@@ -93,33 +108,50 @@ class QuotedPrintablePieces:
 
     def __init__(self) -> None:
         self._known: dict[str, bytes] = {}
+        # Kept pieces whose encoding DKIM's relaxed canonicalisation would change.
+        self._known_unrelaxed: set[str] = set()
         # Long pieces of the previous message: one that comes again is a literal and kept;
         # a recipient's own link never is.
         self._previous: set[str] = set()
 
     def encode(self, pieces: Iterable[str]) -> bytes:
+        return self.encode_checked(pieces)[0]
+
+    def encode_checked(self, pieces: Iterable[str]) -> tuple[bytes, bool]:
+        """The encoded pieces, and whether they are already relaxed (`is_relaxed`): each
+        encoded piece ends in a line break, so no space run or " CR" spans two pieces."""
         out = []
         known = self._known
+        known_unrelaxed = self._known_unrelaxed
         previous = self._previous
         seen: set[str] = set()
-        local: dict[str, bytes] = {}  # a name used ten times in one message: encoded once
+        # A name used ten times in one message is encoded (and looked at) once.
+        local: dict[str, bytes] = {}
+        relaxed = True
         for piece in pieces:
             if not piece:
                 continue
-            encoded = known.get(piece) or local.get(piece)
-            if encoded is None:
+            encoded = known.get(piece)
+            if encoded is not None:
+                if piece in known_unrelaxed:
+                    relaxed = False
+            elif (encoded := local.get(piece)) is None:
                 encoded = quoted_printable(piece)
                 if not piece.endswith(("\n", "\r")):
                     encoded = _closed(encoded)
                 local[piece] = encoded
+                fine = is_relaxed(encoded)
+                relaxed = relaxed and fine
                 if len(piece) > 32:
                     if piece in previous and len(known) < self.LIMIT:
                         known[piece] = encoded
+                        if not fine:
+                            known_unrelaxed.add(piece)
                     else:
                         seen.add(piece)
             out.append(encoded)
         self._previous = seen
-        return b"".join(out)
+        return b"".join(out), relaxed
 
 
 class Skeleton:
@@ -156,8 +188,11 @@ class Skeleton:
         self._html_pieces = QuotedPrintablePieces()
 
     @staticmethod
-    def _body(body: str | Iterable[str], encoder: QuotedPrintablePieces) -> bytes:
-        return quoted_printable(body) if isinstance(body, str) else encoder.encode(body)
+    def _body(body: str | Iterable[str], encoder: QuotedPrintablePieces) -> tuple[bytes, bool]:
+        if isinstance(body, str):
+            encoded = quoted_printable(body)
+            return encoded, is_relaxed(encoded)
+        return encoder.encode_checked(body)
 
     def unsubscribe_url(self, token: str) -> str:
         return f"{self.base_url}/u/{token}"
@@ -193,7 +228,7 @@ class Skeleton:
         text: str | Iterable[str],
         html: str | Iterable[str],
         unsubscribe_token: str,
-    ) -> tuple[bytes, str]:
+    ) -> Assembled:
         """The raw message for one recipient (unsigned) and its Message-ID. A body is a
         string or the pieces a compiled template yields (`Template.generate`)."""
         message_id = f"<{entry_id}.{secrets.token_hex(8)}{self.message_id_suffix}"
@@ -203,6 +238,8 @@ class Skeleton:
             f" <mailto:unsubscribe+{unsubscribe_token}@{self.domain}>\r\n"
         )
         boundary = self.boundary
+        text_part, text_relaxed = self._body(text, self._text_pieces)
+        html_part, html_relaxed = self._body(html, self._html_pieces)
         parts = [
             self._date_field(),
             self.from_fields,
@@ -215,14 +252,15 @@ class Skeleton:
             boundary,
             b"\r\nContent-Type: text/plain; charset=utf-8\r\n"
             b"Content-Transfer-Encoding: quoted-printable\r\n\r\n",
-            self._body(text, self._text_pieces),
+            text_part,
             b"\r\n--",
             boundary,
             b"\r\nContent-Type: text/html; charset=utf-8\r\n"
             b"Content-Transfer-Encoding: quoted-printable\r\n\r\n",
-            self._body(html, self._html_pieces),
+            html_part,
             b"\r\n--",
             boundary,
             b"--\r\n",
         ]
-        return b"".join(parts), message_id
+        # The MIME lines between the parts hold single spaces only.
+        return Assembled(b"".join(parts), message_id, text_relaxed and html_relaxed)

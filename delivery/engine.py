@@ -164,7 +164,7 @@ class SendPlan:
             unsubscribe_url=self.skeleton.unsubscribe_url(token),
             objection=recipient.legal_basis == LegalBasis.EXISTING_CUSTOMER,
         )
-        raw, message_id = self.skeleton.message(
+        raw, message_id, relaxed_body = self.skeleton.message(
             entry_id=recipient.entry_id,
             to=recipient.address,
             subject=rendered.subject,
@@ -173,7 +173,7 @@ class SendPlan:
             unsubscribe_token=token,
         )
         if self.keys:
-            raw = sign_with(raw, self.keys)
+            raw = sign_with(raw, self.keys, relaxed_body=relaxed_body)
         message = OutboundMessage(
             mail_from=self.skeleton.return_path(recipient.entry_id),
             rcpt_to=(recipient.address,),
@@ -382,9 +382,11 @@ class _Chunk:
             )
             thread.start()
             threads.append(thread)
-        while any(t.is_alive() for t in threads):
-            time.sleep(POLL_SECONDS)
-            self.maintain()
+        for thread in threads:
+            # join wakes the moment a thread ends: a chunk's tail waits for no poll.
+            while thread.is_alive():
+                thread.join(POLL_SECONDS)
+                self.maintain()
         self.flush()
 
     def _sender(self, jobs: queue.SimpleQueue[Recipient | None], transport: Transport) -> None:
@@ -405,7 +407,7 @@ class _Chunk:
             self.control.halt = _halt_reason(self.plan.campaign.pk)
         if now - self._checked >= RECHECK_SECONDS and self.pending:
             self._checked = now
-            still = {r.entry_id for r in ledger.recheck(self.plan.campaign, self.pending)}
+            still = ledger.still_eligible(self.plan.campaign, self.pending)
             self.control.excluded |= self.pending - still
         if now - self._flushed >= FLUSH_SECONDS:
             self.flush()
@@ -561,7 +563,7 @@ def send_test_messages(campaign: Campaign, addresses: list[str]) -> list[tuple[s
             unsubscribe_url=skeleton.unsubscribe_url(TEST_TOKEN),
             objection=False,
         )
-        raw, _ = skeleton.message(
+        raw, _, _ = skeleton.message(
             entry_id=0,
             to=address,
             subject=f"[TEST] {rendered.subject}",

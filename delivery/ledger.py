@@ -157,14 +157,51 @@ def recheck(campaign: Campaign, entry_ids: Iterable[int]) -> list[Recipient]:
     rule is applied here (`campaigns.rules.may_receive`). Put into WHERE, SQLite's planner
     walked the account's whole (account, status) index instead: seconds per call at
     100,000 contacts."""
+    rows = _checked(campaign, entry_ids).values_list(
+        "pk",
+        "contact_id",
+        "attempts",
+        "contact__address",
+        "contact__first_name",
+        "contact__last_name",
+        "contact__fields",
+        "contact__legal_basis",
+        *_FACTS,
+    )
+    return [Recipient(*row[:8]) for row in rows if _may_receive(campaign, row[7], row[8:])]
+
+
+def still_eligible(campaign: Campaign, entry_ids: Iterable[int]) -> set[int]:
+    """The rows of `recheck` by id alone: the worker's re-check every half second needs no
+    names or fields (the JSON of every contact's fields cost more than the query)."""
+    rows = _checked(campaign, entry_ids).values_list("pk", "contact__legal_basis", *_FACTS)
+    return {row[0] for row in rows if _may_receive(campaign, row[1], row[2:])}
+
+
+# What SEND-3 is judged on, read as columns by `_checked`.
+_FACTS = ("contact__account_id", "contact__status", "subscribed", "suppressed", "leaving")
+
+
+def _may_receive(campaign: Campaign, legal_basis: str, facts: Sequence[Any]) -> bool:
     from campaigns.rules import may_receive
 
+    account_id, status, subscribed, suppressed, leaving = facts
+    return account_id == campaign.account_id and may_receive(
+        status=status,
+        subscribed=bool(subscribed) and not leaving,
+        suppressed=bool(suppressed),
+        legal_basis=legal_basis,
+        kind=campaign.kind,
+    )
+
+
+def _checked(campaign: Campaign, entry_ids: Iterable[int]) -> QuerySet[SendLedgerEntry]:
     list_ids = list(campaign.lists.values_list("pk", flat=True))
     subscribed = Subscription.objects.filter(
         contact_id=OuterRef("contact_id"), list_id__in=list_ids, state=SubscriptionState.CONFIRMED
     )
     suppressed = Suppression.objects.filter(address_hash=OuterRef("contact__address_hash"))
-    rows = (
+    return (
         SendLedgerEntry.objects.filter(pk__in=list(entry_ids))
         .annotate(
             subscribed=Exists(subscribed),
@@ -172,34 +209,7 @@ def recheck(campaign: Campaign, entry_ids: Iterable[int]) -> list[Recipient]:
             leaving=Exists(_leaving("contact_id")),
         )
         .order_by("pk")
-        .values_list(
-            "pk",
-            "contact_id",
-            "attempts",
-            "contact__address",
-            "contact__first_name",
-            "contact__last_name",
-            "contact__fields",
-            "contact__legal_basis",
-            "contact__account_id",
-            "contact__status",
-            "subscribed",
-            "suppressed",
-            "leaving",
-        )
     )
-    return [
-        Recipient(*row[:8])
-        for row in rows
-        if row[8] == campaign.account_id
-        and may_receive(
-            status=row[9],
-            subscribed=bool(row[10]) and not row[12],
-            suppressed=bool(row[11]),
-            legal_basis=row[7],
-            kind=campaign.kind,
-        )
-    ]
 
 
 def renew_lease(owner: str, lease: timedelta) -> None:

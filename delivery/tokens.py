@@ -16,8 +16,6 @@ of an address, even where a mail server lowercases it.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import time
 from dataclasses import dataclass
@@ -46,10 +44,23 @@ def _b36(number: int) -> str:
 
 
 def _mac(purpose: str, body: str) -> str:
-    digest = hmac.new(
-        derive_key(f"ledger-token:{purpose}"), f"{purpose}:{body}".encode(), hashlib.sha256
-    ).digest()
-    return base64.b32encode(digest[:_MAC_BYTES]).decode("ascii").rstrip("=").lower()
+    # hmac.digest: OpenSSL's one-shot HMAC (a send makes two tokens per message).
+    digest = hmac.digest(
+        derive_key(f"ledger-token:{purpose}"), f"{purpose}:{body}".encode(), "sha256"
+    )
+    return _base32(digest[:_MAC_BYTES])
+
+
+# Lowercase RFC 4648 base32 by 10-bit groups: base64.b32encode is Python, 7 µs a call.
+_B32 = "abcdefghijklmnopqrstuvwxyz234567"
+_B32_PAIRS = tuple(a + b for a in _B32 for b in _B32)
+
+
+def _base32(mac: bytes) -> str:
+    """base64.b32encode(mac).rstrip("=").lower() for a 16-byte MAC: 26 characters."""
+    number = int.from_bytes(mac, "big") << 2  # 128 bits padded to 26 digits of 5 bits
+    pairs = _B32_PAIRS
+    return "".join([pairs[(number >> shift) & 1023] for shift in range(120, -1, -10)])
 
 
 def make_token(purpose: str, entry_id: int, *, issued: int | None = None) -> str:

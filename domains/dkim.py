@@ -126,17 +126,22 @@ def canonical_body(body: bytes) -> bytes:
     return bytes(view) + ending
 
 
-def _canonical_body_view(body: bytes) -> tuple[memoryview | bytes, bytes]:
-    """The canonical body as (bytes or a view of them, ending): hashed without a copy."""
+def _canonical_body_view(body: bytes, *, relaxed: bool = False) -> tuple[memoryview | bytes, bytes]:
+    """The canonical body as (bytes or a view of them, ending): hashed without a copy.
+
+    `relaxed`: the caller knows the body holds no tab, no run of spaces and no space
+    before a CR (delivery.assembly knows it of its quoted-printable parts), so only the
+    trailing empty lines go."""
     # A body we built (quoted-printable or base64 parts) needs none of the replacements: a
     # search for their traces decides (core.bytesearch: the C library's, so it costs less
     # than the hash); bytes.replace runs in C too.
-    if b"\t" in body:
-        body = body.replace(b"\t", b" ")
-    if contains(body, b"  ") or contains(body, b" \r"):
-        while contains(body, b"  "):
-            body = body.replace(b"  ", b" ")
-        body = body.replace(b" \r\n", b"\r\n")
+    if not relaxed:
+        if b"\t" in body:
+            body = body.replace(b"\t", b" ")
+        if contains(body, b"  ") or contains(body, b" \r"):
+            while contains(body, b"  "):
+                body = body.replace(b"  ", b" ")
+            body = body.replace(b" \r\n", b"\r\n")
     # No space before a line end is left: what trails now is empty lines (and maybe a last
     # line of one space), all removed.
     end = len(body)
@@ -147,9 +152,10 @@ def _canonical_body_view(body: bytes) -> tuple[memoryview | bytes, bytes]:
     return memoryview(body)[:end], b"\r\n"
 
 
-def body_hash(body: bytes) -> bytes:
-    """SHA-256 of the relaxed canonical body, in one pass over it."""
-    view, ending = _canonical_body_view(body)
+def body_hash(body: bytes, *, relaxed: bool = False) -> bytes:
+    """SHA-256 of the relaxed canonical body, in one pass over it (`relaxed`: as for
+    `_canonical_body_view`)."""
+    view, ending = _canonical_body_view(body, relaxed=relaxed)
     digest = hashlib.sha256(view)
     digest.update(ending)
     return digest.digest()
@@ -234,10 +240,12 @@ def signature_field(
     *,
     headers: Sequence[str] = SIGNED_HEADERS,
     timestamp: int | None = None,
+    relaxed_body: bool = False,
 ) -> bytes:
-    """The `DKIM-Signature:` field (with CRLF) for `message`, which must use CRLF or LF."""
+    """The `DKIM-Signature:` field (with CRLF) for `message`, which must use CRLF or LF.
+    `relaxed_body`: the body is known to need no replacements (`_canonical_body_view`)."""
     head, body = split_message(message)
-    bh = base64.b64encode(body_hash(body)).decode("ascii")
+    bh = base64.b64encode(body_hash(body, relaxed=relaxed_body)).decode("ascii")
     names, data = _signed_headers(head, headers)
     when = int(time.time()) if timestamp is None else timestamp
     tags = [
@@ -276,10 +284,20 @@ def sign(
     return signature_field(message, key, headers=headers, timestamp=timestamp) + message
 
 
-def sign_with(message: bytes, keys: Sequence[SigningKey], *, timestamp: int | None = None) -> bytes:
+def sign_with(
+    message: bytes,
+    keys: Sequence[SigningKey],
+    *,
+    timestamp: int | None = None,
+    relaxed_body: bool = False,
+) -> bytes:
     """Sign with each key (RSA and, where the domain has one, Ed25519); each signature
-    covers the message as it was before any of them (RFC 8463 §1)."""
+    covers the message as it was before any of them (RFC 8463 §1). `relaxed_body`: as
+    for `signature_field`."""
     if b"\r\n" not in message:
         message = _BARE_LF.sub(b"\r\n", message)
-    fields = b"".join(signature_field(message, key, timestamp=timestamp) for key in keys)
+    fields = b"".join(
+        signature_field(message, key, timestamp=timestamp, relaxed_body=relaxed_body)
+        for key in keys
+    )
     return fields + message

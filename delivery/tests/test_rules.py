@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import time
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.crypto import derive_key
 from delivery.rules import (
     FailureKind,
     Outcome,
@@ -16,7 +20,7 @@ from delivery.rules import (
     enhanced_code,
     retry_delay_seconds,
 )
-from delivery.tokens import UNSUBSCRIBE, VERP, BadToken, make_token, read_token
+from delivery.tokens import UNSUBSCRIBE, VERP, BadToken, _base32, make_token, read_token
 
 
 @pytest.mark.parametrize(
@@ -96,3 +100,18 @@ def test_tokens_are_unforgeable_and_bound_to_their_purpose() -> None:
     old = make_token(UNSUBSCRIBE, 42, issued=int(time.time()) - 10_000)
     with pytest.raises(BadToken):
         read_token(UNSUBSCRIBE, old, max_age_seconds=100)
+
+
+@given(st.binary(min_size=16, max_size=16))
+def test_the_mac_digits_are_rfc_4648_base32(mac: bytes) -> None:
+    """The fast base32 of the token's MAC is the standard one, lowercase and unpadded."""
+    assert _base32(mac) == base64.b32encode(mac).decode("ascii").rstrip("=").lower()
+
+
+def test_a_token_is_the_documented_hmac() -> None:
+    """The format in delivery.tokens, computed here with the standard library alone."""
+    assert (int("9ix", 36), int("tpdzcx", 36)) == (12345, 1_796_161_857)
+    token = make_token(VERP, 12345, issued=1_796_161_857)
+    key = derive_key("ledger-token:verp")
+    expected = hmac.new(key, b"verp:9ix.tpdzcx", hashlib.sha256).digest()[:16]
+    assert token == "9ix.tpdzcx." + base64.b32encode(expected).decode().rstrip("=").lower()

@@ -20,7 +20,7 @@ from contacts.rules import LegalBasis, Status
 from core.testing import SYSTEM
 from delivery import ledger
 from delivery.engine import run_batch
-from delivery.models import LedgerState, SendLedgerEntry
+from delivery.models import LedgerState, OneClickUnsubscribe, SendLedgerEntry
 from delivery.tokens import UNSUBSCRIBE, VERP, read_token
 from delivery.transports.base import OutboundMessage, SendResult
 from delivery.transports.smtp import SmtpTransport
@@ -178,6 +178,26 @@ def test_only_eligible_contacts_enter_the_ledger_once_each(sendable: Sendable) -
     # charlie's contact is on charlie's list: never part of alice's send (invariant 6).
     assert sendable.start() == 3
     assert sorted(rows(sendable.campaign)) == sorted(c.address for c in sendable.contacts[:3])
+
+
+def test_the_periodic_re_check_by_id_agrees_with_the_full_re_check(sendable: Sendable) -> None:
+    """SEND-3: the worker's half-second re-check reads ids only; it must drop exactly the
+    rows the full re-check drops (left, suppressed, bounced, one-click not yet applied)."""
+    for n in range(4):
+        sendable.add(f"p{n}@example.org")
+    sendable.start()
+    ids = list(
+        SendLedgerEntry.objects.filter(campaign=sendable.campaign).values_list("pk", flat=True)
+    )
+    assert ledger.still_eligible(sendable.campaign, ids) == set(ids)
+    left, trap, bounced, clicked = sendable.contacts[-4:]
+    contacts.set_subscription(left, sendable.lst, SubscriptionState.UNSUBSCRIBED, actor=SYSTEM)
+    contacts.suppress(trap.address, SuppressionReason.SPAM_TRAP)
+    contacts.change_status(bounced, Status.BOUNCED, actor=SYSTEM, cause=contacts.Cause.BOUNCE)
+    OneClickUnsubscribe.objects.create(contact=clicked, entry_id=ids[-1])
+    full = {r.entry_id for r in ledger.recheck(sendable.campaign, ids)}
+    assert ledger.still_eligible(sendable.campaign, ids) == full
+    assert len(full) == len(ids) - 4
 
 
 def test_existing_customers_get_similar_products_mail_with_the_objection_notice(

@@ -11,7 +11,7 @@ only: matching to the send ledger and applying the policy come later (issue 8, i
 The mix, from the test fixtures with a new recipient, VERP token and Message-ID each time:
 60 % RFC 3464 DSNs, 25 % non-standard bounces (Postfix, Exim, Sendmail, qmail, Exchange,
 Yahoo, GMX/Web.de, T-Online, Orange, plain text de/en/fr), 10 % ARF reports, 5 %
-out-of-office replies.
+out-of-office replies. Then each hostile megabyte of the parser tests, timed once.
 """
 
 from __future__ import annotations
@@ -109,6 +109,25 @@ def main() -> None:
         f"{best_floor:.0f}/s (the floor); parse_feedback costs {best_floor / best_parse:.1f}x "
         f"the bare parse, {1e6 / best_parse:.0f} us per message"
     )
+    hostile()
+
+
+def hostile() -> None:
+    """CPU seconds for each hostile megabyte of the parser tests (linear readers: well
+    under a second each; it once took minutes), next to the stdlib parse of the same bytes."""
+    from feedback.tests.test_parsers import HOSTILE_DSN, HOSTILE_HEAD, hostile_bodies
+
+    for body in hostile_bodies():
+        for name, start in (("text", HOSTILE_HEAD), ("dsn", HOSTILE_DSN)):
+            raw = start + body
+            began = time.process_time()
+            stdlib_only(raw)
+            floor = time.process_time() - began
+            began = time.process_time()
+            parse_feedback(raw)
+            spent = time.process_time() - began
+            label = f"hostile {name} {body[:8]!r}"
+            print(f"{label}: parse_feedback {spent:.2f} s, stdlib {floor:.2f} s")
 
 
 if __name__ == "__main__":

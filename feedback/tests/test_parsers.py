@@ -9,14 +9,13 @@ import quopri
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feedback.parsers import FeedbackReport, parse_feedback
-from feedback.parsers.heuristics import read_gmail
+from feedback.parsers import MAX_MESSAGE, FeedbackReport, parse_feedback
+from feedback.parsers.heuristics import MAX_RECIPIENTS, read_gmail
 from feedback.parsers.mime import unsubscribe_token, verp_token
 
 MESSAGES = Path(__file__).parent / "messages"
@@ -322,28 +321,50 @@ def test_the_verp_token_is_found_in_delivered_to_whatever_its_case() -> None:
     assert report.kind == "bounce"
 
 
-def test_hostile_input_is_read_in_linear_time() -> None:
-    """A megabyte of repeated address-like text or encoded words stays well under a second
-    per message (it was minutes before the readers were bounded): a bounce flood cannot stall
-    the inbound worker."""
-    head = b"From: MAILER-DAEMON@x.example\nSubject: Undelivered Mail\n\n"
-    dsn = (
-        b"From: MAILER-DAEMON@x.example\nContent-Type: multipart/report; boundary=x\n\n--x\n"
-        b"Content-Type: message/delivery-status\n\nFinal-Recipient: rfc822; "
-    )
-    size = 1_000_000
-    bodies = (
+HOSTILE_HEAD = b"From: MAILER-DAEMON@x.example\nSubject: Undelivered Mail\n\n"
+HOSTILE_DSN = (
+    b"From: MAILER-DAEMON@x.example\nContent-Type: multipart/report; boundary=x\n\n--x\n"
+    b"Content-Type: message/delivery-status\n\nFinal-Recipient: rfc822; "
+)
+
+
+def hostile_bodies(size: int = 1_000_000) -> tuple[bytes, ...]:
+    """A megabyte each of repeated address-like text, dashes, blank lines, phrases and
+    encoded words: what once took the readers minutes (bench/feedback.py times them)."""
+    return (
         b"a@b." * (size // 4),
         b"-" * size,
         b"--- \n\n" * (size // 6),
         b"Your message to " * (size // 16),
         b"=?utf-8?q?x?= " * (size // 14),
     )
-    for body in bodies:
-        for start in (head, dsn):
-            began = time.process_time()
-            parse_feedback(start + body)
-            assert time.process_time() - began < 5, (start[:20], body[:10])
+
+
+def test_hostile_input_gives_a_report() -> None:
+    """A bounce flood of junk cannot stop the inbound worker: each hostile megabyte is
+    read to a report (unknown, nobody matched), not an exception. Its speed is measured
+    in bench/feedback.py, not asserted here."""
+    for body in hostile_bodies():
+        for start in (HOSTILE_HEAD, HOSTILE_DSN):
+            report = parse_feedback(start + body)
+            assert len(report.recipients) <= MAX_RECIPIENTS
+
+
+def test_only_the_first_two_megabytes_are_read() -> None:
+    """The readers' bound, which keeps them linear: what lies past MAX_MESSAGE is never
+    looked at; the report goes to the review queue with its note."""
+    bounce = (
+        b"From: MAILER-DAEMON@x.example\nSubject: Undelivered Mail Returned to Sender\n\n"
+        b"This is the mail system at host mx.example.org.\n\n"
+        b"I'm sorry to have to inform you that your message could not\n"
+        b"be delivered to one or more recipients.\n\n"
+        b"<late@example.org>: host mx.example.org said: 550 5.1.1 user unknown\n"
+    )
+    assert [r.recipient for r in parse_feedback(bounce).recipients] == ["late@example.org"]
+    head, _sep, body = bounce.partition(b"\n\n")
+    report = parse_feedback(head + b"\n\n" + b"x" * MAX_MESSAGE + b"\n" + body)
+    assert [r.recipient for r in report.recipients] == []
+    assert report.note  # kept for the operators' review queue
 
 
 def test_it_reads_every_recipient_of_a_text_bounce() -> None:

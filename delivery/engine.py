@@ -314,9 +314,7 @@ def _has_hard_bounces(campaign: Campaign) -> bool:
     from feedback.models import FeedbackEvent
 
     return (
-        SendLedgerEntry.objects.filter(
-            campaign=campaign, state=LedgerState.FAILED, failure_class=FailureKind.HARD
-        ).exists()
+        ledger.hard_failures_query(campaign.pk).exists()
         or FeedbackEvent.objects.filter(
             campaign=campaign, kind="bounce", hard=True, sender_side=False
         ).exists()

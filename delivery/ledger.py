@@ -18,6 +18,7 @@ from django.utils import timezone
 from contacts.models import Contact, Subscription, SubscriptionState, Suppression
 from contacts.rules import LegalBasis, Status
 from delivery.models import LedgerState, OneClickUnsubscribe, SendLedgerEntry
+from delivery.rules import FailureKind
 
 if TYPE_CHECKING:
     from campaigns.models import Campaign
@@ -117,12 +118,27 @@ def claim(campaign_id: int, batch: int, *, owner: str, limit: int, lease: timede
     else:
         picked = rows.order_by("pk").values("pk")[:limit]
         SendLedgerEntry.objects.filter(pk__in=picked).filter(due).update(**changes)
-    return list(
-        SendLedgerEntry.objects.filter(
-            campaign_id=campaign_id, lease_owner=owner, state=LedgerState.SENDING
-        )
-        .order_by("pk")
-        .values_list("pk", flat=True)
+    return list(held_rows_query(campaign_id, owner).values_list("pk", flat=True))
+
+
+# The per-campaign questions by state; each uses the ledger_campaign_state index
+# (delivery/tests/test_ledger_queries.py), so none walks a large campaign's every row.
+
+
+def held_rows_query(campaign_id: int, owner: str) -> QuerySet[SendLedgerEntry]:
+    return SendLedgerEntry.objects.filter(
+        campaign_id=campaign_id, state=LedgerState.SENDING, lease_owner=owner
+    ).order_by("pk")
+
+
+def open_rows_query(campaign_id: int) -> QuerySet[SendLedgerEntry]:
+    return SendLedgerEntry.objects.filter(campaign_id=campaign_id, state__in=OPEN_STATES)
+
+
+def hard_failures_query(campaign_id: int) -> QuerySet[SendLedgerEntry]:
+    """Synchronous hard bounces of the send so far (INDUSTRY-4)."""
+    return SendLedgerEntry.objects.filter(
+        campaign_id=campaign_id, state=LedgerState.FAILED, failure_class=FailureKind.HARD
     )
 
 
@@ -314,7 +330,7 @@ def sent_since(campaign: Campaign, since: datetime) -> int:
 
 
 def has_open_rows(campaign: Campaign) -> bool:
-    return SendLedgerEntry.objects.filter(campaign=campaign, state__in=OPEN_STATES).exists()
+    return open_rows_query(campaign.pk).exists()
 
 
 def due_batches(campaign: Campaign) -> list[int]:

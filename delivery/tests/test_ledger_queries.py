@@ -1,0 +1,33 @@
+"""The per-chunk questions a worker asks about its campaign use an index, whatever the
+campaign's size: at 1,000,000 recipients a scan of the campaign's rows per chunk made
+the send quadratic (found by bench/send.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+from django.db.models import QuerySet
+
+from delivery.ledger import hard_failures_query, held_rows_query, open_rows_query
+from delivery.models import SendLedgerEntry
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's plan text is checked")
+@pytest.mark.parametrize(
+    "query",
+    [
+        lambda: hard_failures_query(1),
+        lambda: held_rows_query(1, "owner"),
+        lambda: open_rows_query(1),
+    ],
+    ids=["hard bounces so far", "rows a worker holds", "open rows"],
+)
+def test_a_worker_s_question_about_its_campaign_uses_the_campaign_state_index(
+    query: Callable[[], QuerySet[SendLedgerEntry]],
+) -> None:
+    plan = query().explain()
+    assert "ledger_campaign_state" in plan, plan

@@ -369,10 +369,6 @@ class SmtpTransport:
         except smtplib.SMTPServerDisconnected as exc:
             # After DATA the outcome is unknown: reported as temporary, never resent here.
             raise _ConnectionLost(str(exc), stage=stage) from exc
-        if code == 421:
-            raise _ConnectionLost(f"{code} {_text(reply)}", stage=stage, code=code)
-        if code != 250:
-            raise _reply_error(code, reply, "data")
         return self._result(message, code, reply, refused)
 
     def _pipelined(
@@ -423,10 +419,6 @@ class SmtpTransport:
         except smtplib.SMTPServerDisconnected as exc:
             # After the content the outcome is unknown: reported as temporary, never resent here.
             raise _ConnectionLost(str(exc), stage=stage) from exc
-        if code == 421:
-            raise _ConnectionLost(f"{code} {_text(reply)}", stage=stage, code=code)
-        if code != 250:
-            raise _reply_error(code, reply, "data")
         return self._result(message, code, reply, refused)
 
     def _result(
@@ -436,6 +428,11 @@ class SmtpTransport:
         reply: bytes,
         refused: dict[str, tuple[int, str]],
     ) -> SendResult:
+        """The server's answer to the end of the content: accepted, or the error."""
+        if code == 421:
+            raise _ConnectionLost(f"{code} {_text(reply)}", stage="data", code=code)
+        if code != 250:
+            raise _reply_error(code, reply, "data")
         response = f"{code} {_text(reply)}"
         if refused:
             logger.info(

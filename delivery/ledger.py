@@ -99,8 +99,8 @@ def claim(campaign_id: int, batch: int, *, owner: str, limit: int, lease: timede
     gets it; on PostgreSQL the rows are picked FOR UPDATE SKIP LOCKED, so workers never
     wait for each other's rows."""
     now = timezone.now()
-    due = Q(state=LedgerState.QUEUED) | Q(state=LedgerState.DEFERRED, next_attempt_at__lte=now)
-    rows = SendLedgerEntry.objects.filter(campaign_id=campaign_id, batch=batch).filter(due)
+    due = _due(now)
+    rows = claimable_query(campaign_id, batch, now)
     changes = {
         "state": LedgerState.SENDING,
         "lease_owner": owner,
@@ -110,15 +110,28 @@ def claim(campaign_id: int, batch: int, *, owner: str, limit: int, lease: timede
     if connection.vendor == "postgresql":
         with transaction.atomic():
             ids = list(
-                rows.select_for_update(skip_locked=True)
-                .order_by("pk")
-                .values_list("pk", flat=True)[:limit]
+                rows.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit]
             )
             SendLedgerEntry.objects.filter(pk__in=ids).filter(due).update(**changes)
     else:
-        picked = rows.order_by("pk").values("pk")[:limit]
+        picked = rows.values("pk")[:limit]
         SendLedgerEntry.objects.filter(pk__in=picked).filter(due).update(**changes)
     return list(held_rows_query(campaign_id, owner).values_list("pk", flat=True))
+
+
+def _due(now: datetime) -> Q:
+    return Q(state=LedgerState.QUEUED) | Q(state=LedgerState.DEFERRED, next_attempt_at__lte=now)
+
+
+def claimable_query(campaign_id: int, batch: int, now: datetime) -> QuerySet[SendLedgerEntry]:
+    """The due rows of one batch, in the ledger_batch_state index's order. Ordered by id
+    alone, SQLite's planner walked the campaign index past every earlier batch's rows for
+    each chunk claimed (0.3 s a claim at 1,000,000 recipients)."""
+    return (
+        SendLedgerEntry.objects.filter(campaign_id=campaign_id, batch=batch)
+        .filter(_due(now))
+        .order_by("batch", "state", "pk")
+    )
 
 
 # The per-campaign questions by state; each uses the ledger_campaign_state index
@@ -336,7 +349,7 @@ def has_open_rows(campaign: Campaign) -> bool:
 def due_batches(campaign: Campaign) -> list[int]:
     """Batches with rows due now: queued, or deferred whose next attempt has come."""
     now = timezone.now()
-    due = Q(state=LedgerState.QUEUED) | Q(state=LedgerState.DEFERRED, next_attempt_at__lte=now)
+    due = _due(now)
     return sorted(
         set(
             SendLedgerEntry.objects.filter(campaign=campaign)

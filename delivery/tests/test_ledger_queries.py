@@ -9,8 +9,14 @@ from collections.abc import Callable
 import pytest
 from django.db import connection
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from delivery.ledger import hard_failures_query, held_rows_query, open_rows_query
+from delivery.ledger import (
+    claimable_query,
+    hard_failures_query,
+    held_rows_query,
+    open_rows_query,
+)
 from delivery.models import SendLedgerEntry
 
 pytestmark = pytest.mark.django_db
@@ -31,3 +37,9 @@ def test_a_worker_s_question_about_its_campaign_uses_the_campaign_state_index(
 ) -> None:
     plan = query().explain()
     assert "ledger_campaign_state" in plan, plan
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's plan text is checked")
+def test_a_claim_seeks_its_batch_in_the_batch_index() -> None:
+    plan = claimable_query(1, 450, timezone.now()).values("pk")[:200].explain()
+    assert "ledger_batch_state" in plan, plan

@@ -367,14 +367,14 @@ def _apply_batch(
     *,
     start: int,
 ) -> ImportJob:
-    evidence.lock_chain(job.account)
+    head = evidence.lock_chain(job.account)
     locked = ImportJob.objects.select_for_update().get(pk=job.pk)
     if locked.state != ImportState.RUNNING:
         raise InvalidInput(_("the import was stopped"))
     if locked.rows_done != start:
         # Another worker runs this import too (a resume while the first was alive).
         raise InvalidInput(_("this import is running in another worker"))
-    counts = batches.apply(locked, batch, columns, context)
+    counts = batches.apply(locked, batch, columns, context, record_seq=head.seq + 1)
     locked.rows_done += len(batch)
     locked.created += counts.created
     locked.updated += counts.updated

@@ -11,6 +11,7 @@ after the last committed row without duplicates.
 
 from __future__ import annotations
 
+import gc
 import secrets
 import shutil
 from collections.abc import Callable, Iterable, Iterator
@@ -316,9 +317,16 @@ def run_import(job_id: int, *, progress: Progress | None = None) -> ImportJob:
         return job
     if connection.vendor == "sqlite":
         # The address-hash indexes take inserts at random places: a larger page cache
-        # for this connection (64 MB instead of 2 MB) keeps their pages in memory.
+        # for this connection (64 MB instead of 2 MB) keeps their pages in memory, and
+        # the write-ahead log is copied back into the database every 64 MB of pages
+        # instead of every 4 MB, so a page that every batch changes is written back (and
+        # synced) far less often. Commits stay as durable as before.
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA cache_size = -65536")
+            cursor.execute("PRAGMA wal_autocheckpoint = 16384")
+    # The objects alive now (the app, its models, this job) live on: the collector no
+    # longer walks them on every full collection the batches' short-lived rows set off.
+    gc.freeze()
     try:
         # The evidence names the file by its SHA-256: the rows read must be those bytes.
         if files.sha256_of(Path(job.file_path))[0] != job.file_sha256:
@@ -338,6 +346,11 @@ def run_import(job_id: int, *, progress: Progress | None = None) -> ImportJob:
         job.refresh_from_db()
         if not isinstance(exc, FileProblem | InvalidInput):
             raise
+    finally:
+        gc.unfreeze()
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA wal_autocheckpoint = 1000")
     if progress is not None:
         progress(job)
     return job

@@ -161,10 +161,44 @@ ADVERSARIAL = st.one_of(
 )
 
 
-@given(st.one_of(ADDRESSES, ADVERSARIAL))
+# Labels in front of a domain: the shortcut for a plain label before a known domain.
+SUBDOMAINS = st.builds(
+    lambda local, label, parent: f"{local}@{label}.{parent}",
+    st.sampled_from(["anna", "info", "a.b", "jürgen"]),
+    st.one_of(
+        st.text(alphabet="az09-_A.ä", max_size=70),
+        st.sampled_from(["x" * 63, "x" * 64, "a-b", "ab--c", "xn--bcher-kva", "1", "-a", "a-"]),
+    ),
+    st.sampled_from(
+        [
+            "example.com",
+            "com",
+            "co.uk",
+            "bücher.de",
+            "xn--bcher-kva.de",
+            "xn--mgbh0fb.xn--kgbechtv",
+            "localhost",
+            "local",
+            "test",
+            "a.test",
+            "arpa",
+            "example.com.",
+            "EXAMPLE.com",
+            "example.123",
+            "123",
+            "ex_ample.com",
+            "a" * 63 + ".com",
+            ("a" * 60 + ".") * 3 + "com",
+            ("a" * 60 + ".") * 4 + "com",
+        ]
+    ),
+)
+
+
+@given(st.one_of(ADDRESSES, ADVERSARIAL, SUBDOMAINS))
 def test_import_005_the_fast_address_check_agrees_with_email_validator(raw: str) -> None:
-    """The per-domain cache and the ASCII dot-atom fast path of the import change no
-    verdict and no normalised form."""
+    """The per-domain cache, the ASCII dot-atom fast path and the shortcut for a plain
+    label before a known domain change no verdict and no normalised form."""
     from email_validator import EmailNotValidError, validate_email
 
     from core.addresses import normalise_address

@@ -432,19 +432,10 @@ def _found(sql: str, params: list[Any], values: list[Any]) -> set[Any]:
     return {row[0] for row in select_in(sql, params, values)}
 
 
-def apply(
-    job: ImportJob,
-    batch: list[tuple[int, list[Cell]]],
-    columns: Columns,
-    ctx: Context,
-    *,
-    record_seq: int,
-) -> Counts:
-    """Judge and write one batch; returns the outcome counts. Inside the caller's
-    transaction, which holds the account's chain head: the batch's evidence record will be
-    `record_seq`, and the contacts it creates point to it."""
-    checker = RowChecker(columns, ctx)
-    parsed = [checker.parse(number, cells) for number, cells in batch]
+def apply(job: ImportJob, parsed: list[Parsed], ctx: Context, *, record_seq: int) -> Counts:
+    """Judge and write one batch of rows checked by RowChecker; returns the outcome
+    counts. Inside the caller's transaction, which holds the account's chain head: the
+    batch's evidence record will be `record_seq`, and the contacts it creates point to it."""
     candidates = [p for p in parsed if p.outcome is None]
     # Rejected rows count as earlier occurrences too: a duplicate is reported as one.
     digests = list({p.digest for p in parsed if p.digest})
@@ -509,7 +500,7 @@ def apply(
     for p in parsed:
         assert p.outcome is not None
         counts.add(p.outcome)
-    writer.flush(counts, rows=(batch[0][0], batch[-1][0]) if batch else (0, 0))
+    writer.flush(counts, rows=(parsed[0].row, parsed[-1].row) if parsed else (0, 0))
     insert_rows(
         ImportRow,
         REPORT_COLUMNS,

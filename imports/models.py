@@ -91,9 +91,16 @@ def address_key_of(address_hash: str) -> int | None:
 class ImportRow(models.Model):
     """One line of the report: every data row of the file has exactly one (IMPORT-5)."""
 
-    # Found by (job, row), the unique constraint's index: no index of its own.
+    # Report rows are written by the million and only by imports.batches, with ids it has
+    # just read: the database does not check the job and contact references of each one
+    # (a check per row and reference at every commit). Found by (job, row), the unique
+    # constraint's index: the job needs no index of its own.
     job = models.ForeignKey(
-        ImportJob, on_delete=models.CASCADE, related_name="rows", db_index=False
+        ImportJob,
+        on_delete=models.CASCADE,
+        related_name="rows",
+        db_index=False,
+        db_constraint=False,
     )
     row = models.PositiveIntegerField()
     address = models.CharField(max_length=320, blank=True)
@@ -106,7 +113,12 @@ class ImportRow(models.Model):
     outcome = models.CharField(max_length=9)
     reason = models.CharField(max_length=30, blank=True)
     contact = models.ForeignKey(
-        "contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "contacts.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
     )
 
     class Meta:

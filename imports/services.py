@@ -332,10 +332,11 @@ def run_import(job_id: int, *, progress: Progress | None = None) -> ImportJob:
         if files.sha256_of(Path(job.file_path))[0] != job.file_sha256:
             raise FileProblem(_("the stored file changed after it was checked"))
         info = _info_of(job)
-        columns = batches.Columns.from_json(job.mapping)
         context = batches.Context.for_job(job)
+        checker = batches.RowChecker(batches.Columns.from_json(job.mapping), context)
         for batch in _batches(files.rows(Path(job.file_path), info), start=job.rows_done):
-            job = _apply_batch(job, batch, columns, context, start=job.rows_done)
+            parsed = [checker.parse(number, cells) for number, cells in batch]
+            job = _apply_batch(job, parsed, context, start=job.rows_done)
             if progress is not None:
                 progress(job)
         job = _finish(job)
@@ -374,8 +375,7 @@ def _batches(
 @transaction.atomic
 def _apply_batch(
     job: ImportJob,
-    batch: list[tuple[int, list[files.Cell]]],
-    columns: batches.Columns,
+    batch: list[batches.Parsed],
     context: batches.Context,
     *,
     start: int,
@@ -387,7 +387,7 @@ def _apply_batch(
     if locked.rows_done != start:
         # Another worker runs this import too (a resume while the first was alive).
         raise InvalidInput(_("this import is running in another worker"))
-    counts = batches.apply(locked, batch, columns, context, record_seq=head.seq + 1)
+    counts = batches.apply(locked, batch, context, record_seq=head.seq + 1)
     locked.rows_done += len(batch)
     locked.created += counts.created
     locked.updated += counts.updated

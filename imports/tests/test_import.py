@@ -459,9 +459,7 @@ def test_import_009_a_changed_batch_record_breaks_the_chain(verified: Any) -> No
     with connection.cursor() as cursor:
         # Past the append-only guard, as someone with database access would be.
         if connection.vendor == "postgresql":
-            cursor.execute(
-                "ALTER TABLE consent_evidencerecord DISABLE TRIGGER consent_evidence_append_only"
-            )
+            cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute(
             "UPDATE consent_evidencerecord SET payload = %s WHERE id = %s",
             [json.dumps(forged), batch.pk],

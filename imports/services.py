@@ -326,6 +326,8 @@ def run_import(job_id: int, *, progress: Progress | None = None) -> ImportJob:
             cursor.execute("PRAGMA wal_autocheckpoint = 16384")
     # The objects alive now (the app, its models, this job) live on: the collector no
     # longer walks them on every full collection the batches' short-lived rows set off.
+    # A process that froze objects itself (a preforking server) keeps them frozen.
+    frozen_before = gc.get_freeze_count()
     gc.freeze()
     try:
         # The evidence names the file by its SHA-256: the rows read must be those bytes.
@@ -348,7 +350,8 @@ def run_import(job_id: int, *, progress: Progress | None = None) -> ImportJob:
         if not isinstance(exc, FileProblem | InvalidInput):
             raise
     finally:
-        gc.unfreeze()
+        if not frozen_before:
+            gc.unfreeze()
         if connection.vendor == "sqlite":
             with connection.cursor() as cursor:
                 cursor.execute("PRAGMA wal_autocheckpoint = 1000")

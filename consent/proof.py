@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from consent.models import EvidenceRecord
 from consent.rules import link_hash
-from consent.selectors import CHAIN_FIELDS, readable_personal
+from consent.selectors import CHAIN_FIELDS, import_origin, readable_personal
 from contacts.selectors import contact_by_address
 from core.errors import NotFound
 
@@ -31,12 +31,20 @@ def build_bundle(account: Account, address: str) -> dict[str, Any]:
 
 
 def build_bundle_for_contact(contact: Contact) -> dict[str, Any]:
+    """The contact's records; for an imported contact also the records of its import (the
+    attestations, the start record and the batch that created it, CONSENT-2: "imports
+    (attestations, file hash, row)"), and under "import" its row, checked against the
+    batch's digest."""
     account = contact.account
     records = list(
         EvidenceRecord.objects.filter(account=account, contact=contact)
         .select_related("wording")
         .order_by("seq")
     )
+    origin = import_origin(contact)
+    if origin is not None:
+        found = [origin.batch] if origin.batch.pk is not None else []
+        records = sorted([*records, *origin.basis, *found], key=lambda r: r.seq)
     personal = readable_personal(records, contact)
     items = []
     for rec, data in zip(records, personal, strict=True):
@@ -76,6 +84,7 @@ def build_bundle_for_contact(contact: Contact) -> dict[str, Any]:
             "status_changed_at": contact.status_changed_at.isoformat(),
         },
         "generated_at": timezone.now().isoformat(),
+        "import": origin.as_json() if origin is not None else None,
         "records": items,
     }
 

@@ -39,6 +39,16 @@ def link_hash(prev_hash: str, fields: Mapping[str, Any]) -> str:
     return hashlib.sha256(prev_hash.encode() + canonical(fields)).hexdigest()
 
 
+def import_digest(leaves: Iterable[tuple[int, int, str, str]]) -> str:
+    """SHA-256 over the (row, contact id, keyed address hash, status) of every contact one
+    import batch created, in row order. The batch's evidence record carries it; the
+    contacts' import pointers must reproduce it, so a changed pointer is detected."""
+    digest = hashlib.sha256()
+    for row, contact_id, address_hash, status in sorted(leaves):
+        digest.update(f"{row}:{contact_id}:{address_hash}:{status}\n".encode())
+    return digest.hexdigest()
+
+
 @dataclass(frozen=True)
 class Break:
     seq: int

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from consent.models import (
@@ -18,7 +18,7 @@ from consent.models import (
     SignupForm,
     Wording,
 )
-from consent.rules import Break, first_break
+from consent.rules import Break, first_break, import_digest
 from core.crypto import SealBroken, derive_key, unseal, unwrap_key
 from core.errors import NotFound
 
@@ -102,13 +102,82 @@ def readable_personal(
 
 # The evidence that tells a contact's status story (STATUS-6).
 STATUS_KINDS = ("contact.created", "status.changed")
+# One record per batch of an import: the contacts it created point to it (Contact.import_*).
+IMPORT_BATCH = "import.batch"
 
 
 def status_history(account: Account, contact: Contact) -> QuerySet[EvidenceRecord]:
-    """Newest first; filtered by account as well, so a foreign contact id finds nothing."""
-    return EvidenceRecord.objects.filter(
-        account=account, contact=contact, kind__in=STATUS_KINDS
-    ).order_by("-seq")
+    """Newest first; filtered by account as well, so a foreign contact id finds nothing.
+    An imported contact's story starts with the record of the batch that created it."""
+    query = Q(contact=contact, kind__in=STATUS_KINDS)
+    if contact.import_record is not None:
+        query |= Q(contact=None, seq=contact.import_record, kind=IMPORT_BATCH)
+    return EvidenceRecord.objects.filter(query, account=account).order_by("-seq")
+
+
+@dataclass(frozen=True)
+class ImportOrigin:
+    """Where an imported contact came from, checked against its batch's record."""
+
+    batch: EvidenceRecord
+    # The records the batch stands on: the import's start record and its attestations.
+    basis: list[EvidenceRecord]
+    row: int
+    status: str
+    digest_ok: bool
+
+    def as_json(self) -> dict[str, Any]:
+        facts = self.batch.payload
+        return {
+            "import": facts.get("import"),
+            "file_sha256": facts.get("file_sha256"),
+            "row": self.row,
+            "status": self.status,
+            "batch_record": self.batch.seq,
+            "import_record": facts.get("import_record"),
+            "batch_rows": facts.get("rows"),
+            "digest": facts.get("digest"),
+            "digest_ok": self.digest_ok,
+        }
+
+
+def import_origin(contact: Contact) -> ImportOrigin | None:
+    """The batch record an imported contact points to, and whether the batch's digest
+    still matches the pointers of every contact that batch created (CONSENT-3)."""
+    from contacts.models import Contact as ContactModel
+
+    if contact.import_record is None:
+        return None
+    account_id = contact.account_id
+    batch = EvidenceRecord.objects.filter(
+        account_id=account_id, seq=contact.import_record, kind=IMPORT_BATCH, contact=None
+    ).first()
+    if batch is None:
+        return ImportOrigin(
+            EvidenceRecord(seq=contact.import_record, payload={}),
+            [],
+            contact.import_row or 0,
+            contact.import_status,
+            False,
+        )
+    facts = batch.payload
+    span = facts.get("contacts") or [contact.pk, contact.pk]
+    pointers = ContactModel.objects.filter(
+        account_id=account_id, pk__range=(span[0], span[1]), import_record=batch.seq
+    ).values_list("import_row", "pk", "address_hash", "import_status")
+    # Rows start at 1: a cleared row number (0 here) cannot match the digest.
+    leaves = [(row or 0, pk, digest, status) for row, pk, digest, status in pointers]
+    mine = (contact.import_row or 0, contact.pk, contact.address_hash, contact.import_status)
+    digest_ok = mine in leaves and import_digest(leaves) == facts.get("digest")
+    basis: list[EvidenceRecord] = []
+    started = EvidenceRecord.objects.filter(
+        account_id=account_id, seq=facts.get("import_record"), kind="import.started"
+    ).first()
+    if started is not None:
+        seqs = [s for s in (started.payload.get("attestations") or {}).values() if s is not None]
+        attestations = EvidenceRecord.objects.filter(account_id=account_id, seq__in=seqs)
+        basis = [started, *attestations.select_related("wording")]
+    return ImportOrigin(batch, basis, contact.import_row or 0, contact.import_status, digest_ok)
 
 
 def forms_of(account: Account, lst: Any = None) -> QuerySet[SignupForm]:

@@ -27,6 +27,12 @@ class Contact(models.Model):
     fields = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     status_changed_at = models.DateTimeField()
+    # A contact created by an import points to the batch's evidence record (its seq in the
+    # account's chain), which names the import, the file's SHA-256 and the row range; the row
+    # and the status it came with are part of that record's digest (CONSENT-3).
+    import_record = models.PositiveBigIntegerField(null=True, blank=True)
+    import_row = models.PositiveIntegerField(null=True, blank=True)
+    import_status = models.CharField(max_length=1, blank=True)
 
     class Meta:
         constraints = [
@@ -34,7 +40,14 @@ class Contact(models.Model):
                 fields=["account", "address_hash"], name="contact_unique_address"
             )
         ]
-        indexes = [models.Index(fields=["account", "status"], name="contact_account_status")]
+        indexes = [
+            models.Index(fields=["account", "status"], name="contact_account_status"),
+            # IMPORT-5: "bouncing anywhere on the platform" is asked per import batch; only
+            # bounced contacts are in this index, so it costs nothing for the others.
+            models.Index(
+                fields=["address_hash"], condition=models.Q(status="B"), name="contact_bouncing"
+            ),
+        ]
 
     def __str__(self) -> str:
         # No address here: this text lands in admin logs, which deletion must not leave readable.

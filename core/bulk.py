@@ -36,6 +36,27 @@ def insert_rows(
         cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
 
 
+def in_query(sql: str, params: Sequence[Any], values: Sequence[Any]) -> tuple[str, list[Any]]:
+    """`sql`, whose last condition is a column followed by `{in_}`, made for the given
+    `values`: `= ANY(%s)` with one array on PostgreSQL, `IN (%s, ...)` on SQLite. For the
+    bulk paths, where the ORM's per-value preparation of a 2,000-value `IN` costs more than
+    the query itself."""
+    if connection.vendor == "postgresql":
+        return sql.format(in_="= ANY(%s)"), [*params, list(values)]
+    marks = ", ".join(["%s"] * len(values))
+    return sql.format(in_=f"IN ({marks})"), [*params, *values]
+
+
+def select_in(sql: str, params: Sequence[Any], values: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """The rows of `in_query(sql, params, values)`; none for no values."""
+    if not values:
+        return []
+    text, args = in_query(sql, params, values)
+    with connection.cursor() as cursor:
+        cursor.execute(text, args)
+        return cursor.fetchall()
+
+
 def db_datetime(value: datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from collections.abc import Callable
 from functools import cache
 
 from cryptography.hazmat.primitives import hashes
@@ -38,7 +39,26 @@ def derive_key(purpose: str) -> bytes:
 
 def keyed_hash(value: str) -> str:
     """HMAC-SHA256 of a value: recognisable by us, not reversible by a reader of the rows."""
-    return hmac.new(derive_key("address-hash"), value.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(derive_key("address-hash"), value.encode(), "sha256").hex()
+
+
+def keyed_hasher() -> Callable[[str], str]:
+    """`keyed_hash` for the bulk paths (imports): the same HMAC-SHA256 (RFC 2104), with the
+    key's inner and outer pads hashed once instead of per value (a third of the time)."""
+    key = derive_key("address-hash")
+    assert len(key) <= 64, "a longer HMAC key is hashed first"
+    key = key.ljust(64, b"\0")  # the SHA-256 block size
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+    def hashed(value: str) -> str:
+        state = inner.copy()
+        state.update(value.encode())
+        result = outer.copy()
+        result.update(state.digest())
+        return result.hexdigest()
+
+    return hashed
 
 
 def new_data_key() -> bytes:

@@ -3,8 +3,17 @@
 Called by imports.services inside the batch's transaction. Per batch a fixed number of
 queries, whatever its size: earlier rows with the same addresses, the account's existing
 contacts, platform suppressions, bounces elsewhere and existing subscriptions are each
-read with one `IN` query; contacts, keys, subscriptions, evidence and report rows are
-each written with one bulk statement.
+read with one `IN` query; contacts, subscriptions, evidence and report rows are each
+written with one bulk statement.
+
+Evidence (IMPORT-9, CONSENT-3): one sealed, chained record per batch (kind
+`import.batch`: the import, its start record, the file's SHA-256, the row range, the
+outcome counts and a digest over the (row, contact id, keyed address hash, status) of
+every contact the batch created), and on each created contact a pointer to it
+(`import_record`, `import_row`, `import_status`). No personal data is in a batch record,
+so erasing a contact leaves it intact and no data key is made for an imported contact
+until something seals its personal data. A change to a contact that existed before
+(status lowered, fields filled, list joined) is a record of its own, as everywhere.
 """
 
 from __future__ import annotations
@@ -16,23 +25,26 @@ from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from django.db import connection
+from django.db.models import Model
 from django.utils import timezone
 from email_validator import EmailNotValidError, validate_email
-from email_validator.syntax import validate_email_local_part
+from email_validator.rfc_constants import ATEXT
 
 from consent import services as evidence
+from consent.rules import import_digest
 from contacts.models import Contact, Subscription, SubscriptionState, Suppression
 from contacts.rules import LegalBasis, Status, is_role_address
 from contacts.services import FIELD_LIMIT
 from core.actors import Actor
 from core.addresses import MAX_ADDRESS_LENGTH, normalise_address
-from core.bulk import db_datetime, db_json, insert_rows, update_rows
-from core.crypto import keyed_hash
+from core.bulk import db_datetime, db_json, in_query, insert_rows, select_in, update_rows
+from core.crypto import keyed_hasher
 from core.errors import InvalidInput
 from core.text import clean_text
 from imports import files
 from imports.files import Cell, FileInfo, FileProblem
-from imports.models import ImportRow
+from imports.models import ImportRow, address_key_of
 from imports.rules import (
     CATALOGUE,
     Outcome,
@@ -60,9 +72,21 @@ CONTACT_COLUMNS = (
     "fields",
     "created_at",
     "status_changed_at",
+    "import_record",
+    "import_row",
+    "import_status",
 )
 SUBSCRIPTION_COLUMNS = ("contact_id", "list_id", "state", "created_at", "state_changed_at")
-REPORT_COLUMNS = ("job_id", "row", "address", "address_hash", "outcome", "reason", "contact_id")
+REPORT_COLUMNS = (
+    "job_id",
+    "row",
+    "address",
+    "address_hash",
+    "address_key",
+    "outcome",
+    "reason",
+    "contact_id",
+)
 
 # The roles a column can play; every other named column becomes a custom field.
 ROLES = (
@@ -195,7 +219,7 @@ class Context:
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class Parsed:
     """A row after the checks that need no database."""
 
@@ -227,22 +251,59 @@ class Counts:
     def add(self, outcome: Outcome) -> None:
         setattr(self, outcome.value, getattr(self, outcome.value) + 1)
 
+    def as_json(self) -> dict[str, int]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+        }
 
-def _get(cells: list[Cell], columns: Columns, role: str) -> str:
-    index = columns.roles.get(role)
+
+def _text(cells: list[Cell], index: int | None) -> str:
     if index is None or index >= len(cells):
         return ""
-    return files.cell_text(cells[index])
+    value = cells[index]
+    # CSV cells are text: the common case without cell_text's type checks.
+    return value.strip() if value.__class__ is str else files.cell_text(value)  # type: ignore[union-attr]
+
+
+def _plain(text: str, *, field: str, max_length: int, multiline: bool = False) -> str:
+    """clean_text, without its per-character walk for the usual printable value: a
+    printable string has no control character (Unicode category Cc) at all."""
+    if len(text) <= max_length and text.isprintable() and text == text.strip():
+        return text
+    return clean_text(text, field=field, max_length=max_length, multiline=multiline)
 
 
 # What core.addresses refuses anywhere in an address: whitespace and control characters.
 _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
+# The common address: a local part that is email-validator's own ASCII dot-atom (which it
+# accepts as written, without further checks), one @, then the domain.
+_DOT_ATOM_ADDRESS = re.compile(f"([{ATEXT}]+(?:\\.[{ATEXT}]+)*)@([^@]*)\\Z")
+
+
+# A lowercase letter-digit-hyphen DNS label with no "--" in it.
+_PLAIN_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9]|-(?!-)){0,62}(?<!-)\Z")
 
 
 @lru_cache(maxsize=50_000)
 def _checked_domain(domain: str) -> str | None:
     """The normalised domain, or None if email-validator refuses it. A file has few
-    distinct domains: each is checked (and IDNA-encoded) once."""
+    distinct domains: each is checked (and IDNA-encoded) once.
+
+    A plain label in front of a valid, already normalised ASCII domain without Punycode
+    (`shop.example.com` once `example.com` passed) passes too, without the full check:
+    every rule email-validator and core.addresses apply to a domain is one on each label
+    (letters, digits, hyphens, no leading, trailing or double hyphen, at most 63
+    characters), on the top-level domain, on a special-use suffix or on the length, and
+    none of those can fail for the longer name (IDNA's bidi rule could, which is why a
+    Punycode parent is left to the full check)."""
+    first, dot, parent = domain.partition(".")
+    if dot and len(domain) <= 200 and _PLAIN_LABEL.match(first):
+        known = _checked_domain(parent)
+        if known == parent and "xn--" not in parent:
+            return domain
     try:
         validate_email(f"x@{domain}", check_deliverability=False)
         return normalise_address(f"x@{domain}").rpartition("@")[2]
@@ -252,117 +313,166 @@ def _checked_domain(domain: str) -> str | None:
 
 def checked_address(raw: str) -> str | None:
     """email-validator's syntax check without DNS (IMPORT-5), and the address normalised
-    exactly as core.addresses does; None if it is not a valid address."""
+    exactly as core.addresses does; None if it is not a valid address.
+
+    The common address, all ASCII with a dot-atom local part (which email-validator
+    accepts first and unchanged), needs only its domain checked, and that once per
+    domain; for ASCII text every length email-validator checks is the length in
+    characters checked below. Anything else (quoted, international, odd) gets
+    email-validator's verdict on the whole address: it counts lengths in UTF-8 bytes of
+    several forms of the address."""
     text = raw.strip()
-    local, sep, domain = text.rpartition("@")
-    if not sep or not local or _SPACE_OR_CONTROL.search(local):
-        return None
+    fast = _DOT_ATOM_ADDRESS.match(text) if text.isascii() else None
+    if fast is not None:
+        local, domain = fast.group(1), fast.group(2)
+    else:
+        local, sep, domain = text.rpartition("@")
+        if not sep or not local or _SPACE_OR_CONTROL.search(local):
+            return None
+        try:
+            validate_email(text, check_deliverability=False)
+        except EmailNotValidError:
+            return None
     ascii_domain = _checked_domain(domain)
     if ascii_domain is None:
-        return None
-    try:
-        validate_email_local_part(local)
-    except EmailNotValidError:
         return None
     address = f"{local}@{ascii_domain}"
     return address if len(address) <= MAX_ADDRESS_LENGTH else None
 
 
-def parse_row(number: int, cells: list[Cell], columns: Columns, ctx: Context) -> Parsed:
-    """Every check of one row that needs no database (STATUS-5, IMPORT-3/4/8)."""
-    raw = _get(cells, columns, "email")
-    parsed = Parsed(number, raw[:320])
-    if not any(files.cell_text(c) for c in cells):
-        return parsed.reject(Reason.EMPTY_ROW)
-    if "status" in columns:
-        index = columns.roles["status"]
-        value = cells[index] if index < len(cells) else None
-        # STATUS-5: exactly A, U, B or D; " A" or "a" is not a status.
-        status, valid = parse_status(None if value is None else str(value))
-        if not valid:
-            return parsed.reject(Reason.INVALID_STATUS)
-        parsed.status = status
-    if not raw:
-        return parsed.reject(Reason.MISSING_ADDRESS)
-    address = checked_address(raw)
-    if address is None:
-        return parsed.reject(Reason.INVALID_SYNTAX)
-    parsed.address = address
-    parsed.digest = keyed_hash(parsed.address)
-    mailable = parsed.status in (None, Status.ACTIVE)
-    if mailable and is_role_address(parsed.address):
-        return parsed.reject(Reason.ROLE_ADDRESS)
-    source = _get(cells, columns, "source") or ctx.source
-    product = _get(cells, columns, "product_category") or ctx.product_category
-    spec = CATALOGUE.get(source)
-    if source != ctx.source or spec is None:
-        problem = row_source_problem(
-            source,
-            evidence_ref=_get(cells, columns, "evidence_ref") or ctx.evidence_ref,
-            have_sponsors=ctx.have_sponsors,
-            product_category=product,
-        )
-        if problem is not None:
-            return parsed.reject(problem)
-        spec = CATALOGUE[source]
-    assert spec.basis is not None
-    parsed.basis = spec.basis.value
-    if spec.needs_last_contact and mailable:
-        at = columns.roles.get("last_contact")
-        value = cells[at] if at is not None and at < len(cells) else None
-        too_old = last_contact_problem(value, today=ctx.today, window_days=ctx.window_days)
-        if too_old is not None:
-            return parsed.reject(too_old)
-    try:
-        parsed.first_name = clean_text(
-            _get(cells, columns, "first_name"), field="first name", max_length=100
-        )
-        parsed.last_name = clean_text(
-            _get(cells, columns, "last_name"), field="last name", max_length=100
-        )
-        for name, index in columns.custom.items():
-            text = files.cell_text(cells[index]) if index < len(cells) else ""
-            if text:
-                parsed.fields[name] = clean_text(text, field=name, max_length=1000, multiline=True)
-    except InvalidInput:
-        return parsed.reject(Reason.INVALID_VALUE)
-    if spec.basis == LegalBasis.EXISTING_CUSTOMER and product:
-        # CONSENT-5: the scope of what this contact may be sent.
-        parsed.fields.setdefault("product_category", product[:1000])
-    return parsed
+class RowChecker:
+    """Every check of one row that needs no database (STATUS-5, IMPORT-3/4/8), with the
+    column positions, the declared source and the hash key looked up once per batch."""
+
+    def __init__(self, columns: Columns, ctx: Context) -> None:
+        roles = columns.roles
+        self.ctx = ctx
+        self.email = roles["email"]
+        self.status = roles.get("status")
+        self.first_name = roles.get("first_name")
+        self.last_name = roles.get("last_name")
+        self.source = roles.get("source")
+        self.product = roles.get("product_category")
+        self.evidence_ref = roles.get("evidence_ref")
+        self.last_contact = roles.get("last_contact")
+        self.custom = list(columns.custom.items())
+        self.declared = CATALOGUE.get(ctx.source)
+        self.hashed = keyed_hasher()
+
+    def parse(self, number: int, cells: list[Cell]) -> Parsed:
+        ctx = self.ctx
+        raw = _text(cells, self.email)
+        parsed = Parsed(number, raw[:320])
+        if not raw and not any(files.cell_text(c) for c in cells):
+            return parsed.reject(Reason.EMPTY_ROW)
+        if self.status is not None:
+            index = self.status
+            value = cells[index] if index < len(cells) else None
+            # STATUS-5: exactly A, U, B or D; " A" or "a" is not a status.
+            status, valid = parse_status(None if value is None else str(value))
+            if not valid:
+                return parsed.reject(Reason.INVALID_STATUS)
+            parsed.status = status
+        if not raw:
+            return parsed.reject(Reason.MISSING_ADDRESS)
+        address = checked_address(raw)
+        if address is None:
+            return parsed.reject(Reason.INVALID_SYNTAX)
+        parsed.address = address
+        parsed.digest = self.hashed(address)
+        mailable = parsed.status is None or parsed.status == Status.ACTIVE
+        if mailable and is_role_address(address):
+            return parsed.reject(Reason.ROLE_ADDRESS)
+        source = _text(cells, self.source) or ctx.source
+        product = _text(cells, self.product) or ctx.product_category
+        spec = self.declared if source == ctx.source else None
+        if spec is None:
+            problem = row_source_problem(
+                source,
+                evidence_ref=_text(cells, self.evidence_ref) or ctx.evidence_ref,
+                have_sponsors=ctx.have_sponsors,
+                product_category=product,
+            )
+            if problem is not None:
+                return parsed.reject(problem)
+            spec = CATALOGUE[source]
+        assert spec.basis is not None
+        parsed.basis = spec.basis.value
+        if spec.needs_last_contact and mailable:
+            at = self.last_contact
+            value = cells[at] if at is not None and at < len(cells) else None
+            too_old = last_contact_problem(value, today=ctx.today, window_days=ctx.window_days)
+            if too_old is not None:
+                return parsed.reject(too_old)
+        try:
+            parsed.first_name = _plain(
+                _text(cells, self.first_name), field="first name", max_length=100
+            )
+            parsed.last_name = _plain(
+                _text(cells, self.last_name), field="last name", max_length=100
+            )
+            for name, index in self.custom:
+                text = _text(cells, index)
+                if text:
+                    parsed.fields[name] = _plain(text, field=name, max_length=1000, multiline=True)
+        except InvalidInput:
+            return parsed.reject(Reason.INVALID_VALUE)
+        if spec.basis == LegalBasis.EXISTING_CUSTOMER and product:
+            # CONSENT-5: the scope of what this contact may be sent.
+            parsed.fields.setdefault("product_category", product[:1000])
+        return parsed
 
 
-def apply(
-    job: ImportJob, batch: list[tuple[int, list[Cell]]], columns: Columns, ctx: Context
-) -> Counts:
-    """Judge and write one batch; returns the outcome counts. Inside the caller's transaction."""
-    parsed = [parse_row(number, cells, columns, ctx) for number, cells in batch]
+def _table(model: type[Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _found(sql: str, params: list[Any], values: list[Any]) -> set[Any]:
+    """The first column of `select_in`'s rows, as a set."""
+    return {row[0] for row in select_in(sql, params, values)}
+
+
+def apply(job: ImportJob, parsed: list[Parsed], ctx: Context, *, record_seq: int) -> Counts:
+    """Judge and write one batch of rows checked by RowChecker; returns the outcome
+    counts. Inside the caller's transaction, which holds the account's chain head: the
+    batch's evidence record will be `record_seq`, and the contacts it creates point to it."""
     candidates = [p for p in parsed if p.outcome is None]
     # Rejected rows count as earlier occurrences too: a duplicate is reported as one.
     digests = list({p.digest for p in parsed if p.digest})
-    seen_before = set(
-        ImportRow.objects.filter(job=job, address_hash__in=digests).values_list(
-            "address_hash", flat=True
+    seen_before = _found(
+        f"SELECT address_hash FROM {_table(ImportRow)} WHERE job_id = %s "  # noqa: S608
+        "AND address_key {in_}",
+        [job.pk],
+        list({address_key_of(d) for d in digests}),
+    )
+    existing: dict[str, Contact] = {}
+    if digests:
+        text, args = in_query(
+            f"SELECT * FROM {_table(Contact)} WHERE account_id = %s "  # noqa: S608
+            "AND address_hash {in_}",
+            [ctx.account_id],
+            digests,
         )
+        existing = {c.address_hash: c for c in Contact.objects.raw(text, args)}
+    suppressed = _found(
+        f"SELECT address_hash FROM {_table(Suppression)} WHERE address_hash {{in_}}",  # noqa: S608
+        [],
+        digests,
     )
-    existing = {
-        c.address_hash: c
-        for c in Contact.objects.filter(account_id=ctx.account_id, address_hash__in=digests)
-    }
-    suppressed = set(
-        Suppression.objects.filter(address_hash__in=digests).values_list("address_hash", flat=True)
+    # The literal status lets both databases use the partial index of bounced contacts.
+    bouncing = _found(
+        f"SELECT address_hash FROM {_table(Contact)} WHERE status = 'B' "  # noqa: S608
+        "AND account_id <> %s AND address_hash {in_}",
+        [ctx.account_id],
+        digests,
     )
-    bouncing = set(
-        Contact.objects.filter(address_hash__in=digests, status=Status.BOUNCED)
-        .exclude(account_id=ctx.account_id)
-        .values_list("address_hash", flat=True)
+    subscribed = _found(
+        f"SELECT contact_id FROM {_table(Subscription)} WHERE list_id = %s "  # noqa: S608
+        "AND contact_id {in_}",
+        [ctx.list_id],
+        [c.pk for c in existing.values()],
     )
-    subscribed = set(
-        Subscription.objects.filter(
-            list_id=ctx.list_id, contact__in=[c.pk for c in existing.values()]
-        ).values_list("contact_id", flat=True)
-    )
-    writer = _Writer(job, ctx)
+    writer = _Writer(job, ctx, record_seq)
     in_batch: set[str] = set()
     for p in parsed:
         if not p.digest:
@@ -373,7 +483,7 @@ def apply(
     for p in candidates:
         if p.outcome is not None:
             continue
-        mailable = p.status in (None, Status.ACTIVE)
+        mailable = p.status is None or p.status == Status.ACTIVE
         if mailable and not ctx.untrusted_allowed:
             if p.digest in suppressed:
                 p.reject(Reason.SUPPRESSED)
@@ -386,11 +496,11 @@ def apply(
             writer.create(p)
         else:
             writer.merge(p, contact, subscribed=contact.pk in subscribed)
-    writer.flush()
     counts = Counts()
     for p in parsed:
         assert p.outcome is not None
         counts.add(p.outcome)
+    writer.flush(counts, rows=(parsed[0].row, parsed[-1].row) if parsed else (0, 0))
     insert_rows(
         ImportRow,
         REPORT_COLUMNS,
@@ -400,6 +510,7 @@ def apply(
                 p.row,
                 p.raw_address,
                 p.digest,
+                address_key_of(p.digest),
                 p.outcome.value if p.outcome else "",
                 p.reason.value if p.reason else "",
                 p.contact_id,
@@ -424,11 +535,14 @@ class NewContact:
     pk: int = 0
 
 
+BATCH_RECORD = "import.batch"
+
+
 class _Writer:
     """Collects the changes of one batch and writes each kind with one statement."""
 
-    def __init__(self, job: ImportJob, ctx: Context) -> None:
-        self.job, self.ctx = job, ctx
+    def __init__(self, job: ImportJob, ctx: Context, record_seq: int) -> None:
+        self.job, self.ctx, self.record_seq = job, ctx, record_seq
         self.now = timezone.now()
         self.new: list[tuple[Parsed, NewContact]] = []
         self.lowered: dict[Status, list[tuple[Parsed, Contact]]] = defaultdict(list)
@@ -496,23 +610,29 @@ class _Writer:
         p.outcome = Outcome.UPDATED if changed else Outcome.UNCHANGED
         p.reason = Reason.STATUS_KEPT if decision.status_kept else None
 
-    def _facts(self, p: Parsed) -> dict[str, Any]:
-        # CONSENT-3: every record of an imported contact names the import, file and row.
+    def _facts(self) -> dict[str, Any]:
+        # CONSENT-3: every record of an import names the import, its record and the file.
         return {
             "cause": "import",
             "ref": self.ctx.ref,
             "import": self.job.pk,
             "import_record": self.ctx.import_record,
             "file_sha256": self.ctx.file_sha256,
-            "row": p.row,
         }
 
-    def flush(self) -> None:
+    def _row_facts(self, p: Parsed) -> dict[str, Any]:
+        return {**self._facts(), "batch_record": self.record_seq, "row": p.row}
+
+    def flush(self, counts: Counts, *, rows: tuple[int, int]) -> None:
+        """Write the batch, then its evidence: one record for the whole batch (the rows,
+        their outcomes and a digest over the contacts it created, each of which points to
+        it), and a record per change of a contact that existed before."""
         ctx = self.ctx
         when = db_datetime(self.now)
-        keys: dict[int, bytes] = {}
         # (contact id, state) of every new subscription; pending ones get the DOI mail.
         subscriptions: list[tuple[Parsed, int, str]] = []
+        leaves: list[tuple[int, int, str, str]] = []
+        statuses: dict[str, int] = defaultdict(int)
         if self.new:
             insert_rows(
                 Contact,
@@ -529,44 +649,26 @@ class _Writer:
                         db_json(c.fields),
                         when,
                         when,
+                        self.record_seq,
+                        p.row,
+                        c.status,
                     )
-                    for _p, c in self.new
+                    for p, c in self.new
                 ],
             )
             ids = dict(
-                Contact.objects.filter(
-                    account_id=ctx.account_id,
-                    address_hash__in=[c.address_hash for _p, c in self.new],
-                ).values_list("address_hash", "pk")
-            )
-            keys = evidence.create_contact_keys(
-                [ids[c.address_hash] for _p, c in self.new if c.status != Status.DELETED]
+                select_in(
+                    f"SELECT address_hash, id FROM {_table(Contact)} "  # noqa: S608
+                    "WHERE account_id = %s AND address_hash {in_}",
+                    [ctx.account_id],
+                    [c.address_hash for _p, c in self.new],
+                )
             )
             for p, made in self.new:
                 made.pk = p.contact_id = ids[made.address_hash]
+                leaves.append((p.row, made.pk, made.address_hash, made.status))
+                statuses[made.status] += 1
                 state = self._subscription_state(Status(made.status))
-                deleted = made.status == Status.DELETED
-                self.entries.append(
-                    evidence.Entry(
-                        "contact.created",
-                        made.pk,
-                        payload={
-                            **self._facts(p),
-                            "status": made.status,
-                            "legal_basis": made.legal_basis,
-                            "list": ctx.list_id,
-                            "subscription": state,
-                        },
-                        personal=None
-                        if deleted
-                        else {
-                            "address": made.address,
-                            "first_name": made.first_name,
-                            "last_name": made.last_name,
-                        },
-                        source=self.job.file_name,
-                    )
-                )
                 if state is not None:
                     subscriptions.append((p, made.pk, state))
         for target, items in self.lowered.items():
@@ -578,7 +680,7 @@ class _Writer:
                     evidence.Entry(
                         "status.changed",
                         contact.pk,
-                        payload={**self._facts(p), "from": contact.status, "to": target},
+                        payload={**self._row_facts(p), "from": contact.status, "to": target},
                     )
                 )
         if self.field_updates:
@@ -597,7 +699,7 @@ class _Writer:
                     evidence.Entry(
                         "contact.updated",
                         contact.pk,
-                        payload={**self._facts(p), "changed": touched},
+                        payload={**self._row_facts(p), "changed": touched},
                     )
                 )
         for p, contact, state in self.new_subscriptions:
@@ -606,7 +708,7 @@ class _Writer:
                 evidence.Entry(
                     "subscription.changed",
                     contact.pk,
-                    payload={**self._facts(p), "list": ctx.list_id, "from": None, "to": state},
+                    payload={**self._row_facts(p), "list": ctx.list_id, "from": None, "to": state},
                 )
             )
         insert_rows(
@@ -614,7 +716,30 @@ class _Writer:
             SUBSCRIPTION_COLUMNS,
             [(pk, ctx.list_id, state, when, when) for _p, pk, state in subscriptions],
         )
-        evidence.record_many(self.job.account, self.entries, actor=ctx.actor, keys=keys)
+        ids_made = [pk for _row, pk, _h, _s in leaves]
+        batch_record = evidence.Entry(
+            BATCH_RECORD,
+            None,
+            payload={
+                **self._facts(),
+                "list": ctx.list_id,
+                "rows": list(rows),
+                "outcomes": counts.as_json(),
+                # The contacts created, by id range, status and the subscription each got;
+                # the digest covers each one's row, id, keyed address hash and status.
+                "contacts": [min(ids_made), max(ids_made)] if ids_made else None,
+                "statuses": dict(sorted(statuses.items())),
+                "subscriptions": {s: self._subscription_state(Status(s)) for s in sorted(statuses)},
+                "legal_bases": sorted({c.legal_basis for _p, c in self.new}),
+                "digest": import_digest(leaves),
+            },
+            source=self.job.file_name,
+        )
+        last = evidence.record_many(
+            self.job.account, [batch_record, *self.entries], actor=ctx.actor
+        )
+        if last - len(self.entries) != self.record_seq:
+            raise RuntimeError("the evidence chain moved while the batch held its head")
         pending = [(p, pk) for p, pk, state in subscriptions if state == SubscriptionState.PENDING]
         if pending:
             self._reconfirm(pending)

@@ -36,6 +36,7 @@ CAUSE: dict[str, Promise] = {
 EVIDENCE_KIND: dict[str, Promise] = {
     "contact.created": _("Created"),
     "status.changed": _("Status changed"),
+    "import.batch": _("Imported"),
 }
 
 LANGUAGE: dict[str, Promise] = {"de": _("German"), "en": _("English"), "fr": _("French")}

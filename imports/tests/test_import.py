@@ -404,10 +404,10 @@ def test_import_009_a_batch_uses_a_fixed_number_of_queries(verified: Any) -> Non
 # --- IMPORT-9: evidence and proof -----------------------------------------------------------
 
 
-def test_import_009_each_created_contact_points_to_the_import_record(
+def test_import_009_each_created_contact_points_to_its_batch_record(
     verified: Any, capsys: Any
 ) -> None:
-    job = run(verified, "email,first_name\nanna@example.com,Anna\n")
+    job = run(verified, "email,first_name\nanna@example.com,Anna\nbert@example.com,Bert\n")
     started = EvidenceRecord.objects.get(kind="import.started")
     assert started.payload["file_sha256"] == job.file_sha256
     assert started.payload["attestations"] == {
@@ -415,18 +415,74 @@ def test_import_009_each_created_contact_points_to_the_import_record(
         "customer_contact": job.customer_attested_seq,
     }
     finished = EvidenceRecord.objects.get(kind="import.finished")
-    assert finished.payload["created"] == 1 and finished.payload["rows"] == 1
+    assert finished.payload["created"] == 2 and finished.payload["rows"] == 2
+    # One record for the batch, none per created contact: the contacts point to it.
+    batch = EvidenceRecord.objects.get(kind="import.batch")
+    assert batch.contact_id is None and batch.sealed is None
+    assert batch.payload["import_record"] == started.seq
+    assert batch.payload["file_sha256"] == job.file_sha256
+    assert batch.payload["rows"] == [2, 3]
+    assert batch.payload["outcomes"]["created"] == 2
+    anna = contact(verified, "anna@example.com")
+    assert (anna.import_record, anna.import_row, anna.import_status) == (batch.seq, 2, "A")
+    assert not EvidenceRecord.objects.filter(contact=anna).exists()
     bundle = build_bundle(verified.alice_account, "anna@example.com")
-    created = bundle["records"][0]
-    assert created["kind"] == "contact.created" and created["hash_ok"]
-    assert created["facts"]["import_record"] == started.seq
-    assert created["facts"]["file_sha256"] == job.file_sha256
-    assert created["facts"]["row"] == 2
-    assert created["personal"]["first_name"] == "Anna"
+    origin = bundle["import"]
+    assert origin["import"] == job.pk and origin["file_sha256"] == job.file_sha256
+    assert (origin["row"], origin["status"], origin["digest_ok"]) == (2, "A", True)
+    kinds = [r["kind"] for r in bundle["records"]]
+    assert kinds == ["import.attested", "import.attested", "import.started", "import.batch"]
+    assert all(r["hash_ok"] for r in bundle["records"])
+    assert bundle["records"][0]["wording"]["text"]
     call_command("proof", "alice-shop", "anna@example.com")
     printed = json.loads(capsys.readouterr().out)
-    assert printed["records"][0]["facts"]["import"] == job.pk
+    assert printed["import"]["import"] == job.pk and printed["import"]["row"] == 2
     assert chain_ok(verified)
+
+
+def test_import_009_a_changed_import_pointer_fails_the_batch_digest(verified: Any) -> None:
+    run(verified, "email\nanna@example.com\nbert@example.com\n")
+    Contact.objects.filter(address="bert@example.com").update(import_row=9)
+    # Bert's own proof and that of every other contact of the batch show the change.
+    for address in ("anna@example.com", "bert@example.com"):
+        assert build_bundle(verified.alice_account, address)["import"]["digest_ok"] is False
+    Contact.objects.filter(address="bert@example.com").update(import_row=3)
+    assert build_bundle(verified.alice_account, "bert@example.com")["import"]["digest_ok"]
+    Contact.objects.filter(address="bert@example.com").update(import_status="U")
+    assert not build_bundle(verified.alice_account, "anna@example.com")["import"]["digest_ok"]
+
+
+def test_import_009_a_changed_batch_record_breaks_the_chain(verified: Any) -> None:
+    run(verified, "email\nanna@example.com\n")
+    batch = EvidenceRecord.objects.get(kind="import.batch")
+    forged = {**batch.payload, "digest": "0" * 64}
+    with connection.cursor() as cursor:
+        # Past the append-only guard, as someone with database access would be.
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(
+            "UPDATE consent_evidencerecord SET payload = %s WHERE id = %s",
+            [json.dumps(forged), batch.pk],
+        )
+    bundle = build_bundle(verified.alice_account, "anna@example.com")
+    assert bundle["import"]["digest_ok"] is False
+    assert not next(r for r in bundle["records"] if r["kind"] == "import.batch")["hash_ok"]
+    assert not chain_ok(verified)
+
+
+def test_import_009_imported_contacts_get_a_data_key_only_when_needed(verified: Any) -> None:
+    """Nothing personal of an imported contact is sealed, so no data key is made for it;
+    deleting it still erases its data (STATUS-4)."""
+    from consent.models import ContactKey
+
+    run(verified, "email,first_name\nanna@example.com,Anna\n")
+    anna = contact(verified, "anna@example.com")
+    assert not ContactKey.objects.filter(contact=anna).exists()
+    contacts.delete_contact(anna, actor=SYSTEM)
+    anna.refresh_from_db()
+    assert (anna.status, anna.address, anna.first_name) == ("D", "", "")
+    bundle = build_bundle(verified.alice_account, "anna@example.com")
+    assert bundle["import"]["digest_ok"] and chain_ok(verified)
 
 
 # --- IMPORT-6: re-confirmation -----------------------------------------------------------
@@ -525,12 +581,17 @@ def test_import_009_charlie_cannot_import_into_alices_list(verified: Any) -> Non
         )
 
 
-def test_cause_is_import_in_every_contact_record(verified: Any) -> None:
-    run(verified, "email,status\nanna@example.com,A\nbert@example.com,U\n")
-    records = EvidenceRecord.objects.filter(
-        kind="contact.created", contact__address__in=["anna@example.com", "bert@example.com"]
-    )
-    assert [r.payload["cause"] for r in records] == [Cause.IMPORT.value] * 2
+def test_cause_is_import_in_every_import_record(verified: Any) -> None:
+    verified.add_contact(verified.alice_account, "carl@example.com")
+    run(verified, "email,status\nanna@example.com,A\nbert@example.com,U\ncarl@example.com,U\n")
+    batch = EvidenceRecord.objects.get(kind="import.batch")
+    assert batch.payload["cause"] == Cause.IMPORT.value
+    assert batch.payload["statuses"] == {"A": 1, "U": 1}
+    carl = contact(verified, "carl@example.com")
+    change = EvidenceRecord.objects.get(contact=carl, kind="status.changed")
+    assert change.payload["cause"] == Cause.IMPORT.value
+    assert (change.payload["batch_record"], change.payload["row"]) == (batch.seq, 4)
+    assert change.seq > batch.seq
 
 
 def test_import_009_a_stored_file_that_changed_is_not_imported(verified: Any) -> None:

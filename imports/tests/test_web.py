@@ -95,3 +95,20 @@ def test_import_charlie_gets_404_and_wrong_methods_405(verified: Any) -> None:
     assert alice.post(f"{URL}{job.pk}/").status_code == 405
     assert alice.get(f"{URL}{job.pk}/attest/origin/").status_code == 405
     assert Client().get(URL).status_code == 302
+
+
+def test_import_009_an_imported_contact_shows_its_import_on_its_page_and_proof(
+    verified: Any,
+) -> None:
+    from imports.tests.conftest import run
+
+    job = run(verified, "email\nanna@example.com\n")
+    anna = Contact.objects.get(address="anna@example.com")
+    alice = verified.client_for(verified.alice)
+    page = alice.get(f"/a/alice-shop/contacts/{anna.pk}/").content.decode()
+    assert "Imported" in page and f"import:{job.pk}" in page and "<b>A</b>" in page
+    proof = alice.get(f"/a/alice-shop/contacts/{anna.pk}/proof/").content.decode()
+    assert "Row in the file" in proof and job.file_sha256 in proof
+    assert "row and contact match the batch digest" in proof
+    data = alice.get(f"/a/alice-shop/contacts/{anna.pk}/proof/?format=json").json()
+    assert data["import"]["row"] == 2 and data["import"]["digest_ok"] is True

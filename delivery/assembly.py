@@ -114,9 +114,6 @@ class QuotedPrintablePieces:
         # a recipient's own link never is.
         self._previous: set[str] = set()
 
-    def encode(self, pieces: Iterable[str]) -> bytes:
-        return self.encode_checked(pieces)[0]
-
     def encode_checked(self, pieces: Iterable[str]) -> tuple[bytes, bool]:
         """The encoded pieces, and whether they are already relaxed (`is_relaxed`): each
         encoded piece ends in a line break, so no space run or " CR" spans two pieces."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import date
 from pathlib import Path
@@ -87,6 +88,9 @@ SMTP_URL = env_url("CONSENTRY_SMTP_URL", schemes=("smtp", "smtps"))
 DEFAULT_FROM_EMAIL = env_str("CONSENTRY_DEFAULT_FROM_EMAIL", "consentry <mailer@localhost>")
 # CONTENT-4/INDUSTRY-3: the platform's SenderId in Feedback-ID (5 to 15 letters or digits).
 FEEDBACK_SENDER_ID = env_str("CONSENTRY_FEEDBACK_SENDER_ID", "consentry")
+# Processes a worker forks per batch to build (render, encode, sign) campaign messages on
+# every core; 0 builds them on the worker's sender threads.
+SEND_BUILD_PROCESSES = env_int("CONSENTRY_SEND_BUILD_PROCESSES", os.cpu_count() or 1, minimum=0)
 # INDUSTRY-3: CSA-certified operators add X-CSA-Complaints to every campaign mail.
 CSA_COMPLAINTS = env_bool("CONSENTRY_CSA_COMPLAINTS", False)
 # DNS resolvers as host:port, comma-separated; empty = the system's resolvers.

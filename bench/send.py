@@ -13,7 +13,8 @@ DNS server (RSA-2048 key), an admitted list of N confirmed contacts on 50 domain
 inserted: the arrangement is not what is measured) and a ~20 KB personalised campaign.
 Then, timed: `start_send` (gate, evidence, the ledger's INSERT … SELECT) and every batch
 run by one worker process in this process (`run_batch`, `--connections` SMTP connections)
-until the last ledger row is written; peak memory of that phase (VmHWM, reset before it).
+until the last ledger row is written; peak memory of that phase (VmHWM, reset before it),
+and beside it the largest private memory of the message builders the worker forks.
 
 Beside it, in the same run, the two limits:
 - `smtp-source` sending N/5 messages of the same size to the same sink with the same
@@ -25,6 +26,7 @@ No postfix daemon is started; smtp-sink is stopped at the end.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import shutil
@@ -33,6 +35,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -64,6 +67,47 @@ def html_body() -> str:
         f"<p>Ihr Kundennummer: {{{{ fields.customer }}}}</p>{body}"
         '<p><a href="{{ unsubscribe_url }}">Abmelden</a></p>{{ imprint }}</body></html>'
     )
+
+
+class BuilderMemory:
+    """The largest sum, sampled every half second, of what the worker's message builders
+    (forked python children) hold privately. Their shared pages are the worker's own and
+    counted in its peak already."""
+
+    def __init__(self) -> None:
+        self.peak_kib = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> BuilderMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.5):
+            self.peak_kib = max(self.peak_kib, sum(map(private_kib, builder_pids())))
+
+
+def builder_pids() -> list[int]:
+    pids = []
+    for children in Path("/proc/self/task").glob("*/children"):
+        for pid in children.read_text().split():
+            with contextlib.suppress(OSError):
+                if Path(f"/proc/{pid}/comm").read_text().startswith("python"):
+                    pids.append(int(pid))
+    return pids
+
+
+def private_kib(pid: int) -> int:
+    try:
+        lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+    except OSError:
+        return 0  # it ended meanwhile
+    return sum(int(line.split()[1]) for line in lines if line.startswith("Private_"))
 
 
 def peak_reset() -> None:
@@ -194,6 +238,8 @@ def recreate_database(url: str) -> None:
 
 
 def measure_send(campaign: object, connections: int) -> tuple[int, float, int, int]:
+    from django.conf import settings
+
     from campaigns import services as campaigns
     from core.testing import SYSTEM
     from delivery import ledger
@@ -207,9 +253,14 @@ def measure_send(campaign: object, connections: int) -> tuple[int, float, int, i
     started = time.monotonic()
     total = campaigns.start_send(campaign, actor=SYSTEM, guidelines_confirmed=True)  # type: ignore[arg-type]
     print(f"start_send (gate, evidence, ledger): {time.monotonic() - started:.1f} s")
-    for batch in ledger.batches_with_work(campaign):  # type: ignore[arg-type]
-        run_batch(campaign.pk, batch)  # type: ignore[attr-defined]
+    with BuilderMemory() as builders:
+        for batch in ledger.batches_with_work(campaign):  # type: ignore[arg-type]
+            run_batch(campaign.pk, batch)  # type: ignore[attr-defined]
     elapsed = time.monotonic() - started
+    print(
+        f"message builders (CONSENTRY_SEND_BUILD_PROCESSES={settings.SEND_BUILD_PROCESSES}):"
+        f" {builders.peak_kib / 1024:,.0f} MiB of their own at most, beside the worker's peak"
+    )
     sent = SendLedgerEntry.objects.filter(campaign=campaign, state="sent").count()
     return total, elapsed, peak_kib(), sent
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -42,13 +43,24 @@ def imprint_of(account: Account) -> Imprint:
 
 
 def compiled_campaign(campaign: Campaign) -> CompiledCampaign:
-    """The campaign's templates compiled once, for every recipient of a batch."""
+    """The campaign's templates compiled once, for every recipient of a batch; the same
+    sources give the same compiled campaign, kept for the send's later batches (CSS
+    inlining and compiling take ~13 ms)."""
+    return _compiled(
+        campaign.subject,
+        campaign.html,
+        campaign.text,
+        imprint_of(campaign.account),
+        campaign.language,
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _compiled(
+    subject: str, html: str, text: str, imprint: Imprint, language: str
+) -> CompiledCampaign:
     return CompiledCampaign(
-        subject=campaign.subject,
-        html=campaign.html,
-        text=campaign.text,
-        imprint=imprint_of(campaign.account),
-        language=campaign.language,
+        subject=subject, html=html, text=text, imprint=imprint, language=language
     )
 
 

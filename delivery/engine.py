@@ -11,6 +11,7 @@ everything runs on the calling thread.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import queue
 import threading
@@ -28,6 +29,7 @@ from contacts.rules import LegalBasis
 from delivery import ledger
 from delivery.assembly import CampaignHeaders, Skeleton
 from delivery.builders import Builder, BuilderDied, Built, build_safely
+from delivery.builders import kept as kept_builders
 from delivery.ledger import Recipient
 from delivery.models import LedgerState, SendLedgerEntry
 from delivery.rules import FailureKind, Outcome, after_temporary_failure, classify_failure
@@ -143,23 +145,27 @@ class SendPlan:
 
     def __init__(self, campaign: Campaign, *, compiled: CompiledCampaign) -> None:
         from domains.selectors import signing_keys_for
-        from policy.selectors import value
+        from policy.selectors import values
 
         account = campaign.account
         self.campaign = campaign
         self.compiled = compiled
-        self.skeleton = Skeleton(campaign_headers(campaign))
+        headers = campaign_headers(campaign)
+        self.skeleton = Skeleton(headers)
         self.keys: list[SigningKey] = signing_keys_for(account, campaign.from_address)
-        share = float(value("send.reduced_speed_share", account)) if account.reduced_speed else 1.0
+        # What `build` makes a message of: two plans alike here build alike messages.
+        self.identity = _identity(campaign, compiled, headers, self.keys)
+        limits = values(SEND_LIMITS, account)
+        share = float(limits["send.reduced_speed_share"]) if account.reduced_speed else 1.0
         self.throttle = Throttle(
-            rate=max(float(value("send.rate_per_second", account)) * share, 0.01),
-            domain_rate=max(float(value("send.domain_rate_per_second", account)) * share, 0.01),
-            domain_concurrency=int(value("send.domain_concurrency", account)),
+            rate=max(float(limits["send.rate_per_second"]) * share, 0.01),
+            domain_rate=max(float(limits["send.domain_rate_per_second"]) * share, 0.01),
+            domain_concurrency=int(limits["send.domain_concurrency"]),
         )
-        self.connections = int(value("send.connections", account))
-        self.lease = timedelta(seconds=int(value("send.lease_seconds", account)))
+        self.connections = int(limits["send.connections"])
+        self.lease = timedelta(seconds=int(limits["send.lease_seconds"]))
         started = campaign.started_at or timezone.now()
-        hours = int(value("send.retry_deadline_hours", account))
+        hours = int(limits["send.retry_deadline_hours"])
         self.deadline = (started + timedelta(hours=hours)).timestamp()
 
     def build(self, recipient: Recipient) -> tuple[OutboundMessage, str]:
@@ -255,6 +261,50 @@ class SendPlan:
             )
         finally:
             self.throttle.release(recipient.domain)
+
+
+SEND_LIMITS = (
+    "send.reduced_speed_share",
+    "send.rate_per_second",
+    "send.domain_rate_per_second",
+    "send.domain_concurrency",
+    "send.connections",
+    "send.lease_seconds",
+    "send.retry_deadline_hours",
+)
+
+
+def _identity(
+    campaign: Campaign,
+    compiled: CompiledCampaign,
+    headers: CampaignHeaders,
+    keys: list[SigningKey],
+) -> str:
+    """A digest of everything a plan's messages are made of: templates and footers, header
+    fields, signing keys, the token keys (from SECRET_KEY)."""
+    from cryptography.hazmat.primitives import serialization
+
+    from core.crypto import derive_key
+
+    digest = hashlib.sha256()
+    for part in (
+        repr((campaign.pk, campaign.account_id, headers)),
+        compiled.subject_source,
+        compiled.html_source,
+        compiled.text_source,
+        repr(sorted(compiled.imprint_html.items())),
+        repr(sorted(compiled.imprint_text.items())),
+    ):
+        digest.update(part.encode() + b"\0")
+    for key in keys:
+        der = key.private_key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        digest.update(f"{key.domain}/{key.selector}".encode() + hashlib.sha256(der).digest())
+    digest.update(derive_key("ledger-token:unsubscribe") + derive_key("ledger-token:verp"))
+    return digest.hexdigest()
 
 
 def feedback_id(campaign: Campaign) -> str:
@@ -417,12 +467,8 @@ class _Run:
             return
         for recipient in first:
             jobs.put(recipient)
-        # Forked before any thread of this run exists; each child closes its siblings' pipes.
-        builders: list[Builder] = []
-        for _ in range(processes):
-            builders.append(
-                Builder(self.plan.build, close_in_child=[b.connection for b in builders])
-            )
+        # Forked (when not kept from the last batch) before any thread of this run exists.
+        builders = kept_builders.take(self.plan.identity, self.plan.build, processes)
         feeders = [
             _thread(self._feed, jobs, ready, wake, builder, name="consentry-feeder")
             for builder in builders
@@ -462,8 +508,7 @@ class _Run:
                 jobs.put(None)
             for thread in feeders:
                 thread.join()
-            for builder in builders:
-                builder.close()
+            kept_builders.give_back(self.plan.identity, builders)
             for _ in senders:
                 (ready if builders else jobs).put(None)
             for thread in senders:

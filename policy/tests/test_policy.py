@@ -12,7 +12,7 @@ from django.core.management import call_command
 from core.errors import InvalidInput
 from policy import services
 from policy.defaults import BY_KEY, ITEMS
-from policy.selectors import effective_table, value
+from policy.selectors import effective_table, value, values
 
 
 def test_it_holds_every_threshold_the_requirements_name() -> None:
@@ -52,6 +52,17 @@ def test_it_returns_the_default_then_the_platform_value_then_the_account_overrid
     assert value(key, world.alice_account) == Decimal("0.04")
     origins = {k: origin for k, _v, origin in effective_table(world.alice_account)}
     assert origins[key] == "platform" and origins["audit.problem_share_max"] == "default"
+
+
+def test_several_values_at_once_are_the_values_one_by_one(world) -> None:
+    keys = ["send.connections", "send.rate_per_second", "send.batch_size", "send.lease_seconds"]
+    services.set_value("send.connections", "9")
+    services.set_value("send.rate_per_second", "12", account=world.alice_account)
+    services.set_value("send.batch_size", "500", account=world.charlie_account)
+    for account in (None, world.alice_account, world.charlie_account):
+        assert values(keys, account) == {key: value(key, account) for key in keys}
+    assert values(keys, world.alice_account)["send.rate_per_second"] == 12
+    assert values(keys, world.alice_account)["send.connections"] == 9
 
 
 @pytest.mark.parametrize(

@@ -114,9 +114,19 @@ def claim(campaign_id: int, batch: int, *, owner: str, limit: int, lease: timede
             )
             SendLedgerEntry.objects.filter(pk__in=ids).filter(due).update(**changes)
     else:
-        picked = rows.values("pk")[:limit]
-        SendLedgerEntry.objects.filter(pk__in=picked).filter(due).update(**changes)
+        claim_update_query(campaign_id, batch, now, limit).update(**changes)
     return list(held_rows_query(campaign_id, owner).values_list("pk", flat=True))
+
+
+def claim_update_query(
+    campaign_id: int, batch: int, now: datetime, limit: int
+) -> QuerySet[SendLedgerEntry]:
+    """SQLite's claim: the rows its subquery picks, by id. One statement holds SQLite's
+    write lock from start to end, so what it picks is still due when it is changed.
+    Repeating the state condition outside made the planner walk every queued row of the
+    ledger instead (ledger_state_lease): 129 ms a claim at 1,000,000 recipients."""
+    picked = claimable_query(campaign_id, batch, now).values("pk")[:limit]
+    return SendLedgerEntry.objects.filter(pk__in=picked)
 
 
 def _due(now: datetime) -> Q:

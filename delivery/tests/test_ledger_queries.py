@@ -9,9 +9,11 @@ from collections.abc import Callable
 import pytest
 from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.sql.subqueries import UpdateQuery
 from django.utils import timezone
 
 from delivery.ledger import (
+    claim_update_query,
     claimable_query,
     hard_failures_query,
     held_rows_query,
@@ -43,3 +45,17 @@ def test_a_worker_s_question_about_its_campaign_uses_the_campaign_state_index(
 def test_a_claim_seeks_its_batch_in_the_batch_index() -> None:
     plan = claimable_query(1, 450, timezone.now()).values("pk")[:200].explain()
     assert "ledger_batch_state" in plan, plan
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's plan text is checked")
+def test_the_claim_s_update_changes_the_rows_its_subquery_picked_by_id() -> None:
+    """Not by a walk of every queued row in the ledger (which grew with every campaign)."""
+    now = timezone.now()
+    query = claim_update_query(1, 450, now, 200).query.chain(UpdateQuery)
+    query.add_update_values({"state": "sending", "lease_owner": "owner", "updated_at": now})
+    sql, params = query.get_compiler(connection.alias).as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
+    assert "LIST SUBQUERY" in plan and "ledger_batch_state" in plan, plan
+    assert "ledger_state_lease" not in plan and "MULTI-INDEX OR" not in plan, plan

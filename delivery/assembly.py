@@ -155,6 +155,7 @@ class Skeleton:
     """The per-campaign part of every message; `message()` adds the recipient's part."""
 
     def __init__(self, headers: CampaignHeaders) -> None:
+        self.headers = headers
         sender = mailbox(headers.from_addr)
         self.domain = sender.domain
         self.base_url = headers.base_url.rstrip("/")

@@ -152,12 +152,12 @@ class KeptBuilders:
         keep = [b for b in builders if b.reusable()]
         with self._lock:
             if self._builders:  # another batch ran meanwhile and gave its own back first
-                extra, keep = keep, []
+                keep = []
             else:
-                extra = []
                 self._identity, self._builders = identity, keep
-        for builder in [*extra, *(b for b in builders if b not in keep)]:
-            builder.close()
+        for builder in builders:
+            if builder not in keep:
+                builder.close()
 
     def close(self) -> None:
         with self._lock:

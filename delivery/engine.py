@@ -11,6 +11,7 @@ everything runs on the calling thread.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import queue
@@ -150,11 +151,8 @@ class SendPlan:
         account = campaign.account
         self.campaign = campaign
         self.compiled = compiled
-        headers = campaign_headers(campaign)
-        self.skeleton = Skeleton(headers)
+        self.skeleton = Skeleton(campaign_headers(campaign))
         self.keys: list[SigningKey] = signing_keys_for(account, campaign.from_address)
-        # What `build` makes a message of: two plans alike here build alike messages.
-        self.identity = _identity(campaign, compiled, headers, self.keys)
         limits = values(SEND_LIMITS, account)
         share = float(limits["send.reduced_speed_share"]) if account.reduced_speed else 1.0
         self.throttle = Throttle(
@@ -167,6 +165,12 @@ class SendPlan:
         started = campaign.started_at or timezone.now()
         hours = int(limits["send.retry_deadline_hours"])
         self.deadline = (started + timedelta(hours=hours)).timestamp()
+
+    @functools.cached_property
+    def identity(self) -> str:
+        """What `build` makes a message of: two plans alike here build alike messages (read
+        only where builder processes are kept between batches)."""
+        return _identity(self.campaign, self.compiled, self.skeleton.headers, self.keys)
 
     def build(self, recipient: Recipient) -> tuple[OutboundMessage, str]:
         """The signed message for one recipient and its Message-ID."""

@@ -123,7 +123,7 @@ def test_a_dead_builder_is_reported_as_such() -> None:
 
 @pytest.mark.parametrize("processes", [0, 1, 2])
 def test_a_threaded_send_delivers_each_recipient_once_with_any_number_of_builders(
-    sendable: Sendable, settings: Any, processes: int
+    sendable: Sendable, settings: Any, processes: int, recorded: list[Builder]
 ) -> None:
     """Signed, addressed to its recipient, one each: built in builders or on the senders."""
     settings.SEND_BUILD_PROCESSES = processes
@@ -132,6 +132,7 @@ def test_a_threaded_send_delivers_each_recipient_once_with_any_number_of_builder
     policy.set_value("send.connections", "4")
     sendable.start()
     run_all(sendable.campaign)
+    assert len(recorded) == processes  # forked once, for the batch
     received = Counter(a for m in sendable.smtp.messages for a in m.rcpt_tos)
     assert received == Counter(c.address for c in sendable.contacts)
     for message in sendable.smtp.messages:

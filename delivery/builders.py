@@ -23,7 +23,9 @@ import signal
 import threading
 from collections.abc import Callable
 from multiprocessing.connection import Connection, Pipe
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+from core.forking import close_inherited, refuse_queries
 
 if TYPE_CHECKING:
     from delivery.ledger import Recipient
@@ -66,7 +68,7 @@ class Builder:
         ours, theirs = Pipe(duplex=True)
         pid = os.fork()
         if pid == 0:  # the child: never returns
-            _close_inherited(keep=theirs.fileno())
+            close_inherited(keep=theirs.fileno())
             _serve(theirs, build)
         theirs.close()
         self.pid = pid
@@ -110,18 +112,6 @@ class Builder:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(self.pid, 0)
             self.ended = True
-
-
-def _close_inherited(*, keep: int) -> None:
-    """Close every descriptor the fork handed down but `keep` and the standard three: the
-    worker's database and SMTP sockets, other builders' pipes, the pipes of programs the
-    worker started. A copy held here would keep a peer waiting for an end of file that
-    never comes (a database session, a subprocess told to stop by closing its input)."""
-    for name in os.listdir("/proc/self/fd"):
-        fd = int(name)
-        if fd > 2 and fd != keep:
-            with contextlib.suppress(OSError):  # among them the listing's own descriptor
-                os.close(fd)
 
 
 class KeptBuilders:
@@ -176,7 +166,7 @@ def _serve(connection: Connection, build: BuildFn) -> None:
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the worker decides when to stop
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        _refuse_queries()
+        refuse_queries("a message builder process")
         while (recipients := connection.recv()) is not None:
             connection.send([build_safely(build, r) for r in recipients])
     except EOFError:
@@ -186,15 +176,3 @@ def _serve(connection: Connection, build: BuildFn) -> None:
         code = 1
     finally:
         os._exit(code)
-
-
-def _refuse_queries() -> None:
-    """The inherited connections belong to the worker: a query from here would interleave
-    with the worker's own on the same socket."""
-    from django.db import connections
-
-    def refuse(*_: Any) -> None:
-        raise RuntimeError("a message builder process must not query the database")
-
-    for connection in connections.all():
-        connection.execute_wrappers.append(refuse)

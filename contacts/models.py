@@ -9,8 +9,10 @@ from contacts.rules import LegalBasis, Status
 
 
 class Contact(models.Model):
+    # No index of its own: the unique (account, address hash) and (account, status)
+    # indexes start with it, and every contact an import writes would update a third one.
     account = models.ForeignKey(
-        "accounts.Account", on_delete=models.PROTECT, related_name="contacts"
+        "accounts.Account", on_delete=models.PROTECT, related_name="contacts", db_index=False
     )
     # Normalised (core.addresses); empty once the contact is deleted (STATUS-4).
     address = models.CharField(max_length=254, blank=True)
@@ -85,8 +87,14 @@ class SubscriptionState(models.TextChoices):
 
 
 class Subscription(models.Model):
-    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="subscriptions")
-    list = models.ForeignKey(List, on_delete=models.PROTECT, related_name="subscriptions")
+    # Neither reference has an index of its own: subscription_unique starts with the
+    # contact and subscription_list_state with the list.
+    contact = models.ForeignKey(
+        Contact, on_delete=models.PROTECT, related_name="subscriptions", db_index=False
+    )
+    list = models.ForeignKey(
+        List, on_delete=models.PROTECT, related_name="subscriptions", db_index=False
+    )
     state = models.CharField(max_length=12, choices=SubscriptionState.choices)
     created_at = models.DateTimeField(auto_now_add=True)
     state_changed_at = models.DateTimeField()

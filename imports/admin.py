@@ -16,10 +16,12 @@ class ImportJobAdmin(admin.ModelAdmin):
     list_display = ("pk", "account", "file_name", "source", "state", "rows_total", "created")
     list_filter = ("state", "source")
     search_fields = ("account__slug", "file_name", "file_sha256")
-    exclude = ("file_path",)
+    exclude = ("file_path", "report_path")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [f.name for f in ImportJob._meta.fields if f.name != "file_path"]
+        return [
+            f.name for f in ImportJob._meta.fields if f.name not in ("file_path", "report_path")
+        ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

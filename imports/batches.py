@@ -18,6 +18,7 @@ until something seals its personal data. A change to a contact that existed befo
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -25,7 +26,6 @@ from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from django.db import connection
 from django.db.models import Model
 from django.utils import timezone
 from email_validator import EmailNotValidError, validate_email
@@ -38,13 +38,21 @@ from contacts.rules import LegalBasis, Status, is_role_address
 from contacts.services import FIELD_LIMIT
 from core.actors import Actor
 from core.addresses import MAX_ADDRESS_LENGTH, normalise_address
-from core.bulk import db_datetime, db_json, in_query, insert_rows, select_in, update_rows
+from core.bulk import (
+    allocate_ids,
+    db_datetime,
+    db_json,
+    insert_rows,
+    json_text,
+    probe,
+    probe_query,
+    update_rows,
+)
 from core.crypto import keyed_hasher
 from core.errors import InvalidInput
 from core.text import clean_text
 from imports import files
 from imports.files import Cell, FileInfo, FileProblem
-from imports.models import ImportRow, address_key_of
 from imports.rules import (
     CATALOGUE,
     Outcome,
@@ -77,17 +85,6 @@ CONTACT_COLUMNS = (
     "import_status",
 )
 SUBSCRIPTION_COLUMNS = ("contact_id", "list_id", "state", "created_at", "state_changed_at")
-REPORT_COLUMNS = (
-    "job_id",
-    "row",
-    "address",
-    "address_hash",
-    "address_key",
-    "outcome",
-    "reason",
-    "contact_id",
-)
-
 # The roles a column can play; every other named column becomes a custom field.
 ROLES = (
     "email",
@@ -235,10 +232,71 @@ class Parsed:
     last_name: str = ""
     fields: dict[str, str] = field(default_factory=dict)
     contact_id: int | None = None
+    # `fields` as JSON, made by the reader process (imports.reader), which has a core of
+    # its own; a parsed row sent from it carries only this text.
+    fields_json: str = ""
+
+    def field_values(self) -> dict[str, str]:
+        if not self.fields and self.fields_json not in ("", "{}"):
+            self.fields = json.loads(self.fields_json)
+        return self.fields
+
+    def fields_text(self) -> str:
+        return self.fields_json or json_text(self.fields)
 
     def reject(self, reason: Reason) -> Parsed:
         self.outcome, self.reason = Outcome.REJECTED, reason
         return self
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Sent from the reader process by the hundred thousand: plain values, rebuilt by
+        # one call, instead of the slots' state and each enum looked up by name.
+        return _parsed, (
+            self.row,
+            self.raw_address,
+            self.outcome.value if self.outcome else None,
+            self.reason.value if self.reason else None,
+            self.address,
+            self.digest,
+            self.status.value if self.status else None,
+            self.basis,
+            self.first_name,
+            self.last_name,
+            self.fields_text(),
+        )
+
+
+_OUTCOMES = {o.value: o for o in Outcome}
+_REASONS = {r.value: r for r in Reason}
+_STATUSES = {s.value: s for s in Status}
+
+
+def _parsed(
+    row: int,
+    raw_address: str,
+    outcome: str | None,
+    reason: str | None,
+    address: str,
+    digest: str,
+    status: str | None,
+    basis: str,
+    first_name: str,
+    last_name: str,
+    fields_json: str,
+) -> Parsed:
+    return Parsed(
+        row,
+        raw_address,
+        _OUTCOMES[outcome] if outcome else None,
+        _REASONS[reason] if reason else None,
+        address,
+        digest,
+        _STATUSES[status] if status else None,
+        basis,
+        first_name,
+        last_name,
+        fields_json=fields_json,
+    )
 
 
 @dataclass
@@ -423,66 +481,43 @@ class RowChecker:
         return parsed
 
 
-def _table(model: type[Model]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _found(sql: str, params: list[Any], values: list[Any]) -> set[Any]:
-    """The first column of `select_in`'s rows, as a set."""
-    return {row[0] for row in select_in(sql, params, values)}
+def _found(model: type[Model], column: str, values: list[Any], **kwargs: Any) -> set[Any]:
+    """The `column` values of `probe`'s rows, as a set."""
+    return {row[0] for row in probe(model, column, values, select=column, **kwargs)}
 
 
 def apply(job: ImportJob, parsed: list[Parsed], ctx: Context, *, record_seq: int) -> Counts:
-    """Judge and write one batch of rows checked by RowChecker; returns the outcome
-    counts. Inside the caller's transaction, which holds the account's chain head: the
-    batch's evidence record will be `record_seq`, and the contacts it creates point to it."""
+    """Judge and write one batch of rows checked by RowChecker (duplicates within the file
+    already marked by imports.reader); returns the outcome counts. Inside the caller's
+    transaction, which holds the account's chain head: the batch's evidence record will be
+    `record_seq`, and the contacts it creates point to it."""
     candidates = [p for p in parsed if p.outcome is None]
-    # Rejected rows count as earlier occurrences too: a duplicate is reported as one.
-    digests = list({p.digest for p in parsed if p.digest})
-    seen_before = _found(
-        f"SELECT address_hash FROM {_table(ImportRow)} WHERE job_id = %s "  # noqa: S608
-        "AND address_key {in_}",
-        [job.pk],
-        list({address_key_of(d) for d in digests}),
-    )
+    # Sorted: the index probes go through the index in its order.
+    digests = sorted({p.digest for p in candidates})
     existing: dict[str, Contact] = {}
     if digests:
-        text, args = in_query(
-            f"SELECT * FROM {_table(Contact)} WHERE account_id = %s "  # noqa: S608
-            "AND address_hash {in_}",
-            [ctx.account_id],
-            digests,
+        text, args = probe_query(
+            Contact, "address_hash", digests, where="account_id = %s", params=[ctx.account_id]
         )
         existing = {c.address_hash: c for c in Contact.objects.raw(text, args)}
-    suppressed = _found(
-        f"SELECT address_hash FROM {_table(Suppression)} WHERE address_hash {{in_}}",  # noqa: S608
-        [],
-        digests,
-    )
+    suppressed = _found(Suppression, "address_hash", digests)
     # The literal status lets both databases use the partial index of bounced contacts.
     bouncing = _found(
-        f"SELECT address_hash FROM {_table(Contact)} WHERE status = 'B' "  # noqa: S608
-        "AND account_id <> %s AND address_hash {in_}",
-        [ctx.account_id],
+        Contact,
+        "address_hash",
         digests,
+        where="status = 'B' AND account_id <> %s",
+        params=[ctx.account_id],
     )
     subscribed = _found(
-        f"SELECT contact_id FROM {_table(Subscription)} WHERE list_id = %s "  # noqa: S608
-        "AND contact_id {in_}",
-        [ctx.list_id],
+        Subscription,
+        "contact_id",
         [c.pk for c in existing.values()],
+        where="list_id = %s",
+        params=[ctx.list_id],
     )
     writer = _Writer(job, ctx, record_seq)
-    in_batch: set[str] = set()
-    for p in parsed:
-        if not p.digest:
-            continue
-        if p.digest in seen_before or p.digest in in_batch:
-            p.reject(Reason.DUPLICATE_IN_FILE)
-        in_batch.add(p.digest)
     for p in candidates:
-        if p.outcome is not None:
-            continue
         mailable = p.status is None or p.status == Status.ACTIVE
         if mailable and not ctx.untrusted_allowed:
             if p.digest in suppressed:
@@ -501,23 +536,6 @@ def apply(job: ImportJob, parsed: list[Parsed], ctx: Context, *, record_seq: int
         assert p.outcome is not None
         counts.add(p.outcome)
     writer.flush(counts, rows=(parsed[0].row, parsed[-1].row) if parsed else (0, 0))
-    insert_rows(
-        ImportRow,
-        REPORT_COLUMNS,
-        [
-            (
-                job.pk,
-                p.row,
-                p.raw_address,
-                p.digest,
-                address_key_of(p.digest),
-                p.outcome.value if p.outcome else "",
-                p.reason.value if p.reason else "",
-                p.contact_id,
-            )
-            for p in parsed
-        ],
-    )
     return counts
 
 
@@ -531,7 +549,7 @@ class NewContact:
     legal_basis: str
     first_name: str
     last_name: str
-    fields: dict[str, str]
+    fields_json: str
     pk: int = 0
 
 
@@ -570,7 +588,7 @@ class _Writer:
             legal_basis=p.basis,
             first_name="" if deleted else p.first_name,
             last_name="" if deleted else p.last_name,
-            fields={} if deleted else p.fields,
+            fields_json="{}" if deleted else p.fields_text(),
         )
         p.outcome = Outcome.CREATED
         self.new.append((p, contact))
@@ -589,7 +607,7 @@ class _Writer:
                 {"first_name": p.first_name, "last_name": p.last_name},
                 overwrite=self.ctx.overwrite,
             )
-            extra = merge_fields(contact.fields, p.fields, overwrite=self.ctx.overwrite)
+            extra = merge_fields(contact.fields, p.field_values(), overwrite=self.ctx.overwrite)
             touched: list[str] = []
             for name, value in names.items():
                 setattr(contact, name, value)
@@ -634,11 +652,17 @@ class _Writer:
         leaves: list[tuple[int, int, str, str]] = []
         statuses: dict[str, int] = defaultdict(int)
         if self.new:
+            # In the order of their hashes: the inserts walk the unique index of
+            # (account, address hash) once from one end, instead of at random places.
+            self.new.sort(key=lambda item: item[1].address_hash)
+            for (p, made), pk in zip(self.new, allocate_ids(Contact, len(self.new)), strict=True):
+                made.pk = p.contact_id = pk
             insert_rows(
                 Contact,
-                CONTACT_COLUMNS,
+                ("id", *CONTACT_COLUMNS),
                 [
                     (
+                        c.pk,
                         ctx.account_id,
                         c.address,
                         c.address_hash,
@@ -646,7 +670,7 @@ class _Writer:
                         c.legal_basis,
                         c.first_name,
                         c.last_name,
-                        db_json(c.fields),
+                        c.fields_json,
                         when,
                         when,
                         self.record_seq,
@@ -656,19 +680,10 @@ class _Writer:
                     for p, c in self.new
                 ],
             )
-            ids = dict(
-                select_in(
-                    f"SELECT address_hash, id FROM {_table(Contact)} "  # noqa: S608
-                    "WHERE account_id = %s AND address_hash {in_}",
-                    [ctx.account_id],
-                    [c.address_hash for _p, c in self.new],
-                )
-            )
             for p, made in self.new:
-                made.pk = p.contact_id = ids[made.address_hash]
                 leaves.append((p.row, made.pk, made.address_hash, made.status))
                 statuses[made.status] += 1
-                state = self._subscription_state(Status(made.status))
+                state = self._subscription_state(made.status)
                 if state is not None:
                     subscriptions.append((p, made.pk, state))
         for target, items in self.lowered.items():

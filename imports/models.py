@@ -56,6 +56,11 @@ class ImportJob(models.Model):
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
+    # IMPORT-5: the per-row report, a CSV file of its own (imports.reports), and how many
+    # of its bytes are committed; rejections and notes counted by reason code.
+    report_path = models.CharField(max_length=500, blank=True)
+    report_size = models.PositiveBigIntegerField(default=0)
+    reasons = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -81,49 +86,3 @@ class ImportJob(models.Model):
         if not self.rows_total:
             return 100 if self.state == ImportState.DONE else 0
         return min(100, self.rows_done * 100 // self.rows_total)
-
-
-def address_key_of(address_hash: str) -> int | None:
-    """ImportRow.address_key of a keyed hash (hex): its first 15 digits as a number."""
-    return int(address_hash[:15], 16) if address_hash else None
-
-
-class ImportRow(models.Model):
-    """One line of the report: every data row of the file has exactly one (IMPORT-5)."""
-
-    # Report rows are written by the million and only by imports.batches, with ids it has
-    # just read: the database does not check the job and contact references of each one
-    # (a check per row and reference at every commit). Found by (job, row), the unique
-    # constraint's index: the job needs no index of its own.
-    job = models.ForeignKey(
-        ImportJob,
-        on_delete=models.CASCADE,
-        related_name="rows",
-        db_index=False,
-        db_constraint=False,
-    )
-    row = models.PositiveIntegerField()
-    address = models.CharField(max_length=320, blank=True)
-    # Keyed hash of the normalised address: finds duplicates within the file.
-    address_hash = models.CharField(max_length=64, blank=True)
-    # Its first 60 bits as a number, indexed: an index entry a fifth of the hash's size,
-    # which the random-order inserts of a large import feel most. Lookups compare the
-    # full hash of what the key finds (address_key_of).
-    address_key = models.BigIntegerField(null=True, blank=True)
-    outcome = models.CharField(max_length=9)
-    reason = models.CharField(max_length=30, blank=True)
-    contact = models.ForeignKey(
-        "contacts.Contact",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        db_constraint=False,
-    )
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["job", "row"], name="import_row_unique")]
-        indexes = [models.Index(fields=["job", "address_key"], name="import_row_address_key")]
-
-    def __str__(self) -> str:
-        return f"row {self.row}: {self.outcome}"

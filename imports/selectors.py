@@ -7,10 +7,11 @@ import io
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 
 from core.errors import NotFound
-from imports.models import ImportJob, ImportRow
+from imports import reports
+from imports.models import ImportJob
 from imports.rules import neutralise_cell, reason_text
 
 if TYPE_CHECKING:
@@ -31,15 +32,8 @@ def import_of(account: Account, job_id: int) -> ImportJob:
 
 
 def reasons_of(job: ImportJob) -> dict[str, int]:
-    """Rejections and notes per reason code, for the summary."""
-    rows = (
-        ImportRow.objects.filter(job=job)
-        .exclude(reason="")
-        .values("reason")
-        .annotate(n=Count("pk"))
-        .order_by("-n")
-    )
-    return {r["reason"]: r["n"] for r in rows}
+    """Rejections and notes per reason code, for the summary, the most frequent first."""
+    return dict(sorted(job.reasons.items(), key=lambda item: (-item[1], item[0])))
 
 
 def report_lines(job: ImportJob) -> Iterator[str]:
@@ -55,10 +49,5 @@ def report_lines(job: ImportJob) -> Iterator[str]:
         return buffer.getvalue()
 
     yield line(REPORT_HEADER)
-    query = (
-        ImportRow.objects.filter(job=job)
-        .order_by("row")
-        .values_list("row", "address", "outcome", "reason")
-    )
-    for row, address, outcome, reason in query.iterator(chunk_size=5000):
+    for row, address, outcome, reason in reports.lines(job):
         yield line((row, address, outcome, reason, reason_text(reason)))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import gc
 import secrets
 import shutil
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -28,7 +28,7 @@ from consent import services as evidence
 from consent.models import Wording
 from core.actors import Actor
 from core.errors import InvalidInput, NotFound, RuleViolation
-from imports import batches, files
+from imports import batches, files, reader, reports
 from imports.files import FileInfo, FileProblem
 from imports.models import ImportJob, ImportState
 from imports.rules import import_refusal, sponsors_refusal
@@ -40,7 +40,10 @@ if TYPE_CHECKING:
     from accounts.models import Account
     from contacts.models import List
 
-BATCH = 2000
+# Rows per batch (one transaction): larger batches commit less often, and each commit
+# writes back the index pages the batch changed. At most SQLite's default 32,766
+# variables: a batch's lookups are `IN` lists of its rows' hashes.
+BATCH = 20_000
 ORIGIN = "origin"
 CUSTOMER_CONTACT = "customer_contact"
 ATTESTATIONS = (ORIGIN, CUSTOMER_CONTACT)
@@ -180,6 +183,7 @@ def create_import(
             file_size=info.size,
             file_info=info_json(info),
             rows_total=info.rows,
+            report_path=reports.new_report_path(),
         )
 
 
@@ -336,11 +340,23 @@ def run_import(job_id: int, *, progress: Progress | None = None) -> ImportJob:
         info = _info_of(job)
         context = batches.Context.for_job(job)
         checker = batches.RowChecker(batches.Columns.from_json(job.mapping), context)
-        for batch in _batches(files.rows(Path(job.file_path), info), start=job.rows_done):
-            parsed = [checker.parse(number, cells) for number, cells in batch]
-            job = _apply_batch(job, parsed, context, start=job.rows_done)
-            if progress is not None:
-                progress(job)
+        path = Path(job.file_path)
+        report = reports.ReportWriter(job)
+        rows_in = reader.Reader(
+            checker,
+            lambda: files.rows(path, info),
+            start=job.rows_done,
+            size=BATCH,
+            seen_path=Path(job.report_path).with_suffix(".seen"),
+        )
+        try:
+            for parsed in rows_in:
+                job = _apply_batch(job, parsed, context, report, start=job.rows_done)
+                if progress is not None:
+                    progress(job)
+        finally:
+            rows_in.close()
+            report.close()
         job = _finish(job)
     except Exception as exc:
         ImportJob.objects.filter(pk=job_id).update(
@@ -360,26 +376,12 @@ def run_import(job_id: int, *, progress: Progress | None = None) -> ImportJob:
     return job
 
 
-def _batches(
-    source: Iterator[tuple[int, list[files.Cell]]], *, start: int
-) -> Iterator[list[tuple[int, list[files.Cell]]]]:
-    batch: list[tuple[int, list[files.Cell]]] = []
-    for index, item in enumerate(source):
-        if index < start:
-            continue  # committed before an interruption
-        batch.append(item)
-        if len(batch) >= BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 @transaction.atomic
 def _apply_batch(
     job: ImportJob,
     batch: list[batches.Parsed],
     context: batches.Context,
+    report: reports.ReportWriter,
     *,
     start: int,
 ) -> ImportJob:
@@ -391,12 +393,29 @@ def _apply_batch(
         # Another worker runs this import too (a resume while the first was alive).
         raise InvalidInput(_("this import is running in another worker"))
     counts = batches.apply(locked, batch, context, record_seq=head.seq + 1)
+    # The batch's report lines are on disk before its transaction commits the size.
+    locked.report_size = report.append(batch)
+    reasons = dict(locked.reasons)
+    for p in batch:
+        if p.reason:
+            reasons[p.reason.value] = reasons.get(p.reason.value, 0) + 1
+    locked.reasons = reasons
     locked.rows_done += len(batch)
     locked.created += counts.created
     locked.updated += counts.updated
     locked.unchanged += counts.unchanged
     locked.rejected += counts.rejected
-    locked.save(update_fields=["rows_done", "created", "updated", "unchanged", "rejected"])
+    locked.save(
+        update_fields=[
+            "rows_done",
+            "created",
+            "updated",
+            "unchanged",
+            "rejected",
+            "report_size",
+            "reasons",
+        ]
+    )
     locked.account = job.account
     locked.list = job.list
     return locked
@@ -405,7 +424,7 @@ def _apply_batch(
 @transaction.atomic
 def _finish(job: ImportJob) -> ImportJob:
     locked = ImportJob.objects.select_for_update().get(pk=job.pk)
-    reported = locked.rows.count()
+    reported = reports.count(locked)
     if reported != locked.rows_total:
         # IMPORT-5: every row of the file has exactly one line in the report.
         raise InvalidInput(f"{reported} rows reported for {locked.rows_total} rows in the file")

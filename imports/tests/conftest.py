@@ -47,3 +47,19 @@ def run(
     job = services.start_import(job, actor=SYSTEM)
     job.refresh_from_db()
     return job
+
+
+def started(world: Any, content: str) -> ImportJob:
+    """An import of `content` (no header row) for alice, attested and queued, not run."""
+    job = services.create_import(
+        world.alice_account,
+        world.alice_list,
+        io.BytesIO(content.encode()),
+        file_name="r.csv",
+        actor=SYSTEM,
+        source="double_opt_in",
+        header=False,
+    )
+    for which in services.ATTESTATIONS:
+        services.attest(job, which, actor=SYSTEM, confirmed=True)
+    return services.start_import(job, actor=SYSTEM, enqueue=False)

@@ -112,3 +112,49 @@ def test_import_009_an_imported_contact_shows_its_import_on_its_page_and_proof(
     assert "row and contact match the batch digest" in proof
     data = alice.get(f"/a/alice-shop/contacts/{anna.pk}/proof/?format=json").json()
     assert data["import"]["row"] == 2 and data["import"]["digest_ok"] is True
+
+
+def test_import_009_the_form_maps_every_column_by_name_or_number(verified: Any) -> None:
+    alice = verified.client_for(verified.alice)
+    content = (
+        b"addr,given,state,Stadt\nmapped@example.com,Mia,A,Wien\ngone@example.com,Gil,U,Graz\n"
+    )
+    upload(
+        alice,
+        verified,
+        content=content,
+        email_column="addr",
+        first_name_column="2",
+        status_column="State",
+    )
+    job = ImportJob.objects.get()
+    assert job.mapping["roles"] == {"email": 0, "first_name": 1, "status": 2}
+    assert job.mapping["custom"] == {"Stadt": 3}
+    page = alice.get(f"{URL}{job.pk}/").content.decode()
+    layout = page[page.index('id="import-columns"') :]
+    for role, column in (
+        ("email", "1 (addr)"),
+        ("first_name", "2 (given)"),
+        ("Stadt", "4 (Stadt)"),
+    ):
+        assert f"<td>{role}</td><td>{column}</td>" in layout
+    alice.post(f"{URL}{job.pk}/attest/origin/", {"confirmed": "on"})
+    alice.post(f"{URL}{job.pk}/attest/customer_contact/", {"confirmed": "on"})
+    mapped = Contact.objects.get(address="mapped@example.com")
+    assert (mapped.first_name, mapped.status, mapped.fields) == ("Mia", "A", {"Stadt": "Wien"})
+    assert Contact.objects.get(address="gone@example.com").status == "U"
+
+
+def test_import_009_a_mapping_to_a_missing_column_is_shown_on_the_form(verified: Any) -> None:
+    alice = verified.client_for(verified.alice)
+    for mapped, error in (
+        (
+            {"last_name_column": "Nachname"},
+            "last_name: the file has no column named &#x27;Nachname&#x27;",
+        ),
+        ({"first_name_column": "9"}, "first_name: the file has no column 9"),
+    ):
+        response = upload(alice, verified, **mapped)
+        assert response.status_code == 400
+        assert error in response.content.decode()
+    assert not ImportJob.objects.exists()

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from contacts import selectors as contact_selectors
 from core.actors import Actor
 from core.errors import DomainError, NotFound
-from imports import selectors, services
+from imports import batches, selectors, services
 from imports.models import ImportJob, ImportState
 from imports.rules import ALLOWED_SOURCES, CATALOGUE, reason_text
 from web.access import get_account_for_user
@@ -71,6 +71,29 @@ class UploadForm(forms.Form):
         max_length=100,
         help_text=gettext_lazy("A header name or a column number; empty: found by its name."),
     )
+    status_column = forms.CharField(
+        label=gettext_lazy("Status column (A, U, B or D)"), required=False, max_length=100
+    )
+    first_name_column = forms.CharField(
+        label=gettext_lazy("First name column"), required=False, max_length=100
+    )
+    last_name_column = forms.CharField(
+        label=gettext_lazy("Last name column"), required=False, max_length=100
+    )
+    source_column = forms.CharField(
+        label=gettext_lazy("Source column (one source per row)"), required=False, max_length=100
+    )
+    last_contact_column = forms.CharField(
+        label=gettext_lazy("Last contact column (existing customers)"),
+        required=False,
+        max_length=100,
+    )
+    product_category_column = forms.CharField(
+        label=gettext_lazy("Product category column"), required=False, max_length=100
+    )
+    evidence_ref_column = forms.CharField(
+        label=gettext_lazy("Evidence reference column"), required=False, max_length=100
+    )
     overwrite = forms.BooleanField(
         label=gettext_lazy("Overwrite filled fields of existing contacts"), required=False
     )
@@ -87,6 +110,18 @@ class UploadForm(forms.Form):
     def __init__(self, *args: object, lists: list[tuple[int, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["list_id"].choices = lists  # type: ignore[attr-defined]
+
+    def column_fields(self) -> list[forms.BoundField]:
+        return [self[f"{role}_column"] for role in batches.ROLES]
+
+    def mapping(self) -> dict[str, str | int]:
+        """IMPORT-9: each role's column as typed, a header name or a 1-based number."""
+        data = self.cleaned_data
+        return {
+            role: data[f"{role}_column"].strip()
+            for role in batches.ROLES
+            if data[f"{role}_column"].strip()
+        }
 
 
 class AttestForm(forms.Form):
@@ -111,9 +146,6 @@ def imports(request: HttpRequest, slug: str) -> HttpResponse:
     form = UploadForm(request.POST if bound else None, request.FILES or None, lists=lists)
     if form.is_valid():
         data = form.cleaned_data
-        mapping: dict[str, str | int] = {}
-        if data["email_column"].strip():
-            mapping["email"] = data["email_column"].strip()
         try:
             job = services.create_import(
                 account,
@@ -126,7 +158,7 @@ def imports(request: HttpRequest, slug: str) -> HttpResponse:
                 evidence_ref=data["evidence_ref"],
                 sponsors=data["sponsors"].splitlines(),
                 product_category=data["product_category"],
-                mapping=mapping,
+                mapping=form.mapping(),
                 header={"auto": None, "yes": True, "no": False}[data["header"]],
                 overwrite=data["overwrite"],
                 reconfirm=data["reconfirm"],
@@ -165,11 +197,30 @@ def _detail_context(job: ImportJob) -> dict[str, object]:
         "account": job.account,
         "section": "imports",
         "job": job,
+        "layout": _layout(job),
         "step": step,
         "attestation": services.attestation_text(step, job.account) if step else "",
         "reasons": reasons,
         "running": job.state in (ImportState.QUEUED, ImportState.RUNNING),
     }
+
+
+def _layout(job: ImportJob) -> list[tuple[str, str]]:
+    """What the file was read as: each role's column (number and header name), and the
+    custom fields, for the user to check before the attestations."""
+    info = job.file_info
+    header = info.get("header") or []
+    columns = batches.Columns.from_json(job.mapping)
+
+    def named(index: int) -> str:
+        name = header[index] if index < len(header) and header[index] else ""
+        return f"{index + 1} ({name})" if name else str(index + 1)
+
+    found = [
+        (role, named(index)) for role, index in sorted(columns.roles.items(), key=lambda r: r[1])
+    ]
+    found += [(name, named(index)) for name, index in columns.custom.items()]
+    return found
 
 
 @require_GET

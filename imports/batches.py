@@ -567,6 +567,8 @@ class _Writer:
         self.field_updates: list[tuple[Parsed, Contact, list[str]]] = []
         self.new_subscriptions: list[tuple[Parsed, Contact, str]] = []
         self.entries: list[evidence.Entry] = []
+        # Per status, once: asked for every contact the batch creates.
+        self.states = {status: self._subscription_state(status) for status in Status}
 
     def _subscription_state(self, status: Status) -> str | None:
         if status == Status.ACTIVE:
@@ -683,7 +685,7 @@ class _Writer:
             for p, made in self.new:
                 leaves.append((p.row, made.pk, made.address_hash, made.status))
                 statuses[made.status] += 1
-                state = self._subscription_state(made.status)
+                state = self.states[made.status]
                 if state is not None:
                     subscriptions.append((p, made.pk, state))
         for target, items in self.lowered.items():

@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(1, str(Path(__file__).resolve().parent))
 os.environ.setdefault("CONSENTRY_VAR_DIR", tempfile.mkdtemp(prefix="consentry-bench-"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -36,6 +37,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from memory import ChildMemory  # noqa: E402
 
 
 def peak_mb() -> float:
@@ -289,7 +291,8 @@ def main() -> None:
     for which in services.ATTESTATIONS:
         job = services.attest(job, which, actor=actor, confirmed=True)
     job = services.start_import(job, actor=actor, enqueue=False)
-    job = services.run_import(job.pk)
+    with ChildMemory() as reader:
+        job = services.run_import(job.pk)
     took, cpu = time.perf_counter() - start, time.process_time() - cpu
     assert job.state == "done", job.error
     peak = peak_mb()
@@ -321,7 +324,10 @@ def main() -> None:
         f"rows/s ({floor:.1f} s), {100 * raw / floor:.1f} % of the raw load"
     )
     print(f"peak memory: {peak:.0f} MB (before the import: {before:.0f} MB)")
-    print(f"peak memory of the import's reader process: {children:.0f} MB")
+    print(
+        f"peak memory of the import's reader process: {children:.0f} MB resident, of which "
+        f"{reader.peak_kib / 1024:.0f} MB its own (the rest is shared with the worker)"
+    )
     shutil.rmtree(folder)
     if (
         os.environ["CONSENTRY_VAR_DIR"].startswith(tempfile.gettempdir())

@@ -26,7 +26,6 @@ No postfix daemon is started; smtp-sink is stopped at the end.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import resource
 import shutil
@@ -35,16 +34,18 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(1, str(ROOT / "bench"))
 SINK = "/usr/sbin/smtp-sink"
 SOURCE = "/usr/sbin/smtp-source"
 # The verified sender domain campaigns.testing sets up.
 DOMAIN = "news.alice-shop.example"
+
+from memory import ChildMemory  # noqa: E402 (bench/, on the path above)
 
 
 def free_port() -> int:
@@ -67,47 +68,6 @@ def html_body() -> str:
         f"<p>Ihr Kundennummer: {{{{ fields.customer }}}}</p>{body}"
         '<p><a href="{{ unsubscribe_url }}">Abmelden</a></p>{{ imprint }}</body></html>'
     )
-
-
-class BuilderMemory:
-    """The largest sum, sampled every half second, of what the worker's message builders
-    (forked python children) hold privately. Their shared pages are the worker's own and
-    counted in its peak already."""
-
-    def __init__(self) -> None:
-        self.peak_kib = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def __enter__(self) -> BuilderMemory:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.5):
-            self.peak_kib = max(self.peak_kib, sum(map(private_kib, builder_pids())))
-
-
-def builder_pids() -> list[int]:
-    pids = []
-    for children in Path("/proc/self/task").glob("*/children"):
-        for pid in children.read_text().split():
-            with contextlib.suppress(OSError):
-                if Path(f"/proc/{pid}/comm").read_text().startswith("python"):
-                    pids.append(int(pid))
-    return pids
-
-
-def private_kib(pid: int) -> int:
-    try:
-        lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
-    except OSError:
-        return 0  # it ended meanwhile
-    return sum(int(line.split()[1]) for line in lines if line.startswith("Private_"))
 
 
 def peak_reset() -> None:
@@ -253,7 +213,7 @@ def measure_send(campaign: object, connections: int) -> tuple[int, float, int, i
     started = time.monotonic()
     total = campaigns.start_send(campaign, actor=SYSTEM, guidelines_confirmed=True)  # type: ignore[arg-type]
     print(f"start_send (gate, evidence, ledger): {time.monotonic() - started:.1f} s")
-    with BuilderMemory() as builders:
+    with ChildMemory() as builders:
         for batch in ledger.batches_with_work(campaign):  # type: ignore[arg-type]
             run_batch(campaign.pk, batch)  # type: ignore[attr-defined]
     elapsed = time.monotonic() - started

@@ -58,7 +58,7 @@ class Seen:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.db = sqlite3.connect(path, isolation_level=None)
-        for pragma in ("journal_mode = OFF", "synchronous = OFF", "cache_size = -16384"):
+        for pragma in ("journal_mode = OFF", "synchronous = OFF", "cache_size = -8192"):
             self.db.execute(f"PRAGMA {pragma}")
         self.db.execute("CREATE TABLE IF NOT EXISTS seen (k BLOB PRIMARY KEY) WITHOUT ROWID")
         self.db.execute("DELETE FROM seen")

@@ -15,6 +15,7 @@ write time. As a file it is an append.
 from __future__ import annotations
 
 import csv
+import fcntl
 import os
 import secrets
 from collections.abc import Iterable, Iterator
@@ -36,12 +37,23 @@ def new_report_path() -> str:
     return str(folder / f"{secrets.token_hex(16)}.report.csv")
 
 
+class ReportBusy(Exception):
+    """Another process writes this import's report: it runs the import."""
+
+
 class ReportWriter:
     """Appends a running import's report lines after its committed ones."""
 
     def __init__(self, job: ImportJob) -> None:
         path = Path(job.report_path)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            # One writer at a time: a second worker on the same import (a resume while the
+            # first still runs) would cut off the lines the first is about to commit.
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise ReportBusy(job.pk) from None
         self._file = os.fdopen(fd, "r+", newline="", encoding="utf-8")
         size = self._file.seek(0, os.SEEK_END)
         if size < job.report_size:

@@ -12,6 +12,7 @@ after the last committed row without duplicates.
 from __future__ import annotations
 
 import gc
+import logging
 import secrets
 import shutil
 from collections.abc import Callable, Iterable
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
 
     from accounts.models import Account
     from contacts.models import List
+
+logger = logging.getLogger(__name__)
 
 # Rows per batch (one transaction): larger batches commit less often, and each commit
 # writes back the index pages the batch changed. At most SQLite's default 32,766
@@ -341,7 +344,12 @@ def run_import(job_id: int, *, progress: Progress | None = None) -> ImportJob:
         context = batches.Context.for_job(job)
         checker = batches.RowChecker(batches.Columns.from_json(job.mapping), context)
         path = Path(job.file_path)
-        report = reports.ReportWriter(job)
+        try:
+            report = reports.ReportWriter(job)
+        except reports.ReportBusy:
+            # A resume while the import still runs in another worker: that one goes on.
+            logger.warning("import %s runs in another worker already", job.pk)
+            return job
         rows_in = reader.Reader(
             checker,
             lambda: files.rows(path, info),

@@ -195,3 +195,20 @@ def test_import_009_a_reader_that_dies_fails_the_import_and_a_resume_finishes_it
     assert (done.state, done.rows_done, done.created) == ("done", 7, 7)
     assert [row for row, *_ in reports.lines(done)] == list(range(1, 8))
     assert all_reaped(forked)
+
+
+def test_import_009_a_second_worker_on_a_running_import_leaves_it_to_the_first(
+    verified: Any,
+) -> None:
+    job = started(verified, "".join(f"w{i}@example.com\n" for i in range(4)))
+    first = reports.ReportWriter(job)  # the worker that runs it holds its report
+    try:
+        second = services.run_import(job.pk)
+        assert (second.state, second.rows_done) == ("running", 0)
+        assert not Contact.objects.filter(address="w0@example.com").exists()
+    finally:
+        first.close()
+    services.resume_import(second, actor=SYSTEM, enqueue=False)
+    done = services.run_import(job.pk)
+    assert (done.state, done.created) == ("done", 4)
+    assert [row for row, *_ in reports.lines(done)] == [1, 2, 3, 4]

@@ -76,18 +76,12 @@ def probe_query(
 
 
 def probe(
-    model: type[models.Model],
-    column: str,
-    values: Sequence[Any],
-    *,
-    where: str = "",
-    params: Sequence[Any] = (),
-    select: str = "*",
+    model: type[models.Model], column: str, values: Sequence[Any], **options: Any
 ) -> list[tuple[Any, ...]]:
-    """The rows of `probe_query`; none for no values."""
+    """The rows of `probe_query` (same arguments); none for no values."""
     if not values:
         return []
-    sql, args = probe_query(model, column, values, where=where, params=params, select=select)
+    sql, args = probe_query(model, column, values, **options)
     with connection.cursor() as cursor:
         cursor.execute(sql, args)
         return cursor.fetchall()

@@ -305,9 +305,14 @@ class Counts:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
+    # Rejections and notes by reason code, for the summary (not in the batch record).
+    reasons: dict[str, int] = field(default_factory=dict)
 
-    def add(self, outcome: Outcome) -> None:
-        setattr(self, outcome.value, getattr(self, outcome.value) + 1)
+    def add(self, p: Parsed) -> None:
+        assert p.outcome is not None
+        setattr(self, p.outcome.value, getattr(self, p.outcome.value) + 1)
+        if p.reason:
+            self.reasons[p.reason.value] = self.reasons.get(p.reason.value, 0) + 1
 
     def as_json(self) -> dict[str, int]:
         return {
@@ -533,8 +538,7 @@ def apply(job: ImportJob, parsed: list[Parsed], ctx: Context, *, record_seq: int
             writer.merge(p, contact, subscribed=contact.pk in subscribed)
     counts = Counts()
     for p in parsed:
-        assert p.outcome is not None
-        counts.add(p.outcome)
+        counts.add(p)
     writer.flush(counts, rows=(parsed[0].row, parsed[-1].row) if parsed else (0, 0))
     return counts
 
@@ -622,7 +626,7 @@ class _Writer:
                 changed = True
         # Only an active contact joins the list: a U/B/D contact is never signed up anew.
         if current == Status.ACTIVE and decision.new_status is None and not subscribed:
-            state = self._subscription_state(Status.ACTIVE)
+            state = self.states[Status.ACTIVE]
             assert state is not None
             self.new_subscriptions.append((p, contact, state))
             changed = True
@@ -652,7 +656,7 @@ class _Writer:
         # (contact id, state) of every new subscription; pending ones get the DOI mail.
         subscriptions: list[tuple[Parsed, int, str]] = []
         leaves: list[tuple[int, int, str, str]] = []
-        statuses: dict[str, int] = defaultdict(int)
+        statuses: dict[Status, int] = defaultdict(int)
         if self.new:
             # In the order of their hashes: the inserts walk the unique index of
             # (account, address hash) once from one end, instead of at random places.
@@ -746,7 +750,7 @@ class _Writer:
                 # the digest covers each one's row, id, keyed address hash and status.
                 "contacts": [min(ids_made), max(ids_made)] if ids_made else None,
                 "statuses": dict(sorted(statuses.items())),
-                "subscriptions": {s: self._subscription_state(Status(s)) for s in sorted(statuses)},
+                "subscriptions": {s: self.states[s] for s in sorted(statuses)},
                 "legal_bases": sorted({c.legal_basis for _p, c in self.new}),
                 "digest": import_digest(leaves),
             },

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from django.db.models import QuerySet
 
 from core.errors import NotFound
-from imports import reports
+from imports import batches, reports
 from imports.models import ImportJob
 from imports.rules import neutralise_cell, reason_text
 
@@ -34,6 +34,24 @@ def import_of(account: Account, job_id: int) -> ImportJob:
 def reasons_of(job: ImportJob) -> dict[str, int]:
     """Rejections and notes per reason code, for the summary, the most frequent first."""
     return dict(sorted(job.reasons.items(), key=lambda item: (-item[1], item[0])))
+
+
+def columns_used(job: ImportJob) -> list[tuple[str, str]]:
+    """What the file was read as: each role's column (number and header name), and the
+    custom fields, for the user to check before the attestations."""
+    info = job.file_info
+    header = info.get("header") or []
+    columns = batches.Columns.from_json(job.mapping)
+
+    def named(index: int) -> str:
+        name = header[index] if index < len(header) and header[index] else ""
+        return f"{index + 1} ({name})" if name else str(index + 1)
+
+    found = [
+        (role, named(index)) for role, index in sorted(columns.roles.items(), key=lambda r: r[1])
+    ]
+    found += [(name, named(index)) for name, index in columns.custom.items()]
+    return found
 
 
 def report_lines(job: ImportJob) -> Iterator[str]:

@@ -338,12 +338,12 @@ def run_import(job_id: int, *, progress: Progress | None = None) -> ImportJob:
     gc.freeze()
     try:
         # The evidence names the file by its SHA-256: the rows read must be those bytes.
-        if files.sha256_of(Path(job.file_path))[0] != job.file_sha256:
+        path = Path(job.file_path)
+        if files.sha256_of(path)[0] != job.file_sha256:
             raise FileProblem(_("the stored file changed after it was checked"))
         info = _info_of(job)
         context = batches.Context.for_job(job)
         checker = batches.RowChecker(batches.Columns.from_json(job.mapping), context)
-        path = Path(job.file_path)
         try:
             report = reports.ReportWriter(job)
         except reports.ReportBusy:
@@ -404,9 +404,8 @@ def _apply_batch(
     # The batch's report lines are on disk before its transaction commits the size.
     locked.report_size = report.append(batch)
     reasons = dict(locked.reasons)
-    for p in batch:
-        if p.reason:
-            reasons[p.reason.value] = reasons.get(p.reason.value, 0) + 1
+    for code, count in counts.reasons.items():
+        reasons[code] = reasons.get(code, 0) + count
     locked.reasons = reasons
     locked.rows_done += len(batch)
     locked.created += counts.created

@@ -4,6 +4,7 @@ helper that runs a whole import through the services, as the three doors do."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -63,3 +64,19 @@ def started(world: Any, content: str) -> ImportJob:
     for which in services.ATTESTATIONS:
         services.attest(job, which, actor=SYSTEM, confirmed=True)
     return services.start_import(job, actor=SYSTEM, enqueue=False)
+
+
+def dying_on_call(function: Callable[..., Any], number: int) -> Callable[..., Any]:
+    """`function`, except that its `number`th call raises as a worker that died would."""
+    from core.errors import InvalidInput
+
+    calls = 0
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == number:
+            raise InvalidInput("the worker died")
+        return function(*args, **kwargs)
+
+    return wrapper

@@ -27,7 +27,7 @@ from core.testing import SYSTEM
 from imports import batches, reports, selectors, services
 from imports.files import FileProblem
 from imports.models import ImportJob, ImportState
-from imports.tests.conftest import run, started
+from imports.tests.conftest import dying_on_call, run, started
 
 
 def outcomes(job: ImportJob) -> dict[int, tuple[str, str]]:
@@ -536,15 +536,7 @@ def test_import_009_an_interrupted_import_resumes_without_duplicates(
     monkeypatch.setattr(services, "BATCH", 3)
     job = started(verified, "".join(f"r{i}@example.com\n" for i in range(10)))
     original = batches.apply
-    calls = {"n": 0}
-
-    def crash_on_third(*args: Any, **kwargs: Any) -> Any:
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise InvalidInput("the worker died")
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(batches, "apply", crash_on_third)
+    monkeypatch.setattr(batches, "apply", dying_on_call(original, 3))
     failed = services.run_import(job.pk)
     assert (failed.state, failed.rows_done, failed.created) == ("failed", 6, 6)
     monkeypatch.setattr(batches, "apply", original)

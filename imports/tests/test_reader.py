@@ -18,7 +18,7 @@ from core.testing import SYSTEM
 from imports import reader, reports, services
 from imports.files import FileProblem
 from imports.models import ImportJob
-from imports.tests.conftest import started
+from imports.tests.conftest import dying_on_call, started
 
 
 def report_of(job: ImportJob) -> dict[int, tuple[str, str]]:
@@ -60,15 +60,7 @@ def test_import_009_a_duplicate_of_a_committed_row_is_found_after_a_resume(
     addresses[8] = "r1@EXAMPLE.com"
     job = started(verified, "".join(f"{a}\n" for a in addresses))
     original = services._apply_batch
-    calls = {"n": 0}
-
-    def crash_on_third(*args: Any, **kwargs: Any) -> Any:
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise InvalidInput("the worker died")
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(services, "_apply_batch", crash_on_third)
+    monkeypatch.setattr(services, "_apply_batch", dying_on_call(original, 3))
     failed = services.run_import(job.pk)
     assert (failed.state, failed.rows_done) == ("failed", 6)
     monkeypatch.setattr(services, "_apply_batch", original)

@@ -197,30 +197,12 @@ def _detail_context(job: ImportJob) -> dict[str, object]:
         "account": job.account,
         "section": "imports",
         "job": job,
-        "layout": _layout(job),
+        "layout": selectors.columns_used(job),
         "step": step,
         "attestation": services.attestation_text(step, job.account) if step else "",
         "reasons": reasons,
         "running": job.state in (ImportState.QUEUED, ImportState.RUNNING),
     }
-
-
-def _layout(job: ImportJob) -> list[tuple[str, str]]:
-    """What the file was read as: each role's column (number and header name), and the
-    custom fields, for the user to check before the attestations."""
-    info = job.file_info
-    header = info.get("header") or []
-    columns = batches.Columns.from_json(job.mapping)
-
-    def named(index: int) -> str:
-        name = header[index] if index < len(header) and header[index] else ""
-        return f"{index + 1} ({name})" if name else str(index + 1)
-
-    found = [
-        (role, named(index)) for role, index in sorted(columns.roles.items(), key=lambda r: r[1])
-    ]
-    found += [(name, named(index)) for name, index in columns.custom.items()]
-    return found
 
 
 @require_GET

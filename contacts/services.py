@@ -216,6 +216,10 @@ def delete_contact(contact: Contact, *, actor: Actor, ref: str = "") -> Contact:
     locked.save(update_fields=["address", "first_name", "last_name", "fields"])
     evidence.destroy_contact_key(locked)
     UnsubscribeRequest.objects.filter(contact=locked).update(address="", note="")
+    # Import reports keep each row's address as the file had it.
+    from imports import services as imports
+
+    imports.erase_from_reports(locked.account_id, locked.address_hash)
     # Admin change messages may quote what an operator typed about this contact.
     LogEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(Contact), object_id=str(locked.pk)

@@ -46,6 +46,12 @@ def schedule() -> list[PeriodicTask]:
             "delivery.tasks.apply_one_click_unsubscribes",
         ),
         PeriodicTask(
+            "imports.tend_reports",
+            # STATUS-4/PRIVACY-1: erased addresses leave import reports; old reports go.
+            timedelta(minutes=10),
+            "imports.tasks.tend_reports_task",
+        ),
+        PeriodicTask(
             "sends.tend",
             # SEND-4/6: lost leases become unknown, due retries are enqueued, ended sends close.
             timedelta(minutes=1),

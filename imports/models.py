@@ -61,6 +61,11 @@ class ImportJob(models.Model):
     report_path = models.CharField(max_length=500, blank=True)
     report_size = models.PositiveBigIntegerField(default=0)
     reasons = models.JSONField(default=dict, blank=True)
+    # STATUS-4/PRIVACY-1: the highest ReportErasure applied to the report file (the
+    # addresses of contacts erased since are blanked in it), and when the report (and the
+    # file of an import that never finished) was deleted at the end of its retention.
+    report_erased_through = models.PositiveBigIntegerField(default=0)
+    report_deleted_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -86,3 +91,20 @@ class ImportJob(models.Model):
         if not self.rows_total:
             return 100 if self.state == ImportState.DONE else 0
         return min(100, self.rows_done * 100 // self.rows_total)
+
+
+class ReportErasure(models.Model):
+    """A contact erased (STATUS-4) in an account whose import reports may still hold its
+    address: the keyed hash of the address, whose report lines are blanked. Kept while
+    a report written before it exists (imports.services.tend_reports)."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    address_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("erasure in import reports")
+        indexes = [models.Index(fields=["account", "id"], name="report_erasure_account")]
+
+    def __str__(self) -> str:
+        return f"report erasure #{self.pk}"

@@ -10,6 +10,11 @@ formula injection and adds the reason's text.
 
 A million-row report was a million database rows with an index: a third of an import's
 write time. As a file it is an append.
+
+Erasure (STATUS-4, PRIVACY-1): a report keeps the addresses of its rows, and a contact
+erased later must not come back through it. `redact` rewrites a finished import's report
+with those addresses blanked; until it has, `lines` leaves them out as it reads
+(`hidden`). Reports are deleted at the end of their retention (imports.services).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import csv
 import fcntl
 import os
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -80,14 +85,64 @@ class ReportWriter:
         self._file.close()
 
 
-def lines(job: ImportJob) -> Iterator[tuple[int, str, str, str]]:
-    """(row, address, outcome, reason) of every committed line, in row order."""
+def lines(job: ImportJob, *, hidden: Collection[str] = ()) -> Iterator[tuple[int, str, str, str]]:
+    """(row, address, outcome, reason) of every committed line, in row order; an address
+    whose keyed hash is in `hidden` (an erased contact's) is given as ""."""
     if not job.report_path or not job.report_size:
         return
+    erased = _matcher(hidden)
     with Path(job.report_path).open(newline="", encoding="utf-8") as fh:
         remaining = job.report_size
         for row, address, outcome, reason in csv.reader(_committed(fh, remaining)):
-            yield int(row), address, outcome, reason
+            yield int(row), "" if erased(address) else address, outcome, reason
+
+
+def _matcher(hidden: Collection[str]) -> Callable[[str], bool]:
+    """Whether a report's address (as the file had it) is one of the `hidden` keyed
+    hashes: normalised and hashed as the import did when it judged the row."""
+    if not hidden:
+        return lambda _address: False
+    from core.crypto import keyed_hasher
+    from imports.batches import checked_address
+
+    hashed = keyed_hasher()
+
+    def erased(raw: str) -> bool:
+        address = checked_address(raw) if raw else None
+        return address is not None and hashed(address) in hidden
+
+    return erased
+
+
+def redact(job: ImportJob, hidden: Collection[str]) -> int:
+    """Rewrite a finished import's report with the addresses whose keyed hash is in
+    `hidden` blanked: every line stays, with its row, outcome and reason. The new file is
+    synced, then renamed over the old one inside the caller's transaction, which records
+    the returned size: if that transaction does not commit, the recorded size is larger
+    than the file and every line is still read; the next pass blanks them again."""
+    path = Path(job.report_path)
+    temp = path.with_suffix(".redacted")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", newline="", encoding="utf-8") as out:
+        csv.writer(out).writerows(lines(job, hidden=hidden))
+        out.flush()
+        os.fsync(out.fileno())
+        size = out.tell()
+    os.replace(temp, path)
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+    return size
+
+
+def delete(job: ImportJob) -> None:
+    """The report file and the import's duplicate index, at the end of the retention."""
+    if job.report_path:
+        path = Path(job.report_path)
+        path.unlink(missing_ok=True)
+        path.with_suffix(".seen").unlink(missing_ok=True)
 
 
 def _committed(fh: Iterable[str], size: int) -> Iterator[str]:

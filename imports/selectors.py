@@ -5,14 +5,19 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from core.errors import NotFound
 from imports import batches, reports
-from imports.models import ImportJob
+from imports.models import ImportJob, ReportErasure
 from imports.rules import neutralise_cell, reason_text
+from policy.selectors import value as policy_value
 
 if TYPE_CHECKING:
     from accounts.models import Account
@@ -54,9 +59,39 @@ def columns_used(job: ImportJob) -> list[tuple[str, str]]:
     return found
 
 
+def retention_days(account: Account) -> int:
+    """PRIVACY-1: how long an import's report (and an unfinished import's file) is kept."""
+    return int(policy_value("import.report_retention_days", account))
+
+
+def pending_erasures(job: ImportJob, *, made_before: datetime | None = None) -> dict[int, str]:
+    """The erasures (id: keyed address hash) of contacts erased after the import was
+    made whose addresses its report file may still hold: not yet blanked in it by
+    imports.services.tend_reports (and made before `made_before`, if given)."""
+    found = ReportErasure.objects.filter(
+        account_id=job.account_id,
+        pk__gt=job.report_erased_through,
+        created_at__gte=job.created_at,
+    )
+    if made_before is not None:
+        found = found.filter(created_at__lt=made_before)
+    return dict(found.values_list("pk", "address_hash"))
+
+
 def report_lines(job: ImportJob) -> Iterator[str]:
     """IMPORT-5: the report as CSV lines, streamed; every cell is neutralised against
-    formula injection, since the file goes back into a spreadsheet."""
+    formula injection, since the file goes back into a spreadsheet. The addresses of
+    contacts erased since are left out (STATUS-4). NotFound once the report was deleted
+    at the end of its retention: checked here, before the first line is streamed."""
+    if job.report_deleted_at is not None:
+        raise NotFound(
+            _("the report was deleted on %(day)s, at the end of its retention")
+            % {"day": date_format(timezone.localtime(job.report_deleted_at), "DATE_FORMAT")}
+        )
+    return _report_lines(job)
+
+
+def _report_lines(job: ImportJob) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -67,5 +102,7 @@ def report_lines(job: ImportJob) -> Iterator[str]:
         return buffer.getvalue()
 
     yield line(REPORT_HEADER)
-    for row, address, outcome, reason in reports.lines(job):
+    for row, address, outcome, reason in reports.lines(
+        job, hidden=set(pending_erasures(job).values())
+    ):
         yield line((row, address, outcome, reason, reason_text(reason)))

@@ -16,11 +16,14 @@ import logging
 import secrets
 import shutil
 from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -29,9 +32,9 @@ from consent import services as evidence
 from consent.models import Wording
 from core.actors import Actor
 from core.errors import InvalidInput, NotFound, RuleViolation
-from imports import batches, files, reader, reports
+from imports import batches, files, reader, reports, selectors
 from imports.files import FileInfo, FileProblem
-from imports.models import ImportJob, ImportState
+from imports.models import ImportJob, ImportState, ReportErasure
 from imports.rules import import_refusal, sponsors_refusal
 from policy.selectors import value as policy_value
 
@@ -225,6 +228,7 @@ def attest(job: ImportJob, which: str, *, actor: Actor, confirmed: bool) -> Impo
     if not confirmed:
         raise InvalidInput(_("the import needs this confirmation"))
     locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+    _refuse_expired(locked)
     if locked.state != ImportState.DRAFT:
         raise RuleViolation(_("this import has started already"))
     attr = {ORIGIN: "origin_attested_seq", CUSTOMER_CONTACT: "customer_attested_seq"}[which]
@@ -247,6 +251,7 @@ def attest(job: ImportJob, which: str, *, actor: Actor, confirmed: bool) -> Impo
 def start_import(job: ImportJob, *, actor: Actor, enqueue: bool = True) -> ImportJob:
     """Record the import's evidence record and queue it; both attestations come first."""
     locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+    _refuse_expired(locked)
     if locked.state != ImportState.DRAFT:
         raise RuleViolation(_("this import has started already"))
     if not locked.attested:
@@ -298,6 +303,7 @@ def _enqueue(job_id: int) -> None:
 def resume_import(job: ImportJob, *, actor: Actor, enqueue: bool = True) -> ImportJob:
     """A failed or interrupted import continues after its last committed batch."""
     locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+    _refuse_expired(locked)
     if locked.state not in (ImportState.FAILED, ImportState.RUNNING, ImportState.QUEUED):
         raise RuleViolation(_("only a failed or interrupted import can be resumed"))
     locked.state, locked.error = ImportState.QUEUED, ""
@@ -455,4 +461,104 @@ def _finish(job: ImportJob) -> ImportJob:
     locked.save(update_fields=["state", "finished_at"])
     # The file is personal data: once every row is in the report it is not kept.
     transaction.on_commit(lambda: Path(locked.file_path).unlink(missing_ok=True))
+    return locked
+
+
+# Retention and erasure of what an import keeps (STATUS-4, PRIVACY-1): the per-row report
+# holds the addresses as the file had them, and the file of an import that did not finish
+# is kept for its resume.
+
+# A report is rewritten with the erasures made before this long ago: by then every
+# erasure with a lower id has committed too, so the job's high-water mark passes none.
+ERASURE_SETTLE = timedelta(minutes=5)
+
+
+def _refuse_expired(job: ImportJob) -> None:
+    if job.report_deleted_at is not None:
+        raise RuleViolation(
+            _("the file of this import was deleted at the end of its retention: upload it again")
+        )
+
+
+def erase_from_reports(account_id: int, address_hash: str) -> None:
+    """A contact of the account was erased: its address is left out of the account's
+    import reports from now on, and blanked in their files by `tend_reports`. In the
+    caller's transaction, with the erasure itself."""
+    if _live_reports().filter(account_id=account_id).exists():
+        ReportErasure.objects.create(account_id=account_id, address_hash=address_hash)
+
+
+def _live_reports() -> QuerySet[ImportJob]:
+    return ImportJob.objects.filter(report_deleted_at__isnull=True).exclude(report_path="")
+
+
+def tend_reports(*, now: datetime | None = None) -> dict[str, int]:
+    """Periodic: blank the addresses of erased contacts in finished imports' reports,
+    delete the reports (and unfinished imports' files) past their retention, and forget
+    the erasures no report needs any more. Returns how many of each were done."""
+    now = now or timezone.now()
+    done = {"redacted": 0, "expired": 0, "erasures_dropped": 0}
+    pending = ReportErasure.objects.filter(
+        account_id=OuterRef("account_id"),
+        pk__gt=OuterRef("report_erased_through"),
+        created_at__gte=OuterRef("created_at"),
+    )
+    settled = now - ERASURE_SETTLE
+    for job_id in (
+        _live_reports()
+        .filter(state=ImportState.DONE, report_size__gt=0)
+        .filter(Exists(pending.filter(created_at__lt=settled)))
+        .values_list("pk", flat=True)
+    ):
+        done["redacted"] += _redact(job_id, settled)
+    ended = _live_reports().annotate(ended=Coalesce("finished_at", "started_at", "created_at"))
+    for job in ended.select_related("account").filter(ended__lt=now - timedelta(days=1)):
+        days = selectors.retention_days(job.account)
+        if job.ended < now - timedelta(days=days):
+            expired = _expire(job.pk, days, now)
+            if expired is not None:
+                # After the commit: until then the job names the files as its own.
+                Path(expired.file_path).unlink(missing_ok=True)
+                reports.delete(expired)
+                done["expired"] += 1
+    # An erasure is needed while a report made before it has not had it applied.
+    needed = _live_reports().filter(
+        account_id=OuterRef("account_id"),
+        created_at__lte=OuterRef("created_at"),
+        report_erased_through__lt=OuterRef("pk"),
+    )
+    done["erasures_dropped"], _by_model = ReportErasure.objects.filter(~Exists(needed)).delete()
+    return done
+
+
+@transaction.atomic
+def _redact(job_id: int, settled: datetime) -> int:
+    locked = ImportJob.objects.select_for_update().get(pk=job_id)
+    if locked.state != ImportState.DONE or locked.report_deleted_at is not None:
+        return 0
+    found = selectors.pending_erasures(locked, made_before=settled)
+    if not found:
+        return 0
+    locked.report_size = reports.redact(locked, set(found.values()))
+    locked.report_erased_through = max(found)
+    locked.save(update_fields=["report_size", "report_erased_through"])
+    return 1
+
+
+@transaction.atomic
+def _expire(job_id: int, days: int, now: datetime) -> ImportJob | None:
+    locked = ImportJob.objects.select_for_update().get(pk=job_id)
+    if locked.report_deleted_at is not None:
+        return None
+    locked.report_deleted_at = now
+    locked.report_size = 0
+    fields = ["report_deleted_at", "report_size"]
+    if locked.state != ImportState.DONE:
+        # Not resumable any more: a worker still on it stops at its next batch.
+        locked.state = ImportState.FAILED
+        locked.error = _(
+            "the file and the report were deleted %(days)s days after the import ended"
+        ) % {"days": days}
+        fields += ["state", "error"]
+    locked.save(update_fields=fields)
     return locked

@@ -18,3 +18,12 @@ def run_import_task(job_id: int) -> dict[str, int]:
         "unchanged": job.unchanged,
         "rejected": job.rejected,
     }
+
+
+@task()
+def tend_reports_task() -> dict[str, int]:
+    """STATUS-4/PRIVACY-1: erased contacts' addresses blanked in import reports; reports
+    past their retention deleted."""
+    from imports import services
+
+    return services.tend_reports()

@@ -214,6 +214,15 @@ ITEMS: tuple[PolicyItem, ...] = (
         "Most sponsors a co-registration may name.",
         1,
     ),
+    PolicyItem(
+        "import.report_retention_days",
+        30,
+        "days",
+        "PRIVACY-1",
+        "An import's per-row report, and the file of an import that never finished, are "
+        "deleted this long after the import ended; its summary and evidence stay.",
+        1,
+    ),
     # FORM (abuse protection, expiry)
     PolicyItem(
         "form.rate_limit_per_ip_per_hour",

@@ -50,17 +50,22 @@ def run(
     return job
 
 
-def started(world: Any, content: str) -> ImportJob:
-    """An import of `content` (no header row) for alice, attested and queued, not run."""
-    job = services.create_import(
+def draft(world: Any, content: str, **kwargs: Any) -> ImportJob:
+    """An import of `content` for alice, uploaded and inspected, not attested."""
+    return services.create_import(
         world.alice_account,
         world.alice_list,
         io.BytesIO(content.encode()),
         file_name="r.csv",
         actor=SYSTEM,
         source="double_opt_in",
-        header=False,
+        **kwargs,
     )
+
+
+def started(world: Any, content: str) -> ImportJob:
+    """An import of `content` (no header row) for alice, attested and queued, not run."""
+    job = draft(world, content, header=False)
     for which in services.ATTESTATIONS:
         services.attest(job, which, actor=SYSTEM, confirmed=True)
     return services.start_import(job, actor=SYSTEM, enqueue=False)

@@ -27,7 +27,7 @@ from core.testing import SYSTEM
 from imports import batches, reports, selectors, services
 from imports.files import FileProblem
 from imports.models import ImportJob, ImportState
-from imports.tests.conftest import dying_on_call, run, started
+from imports.tests.conftest import draft, dying_on_call, run, started
 
 
 def outcomes(job: ImportJob) -> dict[int, tuple[str, str]]:
@@ -63,14 +63,7 @@ def test_import_001_it_refuses_an_account_that_is_not_active(verified: Any) -> N
 
 
 def _draft(world: Any, content: str = "anna@example.com\n") -> ImportJob:
-    return services.create_import(
-        world.alice_account,
-        world.alice_list,
-        io.BytesIO(content.encode()),
-        file_name="a.csv",
-        actor=SYSTEM,
-        source="double_opt_in",
-    )
+    return draft(world, content)
 
 
 def test_import_002_nothing_runs_without_both_attestations(verified: Any) -> None:

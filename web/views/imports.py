@@ -202,6 +202,7 @@ def _detail_context(job: ImportJob) -> dict[str, object]:
         "attestation": services.attestation_text(step, job.account) if step else "",
         "reasons": reasons,
         "running": job.state in (ImportState.QUEUED, ImportState.RUNNING),
+        "retention_days": selectors.retention_days(job.account),
     }
 
 
@@ -259,8 +260,10 @@ def import_resume(request: HttpRequest, slug: str, import_id: int) -> HttpRespon
 def import_report(request: HttpRequest, slug: str, import_id: int) -> StreamingHttpResponse:
     """IMPORT-5: every row with its outcome and reason, formula-safe for spreadsheets."""
     job = get_import_for_user(request, slug, import_id)
-    response = StreamingHttpResponse(
-        selectors.report_lines(job), content_type="text/csv; charset=utf-8"
-    )
+    try:
+        lines = selectors.report_lines(job)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-report.csv"'
     return response

@@ -45,7 +45,6 @@ from core.bulk import (
     insert_rows,
     json_text,
     probe,
-    probe_query,
     update_rows,
 )
 from core.crypto import keyed_hasher
@@ -499,12 +498,17 @@ def apply(job: ImportJob, parsed: list[Parsed], ctx: Context, *, record_seq: int
     candidates = [p for p in parsed if p.outcome is None]
     # Sorted: the index probes go through the index in its order.
     digests = sorted({p.digest for p in candidates})
-    existing: dict[str, Contact] = {}
-    if digests:
-        text, args = probe_query(
-            Contact, "address_hash", digests, where="account_id = %s", params=[ctx.account_id]
+    existing = {
+        row[1]: Known(row[0], row[2], row[3], row[4], _json_value(row[5]))
+        for row in probe(
+            Contact,
+            "address_hash",
+            digests,
+            where="account_id = %s",
+            params=[ctx.account_id],
+            select="id, address_hash, status, first_name, last_name, fields",
         )
-        existing = {c.address_hash: c for c in Contact.objects.raw(text, args)}
+    }
     suppressed = _found(Suppression, "address_hash", digests)
     # The literal status lets both databases use the partial index of bounced contacts.
     bouncing = _found(
@@ -544,6 +548,22 @@ def apply(job: ImportJob, parsed: list[Parsed], ctx: Context, *, record_seq: int
 
 
 @dataclass(slots=True)
+class Known:
+    """An existing contact as a batch reads it: what merging a row into it needs."""
+
+    pk: int
+    status: str
+    first_name: str
+    last_name: str
+    fields: dict[str, Any]
+
+
+def _json_value(value: Any) -> Any:
+    # SQLite gives a JSON column's text; psycopg may give it parsed.
+    return json.loads(value) if isinstance(value, str) else value
+
+
+@dataclass(slots=True)
 class NewContact:
     """A contact to insert: plain values, cheaper than a model instance per row."""
 
@@ -567,9 +587,9 @@ class _Writer:
         self.job, self.ctx, self.record_seq = job, ctx, record_seq
         self.now = timezone.now()
         self.new: list[tuple[Parsed, NewContact]] = []
-        self.lowered: dict[Status, list[tuple[Parsed, Contact]]] = defaultdict(list)
-        self.field_updates: list[tuple[Parsed, Contact, list[str]]] = []
-        self.new_subscriptions: list[tuple[Parsed, Contact, str]] = []
+        self.lowered: dict[Status, list[tuple[Parsed, Known]]] = defaultdict(list)
+        self.field_updates: list[tuple[Parsed, Known, list[str]]] = []
+        self.new_subscriptions: list[tuple[Parsed, Known, str]] = []
         self.entries: list[evidence.Entry] = []
         # Per status, once: asked for every contact the batch creates.
         self.states = {status: self._subscription_state(status) for status in Status}
@@ -599,7 +619,7 @@ class _Writer:
         p.outcome = Outcome.CREATED
         self.new.append((p, contact))
 
-    def merge(self, p: Parsed, contact: Contact, *, subscribed: bool) -> None:
+    def merge(self, p: Parsed, contact: Known, *, subscribed: bool) -> None:
         """IMPORT-7: lower a status if the file says so, fill empty fields, add the list."""
         current = Status(contact.status)
         decision = decide_existing(current, p.status)

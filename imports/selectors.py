@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -64,15 +64,19 @@ def retention_days(account: Account) -> int:
     return int(policy_value("import.report_retention_days", account))
 
 
+def erasures_after(account_id: Any, erased_through: Any, made_at: Any) -> QuerySet[ReportErasure]:
+    """The account's erasures a report made at `made_at` and blanked through the erasure
+    `erased_through` has still to blank (values, or OuterRefs to an import's)."""
+    return ReportErasure.objects.filter(
+        account_id=account_id, pk__gt=erased_through, created_at__gte=made_at
+    )
+
+
 def pending_erasures(job: ImportJob, *, made_before: datetime | None = None) -> dict[int, str]:
     """The erasures (id: keyed address hash) of contacts erased after the import was
     made whose addresses its report file may still hold: not yet blanked in it by
     imports.services.tend_reports (and made before `made_before`, if given)."""
-    found = ReportErasure.objects.filter(
-        account_id=job.account_id,
-        pk__gt=job.report_erased_through,
-        created_at__gte=job.created_at,
-    )
+    found = erasures_after(job.account_id, job.report_erased_through, job.created_at)
     if made_before is not None:
         found = found.filter(created_at__lt=made_before)
     return dict(found.values_list("pk", "address_hash"))

@@ -498,10 +498,8 @@ def tend_reports(*, now: datetime | None = None) -> dict[str, int]:
     the erasures no report needs any more. Returns how many of each were done."""
     now = now or timezone.now()
     done = {"redacted": 0, "expired": 0, "erasures_dropped": 0}
-    pending = ReportErasure.objects.filter(
-        account_id=OuterRef("account_id"),
-        pk__gt=OuterRef("report_erased_through"),
-        created_at__gte=OuterRef("created_at"),
+    pending = selectors.erasures_after(
+        OuterRef("account_id"), OuterRef("report_erased_through"), OuterRef("created_at")
     )
     settled = now - ERASURE_SETTLE
     for job_id in (

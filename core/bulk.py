@@ -45,34 +45,42 @@ def probe_query(
     *,
     where: str = "",
     params: Sequence[Any] = (),
-    select: str = "*",
+    select: str = "t.*",
+    select_params: Sequence[Any] = (),
 ) -> tuple[str, list[Any]]:
-    """A query for the rows of `model` whose `column` is one of `values` (and that match
-    `where`, a condition with `params`), made to look each value up in an index that
-    starts with `column` (or `where`'s columns, then `column`), however stale the
-    planner's statistics are.
+    """A query for the rows `t` of `model` whose `column` is one of `values` and that
+    match `where` (a condition on `t`'s columns, with `params`), as `select` (with
+    `select_params`), made to look each value
+    up in an index that starts with `column`, however stale the planner's statistics are.
 
     PostgreSQL: a lateral probe per value, fenced (`OFFSET 0`) so the planner cannot turn
-    it into a join that reads the table. As `= ANY(array)`, with statistics from before an
-    import, it read every contact of the account for each batch. SQLite: `IN (...)`,
-    which its planner always looks up in the index."""
+    it into a join that reads the table; `where` filters the probe's rows outside the
+    fence. Inside it, the value is the only condition, so only an index that starts with
+    `column` can serve it: with `account_id = %s` inside, statistics from before an import
+    (the account had a handful of contacts) made the planner look up the account's
+    contacts through (account, status) and filter them by hash, a read of every contact
+    of the account for each value. As `= ANY(array)` it read them once per batch. SQLite:
+    `IN (...)`, which its planner always looks up in the index."""
     table = connection.ops.quote_name(model._meta.db_table)
     name = connection.ops.quote_name(column)
-    condition = f"{where} AND " if where else ""
     if connection.vendor == "postgresql":
         field = next(f for f in model._meta.concrete_fields if f.column == column)
         kind = (
             "bigint" if field.get_internal_type().endswith(("AutoField", "ForeignKey")) else "text"
         )
         sql = (
-            f"SELECT t.* FROM unnest(%s::{kind}[]) AS probe(v) CROSS JOIN LATERAL "  # noqa: S608
-            f"(SELECT {select} FROM {table} WHERE {condition}{name} = probe.v OFFSET 0) t"
+            f"SELECT {select} FROM unnest(%s::{kind}[]) AS probe(v) CROSS JOIN LATERAL "  # noqa: S608
+            f"(SELECT * FROM {table} WHERE {name} = probe.v OFFSET 0) t"
         )
-        return sql, [list(values), *params]
+        return (
+            f"{sql} WHERE {where}" if where else sql,
+            [*select_params, list(values), *params],
+        )
     marks = ", ".join(["%s"] * len(values))
+    condition = f"{where} AND " if where else ""
     return (
-        f"SELECT {select} FROM {table} WHERE {condition}{name} IN ({marks})",  # noqa: S608
-        [*params, *values],
+        f"SELECT {select} FROM {table} AS t WHERE {condition}{name} IN ({marks})",  # noqa: S608
+        [*select_params, *params, *values],
     )
 
 

@@ -498,26 +498,30 @@ def apply(job: ImportJob, parsed: list[Parsed], ctx: Context, *, record_seq: int
     candidates = [p for p in parsed if p.outcome is None]
     # Sorted: the index probes go through the index in its order.
     digests = sorted({p.digest for p in candidates})
-    existing = {
-        row[1]: Known(row[0], row[2], row[3], row[4], _json_value(row[5]))
-        for row in probe(
-            Contact,
-            "address_hash",
-            digests,
-            where="account_id = %s",
-            params=[ctx.account_id],
-            select="id, address_hash, status, first_name, last_name, fields",
-        )
-    }
-    suppressed = _found(Suppression, "address_hash", digests)
-    # The literal status lets both databases use the partial index of bounced contacts.
-    bouncing = _found(
+    # One probe of the (address hash, account) index for both: the account's own
+    # contacts, with what a merge needs, and the addresses bounced in any other account
+    # (IMPORT-5), of which nothing else is read.
+    mine = "account_id = %s"
+    existing: dict[str, Known] = {}
+    bouncing: set[str] = set()
+    for digest, own, pk, status, first_name, last_name, fields in probe(
         Contact,
         "address_hash",
         digests,
-        where="status = 'B' AND account_id <> %s",
+        where=f"{mine} OR status = 'B'",
         params=[ctx.account_id],
-    )
+        select=f"address_hash, {mine}, "
+        + ", ".join(
+            f"CASE WHEN {mine} THEN {column} END"
+            for column in ("id", "status", "first_name", "last_name", "fields")
+        ),
+        select_params=[ctx.account_id] * 6,
+    ):
+        if own:
+            existing[digest] = Known(pk, status, first_name, last_name, _json_value(fields))
+        else:
+            bouncing.add(digest)
+    suppressed = _found(Suppression, "address_hash", digests)
     subscribed = _found(
         Subscription,
         "contact_id",

@@ -77,7 +77,7 @@ def probe_query(
             [*select_params, list(values), *params],
         )
     marks = ", ".join(["%s"] * len(values))
-    condition = f"{where} AND " if where else ""
+    condition = f"({where}) AND " if where else ""
     return (
         f"SELECT {select} FROM {table} AS t WHERE {condition}{name} IN ({marks})",  # noqa: S608
         [*select_params, *params, *values],

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts import services as accounts
 from contacts import services as contacts
 from contacts.models import Contact, Subscription, Suppression
-from core.bulk import allocate_ids, insert_rows, probe_query
+from core.bulk import allocate_ids, insert_rows, probe, probe_query
 from core.testing import SYSTEM
 from imports.batches import CONTACT_COLUMNS
 
@@ -148,3 +148,28 @@ def test_a_probe_looks_each_value_up_in_the_index(
         # say which it is.
         assert "SEARCH t USING INDEX" in plan and f"{column}=?" in plan, plan
         assert "SCAN t" not in plan, plan
+
+
+def test_a_probe_gives_only_the_rows_of_its_values_that_match(world: Any) -> None:
+    """`where` is one condition, whatever it holds (an OR kept the account's other
+    contacts on SQLite), and `select` may take its own parameters."""
+    mine = [_contact(world, f"mine{n}@example.com") for n in range(3)]
+    bounced = Contact.objects.create(
+        account=world.charlie_account,
+        address="mine0@example.com",
+        address_hash=mine[0].address_hash,
+        status="B",
+        status_changed_at=timezone.now(),
+    )
+    Contact.objects.filter(pk=mine[1].pk).update(status="B")
+    rows = probe(
+        Contact,
+        "address_hash",
+        [mine[0].address_hash, mine[1].address_hash, "f" * 64],
+        where="account_id = %s OR status = 'B'",
+        params=[world.alice_account.pk],
+        select="id, CASE WHEN account_id = %s THEN first_name END",
+        select_params=[world.alice_account.pk],
+    )
+    assert sorted(rows) == sorted([(mine[0].pk, ""), (mine[1].pk, ""), (bounced.pk, None)])
+    assert probe(Contact, "address_hash", []) == []

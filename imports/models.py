@@ -66,6 +66,9 @@ class ImportJob(models.Model):
     # file of an import that never finished) was deleted at the end of its retention.
     report_erased_through = models.PositiveBigIntegerField(default=0)
     report_deleted_at = models.DateTimeField(null=True, blank=True)
+    # STATUS-4: when the file of a failed import was deleted because it held the address of
+    # a contact erased since; it cannot be resumed then.
+    file_deleted_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -90,16 +90,16 @@ def lines(job: ImportJob, *, hidden: Collection[str] = ()) -> Iterator[tuple[int
     whose keyed hash is in `hidden` (an erased contact's) is given as ""."""
     if not job.report_path or not job.report_size:
         return
-    erased = _matcher(hidden)
+    erased = matcher(hidden)
     with Path(job.report_path).open(newline="", encoding="utf-8") as fh:
         remaining = job.report_size
         for row, address, outcome, reason in csv.reader(_committed(fh, remaining)):
             yield int(row), "" if erased(address) else address, outcome, reason
 
 
-def _matcher(hidden: Collection[str]) -> Callable[[str], bool]:
-    """Whether a report's address (as the file had it) is one of the `hidden` keyed
-    hashes: normalised and hashed as the import did when it judged the row."""
+def matcher(hidden: Collection[str]) -> Callable[[str], bool]:
+    """Whether an address as the file had it (in a report or the uploaded file) is one of
+    the `hidden` keyed hashes: normalised and hashed as the import did when it judged it."""
     if not hidden:
         return lambda _address: False
     from core.crypto import keyed_hasher
@@ -115,11 +115,12 @@ def _matcher(hidden: Collection[str]) -> Callable[[str], bool]:
 
 
 def redact(job: ImportJob, hidden: Collection[str]) -> int:
-    """Rewrite a finished import's report with the addresses whose keyed hash is in
-    `hidden` blanked: every line stays, with its row, outcome and reason. The new file is
-    synced, then renamed over the old one inside the caller's transaction, which records
-    the returned size: if that transaction does not commit, the recorded size is larger
-    than the file and every line is still read; the next pass blanks them again."""
+    """Rewrite an import's report (finished, or failed and not running) with the
+    addresses whose keyed hash is in `hidden` blanked: every line stays, with its row,
+    outcome and reason. The new file is synced, then renamed over the old one inside the
+    caller's transaction, which records the returned size: if that transaction does not
+    commit, the recorded size is larger than the file and every line is still read; the
+    next pass blanks them again."""
     path = Path(job.report_path)
     temp = path.with_suffix(".redacted")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

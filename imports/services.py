@@ -25,7 +25,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from consent import services as evidence
@@ -478,6 +478,14 @@ def _refuse_expired(job: ImportJob) -> None:
         raise RuleViolation(
             _("the file of this import was deleted at the end of its retention: upload it again")
         )
+    if job.file_deleted_at is not None:
+        raise RuleViolation(str(FILE_ERASED))
+
+
+FILE_ERASED = gettext_lazy(
+    "the file of this import was deleted: it held the address of a contact erased since it "
+    "was uploaded; upload it again"
+)
 
 
 def erase_from_reports(account_id: int, address_hash: str) -> None:
@@ -493,22 +501,28 @@ def _live_reports() -> QuerySet[ImportJob]:
 
 
 def tend_reports(*, now: datetime | None = None) -> dict[str, int]:
-    """Periodic: blank the addresses of erased contacts in finished imports' reports,
-    delete the reports (and unfinished imports' files) past their retention, and forget
-    the erasures no report needs any more. Returns how many of each were done."""
+    """Periodic: blank the addresses of erased contacts in the reports of finished and
+    failed imports, delete a failed import's file that holds one of them, delete the
+    reports (and unfinished imports' files) past their retention, and forget the erasures
+    no report needs any more. Returns how many of each were done."""
     now = now or timezone.now()
-    done = {"redacted": 0, "expired": 0, "erasures_dropped": 0}
+    done = {"redacted": 0, "files_deleted": 0, "expired": 0, "erasures_dropped": 0}
     pending = selectors.erasures_after(
         OuterRef("account_id"), OuterRef("report_erased_through"), OuterRef("created_at")
     )
     settled = now - ERASURE_SETTLE
     for job_id in (
         _live_reports()
-        .filter(state=ImportState.DONE, report_size__gt=0)
+        .filter(state__in=[ImportState.DONE, ImportState.FAILED])
         .filter(Exists(pending.filter(created_at__lt=settled)))
         .values_list("pk", flat=True)
     ):
-        done["redacted"] += _redact(job_id, settled)
+        redacted, upload = _redact(job_id, settled, now)
+        done["redacted"] += redacted
+        if upload:
+            # After the commit, as at the end of the retention.
+            Path(upload).unlink(missing_ok=True)
+            done["files_deleted"] += 1
     ended = _live_reports().annotate(ended=Coalesce("finished_at", "started_at", "created_at"))
     for job in ended.select_related("account").filter(ended__lt=now - timedelta(days=1)):
         days = selectors.retention_days(job.account)
@@ -530,17 +544,58 @@ def tend_reports(*, now: datetime | None = None) -> dict[str, int]:
 
 
 @transaction.atomic
-def _redact(job_id: int, settled: datetime) -> int:
+def _redact(job_id: int, settled: datetime, now: datetime) -> tuple[int, str]:
+    """Apply the settled erasures to one import: (1 if its report was rewritten, the path
+    of its uploaded file if that is to be deleted once this commits). A failed import's
+    file is kept for a resume only if it holds none of the erased addresses: a resume must
+    read the same bytes (their SHA-256 is checked), so the file cannot be rewritten. The
+    job's lock keeps a resume out while this runs."""
     locked = ImportJob.objects.select_for_update().get(pk=job_id)
-    if locked.state != ImportState.DONE or locked.report_deleted_at is not None:
-        return 0
+    if (
+        locked.state not in (ImportState.DONE, ImportState.FAILED)
+        or locked.report_deleted_at is not None
+    ):
+        return 0, ""
     found = selectors.pending_erasures(locked, made_before=settled)
     if not found:
-        return 0
-    locked.report_size = reports.redact(locked, set(found.values()))
+        return 0, ""
+    hidden = set(found.values())
+    fields = ["report_erased_through"]
+    redacted = 0
+    if locked.report_size:
+        locked.report_size = reports.redact(locked, hidden)
+        fields.append("report_size")
+        redacted = 1
+    upload = ""
+    if (
+        locked.state == ImportState.FAILED
+        and locked.file_deleted_at is None
+        and _file_holds(locked, hidden)
+    ):
+        locked.file_deleted_at, locked.error = now, str(FILE_ERASED)
+        fields += ["file_deleted_at", "error"]
+        upload = locked.file_path
     locked.report_erased_through = max(found)
-    locked.save(update_fields=["report_size", "report_erased_through"])
-    return 1
+    locked.save(update_fields=fields)
+    return redacted, upload
+
+
+def _file_holds(job: ImportJob, hidden: set[str]) -> bool:
+    """Whether the import's uploaded file has a row whose address is one of the `hidden`
+    keyed hashes. A file that cannot be read to its end counts as holding one: what it
+    holds after the unreadable row is unknown, and a resume would stop there again."""
+    path = Path(job.file_path)
+    if not path.exists():
+        return False
+    email = batches.Columns.from_json(job.mapping).roles["email"]
+    erased = reports.matcher(hidden)
+    try:
+        return any(
+            erased(files.cell_text(cells[email]) if email < len(cells) else "")
+            for _row, cells in files.rows(path, _info_of(job))
+        )
+    except (FileProblem, ValueError):  # ValueError: text that is not in the file's encoding
+        return True
 
 
 @transaction.atomic

@@ -77,6 +77,7 @@ def test_privacy_001_an_erased_contacts_address_leaves_the_import_report(verifie
     # Nothing left to do: a second pass changes nothing.
     assert services.tend_reports(now=timezone.now() + LATER) == {
         "redacted": 0,
+        "files_deleted": 0,
         "expired": 0,
         "erasures_dropped": 0,
     }
@@ -160,21 +161,78 @@ def test_privacy_001_an_unfinished_imports_file_goes_and_it_cannot_be_resumed(
     monkeypatch.setattr(batches, "apply", dying_on_call(batches.apply, 2))
     failed = services.run_import(job.pk)
     assert (failed.state, failed.rows_done) == ("failed", 2)
-    erase(verified, "anna@example.com")
-    # Not rewritten (it may be resumed), but left out of its download, and remembered.
-    assert services.tend_reports(now=timezone.now() + LATER)["redacted"] == 0
-    assert addresses(failed) == ["", "bert@example.com"]
-    assert ReportErasure.objects.count() == 1
+    # A contact the file does not hold: the file stays for a resume.
+    erase(verified, "kunde@example.de")
+    done = services.tend_reports(now=timezone.now() + LATER)
+    assert (done["redacted"], done["files_deleted"]) == (1, 0)
+    assert addresses(failed) == ["anna@example.com", "bert@example.com"]
     assert failed.started_at is not None
     upload = Path(failed.file_path)
     assert upload.exists()
+    anna = Contact.objects.get(address="anna@example.com")
+    Contact.objects.filter(pk=anna.pk).update(created_at=failed.started_at)
     done = services.tend_reports(now=failed.started_at + timedelta(days=31))
-    assert (done["expired"], done["erasures_dropped"]) == (1, 1)
+    assert (done["expired"], done["erasures_dropped"]) == (1, 0)
     failed.refresh_from_db()
     assert not upload.exists() and not Path(failed.report_path).exists()
     assert failed.state == ImportState.FAILED and "deleted 30 days" in failed.error
     with pytest.raises(RuleViolation, match="upload it again"):
         services.resume_import(failed, actor=SYSTEM, enqueue=False)
+
+
+@pytest.mark.parametrize(
+    ("erased", "blanked"),
+    [(ANNA, ["", "bert@example.com"]), ("carla@example.com", [ANNA, "bert@example.com"])],
+    ids=["in the rows done", "in the rows not read yet"],
+)
+def test_status_004_a_failed_imports_file_holding_an_erased_address_is_deleted(
+    verified: Any, monkeypatch: Any, client: Any, erased: str, blanked: list[str]
+) -> None:
+    """A failed import keeps its file for a resume, which must read the same bytes: if the
+    file holds the address of a contact erased since, anywhere in it, the file goes at the
+    next pass and the import cannot be resumed; its report is blanked as a finished one's."""
+    verified.add_contact(verified.alice_account, "carla@example.com")
+    monkeypatch.setattr(services, "BATCH", 2)
+    job = started(verified, FILE + "carla@example.com\n")
+    monkeypatch.setattr(batches, "apply", dying_on_call(batches.apply, 2))
+    failed = services.run_import(job.pk)
+    assert (failed.state, failed.rows_done) == ("failed", 2)
+    upload = Path(failed.file_path)
+    erase(verified, erased)
+    assert services.tend_reports()["files_deleted"] == 0  # not settled yet
+    assert upload.exists()
+    done = services.tend_reports(now=timezone.now() + LATER)
+    assert (done["redacted"], done["files_deleted"]) == (1, 1)
+    failed.refresh_from_db()
+    assert not upload.exists()
+    assert failed.file_deleted_at is not None and failed.error == str(services.FILE_ERASED)
+    report = Path(failed.report_path).read_text()
+    assert [line.split(",")[1] for line in report.splitlines()] == blanked
+    assert addresses(failed) == blanked
+    with pytest.raises(RuleViolation, match="upload it again"):
+        services.resume_import(failed, actor=SYSTEM, enqueue=False)
+    client.force_login(verified.alice)
+    page = client.get(f"/a/alice-shop/imports/{failed.pk}/").content.decode()
+    assert "upload it again" in page and "Resume</button>" not in page
+    # Nothing more to do for it.
+    assert services.tend_reports(now=timezone.now() + LATER)["files_deleted"] == 0
+
+
+def test_status_004_a_failed_imports_file_that_cannot_be_read_to_its_end_goes_too(
+    verified: Any, monkeypatch: Any
+) -> None:
+    """What a file holds after a row that cannot be read is unknown (here the stored file
+    was damaged after the import failed: a NUL byte, then invalid UTF-8): it goes."""
+    monkeypatch.setattr(services, "BATCH", 2)
+    job = started(verified, FILE)
+    monkeypatch.setattr(batches, "apply", dying_on_call(batches.apply, 2))
+    failed = services.run_import(job.pk)
+    upload = Path(failed.file_path)
+    with upload.open("ab") as damaged:
+        damaged.write(b"x\x00y\n\xff\xfe\n")
+    erase(verified, "kunde@example.de")
+    assert services.tend_reports(now=timezone.now() + LATER)["files_deleted"] == 1
+    assert not upload.exists()
 
 
 def test_privacy_001_a_draft_never_attested_is_deleted_too(verified: Any) -> None:

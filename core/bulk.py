@@ -68,14 +68,20 @@ def probe_query(
         kind = (
             "bigint" if field.get_internal_type().endswith(("AutoField", "ForeignKey")) else "text"
         )
+        # The values as one comma-separated text when none holds a comma (keyed hashes,
+        # ids): Django's client-side binding quotes an array element by element, which
+        # cost a tenth of an import's time on PostgreSQL; one string is quoted at once.
+        texts = [str(v) for v in values]
+        arg: str | list[Any]
+        if any("," in text for text in texts):
+            array, arg = f"%s::{kind}[]", list(values)
+        else:
+            array, arg = f"string_to_array(%s, ',')::{kind}[]", ",".join(texts)
         sql = (
-            f"SELECT {select} FROM unnest(%s::{kind}[]) AS probe(v) CROSS JOIN LATERAL "  # noqa: S608
+            f"SELECT {select} FROM unnest({array}) AS probe(v) CROSS JOIN LATERAL "  # noqa: S608
             f"(SELECT * FROM {table} WHERE {name} = probe.v OFFSET 0) t"
         )
-        return (
-            f"{sql} WHERE {where}" if where else sql,
-            [*select_params, list(values), *params],
-        )
+        return (f"{sql} WHERE {where}" if where else sql), [*select_params, arg, *params]
     marks = ", ".join(["%s"] * len(values))
     condition = f"({where}) AND " if where else ""
     return (

@@ -173,3 +173,26 @@ def test_a_probe_gives_only_the_rows_of_its_values_that_match(world: Any) -> Non
     )
     assert sorted(rows) == sorted([(mine[0].pk, ""), (mine[1].pk, ""), (bounced.pk, None)])
     assert probe(Contact, "address_hash", []) == []
+
+
+def test_a_probe_finds_values_with_any_character(world: Any) -> None:
+    """On PostgreSQL the values go as one comma-separated text unless one holds a comma;
+    then as an array: either way each value is looked up whole."""
+    odd = _contact(world, "odd@example.com")
+    Contact.objects.filter(pk=odd.pk).update(address_hash="with,comma")
+    plain = _contact(world, "plain@example.com")
+    for values, found in [
+        (["with,comma", plain.address_hash], {odd.pk, plain.pk}),
+        (["with", "comma", plain.address_hash], {plain.pk}),
+    ]:
+        rows = probe(Contact, "address_hash", values, select="id")
+        assert {pk for (pk,) in rows} == found
+    subscribed = probe(
+        Subscription,
+        "contact_id",
+        [world.alice_contact.pk, plain.pk],
+        where="list_id = %s",
+        params=[world.alice_list.pk],
+        select="contact_id",
+    )
+    assert subscribed == [(world.alice_contact.pk,)]

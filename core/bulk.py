@@ -50,8 +50,8 @@ def probe_query(
 ) -> tuple[str, list[Any]]:
     """A query for the rows `t` of `model` whose `column` is one of `values` and that
     match `where` (a condition on `t`'s columns, with `params`), as `select` (with
-    `select_params`), made to look each value
-    up in an index that starts with `column`, however stale the planner's statistics are.
+    `select_params`), made to look each value up in an index that starts with `column`,
+    however stale the planner's statistics are.
 
     PostgreSQL: a lateral probe per value, fenced (`OFFSET 0`) so the planner cannot turn
     it into a join that reads the table; `where` filters the probe's rows outside the

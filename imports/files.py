@@ -213,22 +213,23 @@ def _check_zip(path: Path) -> None:
 
 
 def _xlsx_rows(path: Path) -> Iterator[list[Cell]]:
-    import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
+
+    from imports import xlsx
 
     _check_zip(path)
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError, zipfile.BadZipFile) as exc:
-        raise FileProblem(f"the XLSX file cannot be read: {exc}") from None
-    try:
-        sheet = workbook.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
+        for values in xlsx.rows(path):
             yield [_cell(v) for v in values]
-    except (KeyError, ValueError, zipfile.BadZipFile, OSError) as exc:
+    except (
+        InvalidFileException,
+        KeyError,
+        OSError,
+        ValueError,
+        TypeError,
+        zipfile.BadZipFile,
+    ) as exc:
         raise FileProblem(f"the XLSX file cannot be read: {exc}") from None
-    finally:
-        workbook.close()
 
 
 def _cell(value: object) -> Cell:

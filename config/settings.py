@@ -81,6 +81,9 @@ CSRF_TRUSTED_ORIGINS = [BASE_URL] if BASE_URL else []
 TRUSTED_PROXIES = env_list("CONSENTRY_TRUSTED_PROXIES", [])
 LISTEN = env_str("CONSENTRY_LISTEN", "127.0.0.1:8000")
 WEB_WORKERS = env_int("CONSENTRY_WEB_WORKERS", 2, minimum=1)
+# Seconds a web request may take before its process is stopped (an import's upload is
+# checked in its request: see config.management.commands.up).
+WEB_TIMEOUT = env_int("CONSENTRY_WEB_TIMEOUT", 300, minimum=10)
 
 # Outbound mail: smtp://user:pass@host:587?starttls=1 or smtps://host:465; empty = sandbox mailbox.
 SMTP_URL = env_url("CONSENTRY_SMTP_URL", schemes=("smtp", "smtps"))

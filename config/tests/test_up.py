@@ -10,8 +10,10 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,8 +26,21 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _get(url: str) -> tuple[int, str]:
-    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (loopback only)
+def _start(command: list[str], *, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """The command in a process group of its own, its output captured."""
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def _get(url: str, *, timeout: float = 5) -> tuple[int, str]:
+    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (loopback only)
         return response.status, response.read().decode()
 
 
@@ -42,15 +57,7 @@ def test_up_serves_login_and_admin_and_stops_on_sigterm(tmp_path: Path) -> None:
             "CONSENTRY_INBOUND_LISTEN": f"127.0.0.1:{inbound_port}",
         }
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "config.cli", "up", "--demo"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    proc = _start([sys.executable, "-m", "config.cli", "up", "--demo"], env=env)
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 90
@@ -86,3 +93,40 @@ def test_up_serves_login_and_admin_and_stops_on_sigterm(tmp_path: Path) -> None:
     # Nothing of the process group is left running.
     with pytest.raises(ProcessLookupError):
         os.killpg(proc.pid, 0)
+
+
+@pytest.mark.parametrize(("timeout", "answered"), [(1, False), (10, True)])
+def test_up_a_web_request_may_take_as_long_as_the_timeout_says(
+    settings: Any, timeout: int, answered: bool
+) -> None:
+    """A large import file is checked in its upload's request: gunicorn's default of 30 s
+    stopped the web process of a million-row Excel sheet's upload, and the user got an
+    error instead of the next step. `CONSENTRY_WEB_TIMEOUT` (300 s unless set) is the
+    limit gunicorn is given."""
+    from config.management.commands.up import web_command
+    from config.tests import slow_wsgi
+
+    port = _free_port()
+    settings.LISTEN, settings.WEB_WORKERS, settings.WEB_TIMEOUT = f"127.0.0.1:{port}", 1, timeout
+    # The request takes 3 s: longer than a timeout of 1 s, shorter than one of 10 s.
+    assert (timeout < slow_wsgi.SECONDS) is not answered
+    proc = _start(web_command(app="config.tests.slow_wsgi:app"))
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        try:
+            status, body = _get(f"http://127.0.0.1:{port}/", timeout=30)
+        except urllib.error.HTTPError as exc:
+            status, body = exc.code, ""
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        output, _ = proc.communicate(timeout=30)
+    if answered:
+        assert (status, body) == (200, "slow but whole")
+        assert "WORKER TIMEOUT" not in output
+    else:
+        assert status == 500 and "WORKER TIMEOUT" in output

@@ -300,3 +300,19 @@ def test_import_009_xml_with_a_document_type_is_refused(tmp_path: Path) -> None:
             archive.writestr(name, data)
     with pytest.raises(FileProblem, match="declares a document type"):
         files.inspect(path)
+
+
+def test_import_009_a_file_libreoffice_wrote_reads_as_openpyxl_reads_it() -> None:
+    """files/libreoffice.xlsx was written by LibreOffice Calc 7.4 (`soffice --headless
+    --infilter=CSV:44,34,76,1,,1031 --convert-to xlsx`, German locale) from a CSV of five
+    contacts: shared strings, styles of its own, dates, formulas with their values."""
+    path = Path(__file__).parent / "files" / "libreoffice.xlsx"
+    for in_memory in (xlsx.STRINGS_IN_MEMORY, 0):
+        ours = list(xlsx.rows(path, in_memory=in_memory))
+        assert ours == openpyxl_rows(path)
+    assert ours[1][:5] == ["anna@example.de", "Änne", "Groß", datetime(2026, 11, 2), 10001]
+    assert ours[1][7] == 3  # =1+2, its cached value
+    assert ours[3] == []
+    assert ours[5][4] == 7 and ours[5][7] == "x"  # "007" read as a number; a link's text
+    info = files.inspect(path)
+    assert (info.rows, info.width, info.header[0]) == (5, 8, "E-Mail")

@@ -12,7 +12,7 @@ import codecs
 import csv
 import hashlib
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -28,6 +28,7 @@ XLSX_MAX_UNCOMPRESSED = 2 * 1024**3
 XLSX_MAX_RATIO = 200
 XLSX_RATIO_FLOOR = 16 * 1024**2
 MAX_CELL = 10_000
+PROGRESS_ROWS = 10_000
 
 Cell = str | int | float | date | datetime | None
 
@@ -65,17 +66,25 @@ def sha256_of(path: Path) -> tuple[str, int, bytes]:
     return digest.hexdigest(), size, head
 
 
-def inspect(path: Path, *, header: bool | None = None) -> FileInfo:
-    """Read the whole file once and describe it; FileProblem if it cannot be imported."""
+def inspect(
+    path: Path, *, header: bool | None = None, progress: Callable[[int], None] | None = None
+) -> FileInfo:
+    """Read the whole file once and describe it; FileProblem if it cannot be imported.
+    `progress` is told the number of rows read every PROGRESS_ROWS rows."""
     digest, size, head = sha256_of(path)
     if size == 0:
         raise FileProblem("the file is empty")
+    told = progress or _untold
     if head.startswith(b"PK\x03\x04"):
-        info = _inspect_xlsx(path, header)
+        info = _inspect_xlsx(path, header, told)
     else:
-        info = _inspect_csv(path, head, header)
+        info = _inspect_csv(path, head, header, told)
     info.sha256, info.size = digest, size
     return info
+
+
+def _untold(_rows: int) -> None:
+    pass
 
 
 def rows(path: Path, info: FileInfo) -> Iterator[tuple[int, list[Cell]]]:
@@ -152,13 +161,17 @@ def _csv_reader(path: Path, info: FileInfo) -> Iterator[list[str]]:
             raise FileProblem(f"the file is not valid CSV: {exc}") from None
 
 
-def _inspect_csv(path: Path, head: bytes, header: bool | None) -> FileInfo:
+def _inspect_csv(
+    path: Path, head: bytes, header: bool | None, progress: Callable[[int], None]
+) -> FileInfo:
     encoding = _detect_encoding(path, head)
     sample = head.decode(encoding, errors="ignore")
     info = FileInfo(format="csv", sha256="", size=0, rows=0, encoding=encoding, delimiter="")
     info.delimiter = _detect_delimiter(sample.lstrip("\ufeff"))
     width = 0
     for number, cells in enumerate(_csv_reader(path, info), start=1):
+        if not number % PROGRESS_ROWS:
+            progress(number)
         if number == 1:
             info.has_header = _looks_like_header(cells) if header is None else header
             width = len(cells)
@@ -244,10 +257,12 @@ def _cell(value: object) -> Cell:
     return str(value)
 
 
-def _inspect_xlsx(path: Path, header: bool | None) -> FileInfo:
+def _inspect_xlsx(path: Path, header: bool | None, progress: Callable[[int], None]) -> FileInfo:
     info = FileInfo(format="xlsx", sha256="", size=0, rows=0)
     width = 0
     for number, cells in enumerate(_xlsx_rows(path), start=1):
+        if not number % PROGRESS_ROWS:
+            progress(number)
         texts = [cell_text(c) for c in cells]
         while texts and not texts[-1]:
             texts.pop()

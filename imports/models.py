@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ImportState(models.TextChoices):
+    # Uploaded; a large file is read through for its checks by the worker.
+    CHECKING = "checking", _("checking the file")
     # Uploaded and inspected; the attestations are still to be given.
     DRAFT = "draft", _("waiting for the attestations")
     QUEUED = "queued", _("queued")
@@ -84,6 +86,11 @@ class ImportJob(models.Model):
     @property
     def ref(self) -> str:
         return f"import:{self.pk}"
+
+    @property
+    def check_failed(self) -> bool:
+        """A large upload's check by the worker refused the file: it was never read."""
+        return self.state == ImportState.FAILED and not self.file_sha256
 
     @property
     def attested(self) -> bool:

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django_tasks import task
+
+
+@task()
+def check_import_task(job_id: int) -> dict[str, Any]:
+    """IMPORT-9: read a large upload through for its checks; the job row counts the rows."""
+    from imports import services
+
+    job = services.check_import(job_id)
+    return {"state": job.state, "rows": job.rows_total}
 
 
 @task()

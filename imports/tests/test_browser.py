@@ -101,3 +101,43 @@ def test_import_the_browser_walks_from_upload_to_the_report(
     page.screenshot(path=str(shot), full_page=True)
     data = shot.read_bytes()
     assert data.startswith(PNG_SIGNATURE) and len(data) > 1000
+
+
+def test_import_a_large_file_is_checked_while_its_page_waits(
+    transactional_db: Any, live_server: Any, page: Any, tmp_path: Path, settings: Any
+) -> None:
+    """Checked by the worker (here: by the test, once the page shows it waiting); the
+    page polls, then shows the first step by itself."""
+    from playwright.sync_api import expect
+
+    from imports import services
+    from imports.models import ImportJob
+
+    settings.VAR_DIR = tmp_path
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    world = Personas()
+    domain = domains.add_domain(world.alice_account, "news.alice.example", actor=SYSTEM)
+    SenderDomain.objects.filter(pk=domain.pk).update(status=DomainStatus.VERIFIED)
+    upload = tmp_path / "gross.csv"
+    upload.write_text(CSV, encoding="utf-8")
+    original = services.CHECK_IN_REQUEST["csv"]
+    services.CHECK_IN_REQUEST["csv"] = 10
+    try:
+        page.goto(f"{live_server.url}/login/")
+        page.get_by_label("Username").fill("alice")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.goto(f"{live_server.url}/a/alice-shop/imports/")
+        page.get_by_label("File", exact=True).set_input_files(str(upload))
+        page.get_by_label("List", exact=True).select_option(label="Newsletter")
+        page.get_by_text("File layout and options").click()
+        page.get_by_label("Address column").fill("Adresse")
+        page.get_by_role("button", name="Upload and check the file").click()
+        expect(page.get_by_role("heading", name="Checking the file…")).to_be_visible()
+        expect(page.locator("#attestation-step")).to_have_count(0)
+        services.check_import(ImportJob.objects.get().pk)
+        expect(page.get_by_role("heading", name=re.compile("Step 1 of 2"))).to_be_visible()
+        expect(page.locator(".facts")).to_contain_text("delimiter “;”")
+        expect(page.locator("#import-columns")).to_contain_text("1 (Adresse)")
+    finally:
+        services.CHECK_IN_REQUEST["csv"] = original

@@ -22,7 +22,7 @@ from imports.models import ImportJob, ImportState
 from imports.rules import ALLOWED_SOURCES, CATALOGUE, reason_text
 from web.access import get_account_for_user
 from web.errors import add_domain_error
-from web.htmx import render_page_or_partial
+from web.htmx import render_page_or_partial, wants_partial
 
 
 class UploadForm(forms.Form):
@@ -163,6 +163,7 @@ def imports(request: HttpRequest, slug: str) -> HttpResponse:
                 overwrite=data["overwrite"],
                 reconfirm=data["reconfirm"],
                 import_untrusted=data["import_untrusted"],
+                check_large_later=True,
             )
         except DomainError as exc:
             add_domain_error(form, exc)
@@ -202,6 +203,7 @@ def _detail_context(job: ImportJob) -> dict[str, object]:
         "attestation": services.attestation_text(step, job.account) if step else "",
         "reasons": reasons,
         "running": job.state in (ImportState.QUEUED, ImportState.RUNNING),
+        "checking": job.state == ImportState.CHECKING,
         "retention_days": selectors.retention_days(job.account),
     }
 
@@ -218,6 +220,11 @@ def import_detail(request: HttpRequest, slug: str, import_id: int) -> HttpRespon
 def import_progress(request: HttpRequest, slug: str, import_id: int) -> HttpResponse:
     """The htmx poll: the progress bar while it runs, the summary once it is done."""
     job = get_import_for_user(request, slug, import_id)
+    if job.state == ImportState.DRAFT and wants_partial(request):
+        # The check of a large file is done: the whole page shows the first step now.
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
     return render_page_or_partial(
         request, "web/imports/detail.html", "web/imports/_progress.html", _detail_context(job)
     )

@@ -4,7 +4,6 @@ imported fails the job with the reason and is deleted."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from core.testing import SYSTEM
 from imports import files, services
 from imports.files import FileProblem
 from imports.models import ImportJob, ImportState
+from imports.tests.conftest import draft
 
 URL = "/a/alice-shop/imports/"
 ROWS = 25
@@ -52,16 +52,8 @@ def later(settings: Any, monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def upload(world: Any, content: str) -> ImportJob:
-    return services.create_import(
-        world.alice_account,
-        world.alice_list,
-        io.BytesIO(content.encode()),
-        file_name="gross.csv",
-        actor=SYSTEM,
-        source="double_opt_in",
-        mapping={"first_name": "first_name"},
-        check_large_later=True,
-    )
+    """An upload of `content` for alice, as the web makes it (a large one checked later)."""
+    return draft(world, content, mapping={"first_name": "first_name"}, check_large_later=True)
 
 
 def test_import_009_a_large_upload_is_checked_by_the_worker(
@@ -155,4 +147,4 @@ def test_import_the_page_of_a_large_upload_that_failed_its_check(
     page = alice.get(f"{URL}{job.pk}/").content.decode()
     assert "The file cannot be imported" in page and "row 3 has 1 fields" in page
     assert "Resume" not in page and "report.csv" not in page and "hx-trigger" not in page
-    assert "gross.csv" in alice.get(URL).content.decode()
+    assert f'{job.pk}/">r.csv</a>' in alice.get(URL).content.decode()  # listed with the others

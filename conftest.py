@@ -8,16 +8,16 @@ from typing import Any
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-from campaigns.testing import sendable  # noqa: F401
-from core.browser import page  # noqa: F401
-from core.testing import world  # noqa: F401
-from delivery.testing import (  # noqa: F401
+from carrier.testing import (  # noqa: F401
     sandbox_outbox,
     smtp_server,
     smtp_server_factory,
     smtp_tls_files,
     smtps_server,
 )
+from core.browser import page  # noqa: F401
+from core.testing import world  # noqa: F401
+from delivery.testing import sendable  # noqa: F401
 from domains.testing import _no_outside_dns, dns_server  # noqa: F401
 from feedback.testing import inbound, mail_server  # noqa: F401
 

@@ -13,6 +13,8 @@ from campaigns import selectors, services
 from campaigns.models import Campaign
 from campaigns.rules import CampaignKind, CampaignState
 from contacts.selectors import list_of
+from delivery import sends
+from delivery.selectors import progress as send_progress
 
 router = Router(tags=["campaigns"])
 
@@ -146,7 +148,7 @@ def get_campaign(request: HttpRequest, campaign_id: int) -> CampaignOut:
 )
 def start_send(request: HttpRequest, campaign_id: int, payload: SendIn) -> tuple[int, SendOut]:
     """Refused with 409 `refused` and every reason in `details` unless the gate passes."""
-    recipients = services.start_send(
+    recipients = sends.start_send(
         get_campaign_for_key(request, campaign_id),
         actor=actor_of(request),
         guidelines_confirmed=payload.confirm_guidelines,
@@ -160,7 +162,7 @@ def start_send(request: HttpRequest, campaign_id: int, payload: SendIn) -> tuple
     summary="Send a marked test mail to named addresses",
 )
 def test_send(request: HttpRequest, campaign_id: int, payload: TestSendIn) -> list[TestSendOut]:
-    outcomes = services.send_test(
+    outcomes = sends.send_test(
         get_campaign_for_key(request, campaign_id), payload.addresses, actor=actor_of(request)
     )
     return [TestSendOut(address=a, outcome=o) for a, o in outcomes]
@@ -173,7 +175,7 @@ def test_send(request: HttpRequest, campaign_id: int, payload: TestSendIn) -> li
 )
 def get_progress(request: HttpRequest, campaign_id: int) -> ProgressOut:
     campaign = get_campaign_for_key(request, campaign_id)
-    progress = selectors.progress(campaign)
+    progress = send_progress(campaign)
     return ProgressOut(
         state=CampaignState(campaign.state),
         counts=progress.counts,
@@ -185,9 +187,9 @@ def get_progress(request: HttpRequest, campaign_id: int) -> ProgressOut:
 def _control(request: HttpRequest, campaign_id: int, action: str) -> ProgressOut:
     campaign = get_campaign_for_key(request, campaign_id)
     control = {
-        "pause": services.pause_send,
-        "resume": services.resume_send,
-        "cancel": services.cancel_send,
+        "pause": sends.pause_send,
+        "resume": sends.resume_send,
+        "cancel": sends.cancel_send,
     }[action]
     control(campaign, actor=actor_of(request))
     return get_progress(request, campaign_id)

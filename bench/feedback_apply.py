@@ -37,7 +37,7 @@ def seed(count: int) -> list[tuple[str, str, str]]:
     """(recipient, VERP return path, Message-ID) of `count` sent ledger rows."""
     from seeding import sent_campaign
 
-    from delivery.tokens import VERP, make_token
+    from carrier.tokens import VERP, make_token
 
     domains = ["gmail.com", "web.de", "t-online.de", "orange.fr", "example.org"]
     contacts, entries = sent_campaign(count, domains)

@@ -51,7 +51,7 @@ def seed() -> list[str]:
     bulk (the bench measures the endpoint, not the seeding); the tokens of every row."""
     from seeding import sent_campaign
 
-    from delivery.tokens import UNSUBSCRIBE, make_token
+    from carrier.tokens import UNSUBSCRIBE, make_token
 
     _, entries = sent_campaign(RECIPIENTS, ["example.org"])
     return [make_token(UNSUBSCRIBE, e.pk) for e in entries]

@@ -162,15 +162,15 @@ def measure_workers(
 ) -> tuple[int, float, int, int]:
     from django.db.models import Max
 
-    from campaigns import services as campaigns
     from core.testing import SYSTEM
+    from delivery import sends
     from delivery.models import SendLedgerEntry
     from policy import services as policy
 
     policy.set_value("send.connections", str(connections))
     policy.set_value("send.domain_concurrency", str(connections))
     started = time.time()
-    total = campaigns.start_send(campaign, actor=SYSTEM, guidelines_confirmed=True)  # type: ignore[arg-type]
+    total = sends.start_send(campaign, actor=SYSTEM, guidelines_confirmed=True)  # type: ignore[arg-type]
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "config.cli", "db_worker", "--batch", "--no-startup-delay"],
@@ -200,18 +200,17 @@ def recreate_database(url: str) -> None:
 def measure_send(campaign: object, connections: int) -> tuple[int, float, int, int]:
     from django.conf import settings
 
-    from campaigns import services as campaigns
     from core.testing import SYSTEM
-    from delivery import ledger
-    from delivery.engine import run_batch
+    from delivery import ledger, sends
     from delivery.models import SendLedgerEntry
+    from delivery.sends import run_batch
     from policy import services as policy
 
     policy.set_value("send.connections", str(connections))
     policy.set_value("send.domain_concurrency", str(connections))
     peak_reset()
     started = time.monotonic()
-    total = campaigns.start_send(campaign, actor=SYSTEM, guidelines_confirmed=True)  # type: ignore[arg-type]
+    total = sends.start_send(campaign, actor=SYSTEM, guidelines_confirmed=True)  # type: ignore[arg-type]
     print(f"start_send (gate, evidence, ledger): {time.monotonic() - started:.1f} s")
     with ChildMemory() as builders:
         for batch in ledger.batches_with_work(campaign):  # type: ignore[arg-type]
@@ -226,8 +225,8 @@ def measure_send(campaign: object, connections: int) -> tuple[int, float, int, i
 
 
 def message_size(campaign: object) -> int:
-    from delivery.engine import plan_for
     from delivery.ledger import Recipient
+    from delivery.plan import plan_for
 
     plan = plan_for(campaign)  # type: ignore[arg-type]
     recipient = Recipient(1, 1, 0, "r1@d1.bench.example", "Name1", "Muster", {"customer": "K"}, "")

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from campaigns.imprint import Imprint
 from campaigns.models import Campaign
@@ -96,28 +93,3 @@ def send_facts(campaign: Campaign, *, guidelines_ticked: bool) -> SendFacts:
 def gate_result(campaign: Campaign, *, guidelines_ticked: bool) -> list[Refusal]:
     """SEND-2: every reason this campaign may not be sent now."""
     return gate(send_facts(campaign, guidelines_ticked=guidelines_ticked))
-
-
-@dataclass(frozen=True)
-class Progress:
-    counts: dict[str, int]
-    per_minute: int  # sent in the last minute
-    failures: dict[str, int]  # failed rows by class: hard, soft, sender
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-    @property
-    def done(self) -> int:
-        c = self.counts
-        return c["sent"] + c["failed"] + c["unknown"] + c["skipped"]
-
-
-def progress(campaign: Campaign) -> Progress:
-    from delivery import ledger
-
-    since = timezone.now() - timedelta(minutes=1)
-    return Progress(
-        ledger.counts(campaign), ledger.sent_since(campaign, since), ledger.failures(campaign)
-    )

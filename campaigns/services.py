@@ -1,8 +1,7 @@
 """Campaigns and their sends: the only write path.
 
-`start_send` is the gate (SEND-2) and the SEND-1 tick as evidence, then the ledger filled
-in one statement and one background task per batch after commit. Pause, resume and
-cancel change the campaign's state; the engine reads it between messages.
+`begin_send` is the gate (SEND-2) and the SEND-1 tick as evidence; the send's coordinator
+(delivery.sends) calls it, and the state changes below, for every step of a send.
 """
 
 from __future__ import annotations
@@ -161,16 +160,13 @@ def update_campaign(
     return locked
 
 
-@transaction.atomic
-def start_send(
+def begin_send(
     campaign: Campaign, *, actor: Actor, guidelines_confirmed: bool, language: str = "en"
-) -> int:
-    """SEND-1/2/4: gate, the guideline tick as evidence, the ledger in one statement.
+) -> Campaign:
+    """SEND-1/2: the gate, and the guideline tick as evidence; the campaign is sending.
 
-    Raises RuleViolation listing every failing reason. Returns the number of recipients."""
-    from delivery import ledger
-    from policy.selectors import value
-
+    Raises RuleViolation listing every failing reason. In the caller's transaction (the
+    send's coordinator fills the ledger in it); returns the locked campaign."""
     locked = Campaign.objects.select_for_update().select_related("account").get(pk=campaign.pk)
     if locked.state != CampaignState.DRAFT:
         raise RuleViolation(f"the campaign is {locked.state}, not a draft")
@@ -188,32 +184,12 @@ def start_send(
     now = timezone.now()
     locked.state, locked.started_at, locked.guidelines_record = CampaignState.SENDING, now, record
     locked.save(update_fields=["state", "started_at", "guidelines_record", "updated_at"])
-    recipients = ledger.fill(locked, batch_size=int(value("send.batch_size", locked.account)))
-    evidence.record(
-        locked.account,
-        "send.started",
-        actor=actor,
-        payload={"campaign": locked.pk, "recipients": recipients},
-    )
-    transaction.on_commit(lambda: enqueue_batches(locked.pk))
-    return recipients
+    return locked
 
 
-def enqueue_batches(campaign_id: int) -> int:
-    """One background task per batch that has work."""
-    from delivery import ledger
-    from delivery.tasks import send_batch
-
-    campaign = Campaign.objects.select_related("account").get(pk=campaign_id)
-    batches = ledger.batches_with_work(campaign)
-    for batch in batches:
-        send_batch.enqueue(campaign_id, batch)
-    if not ledger.has_open_rows(campaign):
-        mark_finished(campaign)  # nobody eligible: the send is over at once
-    return len(batches)
-
-
-def _change_state(campaign: Campaign, target: CampaignState, *, actor: Actor) -> Campaign:
+def change_state(campaign: Campaign, target: CampaignState, *, actor: Actor) -> Campaign:
+    """A send paused, resumed or cancelled, if the states allow it; recorded. In the
+    caller's transaction."""
     locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if locked.state == target:
         return locked
@@ -233,33 +209,8 @@ def _change_state(campaign: Campaign, target: CampaignState, *, actor: Actor) ->
 
 
 @transaction.atomic
-def pause_send(campaign: Campaign, *, actor: Actor) -> Campaign:
-    """SEND-4: workers stop handing over within a second; unsent rows stay queued."""
-    return _change_state(campaign, CampaignState.PAUSED, actor=actor)
-
-
-@transaction.atomic
-def resume_send(campaign: Campaign, *, actor: Actor) -> Campaign:
-    locked = _change_state(campaign, CampaignState.SENDING, actor=actor)
-    transaction.on_commit(lambda: enqueue_batches(locked.pk))
-    return locked
-
-
-@transaction.atomic
-def cancel_send(campaign: Campaign, *, actor: Actor) -> Campaign:
-    """SEND-4: nothing more is handed over; queued and deferred rows are skipped."""
-    from delivery.models import LedgerState, SendLedgerEntry
-
-    locked = _change_state(campaign, CampaignState.CANCELLED, actor=actor)
-    SendLedgerEntry.objects.filter(
-        campaign=locked, state__in=(LedgerState.QUEUED, LedgerState.DEFERRED)
-    ).update(state=LedgerState.SKIPPED, reply="the send was cancelled", updated_at=timezone.now())
-    return locked
-
-
-@transaction.atomic
 def mark_finished(campaign: Campaign) -> bool:
-    """The engine's end of a send with no open rows left; False if it is not sending."""
+    """The end of a send with no open rows left; False if it is not sending."""
     changed = Campaign.objects.filter(pk=campaign.pk, state=CampaignState.SENDING).update(
         state=CampaignState.FINISHED, finished_at=timezone.now()
     )
@@ -273,51 +224,16 @@ def mark_finished(campaign: Campaign) -> bool:
     return bool(changed)
 
 
-@transaction.atomic
-def resend_unknown(campaign: Campaign, *, actor: Actor) -> int:
-    """SEND-4: a user chooses to send the rows of unknown outcome again (maybe twice)."""
-    from delivery.models import LedgerState, SendLedgerEntry
-
+def lock_for_resend(campaign: Campaign) -> Campaign:
+    """SEND-4: the campaign locked for sending rows again, if it has sent at all."""
     locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if locked.state not in (CampaignState.SENDING, CampaignState.PAUSED, CampaignState.FINISHED):
         raise RuleViolation(f"a {locked.state} campaign sends nothing again")
-    rows = SendLedgerEntry.objects.filter(campaign=locked, state=LedgerState.UNKNOWN).update(
-        state=LedgerState.QUEUED, reply="queued again by a user", updated_at=timezone.now()
-    )
-    if rows and locked.state == CampaignState.FINISHED:
-        locked.state, locked.finished_at = CampaignState.SENDING, None
-        locked.save(update_fields=["state", "finished_at", "updated_at"])
-    evidence.record(
-        locked.account,
-        "send.unknown_requeued",
-        actor=actor,
-        payload={"campaign": locked.pk, "rows": rows},
-    )
-    if locked.state == CampaignState.SENDING:
-        transaction.on_commit(lambda: enqueue_batches(locked.pk))
-    return rows
+    return locked
 
 
-def send_test(
-    campaign: Campaign, addresses: Sequence[str], *, actor: Actor
-) -> list[tuple[str, str]]:
-    """SEND-2: test mail to a few named addresses before the gate passes, clearly marked."""
-    from delivery.engine import send_test_messages
-    from policy.selectors import value
-
-    limit = int(value("send.test_send_max_recipients", campaign.account))
-    clean = sorted({_address(a, "test address") for a in addresses if a.strip()})
-    if not clean:
-        raise InvalidInput("name at least one address for the test send")
-    if len(clean) > limit:
-        raise InvalidInput(f"a test send goes to at most {limit} addresses")
-    with transaction.atomic():
-        evidence.record(
-            campaign.account,
-            "send.test",
-            actor=actor,
-            payload={"campaign": campaign.pk, "recipients": len(clean)},
-            personal={"addresses": clean},
-        )
-    # After commit: a relay cannot take a message back.
-    return send_test_messages(campaign, clean)
+def reopen_send(campaign: Campaign) -> Campaign:
+    """A finished send with rows queued again is sending again (caller's transaction)."""
+    campaign.state, campaign.finished_at = CampaignState.SENDING, None
+    campaign.save(update_fields=["state", "finished_at", "updated_at"])
+    return campaign

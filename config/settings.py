@@ -169,6 +169,7 @@ INSTALLED_APPS = [
     "contacts",
     "consent",
     "domains",
+    "carrier",
     "delivery",
     "campaigns",
     "feedback",

@@ -8,9 +8,11 @@ transaction, so a signup and its mail stand or fall together.
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
+from email.utils import parseaddr
 from typing import Any
 
 from django.conf import settings
@@ -19,7 +21,10 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_tasks import task
 
+from carrier.compose import compose
+from carrier.transports import OutboundMessage, TransportError, get_transport
 from consent import services as evidence
 from consent.models import Confirmation, SignupAttempt, SignupForm, Wording
 from consent.rules import SignupFacts, signup_refusal
@@ -33,6 +38,8 @@ from core.crypto import derive_key, keyed_hash, seal, unseal
 from core.errors import InvalidInput, NotFound
 from core.text import clean_text
 from policy.selectors import value as policy_value
+
+logger = logging.getLogger(__name__)
 
 TOKEN_SALT = "consentry.doi"  # noqa: S105 (a signing salt, not a secret)
 LANGUAGES = ("de", "en", "fr")
@@ -336,8 +343,6 @@ def submit_signup(
             "fields": entry.fields,
         },
     )
-    from consent.tasks import send_confirmation
-
     # Only the id goes into the task queue: its rows must hold no address.
     send_confirmation.enqueue(confirmation.pk)
     return SignupOutcome(True, "", confirmation)
@@ -414,8 +419,6 @@ def request_reconfirmation(
             "ref": ref,
         },
     )
-    from consent.tasks import send_confirmation
-
     send_confirmation.enqueue(confirmation.pk)
     return confirmation
 
@@ -430,8 +433,6 @@ def confirmation_url(confirmation: Confirmation) -> str:
 
 def _confirmation_mail(confirmation: Confirmation, entry: Entry, source: str) -> tuple[bytes, str]:
     """INDUSTRY-5: plain, no advertising; states date, time, source and the consent text."""
-    from delivery.compose import compose
-
     form, lst = confirmation.form, confirmation.subscription.list  # type: ignore[union-attr]
     assert confirmation.wording is not None
     with translation.override(confirmation.language):
@@ -596,3 +597,32 @@ def expire_pending(*, now: Any = None) -> int:
             confirmation.save(update_fields=["state", "ended_at", "sealed_entry", "sealed_mail"])
             count += 1
     return count
+
+
+@task()
+def send_confirmation(confirmation_id: int) -> str:
+    """Hand the confirmation mail over; the outcome is recorded on the confirmation.
+
+    A temporary failure raises, so the task is marked failed and shows up for retry."""
+    confirmation = Confirmation.objects.get(pk=confirmation_id)
+    mail = pending_mail(confirmation)
+    if mail is None:
+        return "nothing to send"
+    recipient, raw = mail
+    message = OutboundMessage(
+        mail_from=parseaddr(settings.DEFAULT_FROM_EMAIL)[1],
+        rcpt_to=(recipient,),
+        raw=raw,
+        account_id=confirmation.account_id,
+        kind="transactional",
+    )
+    try:
+        result = get_transport().send(message)
+    except TransportError as exc:
+        logger.warning("confirmation %s not sent: %s", confirmation_id, exc.reason)
+        mark_sent(confirmation_id, error=exc.reason)
+        if not exc.permanent:
+            raise
+        return "refused"
+    mark_sent(confirmation_id)
+    return result.message_id

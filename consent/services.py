@@ -38,8 +38,9 @@ def contact_key(contact: Contact) -> bytes:
     return unwrap_key(bytes(row.wrapped))
 
 
-def destroy_contact_key(contact: Contact) -> None:
-    """After this, personal data in the contact's evidence can never be read (STATUS-4)."""
+def destroy_contact_key(sender: Any, *, contact: Contact, **_: Any) -> None:
+    """`contact_erased`: after this, personal data in the contact's evidence can never be
+    read (STATUS-4)."""
     ContactKey.objects.filter(contact=contact).delete()
 
 

@@ -14,7 +14,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from consent import services as evidence
 from contacts.models import (
     Contact,
     List,
@@ -34,6 +33,8 @@ from contacts.rules import (
     decide_transition,
     request_due_on,
 )
+from contacts.signals import contact_erased
+from core import evidence
 from core.actors import Actor
 from core.addresses import normalise_address
 from core.crypto import keyed_hash
@@ -214,12 +215,9 @@ def delete_contact(contact: Contact, *, actor: Actor, ref: str = "") -> Contact:
     locked.last_name = ""
     locked.fields = {}
     locked.save(update_fields=["address", "first_name", "last_name", "fields"])
-    evidence.destroy_contact_key(locked)
     UnsubscribeRequest.objects.filter(contact=locked).update(address="", note="")
-    # Import reports keep each row's address as the file had it.
-    from imports import services as imports
-
-    imports.erase_from_reports(locked.account_id, locked.address_hash)
+    # The evidence keys and the import reports (each row's address as the file had it).
+    contact_erased.send(sender=Contact, contact=locked)
     # Admin change messages may quote what an operator typed about this contact.
     LogEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(Contact), object_id=str(locked.pk)

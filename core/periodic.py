@@ -55,7 +55,7 @@ def schedule() -> list[PeriodicTask]:
             "sends.tend",
             # SEND-4/6: lost leases become unknown, due retries are enqueued, ended sends close.
             timedelta(minutes=1),
-            "delivery.tasks.tend_sends",
+            "delivery.sends.tend_sends",
         ),
     ]
     if settings.MAILBOX_URL:

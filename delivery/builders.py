@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from core.forking import close_inherited, refuse_queries
 
 if TYPE_CHECKING:
+    from carrier.transports import OutboundMessage
     from delivery.ledger import Recipient
-    from delivery.transports import OutboundMessage
 
 logger = logging.getLogger(__name__)
 

@@ -15,10 +15,10 @@ from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from carrier.rules import FailureKind
 from contacts.models import Contact, Subscription, SubscriptionState, Suppression
 from contacts.rules import LegalBasis, Status
 from delivery.models import LedgerState, OneClickUnsubscribe, SendLedgerEntry
-from delivery.rules import FailureKind
 
 if TYPE_CHECKING:
     from campaigns.models import Campaign

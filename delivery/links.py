@@ -15,12 +15,12 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from campaigns.models import Campaign
+from carrier.tokens import UNSUBSCRIBE, BadToken, TokenContent, read_token
 from contacts import services as contacts
 from contacts.models import Contact, List, Subscription
 from core.actors import Actor
 from core.errors import NotFound
 from delivery.models import OneClickUnsubscribe, SendLedgerEntry
-from delivery.tokens import UNSUBSCRIBE, BadToken, TokenContent, read_token
 
 _DAY = 86_400
 

@@ -1,42 +1,37 @@
-"""Read queries for the sandbox mailbox: an account sees its own messages (PRIVACY-2),
-operators see every account's and those of no account."""
+"""Read queries of a campaign's send: its progress, for the doors."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.utils import timezone
 
-from core.errors import NotFound
-from delivery.models import CapturedMessage
+from delivery import ledger
 
 if TYPE_CHECKING:
-    from accounts.models import Account
+    from campaigns.models import Campaign
 
 
-def all_captured_messages() -> QuerySet[CapturedMessage]:
-    """Newest first, without the raw bytes: a listing never loads whole messages."""
-    return (
-        CapturedMessage.objects.select_related("account")
-        .defer("raw")
-        .order_by("-created_at", "-id")
+@dataclass(frozen=True)
+class Progress:
+    counts: dict[str, int]
+    per_minute: int  # sent in the last minute
+    failures: dict[str, int]  # failed rows by class: hard, soft, sender
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def done(self) -> int:
+        c = self.counts
+        return c["sent"] + c["failed"] + c["unknown"] + c["skipped"]
+
+
+def progress(campaign: Campaign) -> Progress:
+    since = timezone.now() - timedelta(minutes=1)
+    return Progress(
+        ledger.counts(campaign), ledger.sent_since(campaign, since), ledger.failures(campaign)
     )
-
-
-def captured_messages_of(account: Account) -> QuerySet[CapturedMessage]:
-    return all_captured_messages().filter(account=account)
-
-
-def captured_message(message_id: int) -> CapturedMessage:
-    """Any captured message: for operators only."""
-    found = CapturedMessage.objects.select_related("account").filter(pk=message_id).first()
-    if found is None:
-        raise NotFound("no such captured message")
-    return found
-
-
-def captured_message_of(account: Account, message_id: int) -> CapturedMessage:
-    found = CapturedMessage.objects.filter(account=account, pk=message_id).first()
-    if found is None:
-        raise NotFound("no such captured message")
-    return found

@@ -130,7 +130,7 @@ def _canonical_body_view(body: bytes, *, relaxed: bool = False) -> tuple[memoryv
     """The canonical body as (bytes or a view of them, ending): hashed without a copy.
 
     `relaxed`: the caller knows the body holds no tab, no run of spaces and no space
-    before a CR (delivery.assembly knows it of its quoted-printable parts), so only the
+    before a CR (carrier.assembly knows it of its quoted-printable parts), so only the
     trailing empty lines go."""
     # A body we built (quoted-printable or base64 parts) needs none of the replacements: a
     # search for their traces decides (core.bytesearch: the C library's, so it costs less

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from consent import services as evidence
+from core import evidence
 from core.actors import Actor
 from core.crypto import new_data_key, seal, wrap_key
 from core.errors import Conflict

@@ -5,13 +5,13 @@ each recipient of a report is matched to the ledger row of the message it is abo
 token first, then the original's unsubscribe token or Message-ID, then the address — and
 recorded once; then the policy applies: a hard bounce makes the contact B, soft bounces do
 after the policy's count of sends and days, a complaint makes it U; a sender-side
-rejection never touches the contact. Every report then re-judges its send's rates.
+rejection never touches the contact. Every report then has its send judged again
+(delivery.sends.judge; `judge_send` below finds the breaches, governance acts on them).
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
 from datetime import timedelta
 from decimal import Decimal
 
@@ -20,6 +20,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from campaigns.models import Campaign
+from carrier.tokens import UNSUBSCRIBE, VERP, BadToken, read_token
 from contacts import services as contacts
 from contacts.models import Contact, SuppressionReason
 from contacts.rules import Cause, Status
@@ -27,8 +28,8 @@ from core.actors import Actor
 from core.addresses import InvalidAddress, domain_of, normalise_address
 from core.crypto import keyed_hash
 from core.errors import RuleViolation
+from delivery import sends
 from delivery.models import FailureClass, LedgerState, SendLedgerEntry
-from delivery.tokens import UNSUBSCRIBE, VERP, BadToken, read_token
 from feedback.models import FeedbackEvent, FeedbackKind, InboundMessage
 from feedback.parsers.report import FeedbackReport, RecipientResult
 from feedback.rules import (
@@ -43,7 +44,6 @@ from feedback.rules import (
 )
 from policy.selectors import cached_value
 
-log = logging.getLogger(__name__)
 HANDED_OVER = (LedgerState.SENT, LedgerState.FAILED)
 
 
@@ -166,7 +166,7 @@ def apply_report(
         lines.append(f"ledger #{entry.pk}: {_apply(event)}")
         campaigns[entry.campaign_id] = entry.campaign
     for campaign in campaigns.values():
-        judge_send(campaign)
+        sends.judge(campaign)  # a breach stops the send
     if not targets:
         unmatched = True
         lines.append("no failed recipient in the report")
@@ -304,16 +304,16 @@ def _seven_day_breach(campaign: Campaign) -> Breach | None:
 
 
 def judge_send(campaign: Campaign) -> list[Breach]:
-    """QUALITY-3: past a threshold the send stops (between two batches and within one),
-    its lists are blocked, later sends run slower, and a violation explains why."""
-    from governance.services import record_breaches
-
+    """QUALITY-3: the thresholds the send has broken so far (governance acts on them)."""
     found = breaches(send_health(campaign), limits_for(campaign))
     weekly = _seven_day_breach(campaign)
     if weekly is not None:
         found.append(weekly)
-    if found:
-        created = record_breaches(campaign, found)
-        for violation in created:
-            log.warning("campaign %s stopped: %s", campaign.pk, violation.explanation)
     return found
+
+
+def has_hard_bounces(campaign: Campaign) -> bool:
+    """Whether a hard bounce of the send's mail was reported (not a sender-side one)."""
+    return FeedbackEvent.objects.filter(
+        campaign=campaign, kind=FeedbackKind.BOUNCE, hard=True, sender_side=False
+    ).exists()

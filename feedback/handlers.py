@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from email.utils import getaddresses
 from typing import TYPE_CHECKING
 
+from carrier.parsing import parse_message
 from contacts import services as contacts
 from core.actors import Actor
 from core.errors import InvalidInput, NotFound
-from delivery.parsing import parse_message
 from domains.selectors import accounts_sending_from
 from feedback.models import InboundMessage, InboundState
 from feedback.rules import asks_to_unsubscribe, is_auto_reply

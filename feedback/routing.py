@@ -21,7 +21,7 @@ class Route:
 
 
 ROUTES: tuple[Route, ...] = (
-    # RFC 8058's mailto: unsubscribe+<token>@<From domain> (delivery.tokens).
+    # RFC 8058's mailto: unsubscribe+<token>@<From domain> (carrier.tokens).
     # The VERP return path of every campaign mail: bounces+<token>@<From domain>.
     Route(
         "bounce",

@@ -47,7 +47,6 @@ class CampaignFeedback:
     min_volume: int
     by_reason: list[Bar]
     by_isp: list[IspRow]
-    violations: list[object]
 
     @property
     def hard_bounce_percent(self) -> str:
@@ -59,8 +58,6 @@ class CampaignFeedback:
 
 
 def campaign_feedback(campaign: Campaign) -> CampaignFeedback:
-    from governance.models import Violation
-
     health = send_health(campaign)
     limits = limits_for(campaign)
     events = FeedbackEvent.objects.filter(campaign=campaign)
@@ -112,5 +109,4 @@ def campaign_feedback(campaign: Campaign) -> CampaignFeedback:
         min_volume=limits.min_volume,
         by_reason=bars,
         by_isp=[IspRow(i, sent_by_isp[i], bounce_isp[i], complaint_isp[i]) for i in isps[:20]],
-        violations=list(Violation.objects.filter(campaign=campaign).order_by("pk")),
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from email.utils import formatdate, make_msgid
 
-from delivery.models import CapturedMessage
+from carrier.models import CapturedMessage
 from feedback import services
 from feedback.models import InboundMessage
 

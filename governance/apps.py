@@ -5,3 +5,11 @@ from django.apps import AppConfig
 
 class GovernanceConfig(AppConfig):
     name = "governance"
+
+    def ready(self) -> None:
+        from delivery import sends
+        from feedback.apply import has_hard_bounces
+        from governance import services
+
+        # QUALITY-3: every send is judged by the policy's thresholds.
+        sends.register_judge(sends.Judge(judge=services.judge, has_bounces=has_hard_bounces))

@@ -1,39 +1,55 @@
-"""QUALITY-3: what happens when a send breaks the policy, and how the measures end."""
+"""QUALITY-3: what happens when a send breaks the policy, and how the measures end.
+
+The send's coordinator (delivery.sends) asks `judge` at every report and, once the send
+has a hard bounce, at every flush of its batches; `judge` has feedback find the breaches
+and records them, stopping the send through the `stop` it is handed."""
 
 from __future__ import annotations
+
+import logging
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import services as accounts
-from campaigns import services as campaigns
 from campaigns.models import Campaign
-from campaigns.rules import CampaignState
 from consent import services as evidence
 from contacts import services as contacts
 from core.actors import Actor
 from core.errors import RuleViolation
 from core.text import clean_text
+from delivery.sends import Stop
+from feedback.apply import judge_send
 from feedback.rules import Breach
 from governance.models import Violation, ViolationState
 
 BREAKER = Actor.system("quality-breaker")
+log = logging.getLogger(__name__)
 
 
-def record_breaches(campaign: Campaign, breaches: list[Breach]) -> list[Violation]:
+def judge(campaign: Campaign, stop: Stop) -> list[Violation]:
+    """QUALITY-3: past a threshold the send stops (between two batches and within one),
+    its lists are blocked, later sends run slower, and a violation explains why."""
+    created = record_breaches(campaign, judge_send(campaign), stop=stop)
+    for violation in created:
+        log.warning("campaign %s stopped: %s", campaign.pk, violation.explanation)
+    return created
+
+
+def record_breaches(campaign: Campaign, breaches: list[Breach], *, stop: Stop) -> list[Violation]:
     """Stop the send at once, block its lists, slow the account's later sends, and keep a
     violation explaining the figures. A breach already recorded is not recorded again."""
     created = []
     for breach in breaches:
         try:
             with transaction.atomic():
-                created.append(_record(campaign, breach))
+                created.append(_record(campaign, breach, stop))
         except IntegrityError:
             continue  # the same breach, judged again by a later report
     return created
 
 
-def _record(campaign: Campaign, breach: Breach) -> Violation:
+def _record(campaign: Campaign, breach: Breach, stop: Stop) -> Violation:
     violation = Violation.objects.create(
         account_id=campaign.account_id,
         campaign=campaign,
@@ -48,8 +64,7 @@ def _record(campaign: Campaign, breach: Breach) -> Violation:
         explanation=breach.explain(),
     )
     locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    if locked.state in (CampaignState.SENDING, CampaignState.PAUSED):
-        campaigns.cancel_send(locked, actor=BREAKER)
+    stop(locked, BREAKER)
     for lst in locked.lists.all():
         contacts.set_list_admission(lst, actor=BREAKER, blocked=True)
     accounts.set_reduced_speed(locked.account, True)

@@ -28,6 +28,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from consent import services as evidence
 from consent.models import Wording
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
     from django.core.files import File
 
     from accounts.models import Account
-    from contacts.models import List
+    from contacts.models import Contact, List
 
 logger = logging.getLogger(__name__)
 
@@ -202,8 +203,6 @@ def create_import(
             **fields,
         )
         if later:
-            from imports.tasks import check_import_task
-
             check_import_task.enqueue(job.pk)
     return job
 
@@ -364,8 +363,6 @@ def start_import(job: ImportJob, *, actor: Actor, enqueue: bool = True) -> Impor
 
 
 def _enqueue(job_id: int) -> None:
-    from imports.tasks import run_import_task
-
     # Enqueued in the caller's transaction, as the confirmation mails are: the task row
     # exists exactly when the started import does.
     run_import_task.enqueue(job_id)
@@ -568,12 +565,14 @@ FILE_ERASED = gettext_lazy(
 )
 
 
-def erase_from_reports(account_id: int, address_hash: str) -> None:
-    """A contact of the account was erased: its address is left out of the account's
-    import reports from now on, and blanked in their files by `tend_reports`. In the
-    caller's transaction, with the erasure itself."""
-    if _live_reports().filter(account_id=account_id).exists():
-        ReportErasure.objects.create(account_id=account_id, address_hash=address_hash)
+def erase_from_reports(sender: Any, *, contact: Contact, **_: Any) -> None:
+    """`contact_erased`: the contact's address is left out of its account's import
+    reports from now on, and blanked in their files by `tend_reports`. In the caller's
+    transaction, with the erasure itself."""
+    if _live_reports().filter(account_id=contact.account_id).exists():
+        ReportErasure.objects.create(
+            account_id=contact.account_id, address_hash=contact.address_hash
+        )
 
 
 def _live_reports() -> QuerySet[ImportJob]:
@@ -695,3 +694,26 @@ def _expire(job_id: int, days: int, now: datetime) -> ImportJob | None:
         fields += ["state", "error"]
     locked.save(update_fields=fields)
     return locked
+
+
+# The imports' background tasks, run by `consentry worker` ---------------------------------
+
+
+@task()
+def check_import_task(job_id: int) -> dict[str, Any]:
+    """IMPORT-9: read a large upload through for its checks; the job row counts the rows."""
+    job = check_import(job_id)
+    return {"state": job.state, "rows": job.rows_total}
+
+
+@task()
+def run_import_task(job_id: int) -> dict[str, int]:
+    """IMPORT-9: stream one import in batches; the job row carries its progress."""
+    job = run_import(job_id)
+    return {
+        "rows": job.rows_done,
+        "created": job.created,
+        "updated": job.updated,
+        "unchanged": job.unchanged,
+        "rejected": job.rejected,
+    }

@@ -8,8 +8,8 @@ from django.http import HttpRequest
 
 from accounts.models import Role
 from accounts.selectors import accounts_for_user
+from carrier.transports import sandbox_active
 from contacts.selectors import unsubscribe_requests_due
-from delivery.transports import sandbox_active
 from web.access import MANAGERS
 
 # The switcher lists a few accounts; the picker on the home page lists them all.

@@ -7,10 +7,11 @@ from typing import Any
 
 from api.tests.conftest import BASE, KeyClient
 from campaigns.models import Campaign
-from campaigns.testing import DOMAIN, Sendable
+from campaigns.testing import DOMAIN
 from delivery import ledger
-from delivery.engine import run_batch
 from delivery.models import SendLedgerEntry
+from delivery.sends import run_batch
+from delivery.testing import Sendable
 
 JSON = "application/json"
 

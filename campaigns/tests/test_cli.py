@@ -11,8 +11,9 @@ from django.core.management.base import CommandError
 
 from campaigns.models import Campaign
 from campaigns.rules import CampaignState
-from campaigns.testing import DOMAIN, HTML, Sendable
+from campaigns.testing import DOMAIN, HTML
 from delivery.models import LedgerState, SendLedgerEntry
+from delivery.testing import Sendable
 
 
 def run(*args: str) -> str:

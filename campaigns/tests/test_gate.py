@@ -13,12 +13,14 @@ from accounts import services as accounts
 from accounts.models import ReviewState
 from campaigns import selectors, services
 from campaigns.rules import ListFacts, SendFacts, Service, gate
-from campaigns.testing import DOMAIN, Sendable
+from campaigns.testing import DOMAIN
 from consent.models import EvidenceRecord
 from contacts import services as contacts
 from core.errors import InvalidInput, RuleViolation
 from core.testing import SYSTEM
+from delivery import sends
 from delivery.models import SendLedgerEntry
+from delivery.testing import Sendable
 
 GOOD = SendFacts(
     account_active=True,
@@ -32,7 +34,7 @@ GOOD = SendFacts(
 
 def refused(sendable: Sendable, *, ticked: bool = True) -> list[str]:
     with pytest.raises(RuleViolation) as caught:
-        services.start_send(sendable.campaign, actor=SYSTEM, guidelines_confirmed=ticked)
+        sends.start_send(sendable.campaign, actor=SYSTEM, guidelines_confirmed=ticked)
     assert not SendLedgerEntry.objects.exists()
     return caught.value.details
 
@@ -169,7 +171,7 @@ def test_the_tick_is_evidence_with_user_time_and_wording_version(sendable: Senda
     from core.actors import Actor
 
     actor = Actor.for_user(sendable.world.alice)
-    services.start_send(sendable.campaign, actor=actor, guidelines_confirmed=True)
+    sends.start_send(sendable.campaign, actor=actor, guidelines_confirmed=True)
     sendable.campaign.refresh_from_db()
     record = sendable.campaign.guidelines_record
     assert record.kind == "send.guidelines_confirmed"
@@ -206,16 +208,14 @@ def test_a_test_send_goes_before_the_gate_clearly_marked(sendable: Sendable) -> 
     """SEND-2: a few named addresses, [TEST] in the subject, no ledger row."""
     contacts.set_list_admission(sendable.lst, actor=SYSTEM, admitted=False)
     assert selectors.gate_result(sendable.campaign, guidelines_ticked=True)
-    outcomes = services.send_test(sendable.campaign, ["me@example.org"], actor=SYSTEM)
+    outcomes = sends.send_test(sendable.campaign, ["me@example.org"], actor=SYSTEM)
     assert outcomes[0][0] == "me@example.org" and outcomes[0][1].startswith("250")
     (received,) = sendable.smtp.messages
     parsed = received.parsed()
     assert parsed["Subject"].startswith("[TEST] ") and parsed["X-Consentry-Test"] == "1"
     assert not SendLedgerEntry.objects.exists()
     with pytest.raises(InvalidInput):
-        services.send_test(
-            sendable.campaign, [f"a{n}@example.org" for n in range(21)], actor=SYSTEM
-        )
+        sends.send_test(sendable.campaign, [f"a{n}@example.org" for n in range(21)], actor=SYSTEM)
 
 
 @given(

@@ -30,7 +30,7 @@ def signup_form(world: Any):
 
 
 def sent_mails() -> list[email.message.EmailMessage]:
-    from delivery.models import CapturedMessage
+    from carrier.models import CapturedMessage
 
     return [
         email.message_from_bytes(bytes(m.raw), policy=mail_policy.default)

@@ -14,12 +14,13 @@ from typing import Any
 import pytest
 
 from campaigns.models import Campaign
-from campaigns.testing import DOMAIN, Sendable, dkimpy_verify
+from campaigns.testing import DOMAIN, dkimpy_verify
 from contacts.models import Contact
-from delivery import builders, engine, ledger
+from delivery import builders, engine, ledger, sends
 from delivery.builders import Builder, BuilderDied
 from delivery.ledger import Recipient
 from delivery.models import LedgerState, SendLedgerEntry
+from delivery.testing import Sendable
 from delivery.tests.test_send import HookedTransport, rows, run_all
 from policy import services as policy
 
@@ -201,31 +202,31 @@ def test_builders_are_kept_for_the_next_batch_of_the_same_plan(
     sendable.start()
     batches = ledger.batches_with_work(sendable.campaign)
     assert len(batches) == 5
-    engine.run_batch(sendable.campaign.pk, batches[0])
+    sends.run_batch(sendable.campaign.pk, batches[0])
     first = list(recorded)
     assert len(first) == 2 and all(b.reusable() for b in first)
-    engine.run_batch(sendable.campaign.pk, batches[1])
+    sends.run_batch(sendable.campaign.pk, batches[1])
     assert recorded == first  # the same two processes built the second batch
     # One dies between batches: only it is replaced.
     os.kill(first[0].pid, signal.SIGKILL)
     exited(first[0].pid)
     first[0].ended = True
-    engine.run_batch(sendable.campaign.pk, batches[2])
+    sends.run_batch(sendable.campaign.pk, batches[2])
     assert len(recorded) == 3 and recorded[1] is first[1]
     # Fewer builders wanted: one of the kept goes, the other stays.
     settings.SEND_BUILD_PROCESSES = 1
-    engine.run_batch(sendable.campaign.pk, batches[3])
+    sends.run_batch(sendable.campaign.pk, batches[3])
     assert len(recorded) == 3
     assert [b.reusable() for b in recorded[1:]].count(True) == 1
     survivor = next(b for b in recorded if b.reusable())
     # A plan that builds differently (here: a changed subject) gets a new builder, and
     # the kept one ends.
     Campaign.objects.filter(pk=sendable.campaign.pk).update(subject="Neu bei uns")
-    engine.run_batch(sendable.campaign.pk, batches[4])
+    sends.run_batch(sendable.campaign.pk, batches[4])
     assert len(recorded) == 4 and not survivor.reusable()
     with pytest.raises(ChildProcessError):
         os.waitpid(survivor.pid, os.WNOHANG)  # ended and reaped
     assert any(b"Subject: Neu bei uns" in m.raw for m in sendable.smtp.messages)
-    engine.run_batch(sendable.campaign.pk, batches[4])
+    sends.run_batch(sendable.campaign.pk, batches[4])
     received = Counter(a for m in sendable.smtp.messages for a in m.rcpt_tos)
     assert received == Counter(c.address for c in sendable.contacts)

@@ -12,18 +12,19 @@ import pytest
 from campaigns import services as campaigns
 from campaigns.models import Campaign
 from campaigns.rules import CampaignKind, CampaignState
-from campaigns.testing import DOMAIN, Sendable, dkimpy_verify
+from campaigns.testing import DOMAIN, dkimpy_verify
+from carrier.tokens import UNSUBSCRIBE, VERP, read_token
+from carrier.transports.base import OutboundMessage, SendResult
+from carrier.transports.smtp import SmtpTransport
 from consent.models import EvidenceRecord
 from contacts import services as contacts
 from contacts.models import Contact, SubscriptionState, SuppressionReason
 from contacts.rules import LegalBasis, Status
 from core.testing import SYSTEM
-from delivery import ledger
-from delivery.engine import run_batch
+from delivery import ledger, sends
 from delivery.models import LedgerState, OneClickUnsubscribe, SendLedgerEntry
-from delivery.tokens import UNSUBSCRIBE, VERP, read_token
-from delivery.transports.base import OutboundMessage, SendResult
-from delivery.transports.smtp import SmtpTransport
+from delivery.sends import run_batch
+from delivery.testing import Sendable
 from policy import services as policy
 
 pytestmark = pytest.mark.django_db
@@ -301,7 +302,7 @@ def test_a_5_7_1_rejection_never_touches_the_contact(sendable: Sendable) -> None
     assert (entry.state, entry.failure_class) == (LedgerState.FAILED, "sender")
     assert Contact.objects.get(pk=target.pk).status == Status.ACTIVE
     # ... and counts against the send's health.
-    from campaigns.selectors import progress
+    from delivery.selectors import progress
 
     assert progress(sendable.campaign).failures == {"hard": 0, "soft": 0, "sender": 1}
 
@@ -317,7 +318,7 @@ def test_pause_stops_hand_overs_and_resume_sends_the_rest_once(
 
     def hook(count: int) -> None:
         if count == 1:
-            campaigns.pause_send(sendable.campaign, actor=SYSTEM)
+            sends.pause_send(sendable.campaign, actor=SYSTEM)
             paused_at.append(time.monotonic())
 
     sendable.start()
@@ -328,7 +329,7 @@ def test_pause_stops_hand_overs_and_resume_sends_the_rest_once(
     assert LedgerState.QUEUED in states.values() and LedgerState.SENDING not in states.values()
     run_all(sendable.campaign)  # a paused send hands nothing over
     assert len(sendable.smtp.messages) == sent_while_pausing
-    campaigns.resume_send(sendable.campaign, actor=SYSTEM)
+    sends.resume_send(sendable.campaign, actor=SYSTEM)
     run_all(sendable.campaign)
     received = sorted(a for m in sendable.smtp.messages for a in m.rcpt_tos)
     assert received == sorted(c.address for c in sendable.contacts)  # each exactly once
@@ -341,7 +342,7 @@ def test_cancel_skips_everything_not_yet_handed_over(sendable: Sendable, setting
 
     def hook(count: int) -> None:
         if count == 1:
-            campaigns.cancel_send(sendable.campaign, actor=SYSTEM)
+            sends.cancel_send(sendable.campaign, actor=SYSTEM)
 
     sendable.start()
     run_all(sendable.campaign, transport=HookedTransport(settings.SMTP_URL, hook))
@@ -350,7 +351,7 @@ def test_cancel_skips_everything_not_yet_handed_over(sendable: Sendable, setting
     assert 1 <= len(sent) <= 5 and len(sendable.smtp.messages) == len(sent)
     assert set(states.values()) == {LedgerState.SENT, LedgerState.SKIPPED}
     with pytest.raises(campaigns.RuleViolation):
-        campaigns.resume_send(sendable.campaign, actor=SYSTEM)
+        sends.resume_send(sendable.campaign, actor=SYSTEM)
 
 
 def test_rows_of_a_dead_worker_become_unknown_and_are_not_resent(sendable: Sendable) -> None:
@@ -367,7 +368,7 @@ def test_rows_of_a_dead_worker_become_unknown_and_are_not_resent(sendable: Senda
     assert sorted(states.values()) == [LedgerState.SENT, LedgerState.UNKNOWN, LedgerState.UNKNOWN]
     assert len(sendable.smtp.messages) == 1
     assert Campaign.objects.get(pk=sendable.campaign.pk).state == CampaignState.FINISHED
-    assert campaigns.resend_unknown(sendable.campaign, actor=SYSTEM) == 2
+    assert sends.resend_unknown(sendable.campaign, actor=SYSTEM) == 2
     run_all(sendable.campaign)
     assert len(sendable.smtp.messages) == 3
 

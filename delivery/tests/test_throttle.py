@@ -6,7 +6,7 @@ import threading
 import time
 from typing import Any
 
-from delivery.engine import Throttle
+from delivery.throttle import Throttle
 
 
 def test_the_overall_rate_spaces_hand_overs() -> None:

@@ -18,10 +18,10 @@ from django.db import connection
 
 from campaigns.models import Campaign
 from campaigns.rules import CampaignState
-from campaigns.testing import Sendable
 from delivery import ledger
-from delivery.engine import run_batch
 from delivery.models import LedgerState, SendLedgerEntry
+from delivery.sends import run_batch
+from delivery.testing import Sendable
 from policy import services as policy
 
 pytestmark = [

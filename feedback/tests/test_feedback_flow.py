@@ -13,13 +13,13 @@ from aiosmtpd.controller import Controller
 
 from campaigns.models import Campaign
 from campaigns.rules import CampaignState
-from campaigns.testing import Sendable
 from consent.models import EvidenceRecord
 from contacts.models import List, Suppression
 from contacts.rules import Status
 from delivery import ledger
-from delivery.engine import run_batch
 from delivery.models import LedgerState, SendLedgerEntry
+from delivery.sends import run_batch
+from delivery.testing import Sendable
 from feedback.models import FeedbackEvent, InboundMessage, InboundState
 from feedback.simulate import arf, dsn
 from governance import services as governance
@@ -174,7 +174,7 @@ def test_the_sandbox_simulates_feedback_through_the_inbound_path(
     sendable: Sendable, settings: Any, kind: str, status: str
 ) -> None:
     """Issue 8: on a fresh machine, a person presses a button on a captured campaign mail."""
-    from delivery.models import CapturedMessage
+    from carrier.models import CapturedMessage
 
     settings.SMTP_URL = ""  # the sandbox mailbox
     sendable.start()
@@ -279,6 +279,7 @@ def test_privacy_2_a_report_matched_by_address_only_stays_with_the_receiving_dom
     from campaigns.testing import HTML, set_imprint
     from contacts import services as contacts_services
     from core.testing import SYSTEM
+    from delivery import sends
     from domains.testing import verify_domain
 
     world = sendable.world
@@ -299,7 +300,7 @@ def test_privacy_2_a_report_matched_by_address_only_stays_with_the_receiving_dom
         html=HTML,
     )
     for campaign in (sendable.campaign, other):
-        campaigns.start_send(campaign, actor=SYSTEM, guidelines_confirmed=True)
+        sends.start_send(campaign, actor=SYSTEM, guidelines_confirmed=True)
         for batch in batches(campaign):
             run_batch(campaign.pk, batch)
     report = arf(shared, "<unknown@elsewhere.example>")

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from campaigns.testing import Sendable
 from contacts.rules import Status
 from delivery import ledger
-from delivery.engine import run_batch
+from delivery.sends import run_batch
+from delivery.testing import Sendable
 from feedback.mailbox import MailboxConfig, poll, recipient_of
 from feedback.models import InboundMessage, InboundState
 from feedback.simulate import dsn

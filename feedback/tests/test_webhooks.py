@@ -21,11 +21,11 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.test import Client
 
-from campaigns.testing import Sendable
 from contacts.models import Contact
 from contacts.rules import Status
 from delivery import ledger
-from delivery.engine import run_batch
+from delivery.sends import run_batch
+from delivery.testing import Sendable
 from feedback import sns
 from feedback.models import FeedbackEvent, InboundMessage, InboundState
 

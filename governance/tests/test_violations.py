@@ -8,10 +8,11 @@ import pytest
 
 from accounts.models import ReviewState
 from campaigns.models import Campaign
-from campaigns.testing import Sendable
 from contacts.models import List
 from core.errors import RuleViolation
 from core.testing import SYSTEM
+from delivery import sends
+from delivery.testing import Sendable
 from feedback.rules import Breach
 from governance import services
 from governance.models import Violation
@@ -40,8 +41,8 @@ def another_campaign(sendable: Sendable, name: str) -> Campaign:
 def test_a_breach_blocks_the_lists_slows_the_account_and_is_recorded_once(
     sendable: Sendable,
 ) -> None:
-    first = services.record_breaches(sendable.campaign, [BREACH])
-    again = services.record_breaches(sendable.campaign, [BREACH])
+    first = services.record_breaches(sendable.campaign, [BREACH], stop=sends.stop_send)
+    again = services.record_breaches(sendable.campaign, [BREACH], stop=sends.stop_send)
     assert len(first) == 1 and again == [] and Violation.objects.count() == 1
     assert List.objects.get(pk=sendable.lst.pk).blocked
     sendable.world.alice_account.refresh_from_db()
@@ -52,9 +53,9 @@ def test_a_breach_blocks_the_lists_slows_the_account_and_is_recorded_once(
 
 def test_quality_3_repeated_violations_suspend_the_account(sendable: Sendable) -> None:
     policy.set_value("quality.violations_before_suspension", "2")
-    services.record_breaches(sendable.campaign, [BREACH])
+    services.record_breaches(sendable.campaign, [BREACH], stop=sends.stop_send)
     sendable.world.alice_account.refresh_from_db()
     assert sendable.world.alice_account.review_state == ReviewState.ACTIVE
-    services.record_breaches(another_campaign(sendable, "Winter"), [BREACH])
+    services.record_breaches(another_campaign(sendable, "Winter"), [BREACH], stop=sends.stop_send)
     sendable.world.alice_account.refresh_from_db()
     assert sendable.world.alice_account.review_state == ReviewState.SUSPENDED

@@ -483,9 +483,9 @@ def test_import_009_imported_contacts_get_a_data_key_only_when_needed(verified: 
 
 
 def test_import_006_reconfirmation_mails_and_keeps_contacts_pending(verified: Any) -> None:
+    from carrier.models import CapturedMessage
     from consent import doi
     from consent.models import Confirmation
-    from delivery.models import CapturedMessage
 
     job = run(verified, "email\nanna@example.com\n", reconfirm=True)
     anna = contact(verified, "anna@example.com")

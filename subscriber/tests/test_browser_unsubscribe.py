@@ -11,11 +11,12 @@ import pytest
 
 from campaigns import services as campaigns
 from campaigns.testing import DOMAIN, HTML, set_imprint, verified_domain
+from carrier.models import CapturedMessage
 from contacts import services as contacts
 from contacts.models import Subscription
 from core.browser import PNG_SIGNATURE
 from core.testing import PASSWORD, SYSTEM, Personas
-from delivery.models import CapturedMessage
+from delivery import sends
 from domains.testing import TestDnsServer
 
 pytestmark = pytest.mark.browser
@@ -48,7 +49,7 @@ def test_a_person_unsubscribes_from_a_sandbox_mail_and_manages_preferences(
         from_address=f"news@{DOMAIN}",
         html=HTML,
     )
-    campaigns.start_send(campaign, actor=SYSTEM, guidelines_confirmed=True)
+    sends.start_send(campaign, actor=SYSTEM, guidelines_confirmed=True)
     assert CapturedMessage.objects.filter(rcpt_to=["anna@example.org"]).exists()
 
     # Alice opens the mail Anna got in the sandbox mailbox; the link is the mail's own.

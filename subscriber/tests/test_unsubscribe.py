@@ -12,15 +12,15 @@ import pytest
 from django.core.cache import caches
 from django.test import Client
 
-from campaigns.testing import Sendable
+from carrier.tokens import UNSUBSCRIBE, make_token
 from consent.models import Confirmation, EvidenceRecord
 from contacts.models import Contact, Subscription, SubscriptionState
 from contacts.rules import Status
 from delivery import ledger
-from delivery.engine import run_batch
 from delivery.links import apply_one_click_unsubscribes
 from delivery.models import LedgerState, OneClickUnsubscribe, SendLedgerEntry
-from delivery.tokens import UNSUBSCRIBE, make_token
+from delivery.sends import run_batch
+from delivery.testing import Sendable
 from policy import services as policy
 
 pytestmark = pytest.mark.django_db

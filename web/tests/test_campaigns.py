@@ -12,11 +12,12 @@ from django.test import Client
 from campaigns import services
 from campaigns.models import Campaign
 from campaigns.rules import CampaignState
-from campaigns.testing import DOMAIN, HTML, Sendable
+from campaigns.testing import DOMAIN, HTML
 from core.testing import SYSTEM
 from delivery import ledger
-from delivery.engine import run_batch
 from delivery.models import SendLedgerEntry
+from delivery.sends import run_batch
+from delivery.testing import Sendable
 
 
 def base(sendable: Sendable) -> str:

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from carrier.models import CapturedMessage
+from carrier.services import send_transactional
 from core.testing import PASSWORD, Personas
-from delivery.models import CapturedMessage
-from delivery.services import send_transactional
 from web.views import sandbox as sandbox_views
 
 URL = "/a/alice-shop/sandbox/"

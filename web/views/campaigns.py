@@ -24,7 +24,10 @@ from contacts.models import List
 from contacts.selectors import lists_of
 from core.actors import Actor
 from core.errors import DomainError, NotFound
+from delivery import sends
+from delivery.selectors import progress
 from feedback.selectors import campaign_feedback
+from governance.selectors import violations_of
 from web.access import MANAGERS, get_account_for_user
 from web.errors import add_domain_error, raise_for_http
 
@@ -158,8 +161,9 @@ def _detail_context(request: HttpRequest, campaign: Campaign, form: CampaignForm
         "preview": preview,
         "refusals": selectors.gate_result(campaign, guidelines_ticked=True),
         "guidelines": services.guidelines_wording(request.LANGUAGE_CODE),
-        "progress": selectors.progress(campaign),
+        "progress": progress(campaign),
         "feedback": None if campaign.state == "draft" else campaign_feedback(campaign),
+        "violations": violations_of(campaign),
         "draft": campaign.state == CampaignState.DRAFT,
     }
 
@@ -201,7 +205,7 @@ def campaign_progress(request: HttpRequest, slug: str, campaign_id: int) -> Http
     """The live counts, polled by htmx while the send runs."""
     campaign = get_campaign_for_user(request, slug, campaign_id)
     context: dict[str, Any] = {"account": campaign.account, "campaign": campaign}
-    context["progress"] = selectors.progress(campaign)
+    context["progress"] = progress(campaign)
     return render(request, "web/campaigns/_progress.html", context)
 
 
@@ -211,7 +215,7 @@ def campaign_send(request: HttpRequest, slug: str, campaign_id: int) -> HttpResp
     """SEND-1/2: the checkbox ticks for this send only; every refusal is listed."""
     campaign = get_campaign_for_user(request, slug, campaign_id)
     try:
-        recipients = services.start_send(
+        recipients = sends.start_send(
             campaign,
             actor=Actor.for_user(request.user, request),
             guidelines_confirmed=request.POST.get("confirm_guidelines") == "on",
@@ -231,9 +235,7 @@ def campaign_test(request: HttpRequest, slug: str, campaign_id: int) -> HttpResp
     campaign = get_campaign_for_user(request, slug, campaign_id)
     addresses = request.POST.get("addresses", "").replace(",", " ").split()
     try:
-        outcomes = services.send_test(
-            campaign, addresses, actor=Actor.for_user(request.user, request)
-        )
+        outcomes = sends.send_test(campaign, addresses, actor=Actor.for_user(request.user, request))
     except DomainError as exc:
         raise_for_http(exc)
         messages.error(request, exc.message)
@@ -244,10 +246,10 @@ def campaign_test(request: HttpRequest, slug: str, campaign_id: int) -> HttpResp
 
 
 CONTROLS = {
-    "pause": services.pause_send,
-    "resume": services.resume_send,
-    "cancel": services.cancel_send,
-    "resend-unknown": services.resend_unknown,
+    "pause": sends.pause_send,
+    "resume": sends.resume_send,
+    "cancel": sends.cancel_send,
+    "resend-unknown": sends.resend_unknown,
 }
 
 

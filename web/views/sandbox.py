@@ -21,11 +21,11 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from carrier import selectors
+from carrier.models import CapturedMessage
+from carrier.parsing import ParsedMessage, parse_message
+from carrier.transports import sandbox_active
 from core.errors import NotFound
-from delivery import selectors
-from delivery.models import CapturedMessage
-from delivery.parsing import ParsedMessage, parse_message
-from delivery.transports import sandbox_active
 from web.access import get_account_for_user
 
 PAGE_SIZE = 50

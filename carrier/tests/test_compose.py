@@ -12,8 +12,8 @@ from email.utils import parsedate_to_datetime
 import pytest
 from django.utils import timezone
 
+from carrier.compose import compose
 from core.addresses import InvalidAddress
-from delivery.compose import compose
 
 FROM = "Alice Shop <news@alice-shop.example>"
 TEXT = "Hallo Jürgen,\n\nbitte bestätigen Sie: https://127.0.0.1:8000/c/abc/\n"

@@ -11,8 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.crypto import derive_key
-from delivery.rules import (
+from carrier.rules import (
     FailureKind,
     Outcome,
     after_temporary_failure,
@@ -20,7 +19,8 @@ from delivery.rules import (
     enhanced_code,
     retry_delay_seconds,
 )
-from delivery.tokens import UNSUBSCRIBE, VERP, BadToken, _base32, make_token, read_token
+from carrier.tokens import UNSUBSCRIBE, VERP, BadToken, _base32, make_token, read_token
+from core.crypto import derive_key
 
 
 @pytest.mark.parametrize(
@@ -109,7 +109,7 @@ def test_the_mac_digits_are_rfc_4648_base32(mac: bytes) -> None:
 
 
 def test_a_token_is_the_documented_hmac() -> None:
-    """The format in delivery.tokens, computed here with the standard library alone."""
+    """The format in carrier.tokens, computed here with the standard library alone."""
     assert (int("9ix", 36), int("tpdzcx", 36)) == (12345, 1_796_161_857)
     token = make_token(VERP, 12345, issued=1_796_161_857)
     key = derive_key("ledger-token:verp")

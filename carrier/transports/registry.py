@@ -10,7 +10,7 @@ import threading
 
 from django.conf import settings
 
-from delivery.transports.base import Transport
+from carrier.transports.base import Transport
 
 _local = threading.local()
 
@@ -27,11 +27,11 @@ def get_transport() -> Transport:
         return transport
     reset_transport()
     if url:
-        from delivery.transports.smtp import SmtpTransport
+        from carrier.transports.smtp import SmtpTransport
 
         transport = SmtpTransport(url)
     else:
-        from delivery.transports.sandbox import SandboxTransport
+        from carrier.transports.sandbox import SandboxTransport
 
         transport = SandboxTransport()
     _local.transport, _local.url = transport, url

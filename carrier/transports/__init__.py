@@ -6,8 +6,8 @@ become bounces, temporary ones (4xx, timeouts) are retried (SEND-6, STYLE 8).
 
 from __future__ import annotations
 
-from delivery.transports.base import OutboundMessage, SendResult, Transport, TransportError
-from delivery.transports.registry import get_transport, reset_transport, sandbox_active
+from carrier.transports.base import OutboundMessage, SendResult, Transport, TransportError
+from carrier.transports.registry import get_transport, reset_transport, sandbox_active
 
 __all__ = [
     "OutboundMessage",

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.urls import reverse
 
-from delivery.models import CapturedMessage
-from delivery.services import send_transactional
+from carrier.models import CapturedMessage
+from carrier.services import send_transactional
 
 
 def test_it_lists_and_shows_captured_messages_read_only(world: Any, sandbox_outbox: Any) -> None:
@@ -20,12 +20,12 @@ def test_it_lists_and_shows_captured_messages_read_only(world: Any, sandbox_outb
     )
     captured = CapturedMessage.objects.get()
     client = world.client_for(world.operator)
-    listing = client.get(reverse("admin:delivery_capturedmessage_changelist"))
+    listing = client.get(reverse("admin:carrier_capturedmessage_changelist"))
     assert listing.status_code == 200
     assert "Bitte bestätigen" in listing.content.decode()
-    page = client.get(reverse("admin:delivery_capturedmessage_change", args=[captured.pk]))
+    page = client.get(reverse("admin:carrier_capturedmessage_change", args=[captured.pk]))
     assert page.status_code == 200
     assert f'href="/sandbox/{captured.pk}/"' in page.content.decode()
     assert b'name="subject"' not in page.content  # no form field: read-only
-    add = client.get(reverse("admin:delivery_capturedmessage_add"))
+    add = client.get(reverse("admin:carrier_capturedmessage_add"))
     assert add.status_code == 403

@@ -1,6 +1,6 @@
 """Campaign message assembly: a skeleton built once per campaign, bytes joined per recipient.
 
-delivery.compose builds a message with the email package (right, ~1 ms). A send builds
+carrier.compose builds a message with the email package (right, ~1 ms). A send builds
 hundreds of thousands, so here the fixed headers are made once by that same package (From
 and Reply-To with their encoded display names, and the subject when it is not
 personalised); per recipient only Date, To, Message-ID, List-Unsubscribe and the two
@@ -20,8 +20,8 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from typing import NamedTuple
 
-from delivery.compose import MAIL_POLICY, mailbox
-from delivery.tokens import UNSUBSCRIBE, VERP, make_token
+from carrier.compose import MAIL_POLICY, mailbox
+from carrier.tokens import UNSUBSCRIBE, VERP, make_token
 
 ONE_CLICK = b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
 CSA_COMPLAINTS = b"X-CSA-Complaints: csa-complaints@eco.de\r\n"

@@ -9,12 +9,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-from campaigns import selectors, services
-from campaigns.management.commands.campaign import campaign_by_id
+from campaigns import services
 from campaigns.models import Campaign
 from campaigns.rules import CampaignState
 from core.actors import Actor
 from core.errors import DomainError
+from delivery import ledger, sends
+from delivery.management.commands.campaign import campaign_by_id
+from delivery.selectors import progress as send_progress
 
 
 class Command(BaseCommand):
@@ -37,16 +39,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         import getpass
 
-        from delivery import ledger
-        from delivery.engine import run_batch
-
         actor = Actor("system", f"cli:{getpass.getuser()}")
         campaign = None
         try:
             campaign = campaign_by_id(options["campaign"])
             if not options["confirm_guidelines"]:
                 self.stdout.write(services.guidelines_wording().text)
-            recipients = services.start_send(
+            recipients = sends.start_send(
                 campaign, actor=actor, guidelines_confirmed=options["confirm_guidelines"]
             )
         except DomainError as exc:
@@ -57,7 +56,7 @@ class Command(BaseCommand):
             return
         if options["work"]:
             for batch in ledger.batches_with_work(campaign):
-                run_batch(campaign.pk, batch)
+                sends.run_batch(campaign.pk, batch)
         self.follow(campaign, recipients)
 
     def follow(self, campaign: Campaign, total: int) -> None:
@@ -72,7 +71,7 @@ class Command(BaseCommand):
         with Progress(*columns, console=console) as bar:
             task = bar.add_task(campaign.name, total=max(total, 1), counts="")
             while True:
-                progress = selectors.progress(campaign)
+                progress = send_progress(campaign)
                 counts = progress.counts
                 bar.update(
                     task,

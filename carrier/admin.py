@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from delivery.models import CapturedMessage
+from carrier.models import CapturedMessage
 
 
 @admin.register(CapturedMessage)

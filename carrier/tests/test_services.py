@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from delivery.services import send_transactional
-from delivery.testing import SmtpTestServer
-from delivery.transports import TransportError
+from carrier.services import send_transactional
+from carrier.testing import SmtpTestServer
+from carrier.transports import TransportError
 
 
 def send(account: Any, to: str = "Kunde <kunde@example.de>", **kwargs: Any) -> Any:

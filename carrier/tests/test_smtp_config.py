@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from delivery.checks import check_smtp_url
-from delivery.transports.smtp import SmtpConfig
+from carrier.checks import check_smtp_url
+from carrier.transports.smtp import SmtpConfig
 
 
 def test_it_reads_every_part_of_the_url() -> None:
@@ -87,7 +87,7 @@ def test_the_check_reports_a_bad_or_risky_url(settings: Any, url: str, check_id:
 
 def test_the_feedback_sender_id_is_checked_at_start(settings: Any) -> None:
     """INDUSTRY-3: a SenderId of 5 to 15 letters or digits."""
-    from delivery.checks import check_feedback_sender_id
+    from carrier.checks import check_feedback_sender_id
 
     settings.FEEDBACK_SENDER_ID = "consentry"
     assert check_feedback_sender_id() == []

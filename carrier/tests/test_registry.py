@@ -6,9 +6,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from delivery.transports import get_transport, reset_transport, sandbox_active
-from delivery.transports.sandbox import SandboxTransport
-from delivery.transports.smtp import SmtpTransport
+from carrier.transports import get_transport, reset_transport, sandbox_active
+from carrier.transports.sandbox import SandboxTransport
+from carrier.transports.smtp import SmtpTransport
 
 
 def test_it_uses_the_sandbox_without_an_smtp_url(settings: Any) -> None:

@@ -27,8 +27,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
-from delivery.parsing import header_summary
-from delivery.transports.base import OutboundMessage, SendResult, TransportError
+from carrier.parsing import header_summary
+from carrier.transports.base import OutboundMessage, SendResult, TransportError
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Quoted-printable bodies encoded piece by piece (delivery.assembly): what a reader
+"""Quoted-printable bodies encoded piece by piece (carrier.assembly): what a reader
 decodes is exactly the joined pieces, and no encoded line passes 76 characters."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from delivery.assembly import (
+from carrier.assembly import (
     MAX_LINE,
     CampaignHeaders,
     QuotedPrintablePieces,

@@ -8,13 +8,12 @@ a real relay, or a rolled-back transaction takes the captured copy with it.
 
 from __future__ import annotations
 
-from delivery.transports.base import OutboundMessage, SendResult
+from carrier.mailbox import capture_message
+from carrier.transports.base import OutboundMessage, SendResult
 
 
 class SandboxTransport:
     def send(self, message: OutboundMessage) -> SendResult:
-        from delivery.services import capture_message
-
         if not message.rcpt_to:
             raise ValueError("a message needs at least one recipient")
         captured = capture_message(message)

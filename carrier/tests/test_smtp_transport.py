@@ -19,10 +19,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from delivery.compose import compose
-from delivery.testing import SMTP_USER, SmtpTestServer
-from delivery.transports import OutboundMessage, TransportError
-from delivery.transports.smtp import SmtpTransport, dot_stuffed, queue_id_of
+from carrier.compose import compose
+from carrier.testing import SMTP_USER, SmtpTestServer
+from carrier.transports import OutboundMessage, TransportError
+from carrier.transports.smtp import SmtpTransport, dot_stuffed, queue_id_of
 
 SENDER = "mailer@consentry.example"
 
@@ -123,7 +123,7 @@ class TestDelivery:
         transport = connect(server.url())
         transport.send(message("eins@example.de"))
         time.sleep(0.8)
-        with caplog.at_level(logging.INFO, logger="delivery.transports.smtp"):
+        with caplog.at_level(logging.INFO, logger="carrier.transports.smtp"):
             transport.send(message("zwei@example.de"))
         first, second = server.messages
         assert first.peer != second.peer

@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
+from carrier import selectors
+from carrier.compose import compose
+from carrier.models import CapturedMessage
+from carrier.parsing import parse_message
+from carrier.transports import OutboundMessage, get_transport
+from carrier.transports.sandbox import SandboxTransport
 from core.errors import NotFound
-from delivery import selectors
-from delivery.compose import compose
-from delivery.models import CapturedMessage
-from delivery.parsing import parse_message
-from delivery.transports import OutboundMessage, get_transport
-from delivery.transports.sandbox import SandboxTransport
 
 
 def outbound(account_id: int | None, to: str = "kunde@example.de", **kwargs: Any) -> Any:

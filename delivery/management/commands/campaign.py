@@ -13,6 +13,8 @@ from campaigns.models import Campaign
 from contacts.selectors import list_of
 from core.commands import DomainCommand
 from core.errors import NotFound
+from delivery import sends
+from delivery.selectors import progress
 
 
 def campaign_by_id(campaign_id: int) -> Campaign:
@@ -97,24 +99,24 @@ class Command(DomainCommand):
                 write(f"  - {refusal}")
         else:
             write("Gate (SEND-2): passes once the guidelines are confirmed")
-        counts = selectors.progress(found).counts
+        counts = progress(found).counts
         write("Ledger: " + "  ".join(f"{state} {n}" for state, n in counts.items()))
 
     def do_test(self, campaign: int, addresses: list[str], **_: Any) -> None:
-        for address, outcome in services.send_test(
+        for address, outcome in sends.send_test(
             campaign_by_id(campaign), addresses, actor=self.actor
         ):
             self.stdout.write(f"{address}: {outcome}")
 
     def do_pause(self, campaign: int, **_: Any) -> None:
-        self.stdout.write(services.pause_send(campaign_by_id(campaign), actor=self.actor).state)
+        self.stdout.write(sends.pause_send(campaign_by_id(campaign), actor=self.actor).state)
 
     def do_resume(self, campaign: int, **_: Any) -> None:
-        self.stdout.write(services.resume_send(campaign_by_id(campaign), actor=self.actor).state)
+        self.stdout.write(sends.resume_send(campaign_by_id(campaign), actor=self.actor).state)
 
     def do_cancel(self, campaign: int, **_: Any) -> None:
-        self.stdout.write(services.cancel_send(campaign_by_id(campaign), actor=self.actor).state)
+        self.stdout.write(sends.cancel_send(campaign_by_id(campaign), actor=self.actor).state)
 
     def do_resend_unknown(self, campaign: int, **_: Any) -> None:
-        rows = services.resend_unknown(campaign_by_id(campaign), actor=self.actor)
+        rows = sends.resend_unknown(campaign_by_id(campaign), actor=self.actor)
         self.stdout.write(f"{rows} rows queued again")

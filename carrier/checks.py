@@ -13,7 +13,7 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 @register()
 def check_smtp_url(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning]:
-    from delivery.transports.smtp import SmtpConfig
+    from carrier.transports.smtp import SmtpConfig
 
     if not settings.SMTP_URL:
         return []

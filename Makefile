@@ -26,12 +26,13 @@ install: $(DEV_STAMP)
 up: $(RUN_STAMP)
 	exec $(BIN)/consentry up $(if $(DEMO),--demo)
 
-## test: ruff, mypy and the whole pytest suite (DATABASE_URL selects PostgreSQL)
+## test: ruff, the layer contracts, mypy and the whole pytest suite (DATABASE_URL selects PostgreSQL)
 test: $(DEV_STAMP) lint typecheck pytest
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy .

@@ -15,8 +15,8 @@ from carrier.testing import (  # noqa: F401
     smtp_tls_files,
     smtps_server,
 )
+from contacts.testing import world  # noqa: F401
 from core.browser import page  # noqa: F401
-from core.testing import world  # noqa: F401
 from delivery.testing import sendable  # noqa: F401
 from domains.testing import _no_outside_dns, dns_server  # noqa: F401
 from feedback.testing import inbound, mail_server  # noqa: F401

@@ -91,8 +91,8 @@ def arrange(recipients: int) -> object:
     from campaigns.testing import set_imprint, verified_domain
     from contacts import services as contacts
     from contacts.models import Contact, Subscription
+    from contacts.testing import SYSTEM
     from core.crypto import keyed_hash
-    from core.testing import SYSTEM
     from domains.testing import TestDnsServer
     from policy import services as policy
 
@@ -162,7 +162,7 @@ def measure_workers(
 ) -> tuple[int, float, int, int]:
     from django.db.models import Max
 
-    from core.testing import SYSTEM
+    from contacts.testing import SYSTEM
     from delivery import sends
     from delivery.models import SendLedgerEntry
     from policy import services as policy
@@ -200,7 +200,7 @@ def recreate_database(url: str) -> None:
 def measure_send(campaign: object, connections: int) -> tuple[int, float, int, int]:
     from django.conf import settings
 
-    from core.testing import SYSTEM
+    from contacts.testing import SYSTEM
     from delivery import ledger, sends
     from delivery.models import SendLedgerEntry
     from delivery.sends import run_batch

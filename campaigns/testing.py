@@ -11,7 +11,7 @@ from typing import Any
 import dkim as dkimpy
 
 from accounts import services as accounts
-from core.testing import SYSTEM, Personas
+from contacts.testing import SYSTEM, Personas
 from domains import selectors as domain_selectors
 from domains import services as domains
 from domains.dns import lookup

@@ -13,7 +13,7 @@ from campaigns.testing import DOMAIN, HTML, set_imprint, verified_domain
 from carrier.testing import SmtpTestServer
 from contacts import services as contacts
 from contacts.models import Contact, List
-from core.testing import SYSTEM, Personas
+from contacts.testing import SYSTEM, Personas
 from delivery import sends
 from domains.testing import TestDnsServer
 

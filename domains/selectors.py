@@ -25,8 +25,10 @@ from domains.rules import (
     normalise_domain_name,
     ownership_name,
     ownership_value,
-    spf_mechanisms,
     suggest_dmarc,
+)
+from domains.spf import (
+    spf_mechanisms,
     suggest_spf,
 )
 

@@ -34,12 +34,14 @@ from domains.rules import (
     check_dkim_record,
     check_dmarc,
     check_ownership,
-    check_spf,
     combine_dkim,
     key_context,
     next_status,
     normalise_domain_name,
     outcome_of,
+)
+from domains.spf import (
+    check_spf,
 )
 from policy.selectors import value as policy_value
 

@@ -1,4 +1,5 @@
-"""One batch of import rows: checked, looked up and written set-based (IMPORT-5..9).
+"""One batch of import rows, checked by imports.checking: looked up and written set-based
+(IMPORT-5..9).
 
 Called by imports.services inside the batch's transaction. Per batch a fixed number of
 queries, whatever its size: earlier rows with the same addresses, the account's existing
@@ -19,54 +20,37 @@ until something seals its personal data. A change to a contact that existed befo
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import date
-from functools import lru_cache
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Model
 from django.utils import timezone
-from email_validator import EmailNotValidError, validate_email
-from email_validator.rfc_constants import ATEXT
 
+from consent import doi
 from consent import services as evidence
 from consent.rules import import_digest
 from contacts.models import Contact, Subscription, SubscriptionState, Suppression
-from contacts.rules import LegalBasis, Status, is_role_address
-from contacts.services import FIELD_LIMIT
-from core.actors import Actor
-from core.addresses import MAX_ADDRESS_LENGTH, normalise_address
+from contacts.rules import Status
 from core.bulk import (
     allocate_ids,
     db_datetime,
     db_json,
     insert_rows,
-    json_text,
     probe,
     update_rows,
 )
-from core.crypto import keyed_hasher
-from core.errors import InvalidInput
-from core.text import clean_text
-from imports import files
-from imports.files import Cell, FileInfo, FileProblem
+from imports.checking import Context, Counts, Parsed
 from imports.rules import (
-    CATALOGUE,
     Outcome,
     Reason,
     decide_existing,
-    last_contact_problem,
     merge_fields,
-    parse_status,
-    row_source_problem,
-    sponsors_refusal,
 )
-from policy.selectors import value as policy_value
 
 if TYPE_CHECKING:
     from imports.models import ImportJob
+
 
 CONTACT_COLUMNS = (
     "account_id",
@@ -84,405 +68,6 @@ CONTACT_COLUMNS = (
     "import_status",
 )
 SUBSCRIPTION_COLUMNS = ("contact_id", "list_id", "state", "created_at", "state_changed_at")
-# The roles a column can play; every other named column becomes a custom field.
-ROLES = (
-    "email",
-    "status",
-    "first_name",
-    "last_name",
-    "source",
-    "last_contact",
-    "product_category",
-    "evidence_ref",
-)
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "email": ("email", "e-mail", "mail", "email address", "e-mail-adresse", "address", "courriel"),
-    "status": ("status", "statut"),
-    "first_name": ("first_name", "first name", "firstname", "given name", "vorname", "prénom"),
-    "last_name": ("last_name", "last name", "lastname", "surname", "nachname", "nom"),
-    "source": ("source", "quelle"),
-    "last_contact": ("last_contact", "last contact", "letzter kontakt", "dernier contact"),
-    "product_category": ("product_category", "product category", "produktkategorie"),
-    "evidence_ref": ("evidence_ref", "evidence", "nachweis", "document"),
-}
-
-
-def _fold(name: str) -> str:
-    return " ".join(name.strip().casefold().replace("_", " ").split())
-
-
-@dataclass
-class Columns:
-    """0-based positions of each role, and of the custom fields by their name."""
-
-    roles: dict[str, int]
-    custom: dict[str, int] = field(default_factory=dict)
-
-    def as_json(self) -> dict[str, Any]:
-        return {"roles": self.roles, "custom": self.custom}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Columns:
-        return cls(dict(data.get("roles", {})), dict(data.get("custom", {})))
-
-    def __contains__(self, role: str) -> bool:
-        return role in self.roles
-
-
-def resolve_mapping(info: FileInfo, mapping: dict[str, str | int]) -> Columns:
-    """IMPORT-9: a role's column by header name or 1-based position; with a header the
-    usual names are found by themselves. FileProblem if a mapping names nothing."""
-    unknown = set(mapping) - set(ROLES)
-    if unknown:
-        raise FileProblem(f"unknown column roles: {', '.join(sorted(unknown))}")
-    folded = {_fold(h): i for i, h in reversed(list(enumerate(info.header))) if h}
-    roles: dict[str, int] = {}
-    for role, spec in mapping.items():
-        text = str(spec).strip()
-        if text.isdigit():
-            position = int(text)
-            if not 1 <= position <= info.width:
-                raise FileProblem(f"{role}: the file has no column {position}")
-            roles[role] = position - 1
-        elif _fold(text) in folded:
-            roles[role] = folded[_fold(text)]
-        else:
-            raise FileProblem(f"{role}: the file has no column named {text!r}")
-    for role in ROLES:
-        if role in roles:
-            continue
-        for name in SYNONYMS[role]:
-            if _fold(name) in folded and folded[_fold(name)] not in roles.values():
-                roles[role] = folded[_fold(name)]
-                break
-    if "email" not in roles:
-        if info.has_header:
-            raise FileProblem("no address column found: map 'email' to a column name or number")
-        roles["email"] = 0
-    custom: dict[str, int] = {}
-    taken = set(roles.values())
-    for index, name in enumerate(info.header):
-        if index not in taken and name.strip():
-            custom[clean_text(name, field="column name", max_length=50)] = index
-    if len(custom) > FIELD_LIMIT:
-        raise FileProblem(f"at most {FIELD_LIMIT} custom field columns")
-    return Columns(roles, custom)
-
-
-@dataclass(frozen=True)
-class Context:
-    """What every row of one import is judged against, read once per run."""
-
-    account_id: int
-    list_id: int
-    source: str
-    evidence_ref: str
-    product_category: str
-    have_sponsors: bool
-    window_days: int
-    today: date
-    untrusted_allowed: bool
-    overwrite: bool
-    reconfirm: bool
-    actor: Actor
-    ref: str
-    file_sha256: str
-    import_record: int | None
-
-    @classmethod
-    def for_job(cls, job: ImportJob) -> Context:
-        account = job.account
-        max_sponsors = int(policy_value("import.co_registration_max_sponsors", account))
-        kind, _sep, ref = job.actor.partition(":")
-        return cls(
-            account_id=account.pk,
-            list_id=job.list_id,
-            source=job.source,
-            evidence_ref=job.evidence_ref,
-            product_category=job.product_category,
-            have_sponsors=bool(job.sponsors)
-            and sponsors_refusal(job.sponsors, [account.name, account.slug], max_sponsors) is None,
-            window_days=int(policy_value("import.existing_customer_window_days", account)),
-            today=timezone.localdate(),
-            # IMPORT-5: only for accounts with their own mail server, and only if asked.
-            untrusted_allowed=account.own_mail_server and job.import_untrusted,
-            overwrite=job.overwrite,
-            reconfirm=job.reconfirm,
-            actor=Actor(kind, ref),
-            ref=job.ref,
-            file_sha256=job.file_sha256,
-            import_record=job.evidence_seq,
-        )
-
-
-@dataclass(slots=True)
-class Parsed:
-    """A row after the checks that need no database."""
-
-    row: int
-    raw_address: str
-    outcome: Outcome | None = None
-    reason: Reason | None = None
-    address: str = ""
-    digest: str = ""
-    status: Status | None = None
-    basis: str = ""
-    first_name: str = ""
-    last_name: str = ""
-    fields: dict[str, str] = field(default_factory=dict)
-    contact_id: int | None = None
-    # `fields` as JSON, made by the reader process (imports.reader), which has a core of
-    # its own; a parsed row sent from it carries only this text.
-    fields_json: str = ""
-
-    def field_values(self) -> dict[str, str]:
-        if not self.fields and self.fields_json not in ("", "{}"):
-            self.fields = json.loads(self.fields_json)
-        return self.fields
-
-    def fields_text(self) -> str:
-        return self.fields_json or json_text(self.fields)
-
-    def reject(self, reason: Reason) -> Parsed:
-        self.outcome, self.reason = Outcome.REJECTED, reason
-        return self
-
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        # Sent from the reader process by the hundred thousand: plain values, rebuilt by
-        # one call, instead of the slots' state and each enum looked up by name.
-        return _parsed, (
-            self.row,
-            self.raw_address,
-            self.outcome.value if self.outcome else None,
-            self.reason.value if self.reason else None,
-            self.address,
-            self.digest,
-            self.status.value if self.status else None,
-            self.basis,
-            self.first_name,
-            self.last_name,
-            self.fields_text(),
-        )
-
-
-_OUTCOMES = {o.value: o for o in Outcome}
-_REASONS = {r.value: r for r in Reason}
-_STATUSES = {s.value: s for s in Status}
-
-
-def _parsed(
-    row: int,
-    raw_address: str,
-    outcome: str | None,
-    reason: str | None,
-    address: str,
-    digest: str,
-    status: str | None,
-    basis: str,
-    first_name: str,
-    last_name: str,
-    fields_json: str,
-) -> Parsed:
-    return Parsed(
-        row,
-        raw_address,
-        _OUTCOMES[outcome] if outcome else None,
-        _REASONS[reason] if reason else None,
-        address,
-        digest,
-        _STATUSES[status] if status else None,
-        basis,
-        first_name,
-        last_name,
-        fields_json=fields_json,
-    )
-
-
-@dataclass
-class Counts:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: int = 0
-    # Rejections and notes by reason code, for the summary (not in the batch record).
-    reasons: dict[str, int] = field(default_factory=dict)
-
-    def add(self, p: Parsed) -> None:
-        assert p.outcome is not None
-        setattr(self, p.outcome.value, getattr(self, p.outcome.value) + 1)
-        if p.reason:
-            self.reasons[p.reason.value] = self.reasons.get(p.reason.value, 0) + 1
-
-    def as_json(self) -> dict[str, int]:
-        return {
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "rejected": self.rejected,
-        }
-
-
-def _text(cells: list[Cell], index: int | None) -> str:
-    if index is None or index >= len(cells):
-        return ""
-    value = cells[index]
-    # CSV cells are text: the common case without cell_text's type checks.
-    return value.strip() if value.__class__ is str else files.cell_text(value)  # type: ignore[union-attr]
-
-
-def _plain(text: str, *, field: str, max_length: int, multiline: bool = False) -> str:
-    """clean_text, without its per-character walk for the usual printable value: a
-    printable string has no control character (Unicode category Cc) at all."""
-    if len(text) <= max_length and text.isprintable() and text == text.strip():
-        return text
-    return clean_text(text, field=field, max_length=max_length, multiline=multiline)
-
-
-# What core.addresses refuses anywhere in an address: whitespace and control characters.
-_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
-# The common address: a local part that is email-validator's own ASCII dot-atom (which it
-# accepts as written, without further checks), one @, then the domain.
-_DOT_ATOM_ADDRESS = re.compile(f"([{ATEXT}]+(?:\\.[{ATEXT}]+)*)@([^@]*)\\Z")
-
-
-# A lowercase letter-digit-hyphen DNS label with no "--" in it.
-_PLAIN_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9]|-(?!-)){0,62}(?<!-)\Z")
-
-
-@lru_cache(maxsize=50_000)
-def _checked_domain(domain: str) -> str | None:
-    """The normalised domain, or None if email-validator refuses it. A file has few
-    distinct domains: each is checked (and IDNA-encoded) once.
-
-    A plain label in front of a valid, already normalised ASCII domain without Punycode
-    (`shop.example.com` once `example.com` passed) passes too, without the full check:
-    every rule email-validator and core.addresses apply to a domain is one on each label
-    (letters, digits, hyphens, no leading, trailing or double hyphen, at most 63
-    characters), on the top-level domain, on a special-use suffix or on the length, and
-    none of those can fail for the longer name (IDNA's bidi rule could, which is why a
-    Punycode parent is left to the full check)."""
-    first, dot, parent = domain.partition(".")
-    if dot and len(domain) <= 200 and _PLAIN_LABEL.match(first):
-        known = _checked_domain(parent)
-        if known == parent and "xn--" not in parent:
-            return domain
-    try:
-        validate_email(f"x@{domain}", check_deliverability=False)
-        return normalise_address(f"x@{domain}").rpartition("@")[2]
-    except (EmailNotValidError, InvalidInput):
-        return None
-
-
-def checked_address(raw: str) -> str | None:
-    """email-validator's syntax check without DNS (IMPORT-5), and the address normalised
-    exactly as core.addresses does; None if it is not a valid address.
-
-    The common address, all ASCII with a dot-atom local part (which email-validator
-    accepts first and unchanged), needs only its domain checked, and that once per
-    domain; for ASCII text every length email-validator checks is the length in
-    characters checked below. Anything else (quoted, international, odd) gets
-    email-validator's verdict on the whole address: it counts lengths in UTF-8 bytes of
-    several forms of the address."""
-    text = raw.strip()
-    fast = _DOT_ATOM_ADDRESS.match(text) if text.isascii() else None
-    if fast is not None:
-        local, domain = fast.group(1), fast.group(2)
-    else:
-        local, sep, domain = text.rpartition("@")
-        if not sep or not local or _SPACE_OR_CONTROL.search(local):
-            return None
-        try:
-            validate_email(text, check_deliverability=False)
-        except EmailNotValidError:
-            return None
-    ascii_domain = _checked_domain(domain)
-    if ascii_domain is None:
-        return None
-    address = f"{local}@{ascii_domain}"
-    return address if len(address) <= MAX_ADDRESS_LENGTH else None
-
-
-class RowChecker:
-    """Every check of one row that needs no database (STATUS-5, IMPORT-3/4/8), with the
-    column positions, the declared source and the hash key looked up once per batch."""
-
-    def __init__(self, columns: Columns, ctx: Context) -> None:
-        roles = columns.roles
-        self.ctx = ctx
-        self.email = roles["email"]
-        self.status = roles.get("status")
-        self.first_name = roles.get("first_name")
-        self.last_name = roles.get("last_name")
-        self.source = roles.get("source")
-        self.product = roles.get("product_category")
-        self.evidence_ref = roles.get("evidence_ref")
-        self.last_contact = roles.get("last_contact")
-        self.custom = list(columns.custom.items())
-        self.declared = CATALOGUE.get(ctx.source)
-        self.hashed = keyed_hasher()
-
-    def parse(self, number: int, cells: list[Cell]) -> Parsed:
-        ctx = self.ctx
-        raw = _text(cells, self.email)
-        parsed = Parsed(number, raw[:320])
-        if not raw and not any(files.cell_text(c) for c in cells):
-            return parsed.reject(Reason.EMPTY_ROW)
-        if self.status is not None:
-            index = self.status
-            value = cells[index] if index < len(cells) else None
-            # STATUS-5: exactly A, U, B or D; " A" or "a" is not a status.
-            status, valid = parse_status(None if value is None else str(value))
-            if not valid:
-                return parsed.reject(Reason.INVALID_STATUS)
-            parsed.status = status
-        if not raw:
-            return parsed.reject(Reason.MISSING_ADDRESS)
-        address = checked_address(raw)
-        if address is None:
-            return parsed.reject(Reason.INVALID_SYNTAX)
-        parsed.address = address
-        parsed.digest = self.hashed(address)
-        mailable = parsed.status is None or parsed.status == Status.ACTIVE
-        if mailable and is_role_address(address):
-            return parsed.reject(Reason.ROLE_ADDRESS)
-        source = _text(cells, self.source) or ctx.source
-        product = _text(cells, self.product) or ctx.product_category
-        spec = self.declared if source == ctx.source else None
-        if spec is None:
-            problem = row_source_problem(
-                source,
-                evidence_ref=_text(cells, self.evidence_ref) or ctx.evidence_ref,
-                have_sponsors=ctx.have_sponsors,
-                product_category=product,
-            )
-            if problem is not None:
-                return parsed.reject(problem)
-            spec = CATALOGUE[source]
-        assert spec.basis is not None
-        parsed.basis = spec.basis.value
-        if spec.needs_last_contact and mailable:
-            at = self.last_contact
-            value = cells[at] if at is not None and at < len(cells) else None
-            too_old = last_contact_problem(value, today=ctx.today, window_days=ctx.window_days)
-            if too_old is not None:
-                return parsed.reject(too_old)
-        try:
-            parsed.first_name = _plain(
-                _text(cells, self.first_name), field="first name", max_length=100
-            )
-            parsed.last_name = _plain(
-                _text(cells, self.last_name), field="last name", max_length=100
-            )
-            for name, index in self.custom:
-                text = _text(cells, index)
-                if text:
-                    parsed.fields[name] = _plain(text, field=name, max_length=1000, multiline=True)
-        except InvalidInput:
-            return parsed.reject(Reason.INVALID_VALUE)
-        if spec.basis == LegalBasis.EXISTING_CUSTOMER and product:
-            # CONSENT-5: the scope of what this contact may be sent.
-            parsed.fields.setdefault("product_category", product[:1000])
-        return parsed
 
 
 def _found(model: type[Model], column: str, values: list[Any], **kwargs: Any) -> set[Any]:
@@ -791,8 +376,6 @@ class _Writer:
 
     def _reconfirm(self, pending: list[tuple[Parsed, int]]) -> None:
         """IMPORT-6: the double opt-in mail for each newly pending subscription."""
-        from consent import doi
-
         found = Subscription.objects.select_related("contact", "list__account").filter(
             list_id=self.ctx.list_id, contact_id__in=[pk for _p, pk in pending]
         )

@@ -34,7 +34,7 @@ from imports.files import Cell, FileProblem
 from imports.rules import Reason
 
 if TYPE_CHECKING:
-    from imports.batches import Parsed, RowChecker
+    from imports.checking import Parsed, RowChecker
 
 logger = logging.getLogger(__name__)
 

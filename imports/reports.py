@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 
 if TYPE_CHECKING:
-    from imports.batches import Parsed
+    from imports.checking import Parsed
     from imports.models import ImportJob
 
 FIELDS = ("row", "address", "outcome", "reason")
@@ -103,7 +103,7 @@ def matcher(hidden: Collection[str]) -> Callable[[str], bool]:
     if not hidden:
         return lambda _address: False
     from core.crypto import keyed_hasher
-    from imports.batches import checked_address
+    from imports.checking import checked_address
 
     hashed = keyed_hasher()
 

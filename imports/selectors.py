@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.errors import NotFound
-from imports import batches, reports
+from imports import checking, reports
 from imports.models import ImportJob, ReportErasure
 from imports.rules import neutralise_cell, reason_text
 from policy.selectors import value as policy_value
@@ -46,7 +46,7 @@ def columns_used(job: ImportJob) -> list[tuple[str, str]]:
     custom fields, for the user to check before the attestations."""
     info = job.file_info
     header = info.get("header") or []
-    columns = batches.Columns.from_json(job.mapping)
+    columns = checking.Columns.from_json(job.mapping)
 
     def named(index: int) -> str:
         name = header[index] if index < len(header) and header[index] else ""

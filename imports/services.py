@@ -34,7 +34,7 @@ from consent import services as evidence
 from consent.models import Wording
 from core.actors import Actor
 from core.errors import InvalidInput, NotFound, RuleViolation
-from imports import batches, files, reader, reports, selectors
+from imports import batches, checking, files, reader, reports, selectors
 from imports.files import FileInfo, FileProblem
 from imports.models import ImportJob, ImportState, ReportErasure
 from imports.rules import import_refusal, sponsors_refusal
@@ -212,12 +212,12 @@ def _checked(
     header: bool | None,
     mapping: dict[str, str | int],
     progress: Callable[[int], None] | None = None,
-) -> tuple[FileInfo, batches.Columns]:
+) -> tuple[FileInfo, checking.Columns]:
     info = files.inspect(path, header=header, progress=progress)
-    return info, batches.resolve_mapping(info, mapping)
+    return info, checking.resolve_mapping(info, mapping)
 
 
-def _checked_fields(info: FileInfo, columns: batches.Columns) -> dict[str, Any]:
+def _checked_fields(info: FileInfo, columns: checking.Columns) -> dict[str, Any]:
     return {
         "state": ImportState.DRAFT,
         "mapping": columns.as_json(),
@@ -418,8 +418,8 @@ def run_import(job_id: int, *, progress: Progress | None = None) -> ImportJob:
         if files.sha256_of(path)[0] != job.file_sha256:
             raise FileProblem(_("the stored file changed after it was checked"))
         info = _info_of(job)
-        context = batches.Context.for_job(job)
-        checker = batches.RowChecker(batches.Columns.from_json(job.mapping), context)
+        context = checking.Context.for_job(job)
+        checker = checking.RowChecker(checking.Columns.from_json(job.mapping), context)
         try:
             report = reports.ReportWriter(job)
         except reports.ReportBusy:
@@ -463,8 +463,8 @@ def run_import(job_id: int, *, progress: Progress | None = None) -> ImportJob:
 @transaction.atomic
 def _apply_batch(
     job: ImportJob,
-    batch: list[batches.Parsed],
-    context: batches.Context,
+    batch: list[checking.Parsed],
+    context: checking.Context,
     report: reports.ReportWriter,
     *,
     start: int,
@@ -666,7 +666,7 @@ def _file_holds(job: ImportJob, hidden: set[str]) -> bool:
     path = Path(job.file_path)
     if not path.exists():
         return False
-    email = batches.Columns.from_json(job.mapping).roles["email"]
+    email = checking.Columns.from_json(job.mapping).roles["email"]
     erased = reports.matcher(hidden)
     try:
         return any(

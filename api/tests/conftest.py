@@ -9,7 +9,7 @@ from django.test import Client
 
 from accounts.models import Account, ApiKey
 from accounts.services import create_api_key
-from core.testing import Personas
+from contacts.testing import Personas
 
 BASE = "/api/v1"
 

@@ -10,7 +10,7 @@ from api.tests.conftest import BASE, KeyClient
 from consent.models import EvidenceRecord
 from consent.selectors import readable_personal
 from contacts.models import Contact
-from core.testing import Personas
+from contacts.testing import Personas
 
 
 def _assert_unauthorized(response: object) -> None:

@@ -11,7 +11,7 @@ from consent.models import EvidenceRecord
 from contacts.models import Contact, Subscription, SubscriptionState
 from contacts.rules import Cause, LegalBasis, Status
 from contacts.services import change_status
-from core.testing import SYSTEM, Personas
+from contacts.testing import SYSTEM, Personas
 
 JSON = "application/json"
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from api.tests.conftest import BASE, KeyClient
 from consent.models import EvidenceRecord
-from core.testing import SYSTEM, Personas
+from contacts.testing import SYSTEM, Personas
 from domains import selectors, services
 from domains.models import SenderDomain
 from domains.testing import TestDnsServer

@@ -8,7 +8,7 @@ from api.tests.conftest import BASE, KeyClient
 from consent.models import EvidenceRecord
 from contacts.models import List, SubscriptionState
 from contacts.services import set_subscription
-from core.testing import SYSTEM, Personas
+from contacts.testing import SYSTEM, Personas
 
 JSON = "application/json"
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from api.tests.conftest import BASE, KeyClient
 from contacts import services
 from contacts.rules import Status
-from core.testing import SYSTEM, Personas
+from contacts.testing import SYSTEM, Personas
 
 JSON = "application/json"
 

@@ -16,8 +16,8 @@ from campaigns.rules import ListFacts, SendFacts, Service, gate
 from campaigns.testing import DOMAIN
 from consent.models import EvidenceRecord
 from contacts import services as contacts
+from contacts.testing import SYSTEM
 from core.errors import InvalidInput, RuleViolation
-from core.testing import SYSTEM
 from delivery import sends
 from delivery.models import SendLedgerEntry
 from delivery.testing import Sendable

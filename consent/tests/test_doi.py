@@ -18,7 +18,7 @@ from consent.proof import build_bundle
 from contacts import services as contacts
 from contacts.models import Contact, Subscription, SuppressionReason
 from contacts.rules import Cause, Status
-from core.testing import SYSTEM
+from contacts.testing import SYSTEM
 from policy import services as policy_services
 
 LINK = re.compile(r"https?://\S+/c/[^/\s]+/")

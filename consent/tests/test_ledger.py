@@ -14,7 +14,7 @@ from consent.models import EvidenceImmutable, EvidenceRecord, Wording
 from consent.selectors import verify_chain
 from contacts import services as contacts
 from contacts.rules import Cause, Status
-from core.testing import SYSTEM
+from contacts.testing import SYSTEM
 
 
 def _raw(sql: str, params: list[object]) -> None:

@@ -12,8 +12,8 @@ from consent.proof import build_bundle
 from contacts import services
 from contacts.models import SubscriptionState
 from contacts.rules import Cause, Status
+from contacts.testing import SYSTEM
 from core.actors import Actor
-from core.testing import SYSTEM
 
 
 def test_the_bundle_holds_every_record_with_its_personal_data(world) -> None:

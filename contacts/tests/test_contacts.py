@@ -8,9 +8,9 @@ from consent.models import EvidenceRecord
 from contacts import selectors, services
 from contacts.models import Contact, SubscriptionState, SuppressionReason
 from contacts.rules import Cause, LegalBasis, Status
+from contacts.testing import SYSTEM
 from core.addresses import InvalidAddress, normalise_address
 from core.errors import Conflict, InvalidInput, RuleViolation
-from core.testing import SYSTEM
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,8 @@ from consent.selectors import verify_chain
 from contacts import selectors, services
 from contacts.models import Contact
 from contacts.rules import Cause, Status
+from contacts.testing import SYSTEM
 from core.errors import RuleViolation
-from core.testing import SYSTEM
 
 ADDRESS = "Erika.Mustermann@Beispiel.example"
 STORED = "Erika.Mustermann@beispiel.example"

@@ -13,8 +13,8 @@ from consent.models import EvidenceRecord
 from contacts import selectors, services
 from contacts.models import Contact, RequestState, Subscription, SubscriptionState
 from contacts.rules import Cause, LegalBasis, Status, request_urgency
+from contacts.testing import SYSTEM, Personas
 from core.errors import Conflict, InvalidInput
-from core.testing import SYSTEM, Personas
 
 
 def kinds(contact: Contact) -> list[str]:

@@ -13,8 +13,8 @@ from django.utils import timezone
 from accounts import services as accounts
 from contacts import services as contacts
 from contacts.models import Contact, Subscription, Suppression
+from contacts.testing import SYSTEM
 from core.bulk import allocate_ids, insert_rows, probe, probe_query
-from core.testing import SYSTEM
 from imports.batches import CONTACT_COLUMNS
 
 COLUMNS = ("id", *CONTACT_COLUMNS)

@@ -20,7 +20,7 @@ from consent.models import EvidenceRecord
 from contacts import services as contacts
 from contacts.models import Contact, SubscriptionState, SuppressionReason
 from contacts.rules import LegalBasis, Status
-from core.testing import SYSTEM
+from contacts.testing import SYSTEM
 from delivery import ledger, sends
 from delivery.models import LedgerState, OneClickUnsubscribe, SendLedgerEntry
 from delivery.sends import run_batch

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.urls import reverse
 
-from core.testing import SYSTEM
+from contacts.testing import SYSTEM
 from domains import services
 from domains.testing import TestDnsServer
 

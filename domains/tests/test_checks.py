@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from consent.models import EvidenceRecord
+from contacts.testing import SYSTEM
 from core.errors import Conflict, InvalidInput
-from core.testing import SYSTEM
 from domains import selectors, services, tasks
 from domains.dns import clear_cache
 from domains.models import DomainCheck, SenderDomain

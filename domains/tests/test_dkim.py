@@ -18,8 +18,8 @@ from typing import Any
 import dkim as dkimpy
 import pytest
 
+from contacts.testing import SYSTEM
 from core.crypto import SealBroken
-from core.testing import SYSTEM
 from domains import dkim, selectors, services
 from domains.dns import lookup
 from domains.models import DkimKey

@@ -19,22 +19,24 @@ from domains.rules import (
     DkimAlgorithm,
     DnsRecord,
     DomainStatus,
-    SpfResult,
     TemporaryDnsError,
     check_dkim_record,
     check_dmarc,
     check_ownership,
-    check_spf,
     combine_dkim,
     dmarc_candidates,
-    evaluate_spf,
-    expand_macros,
     is_aligned,
     next_status,
     normalise_domain_name,
     outcome_of,
     parse_dmarc,
     parse_tags,
+)
+from domains.spf import (
+    SpfResult,
+    check_spf,
+    evaluate_spf,
+    expand_macros,
     suggest_spf,
 )
 from policy.defaults import BY_KEY

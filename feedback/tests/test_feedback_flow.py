@@ -93,7 +93,7 @@ def test_quality_1_hard_bounces_past_5_percent_stop_the_send_by_itself(
     assert EvidenceRecord.objects.filter(kind="policy.violation").count() == 1
 
     # The account states its remediation; the operator lifts the measures.
-    from core.testing import SYSTEM
+    from contacts.testing import SYSTEM
 
     governance.state_remediation(
         violation, "We removed the old addresses and confirm all contacts again.", actor=SYSTEM
@@ -278,7 +278,7 @@ def test_privacy_2_a_report_matched_by_address_only_stays_with_the_receiving_dom
     from campaigns import services as campaigns
     from campaigns.testing import HTML, set_imprint
     from contacts import services as contacts_services
-    from core.testing import SYSTEM
+    from contacts.testing import SYSTEM
     from delivery import sends
     from domains.testing import verify_domain
 

@@ -12,7 +12,7 @@ from aiosmtpd.controller import Controller
 
 from contacts.models import RequestState, UnsubscribeRequest
 from contacts.rules import Status
-from core.testing import Personas
+from contacts.testing import Personas
 from domains.testing import TestDnsServer, free_port, verify_domain
 from feedback import services
 from feedback.inbound import listener

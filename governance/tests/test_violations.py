@@ -9,8 +9,8 @@ import pytest
 from accounts.models import ReviewState
 from campaigns.models import Campaign
 from contacts.models import List
+from contacts.testing import SYSTEM
 from core.errors import RuleViolation
-from core.testing import SYSTEM
 from delivery import sends
 from delivery.testing import Sendable
 from feedback.rules import Breach

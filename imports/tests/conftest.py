@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from core.testing import SYSTEM
+from contacts.testing import SYSTEM
 from domains import services as domains
 from domains.rules import DomainStatus
 from domains.testing import TestDnsServer

@@ -14,8 +14,8 @@ import pytest
 
 from consent.models import EvidenceRecord
 from contacts.models import Contact
+from contacts.testing import PASSWORD, SYSTEM, Personas
 from core.browser import PNG_SIGNATURE
-from core.testing import PASSWORD, SYSTEM, Personas
 from domains import services as domains
 from domains.models import SenderDomain
 from domains.rules import DomainStatus

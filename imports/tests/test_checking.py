@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tasks import default_task_backend
 
 from contacts.models import Contact
+from contacts.testing import SYSTEM
 from core.errors import RuleViolation
-from core.testing import SYSTEM
 from imports import files, services
 from imports.files import FileProblem
 from imports.models import ImportJob, ImportState

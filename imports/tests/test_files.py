@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from contacts.models import Contact
-from imports import batches, files
+from imports import checking, files
 from imports.files import FileProblem
 from imports.tests.conftest import run
 
@@ -45,22 +45,22 @@ def test_import_009_a_file_without_header_is_read_from_the_first_row(tmp_path: P
     path = write(tmp_path, b"anna@example.com,Anna\nbert@example.com,Bert\n")
     info = files.inspect(path)
     assert (info.has_header, info.rows, info.first_row) == (False, 2, 1)
-    columns = batches.resolve_mapping(info, {"first_name": 2})
+    columns = checking.resolve_mapping(info, {"first_name": 2})
     assert columns.roles == {"email": 0, "first_name": 1}
 
 
 def test_import_009_columns_are_mapped_by_name_or_position(tmp_path: Path) -> None:
     path = write(tmp_path, b"Nr,Mail address,Surname,City\n1,anna@example.com,Schmidt,Bonn\n")
     info = files.inspect(path)
-    columns = batches.resolve_mapping(info, {"email": "mail address", "last_name": 3})
+    columns = checking.resolve_mapping(info, {"email": "mail address", "last_name": 3})
     assert columns.roles == {"email": 1, "last_name": 2}
     assert columns.custom == {"Nr": 0, "City": 3}
     with pytest.raises(FileProblem, match="no column named"):
-        batches.resolve_mapping(info, {"email": "Mail"})
+        checking.resolve_mapping(info, {"email": "Mail"})
     with pytest.raises(FileProblem, match="no column 9"):
-        batches.resolve_mapping(info, {"email": 9})
+        checking.resolve_mapping(info, {"email": 9})
     with pytest.raises(FileProblem, match="unknown column roles"):
-        batches.resolve_mapping(info, {"colour": 1})
+        checking.resolve_mapping(info, {"colour": 1})
 
 
 def test_import_009_ragged_rows_name_the_row(tmp_path: Path) -> None:

@@ -22,8 +22,8 @@ from consent.selectors import verify_chain
 from contacts import services as contacts
 from contacts.models import Contact, Subscription, SuppressionReason
 from contacts.rules import Cause, LegalBasis, Status
+from contacts.testing import SYSTEM
 from core.errors import InvalidInput, RuleViolation
-from core.testing import SYSTEM
 from imports import batches, reports, selectors, services
 from imports.files import FileProblem
 from imports.models import ImportJob, ImportState

@@ -17,7 +17,7 @@ AFTER = [("imports", "0004_report_as_file")]
 def test_import_005_earlier_reports_move_into_their_files(
     transactional_db: Any, settings: Any, tmp_path: Path
 ) -> None:
-    from core.testing import Personas
+    from contacts.testing import Personas
 
     settings.VAR_DIR = tmp_path
     world = Personas()

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from contacts.models import Contact
+from contacts.testing import SYSTEM
 from core.errors import InvalidInput
-from core.testing import SYSTEM
 from imports import reader, reports, services
 from imports.files import FileProblem
 from imports.models import ImportJob
@@ -149,13 +149,13 @@ def test_import_009_a_reader_that_queries_the_database_is_refused(
     verified: Any, monkeypatch: Any
 ) -> None:
     job = started(verified, "q@example.com\n")
-    real_parse = services.batches.RowChecker.parse
+    real_parse = services.checking.RowChecker.parse
 
     def parse_and_query(self: Any, number: int, cells: Any) -> Any:
         Contact.objects.count()  # would share the worker's connection
         return real_parse(self, number, cells)
 
-    monkeypatch.setattr(services.batches.RowChecker, "parse", parse_and_query)
+    monkeypatch.setattr(services.checking.RowChecker, "parse", parse_and_query)
     with pytest.raises(reader.ReaderDied, match="must not query the database"):
         services.run_import(job.pk)
     job.refresh_from_db()

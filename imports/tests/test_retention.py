@@ -16,10 +16,10 @@ from api.tests.conftest import BASE, KeyClient, alice_api  # noqa: F401
 from contacts import services as contacts
 from contacts.models import Contact
 from contacts.rules import Cause, Status
+from contacts.testing import SYSTEM
 from core.crypto import keyed_hash
 from core.errors import InvalidInput, NotFound, RuleViolation
 from core.periodic import schedule
-from core.testing import SYSTEM
 from imports import batches, reports, selectors, services
 from imports.models import ImportJob, ImportState, ReportErasure
 from imports.tests.conftest import draft, dying_on_call, run, started

@@ -203,7 +203,7 @@ def test_import_005_the_fast_address_check_agrees_with_email_validator(raw: str)
 
     from core.addresses import normalise_address
     from core.errors import InvalidInput
-    from imports.batches import checked_address
+    from imports.checking import checked_address
 
     raw = raw.strip()  # a cell reaches the check stripped (files.cell_text)
     try:
@@ -215,9 +215,9 @@ def test_import_005_the_fast_address_check_agrees_with_email_validator(raw: str)
 
 
 def test_import_005_common_addresses_take_the_fast_path() -> None:
-    from imports.batches import _DOT_ATOM_ADDRESS
+    from imports.checking import DOT_ATOM_ADDRESS
 
-    assert _DOT_ATOM_ADDRESS.match("anna.maria+news@example.com")
-    assert not _DOT_ATOM_ADDRESS.match('"anna maria"@example.com')
-    assert not _DOT_ATOM_ADDRESS.match("anna..maria@example.com")
-    assert not _DOT_ATOM_ADDRESS.match("jürgen@example.com")
+    assert DOT_ATOM_ADDRESS.match("anna.maria+news@example.com")
+    assert not DOT_ATOM_ADDRESS.match('"anna maria"@example.com')
+    assert not DOT_ATOM_ADDRESS.match("anna..maria@example.com")
+    assert not DOT_ATOM_ADDRESS.match("jürgen@example.com")

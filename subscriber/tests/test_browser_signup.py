@@ -12,8 +12,8 @@ import pytest
 from consent import doi
 from consent.proof import build_bundle
 from contacts.models import Contact, Subscription
+from contacts.testing import PASSWORD, SYSTEM, Personas
 from core.browser import PNG_SIGNATURE
-from core.testing import PASSWORD, SYSTEM, Personas
 
 pytestmark = pytest.mark.browser
 

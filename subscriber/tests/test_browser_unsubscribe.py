@@ -14,8 +14,8 @@ from campaigns.testing import DOMAIN, HTML, set_imprint, verified_domain
 from carrier.models import CapturedMessage
 from contacts import services as contacts
 from contacts.models import Subscription
+from contacts.testing import PASSWORD, SYSTEM, Personas
 from core.browser import PNG_SIGNATURE
-from core.testing import PASSWORD, SYSTEM, Personas
 from delivery import sends
 from domains.testing import TestDnsServer
 

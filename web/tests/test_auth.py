@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts import services as accounts
-from core.testing import PASSWORD
+from contacts.testing import PASSWORD
 
 
 class TestLogin:

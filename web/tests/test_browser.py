@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from contacts.models import Contact
+from contacts.testing import PASSWORD, Personas
 from core.browser import PNG_SIGNATURE
-from core.testing import PASSWORD, Personas
 
 pytestmark = pytest.mark.browser
 

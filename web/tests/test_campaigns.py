@@ -13,7 +13,7 @@ from campaigns import services
 from campaigns.models import Campaign
 from campaigns.rules import CampaignState
 from campaigns.testing import DOMAIN, HTML
-from core.testing import SYSTEM
+from contacts.testing import SYSTEM
 from delivery import ledger
 from delivery.models import SendLedgerEntry
 from delivery.sends import run_batch
@@ -155,7 +155,7 @@ def test_sending_from_the_page_in_a_browser_with_live_counts(
     # The batches wait in the task table; this test plays the worker.
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-    from core.testing import PASSWORD
+    from contacts.testing import PASSWORD
 
     page.goto(f"{live_server.url}/login/")
     page.get_by_label("Username").fill("alice")

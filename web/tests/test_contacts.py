@@ -11,7 +11,7 @@ from consent.models import EvidenceRecord
 from contacts import services
 from contacts.models import Contact, Subscription, SubscriptionState
 from contacts.rules import Cause, LegalBasis, Status
-from core.testing import SYSTEM
+from contacts.testing import SYSTEM
 from web.views import contacts as contacts_views
 
 URL = "/a/alice-shop/contacts/"

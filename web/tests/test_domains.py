@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from core.testing import PASSWORD, SYSTEM, Personas
+from contacts.testing import PASSWORD, SYSTEM, Personas
 from domains import selectors, services
 from domains.models import SenderDomain
 from domains.testing import TestDnsServer

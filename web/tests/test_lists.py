@@ -8,7 +8,7 @@ from django.test import Client
 
 from contacts import services
 from contacts.models import List, SubscriptionState
-from core.testing import SYSTEM
+from contacts.testing import SYSTEM
 
 URL = "/a/alice-shop/lists/"
 

@@ -11,7 +11,7 @@ from django.test import Client
 
 from carrier.models import CapturedMessage
 from carrier.services import send_transactional
-from core.testing import PASSWORD, Personas
+from contacts.testing import PASSWORD, Personas
 from web.views import sandbox as sandbox_views
 
 URL = "/a/alice-shop/sandbox/"

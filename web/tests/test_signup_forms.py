@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from consent import doi
 from consent.models import SignupForm
-from core.testing import SYSTEM
+from contacts.testing import SYSTEM
 
 
 def test_alice_creates_a_form_from_the_list_page(world) -> None:

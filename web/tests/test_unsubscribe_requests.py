@@ -10,7 +10,7 @@ from django.utils import timezone
 from contacts import services
 from contacts.models import RequestState, UnsubscribeRequest
 from contacts.rules import Status
-from core.testing import SYSTEM, Personas
+from contacts.testing import SYSTEM, Personas
 
 URL = "/a/alice-shop/unsubscribe-requests/"
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from contacts import selectors as contact_selectors
 from core.actors import Actor
 from core.errors import DomainError, NotFound
-from imports import batches, selectors, services
+from imports import checking, selectors, services
 from imports.models import ImportJob, ImportState
 from imports.rules import ALLOWED_SOURCES, CATALOGUE, reason_text
 from web.access import get_account_for_user
@@ -112,14 +112,14 @@ class UploadForm(forms.Form):
         self.fields["list_id"].choices = lists  # type: ignore[attr-defined]
 
     def column_fields(self) -> list[forms.BoundField]:
-        return [self[f"{role}_column"] for role in batches.ROLES]
+        return [self[f"{role}_column"] for role in checking.ROLES]
 
     def mapping(self) -> dict[str, str | int]:
         """IMPORT-9: each role's column as typed, a header name or a 1-based number."""
         data = self.cleaned_data
         return {
             role: data[f"{role}_column"].strip()
-            for role in batches.ROLES
+            for role in checking.ROLES
             if data[f"{role}_column"].strip()
         }
 

@@ -216,10 +216,10 @@ def writes_floor(rows: int, run: str, folder: Path) -> tuple[float, int]:
     their subscriptions, into tables shaped like the product's (the same columns and
     indexes; on PostgreSQL without the foreign keys), values computed beforehand, in
     batches as large as the import's. Returns (seconds, contacts written)."""
-    from core.crypto import keyed_hasher
+    from core.addresses import address_keyer
     from imports import services
 
-    hashed = keyed_hasher()
+    hashed = address_keyer()
     now = timezone.now().isoformat()
     fields = '{"city": "K\\u00f6ln"}'
     new = [address_of(n, run) for n in range(rows) if kind_of(n) == "new"]
@@ -293,7 +293,7 @@ def arrange(rows: int, run: str) -> tuple[object, object]:
     from contacts.models import Contact, Suppression
     from contacts.rules import Status
     from core.actors import Actor
-    from core.crypto import keyed_hash
+    from core.addresses import address_key
     from domains import services as domains
     from domains.models import SenderDomain
 
@@ -311,7 +311,7 @@ def arrange(rows: int, run: str) -> tuple[object, object]:
         kind = kind_of(n)
         if kind == "suppressed":
             suppressed.append(
-                Suppression(address_hash=keyed_hash(address_of(n, run)), reason="complaint")
+                Suppression(address_hash=address_key(address_of(n, run)), reason="complaint")
             )
         elif kind == "existing":
             address = address_of(n, run)
@@ -319,7 +319,7 @@ def arrange(rows: int, run: str) -> tuple[object, object]:
                 Contact(
                     account=account,
                     address=address,
-                    address_hash=keyed_hash(address),
+                    address_hash=address_key(address),
                     status=Status.UNSUBSCRIBED,
                     legal_basis="double_opt_in",
                     status_changed_at=now,

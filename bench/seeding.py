@@ -15,7 +15,7 @@ def sent_campaign(count: int, domains: list[str]) -> tuple[list[Any], list[Any]]
     from accounts.models import Account
     from campaigns.models import Campaign
     from contacts.models import Contact, List, Subscription
-    from core.crypto import keyed_hash
+    from core.addresses import address_key
     from delivery.models import LedgerState, SendLedgerEntry
 
     now = timezone.now()
@@ -26,7 +26,7 @@ def sent_campaign(count: int, domains: list[str]) -> tuple[list[Any], list[Any]]
         Contact(
             account=account,
             address=address,
-            address_hash=keyed_hash(address),
+            address_hash=address_key(address),
             status="A",
             legal_basis="double_opt_in",
             status_changed_at=now,

@@ -92,7 +92,7 @@ def arrange(recipients: int) -> object:
     from contacts import services as contacts
     from contacts.models import Contact, Subscription
     from contacts.testing import SYSTEM
-    from core.crypto import keyed_hash
+    from core.addresses import address_key
     from domains.testing import TestDnsServer
     from policy import services as policy
 
@@ -122,7 +122,7 @@ def arrange(recipients: int) -> object:
             Contact(
                 account=account,
                 address=f"r{i}@d{i % 50}.bench.example",
-                address_hash=keyed_hash(f"r{i}@d{i % 50}.bench.example"),
+                address_hash=address_key(f"r{i}@d{i % 50}.bench.example"),
                 status="A",
                 legal_basis="double_opt_in",
                 first_name=f"Name{i}",

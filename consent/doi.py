@@ -33,7 +33,7 @@ from contacts import services as contacts
 from contacts.models import List, Subscription, SubscriptionState
 from contacts.rules import Cause, LegalBasis, Status, is_role_address
 from core.actors import Actor
-from core.addresses import normalise_address
+from core.addresses import address_key, normalise_address
 from core.crypto import derive_key, keyed_hash, seal, unseal
 from core.errors import InvalidInput, NotFound
 from core.text import clean_text
@@ -233,7 +233,7 @@ def _facts(form: SignupForm, entry: Entry | None, ip_hash: str, honeypot: bool) 
     return SignupFacts(
         honeypot,
         from_ip,
-        recent.filter(address_hash=keyed_hash(entry.address)).count(),
+        recent.filter(address_hash=address_key(entry.address)).count(),
         role_address=is_role_address(entry.address),
         suppressed=bool(contact_selectors.suppression_reasons(entry.address)),
         confirmation_sent_recently=contact is not None
@@ -282,7 +282,7 @@ def submit_signup(
     SignupAttempt.objects.create(
         form=form,
         ip_hash=ip_hash,
-        address_hash=keyed_hash(entry.address) if entry else "",
+        address_hash=address_key(entry.address) if entry else "",
         outcome="refused" if reason else "accepted",
         reason=reason or "",
     )

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from consent.models import EvidenceRecord
 from consent.rules import link_hash
-from consent.selectors import CHAIN_FIELDS, import_origin, readable_personal
+from consent.selectors import CHAIN_FIELDS, import_origin, merged_into, readable_personal
 from contacts.selectors import contact_by_address
 from core.errors import NotFound
 
@@ -36,8 +36,11 @@ def build_bundle_for_contact(contact: Contact) -> dict[str, Any]:
     (attestations, file hash, row)"), and under "import" its row, checked against the
     batch's digest."""
     account = contact.account
+    # A contact merged into this one (one address identity) proves the same person.
     records = list(
-        EvidenceRecord.objects.filter(account=account, contact=contact)
+        EvidenceRecord.objects.filter(
+            account=account, contact_id__in=[contact.pk, *merged_into(contact)]
+        )
         .select_related("wording")
         .order_by("seq")
     )
@@ -45,7 +48,7 @@ def build_bundle_for_contact(contact: Contact) -> dict[str, Any]:
     if origin is not None:
         found = [origin.batch] if origin.batch.pk is not None else []
         records = sorted([*records, *origin.basis, *found], key=lambda r: r.seq)
-    personal = readable_personal(records, contact)
+    personal = readable_personal(records)
     items = []
     for rec, data in zip(records, personal, strict=True):
         fields = {name: getattr(rec, name) for name in CHAIN_FIELDS}

@@ -75,20 +75,24 @@ def verify_chain(account: Account) -> ChainReport:
     return ChainReport(account.slug, count, broken)
 
 
-def readable_personal(
-    records: list[EvidenceRecord], contact: Contact | None
-) -> list[dict[str, Any] | None]:
-    """Unseal each record's personal data; None where it was erased (key destroyed)."""
-    key: bytes | None = None
-    if contact is not None:
-        row = ContactKey.objects.filter(contact=contact).first()
-        key = unwrap_key(bytes(row.wrapped)) if row else None
+def readable_personal(records: list[EvidenceRecord]) -> list[dict[str, Any] | None]:
+    """Unseal each record's personal data with its contact's key; None where it was
+    erased (key destroyed)."""
+    contact_ids = {rec.contact_id for rec in records if rec.contact_id is not None}
+    keys = {
+        row.contact_id: unwrap_key(bytes(row.wrapped))
+        for row in ContactKey.objects.filter(contact_id__in=contact_ids)
+    }
     result: list[dict[str, Any] | None] = []
     for rec in records:
         if rec.sealed is None:
             result.append({})
             continue
-        use = key if rec.contact_id is not None else derive_key("account-evidence")
+        use = (
+            keys.get(rec.contact_id)
+            if rec.contact_id is not None
+            else derive_key("account-evidence")
+        )
         if use is None:
             result.append(None)
             continue
@@ -98,6 +102,20 @@ def readable_personal(
         except SealBroken:
             result.append(None)
     return result
+
+
+# A contact that shared another's address identity was merged into it; the survivor's
+# proof holds both contacts' records.
+MERGED = "contact.merged"
+
+
+def merged_into(contact: Contact) -> list[int]:
+    """The contacts merged into this one (one address identity), oldest first."""
+    return sorted(
+        EvidenceRecord.objects.filter(
+            account_id=contact.account_id, kind=MERGED, payload__into=contact.pk
+        ).values_list("contact_id", flat=True)
+    )
 
 
 # The evidence that tells a contact's status story (STATUS-6).
@@ -164,10 +182,18 @@ def import_origin(contact: Contact) -> ImportOrigin | None:
     span = facts.get("contacts") or [contact.pk, contact.pk]
     pointers = ContactModel.objects.filter(
         account_id=account_id, pk__range=(span[0], span[1]), import_record=batch.seq
-    ).values_list("import_row", "pk", "address_hash", "import_status")
-    # Rows start at 1: a cleared row number (0 here) cannot match the digest.
-    leaves = [(row or 0, pk, digest, status) for row, pk, digest, status in pointers]
-    mine = (contact.import_row or 0, contact.pk, contact.address_hash, contact.import_status)
+    ).values_list("import_row", "pk", "address_hash", "import_hash", "import_status")
+    # Rows start at 1: a cleared row number (0 here) cannot match the digest. A contact
+    # re-keyed since (one address identity) kept the key the batch was digested over.
+    leaves = [
+        (row or 0, pk, imported or digest, status) for row, pk, digest, imported, status in pointers
+    ]
+    mine = (
+        contact.import_row or 0,
+        contact.pk,
+        contact.import_hash or contact.address_hash,
+        contact.import_status,
+    )
     digest_ok = mine in leaves and import_digest(leaves) == facts.get("digest")
     basis: list[EvidenceRecord] = []
     started = EvidenceRecord.objects.filter(

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from consent.models import ChainHead, ContactKey, EvidenceRecord, Wording
 from consent.rules import link_hash
-from consent.selectors import CHAIN_FIELDS
+from consent.selectors import CHAIN_FIELDS, merged_into
 from core.actors import Actor
 from core.bulk import db_datetime, db_json, insert_rows
 from core.crypto import derive_key, new_data_key, seal, unwrap_key, wrap_key
@@ -39,9 +39,9 @@ def contact_key(contact: Contact) -> bytes:
 
 
 def destroy_contact_key(sender: Any, *, contact: Contact, **_: Any) -> None:
-    """`contact_erased`: after this, personal data in the contact's evidence can never be
-    read (STATUS-4)."""
-    ContactKey.objects.filter(contact=contact).delete()
+    """`contact_erased`: after this, personal data in the contact's evidence (and in that
+    of contacts merged into it, the same person) can never be read (STATUS-4)."""
+    ContactKey.objects.filter(contact_id__in=[contact.pk, *merged_into(contact)]).delete()
 
 
 def seal_personal(

@@ -16,7 +16,7 @@ class Contact(models.Model):
     )
     # Normalised (core.addresses); empty once the contact is deleted (STATUS-4).
     address = models.CharField(max_length=254, blank=True)
-    # Keyed hash of the normalised address: uniqueness per account, and recognition after deletion.
+    # core.addresses.address_key: uniqueness per account, and recognition after deletion.
     address_hash = models.CharField(max_length=64)
     status = models.CharField(max_length=1, choices=[(s.value, s.name.title()) for s in Status])
     legal_basis = models.CharField(
@@ -35,6 +35,9 @@ class Contact(models.Model):
     import_record = models.PositiveBigIntegerField(null=True, blank=True)
     import_row = models.PositiveIntegerField(null=True, blank=True)
     import_status = models.CharField(max_length=1, blank=True)
+    # The address key the import's batch digest was computed over, where the key changed
+    # since (one address identity re-keyed the contact, or merged it into another).
+    import_hash = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     class Meta:
         constraints = [

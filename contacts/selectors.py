@@ -14,8 +14,7 @@ from contacts.models import (
     Suppression,
     UnsubscribeRequest,
 )
-from core.addresses import normalise_address
-from core.crypto import keyed_hash
+from core.addresses import address_key, normalise_address
 from core.errors import NotFound
 
 if TYPE_CHECKING:
@@ -45,7 +44,7 @@ def contact_of(account: Account, contact_id: int) -> Contact:
 def contact_by_address(account: Account, address: str) -> Contact | None:
     """Finds deleted contacts too: they are matched by the keyed hash of the address."""
     return Contact.objects.filter(
-        account=account, address_hash=keyed_hash(normalise_address(address))
+        account=account, address_hash=address_key(normalise_address(address))
     ).first()
 
 
@@ -79,7 +78,7 @@ def contacts_on_list(
 
 
 def suppression_reasons(address: str) -> list[str]:
-    digest = keyed_hash(normalise_address(address))
+    digest = address_key(normalise_address(address))
     return sorted(Suppression.objects.filter(address_hash=digest).values_list("reason", flat=True))
 
 

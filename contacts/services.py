@@ -36,8 +36,7 @@ from contacts.rules import (
 from contacts.signals import contact_erased
 from core import evidence
 from core.actors import Actor
-from core.addresses import normalise_address
-from core.crypto import keyed_hash
+from core.addresses import address_key, normalise_address
 from core.errors import Conflict, InvalidInput, RuleViolation
 from core.text import clean_text
 
@@ -48,7 +47,8 @@ FIELD_LIMIT = 50
 
 
 def address_hash(normalised: str) -> str:
-    return keyed_hash(normalised)
+    """The key a contact, a suppression or a request is matched by (one address identity)."""
+    return address_key(normalised)
 
 
 def _check_fields(fields: dict[str, Any]) -> dict[str, str]:

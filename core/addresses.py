@@ -1,6 +1,17 @@
-"""Address normalisation: the one place that decides when two addresses are the same."""
+"""Address normalisation: the one place that decides when two addresses are the same.
+
+An address is kept as entered (`normalise_address`: the domain lowercased and IDNA-encoded,
+the local part as written) for sending and display. Two addresses are the same person's
+when their `identity` is equal: mailbox providers ignore the case of the local part, so
+`ULLA@example.de` and `ulla@example.de` are one address for every uniqueness check,
+lookup, suppression and match (IMPORT-5/7, STATUS-2/4). Rows store its keyed hash,
+`address_key`.
+"""
 
 from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
 
 import idna
 
@@ -33,3 +44,33 @@ def normalise_address(raw: str) -> str:
 
 def domain_of(address: str) -> str:
     return address.rpartition("@")[2]
+
+
+def identity(address: str) -> str:
+    """The matching form of a normalised address: the local part in Unicode NFC and
+    case-folded, the domain as normalised (IDNA, lower case)."""
+    local, _, domain = address.rpartition("@")
+    if local.isascii():
+        return f"{local.lower()}@{domain}"
+    return f"{unicodedata.normalize('NFC', local).casefold()}@{domain}"
+
+
+def address_key(address: str) -> str:
+    """The keyed hash of a normalised address's identity: what rows are matched by."""
+    # Imported here: the key comes from the settings, and this module is pure otherwise
+    # (the feedback parsers use it without Django).
+    from core.crypto import keyed_hash
+
+    return keyed_hash(identity(address))
+
+
+def address_keyer() -> Callable[[str], str]:
+    """`address_key` for the bulk paths (imports)."""
+    from core.crypto import keyed_hasher
+
+    hashed = keyed_hasher()
+
+    def key(address: str) -> str:
+        return hashed(identity(address))
+
+    return key

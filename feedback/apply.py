@@ -25,8 +25,7 @@ from contacts import services as contacts
 from contacts.models import Contact, SuppressionReason
 from contacts.rules import Cause, Status
 from core.actors import Actor
-from core.addresses import InvalidAddress, domain_of, normalise_address
-from core.crypto import keyed_hash
+from core.addresses import InvalidAddress, address_key, domain_of, normalise_address
 from core.errors import RuleViolation
 from delivery import sends
 from delivery.models import FailureClass, LedgerState, SendLedgerEntry
@@ -96,7 +95,7 @@ def match_entry(
     if "@" not in address:
         return None
     try:
-        digest = keyed_hash(normalise_address(address))
+        digest = address_key(normalise_address(address))
     except InvalidAddress:
         return None
     query = SendLedgerEntry.objects.filter(contact__address_hash=digest, state__in=HANDED_OVER)

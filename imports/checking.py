@@ -21,11 +21,10 @@ from email_validator.rfc_constants import ATEXT
 from contacts.rules import LegalBasis, Status, is_role_address
 from contacts.services import FIELD_LIMIT
 from core.actors import Actor
-from core.addresses import MAX_ADDRESS_LENGTH, normalise_address
+from core.addresses import MAX_ADDRESS_LENGTH, address_keyer, normalise_address
 from core.bulk import (
     json_text,
 )
-from core.crypto import keyed_hasher
 from core.errors import InvalidInput
 from core.text import clean_text
 from imports import files
@@ -379,7 +378,7 @@ class RowChecker:
         self.last_contact = roles.get("last_contact")
         self.custom = list(columns.custom.items())
         self.declared = CATALOGUE.get(ctx.source)
-        self.hashed = keyed_hasher()
+        self.hashed = address_keyer()
 
     def parse(self, number: int, cells: list[Cell]) -> Parsed:
         ctx = self.ctx

@@ -102,10 +102,10 @@ def matcher(hidden: Collection[str]) -> Callable[[str], bool]:
     the `hidden` keyed hashes: normalised and hashed as the import did when it judged it."""
     if not hidden:
         return lambda _address: False
-    from core.crypto import keyed_hasher
+    from core.addresses import address_keyer
     from imports.checking import checked_address
 
-    hashed = keyed_hasher()
+    hashed = address_keyer()
 
     def erased(raw: str) -> bool:
         address = checked_address(raw) if raw else None

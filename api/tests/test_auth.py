@@ -76,7 +76,7 @@ def test_it_records_the_key_as_the_actor_of_a_change(world: Personas, alice_api:
     contact = Contact.objects.get(pk=response.json()["id"])
     records = list(EvidenceRecord.objects.filter(contact=contact, kind="contact.created"))
     assert [r.actor for r in records] == [f"api_key:{alice_api.key.pk}"]
-    personal = readable_personal(records, contact)[0]
+    personal = readable_personal(records)[0]
     assert personal is not None
     assert personal["ip"] == "203.0.113.9"
     assert personal["user_agent"] == "consentry-tests/1"

@@ -21,6 +21,8 @@ from contacts.models import Contact, List
 from contacts.rules import Cause, Status
 from core.errors import InvalidInput, NotFound
 from core.text import clean_text
+from imports import manual
+from imports.services import CUSTOMER_CONTACT, ORIGIN
 
 router = Router(tags=["contacts"])
 
@@ -60,19 +62,32 @@ def list_contacts(
     return page_of(contacts, page)
 
 
-@router.post("/contacts", response={201: ContactOut, **ERRORS}, summary="Create a contact")
+@router.post("/contacts", response={201: ContactOut, **ERRORS}, summary="Add a contact by hand")
 def create_contact(request: HttpRequest, payload: ContactIn) -> tuple[int, Contact]:
-    contact = services.create_contact(
+    """A one-row import into each list: the source's proof fields and both attestations
+    are required, the import's row rules apply, and a refusal (409 or 422) adds nothing."""
+    attested = [
+        name
+        for name, given in (
+            (ORIGIN, payload.attest_origin),
+            (CUSTOMER_CONTACT, payload.attest_customer_contact),
+        )
+        if given
+    ]
+    contact = manual.add_contact(
         account_of(request),
+        _lists_for_key(request, payload.list_ids),
         payload.address,
         actor=actor_of(request),
-        cause=Cause.USER,
-        status=payload.status,
-        legal_basis=payload.legal_basis.value if payload.legal_basis else "",
+        source=payload.source,
+        attested=attested,
         first_name=payload.first_name,
         last_name=payload.last_name,
-        fields=payload.fields,
-        lists=_lists_for_key(request, payload.list_ids),
+        fields={k: "" if v is None else str(v) for k, v in payload.fields.items()},
+        last_contact=payload.last_contact,
+        product_category=payload.product_category,
+        evidence_ref=payload.evidence_ref,
+        sponsors=payload.sponsors,
     )
     return 201, contact
 

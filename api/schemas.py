@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from ninja import Field, Schema
 
-from contacts.rules import LegalBasis, Status
+from contacts.rules import Status
 
 MAX_PAGE = 500
 
@@ -48,18 +48,56 @@ class ContactOut(Schema):
 
 
 class ContactIn(Schema):
+    """A contact added by hand: a one-row import into each list, with the import's source
+    catalogue, proof fields and attestations. A person who signs up through your site or
+    shop is added by `POST /lists/{id}/subscribe` instead (double opt-in)."""
+
     # Longer than an address may be, so that the domain's own check gives the precise reason.
     address: str = Field(max_length=320)
-    status: Status = Status.ACTIVE
-    legal_basis: LegalBasis | None = Field(
-        None, description="required for an active contact (CONSENT-1)"
+    source: str = Field(
+        max_length=40,
+        description="where the address comes from: existing_customer, business_card, "
+        "offline_form or co_registration (the import catalogue)",
+    )
+    list_ids: list[int] = Field(
+        min_length=1, max_length=50, description="lists of this account the contact joins"
     )
     first_name: str = Field("", max_length=100)
     last_name: str = Field("", max_length=100)
-    fields: dict[str, FieldValue] = {}
-    list_ids: list[int] = Field(
-        [], description="lists of this account to subscribe the new contact to, as confirmed"
+    fields: dict[str, FieldValue] = Field({}, max_length=50)
+    last_contact: date | None = Field(None, description="existing_customer: the last purchase")
+    product_category: str = Field("", max_length=200, description="existing_customer")
+    evidence_ref: str = Field("", max_length=300, description="business_card, offline_form")
+    sponsors: list[str] = Field([], max_length=20, description="co_registration")
+    attest_origin: bool = Field(
+        False, description="the address was collected lawfully, not bought or from third parties"
     )
+    attest_customer_contact: bool = Field(
+        False, description="an existing customer was in touch within the last 6 months"
+    )
+
+
+class SubscribeIn(Schema):
+    """A person who signed up on your site or in your shop: they get the confirmation mail
+    of a double opt-in and join the list when they click it (FORM-2)."""
+
+    email: str = Field(max_length=320)
+    first_name: str = Field("", max_length=100)
+    last_name: str = Field("", max_length=100)
+    fields: dict[str, str] = Field({}, max_length=50)
+    form_id: int | None = Field(
+        None,
+        description="the signup form whose consent text the person saw (default: the "
+        "list's first form)",
+    )
+    ip: str = Field("", max_length=45, description="the person's IP address, for the evidence")
+    user_agent: str = Field("", max_length=500)
+    source_url: str = Field("", max_length=300, description="the page the person signed up on")
+
+
+class SubscribeOut(Schema):
+    accepted: bool
+    reason: str = Field("", description="why a signup was refused (FORM-3)")
 
 
 class ContactPatch(Schema):

@@ -156,6 +156,27 @@ def form_by_public_id(public_id: str) -> SignupForm:
     return form
 
 
+def form_for_list(lst: List, form_id: int | None = None) -> SignupForm:
+    """The signup form a subscription through the API or the CLI cites (its consent text
+    is what the person agreed to): the one named, else the list's first."""
+    forms = SignupForm.objects.filter(list=lst).select_related("list", "account").order_by("pk")
+    form = forms.filter(pk=form_id).first() if form_id is not None else forms.first()
+    if form is None:
+        raise InvalidInput(
+            _(
+                "the list has no such signup form: create one, its consent text is what "
+                "the person agrees to"
+            )
+            if form_id is not None
+            else _(
+                "create a signup form for the list first: its consent text is what "
+                "the person agrees to"
+            ),
+            details=["form_id"],
+        )
+    return form
+
+
 def parse_entry(form: SignupForm, data: dict[str, str]) -> Entry:
     """The submitted values as the form asks for them; InvalidInput, in the active
     language, names what is wrong (the public pages show it as it is)."""

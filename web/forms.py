@@ -12,6 +12,7 @@ from accounts.models import Account
 from contacts.models import List
 from contacts.rules import Status
 from contacts.selectors import lists_of
+from imports.services import CUSTOMER_CONTACT, ORIGIN, attestation_text
 from web import labels
 
 # Lazy: the words are chosen per request, in the language of the user.
@@ -47,23 +48,47 @@ class ContactForm(forms.Form):
     )
     first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
-    legal_basis = forms.ChoiceField(
-        label=_("Legal basis"),
-        # No default: the basis is a claim the user makes on purpose, never by omission.
-        choices=[("", _("— choose —")), *labels.LEGAL_BASIS.items()],
-        help_text=_("Why you may write to this person."),
+    source = forms.ChoiceField(
+        label=_("Where the address comes from"),
+        # No default: the source is a claim the user makes on purpose, never by omission.
+        # Double opt-in is not offered: that person signs up through a form.
+        choices=[("", _("— choose —")), *labels.HAND_SOURCE.items()],
     )
     subscribe_to = forms.ModelChoiceField(
-        label=_("Subscribe to list"),
-        queryset=List.objects.none(),
-        required=False,
-        empty_label=_("— no list —"),
+        label=_("List the contact joins"), queryset=List.objects.none()
     )
+    last_contact = forms.DateField(
+        label=_("Last purchase or contact (existing customers)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    product_category = forms.CharField(
+        label=_("Product category bought (existing customers)"), max_length=200, required=False
+    )
+    evidence_ref = forms.CharField(
+        label=_("Where the written proof is kept (business card, offline form)"),
+        max_length=300,
+        required=False,
+    )
+    sponsors = forms.CharField(
+        label=_("Sponsors named to the person, one per line (co-registration)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    attest_origin = forms.BooleanField(required=True)
+    attest_customer_contact = forms.BooleanField(required=True)
 
     def __init__(self, account: Account, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only the account's own lists can be chosen (PRIVACY-2).
         self.fields["subscribe_to"].queryset = lists_of(account)  # type: ignore[attr-defined]
+        # IMPORT-2: the exact words confirmed, as on the import page.
+        self.fields["attest_origin"].label = attestation_text(ORIGIN, account)
+        self.fields["attest_customer_contact"].label = attestation_text(CUSTOMER_CONTACT, account)
+
+    def sponsor_list(self) -> list[str]:
+        return [s.strip() for s in self.cleaned_data.get("sponsors", "").splitlines() if s.strip()]
 
 
 class StatusForm(forms.Form):

@@ -22,6 +22,14 @@ LEGAL_BASIS: dict[str, Promise] = {
     LegalBasis.CO_REGISTRATION: _("Co-registration"),
 }
 
+# The sources a contact may be added by hand from (imports.manual).
+HAND_SOURCE: dict[str, Promise] = {
+    "existing_customer": _("Existing customer (bought from us, told of the newsletter)"),
+    "business_card": _("Business card, with written proof"),
+    "offline_form": _("Paper form, kept on file"),
+    "co_registration": _("Co-registration (a sweepstake naming us as sponsor)"),
+}
+
 CAUSE: dict[str, Promise] = {
     Cause.USER: _("entered by a user"),
     Cause.IMPORT: _("import"),

@@ -10,6 +10,8 @@ from django.test import Client
 from accounts.models import Account, ApiKey
 from accounts.services import create_api_key
 from contacts.testing import Personas
+from domains.tests.conftest import platform  # noqa: F401 (the loopback DNS of `verified`)
+from imports.tests.conftest import verified  # noqa: F401 (alice may import)
 
 BASE = "/api/v1"
 

@@ -9,7 +9,6 @@ from accounts.services import revoke_api_key
 from api.tests.conftest import BASE, KeyClient
 from consent.models import EvidenceRecord
 from consent.selectors import readable_personal
-from contacts.models import Contact
 from contacts.testing import Personas
 
 
@@ -66,15 +65,16 @@ def test_it_notes_when_a_key_was_last_used(world: Personas, alice_api: KeyClient
 
 def test_it_records_the_key_as_the_actor_of_a_change(world: Personas, alice_api: KeyClient) -> None:
     """STATUS-6: the evidence names the API key, and keeps the caller's IP and user agent."""
-    response = alice_api.client.post(
-        f"{BASE}/contacts",
-        {"address": "neu@example.de", "legal_basis": "existing_customer"},
+    response = alice_api.client.patch(
+        f"{BASE}/contacts/{world.alice_contact.pk}",
+        {"first_name": "Karla"},
         content_type="application/json",
         REMOTE_ADDR="203.0.113.9",
     )
-    assert response.status_code == 201
-    contact = Contact.objects.get(pk=response.json()["id"])
-    records = list(EvidenceRecord.objects.filter(contact=contact, kind="contact.created"))
+    assert response.status_code == 200
+    records = list(
+        EvidenceRecord.objects.filter(contact=world.alice_contact, kind="contact.updated")
+    )
     assert [r.actor for r in records] == [f"api_key:{alice_api.key.pk}"]
     personal = readable_personal(records)[0]
     assert personal is not None

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 
 from api.tests.conftest import BASE, KeyClient
+from consent import doi
 from consent.models import EvidenceRecord
-from contacts.models import Contact, Subscription, SubscriptionState
+from consent.proof import build_bundle
+from contacts import services as contacts_services
+from contacts.models import Contact, Subscription, SubscriptionState, SuppressionReason
 from contacts.rules import Cause, LegalBasis, Status
 from contacts.services import change_status
 from contacts.testing import SYSTEM, Personas
+from imports.models import ImportJob
 
 JSON = "application/json"
 
 
-def post(api: KeyClient, path: str, body: Any) -> Any:
-    return api.client.post(f"{BASE}{path}", body, content_type=JSON)
+def post(api: KeyClient, path: str, body: Any, **meta: Any) -> Any:
+    return api.client.post(f"{BASE}{path}", body, content_type=JSON, **meta)
 
 
 def patch(api: KeyClient, path: str, body: Any) -> Any:
@@ -105,15 +112,7 @@ def test_it_does_not_subscribe_to_another_accounts_list(
     world: Personas, charlie_api: KeyClient
 ) -> None:
     """PRIVACY-2: alice's list id in charlie's request is unknown, and nothing is created."""
-    response = post(
-        charlie_api,
-        "/contacts",
-        {
-            "address": "x@example.fr",
-            "legal_basis": "double_opt_in",
-            "list_ids": [world.alice_list.pk],
-        },
-    )
+    response = post(charlie_api, "/contacts", by_hand("x@example.fr", [world.alice_list.pk]))
     assert response.status_code == 422
     assert response.json()["message"] == "no such list"
     assert not Contact.objects.filter(
@@ -121,104 +120,166 @@ def test_it_does_not_subscribe_to_another_accounts_list(
     ).exists()
 
 
-# --- creating -------------------------------------------------------------------------------
+# --- adding by hand: a one-row import (CONSENT-1/2, IMPORT-2/3/5/8) --------------------------
 
 
-def test_it_creates_a_contact_subscribed_to_lists(world: Personas, alice_api: KeyClient) -> None:
-    """CONSENT-1, STATUS-6: the contact carries its legal basis; creation is in the evidence."""
+def by_hand(address: str, list_ids: list[int], **extra: Any) -> dict[str, Any]:
+    """A complete request: an existing customer of last month, both statements confirmed."""
+    body = {
+        "address": address,
+        "source": "existing_customer",
+        "last_contact": (date.today() - timedelta(days=30)).isoformat(),
+        "product_category": "Gartenmöbel",
+        "list_ids": list_ids,
+        "attest_origin": True,
+        "attest_customer_contact": True,
+    }
+    body.update(extra)
+    return body
+
+
+def nothing_was_added(world: Personas, address: str) -> bool:
+    files = list((Path(settings.VAR_DIR) / "imports").glob("*"))
+    return (
+        not Contact.objects.filter(account=world.alice_account, address__iexact=address).exists()
+        and not ImportJob.objects.exists()
+        and not files
+    )
+
+
+def test_it_adds_a_contact_by_hand_as_a_one_row_import(
+    verified: Personas, alice_api: KeyClient
+) -> None:
+    """The source, its proof and both statements are the evidence of the new contact."""
     response = post(
         alice_api,
         "/contacts",
-        {
-            "address": "Neu@Example.DE",
-            "legal_basis": "existing_customer",
-            "first_name": "Nina",
-            "last_name": "Neumann",
-            "fields": {"kundennummer": 4711, "city": "Köln"},
-            "list_ids": [world.alice_list.pk],
-        },
+        by_hand(
+            "Neu@Example.DE",
+            [verified.alice_list.pk],
+            first_name="Nina",
+            last_name="Neumann",
+            fields={"kundennummer": 4711, "city": "Köln"},
+        ),
+        REMOTE_ADDR="203.0.113.9",
     )
     assert response.status_code == 201, response.content
     body = response.json()
     # The domain is normalised, the local part kept as written (core.addresses).
     assert body["address"] == "Neu@example.de"
     assert body["status"] == "A"
-    assert body["fields"] == {"kundennummer": "4711", "city": "Köln"}
+    assert body["fields"] == {
+        "kundennummer": "4711",
+        "city": "Köln",
+        "product_category": "Gartenmöbel",  # CONSENT-5: what similar products are
+    }
     contact = Contact.objects.get(pk=body["id"])
-    assert contact.account_id == world.alice_account.pk
+    assert contact.account_id == verified.alice_account.pk
     assert contact.legal_basis == LegalBasis.EXISTING_CUSTOMER
     assert Subscription.objects.get(contact=contact).state == SubscriptionState.CONFIRMED
-    kinds = set(EvidenceRecord.objects.filter(contact=contact).values_list("kind", flat=True))
-    assert kinds == {"contact.created", "subscription.changed"}
-
-
-def test_it_creates_an_unsubscribed_contact_without_legal_basis(
-    world: Personas, alice_api: KeyClient
-) -> None:
-    """STATUS-2: a U contact may be recorded, e.g. someone who opted out by phone."""
-    response = post(alice_api, "/contacts", {"address": "nein@example.de", "status": "U"})
-    assert response.status_code == 201
-    assert response.json()["status"] == "U"
+    bundle = build_bundle(verified.alice_account, "neu@example.de")
+    kinds = [r["kind"] for r in bundle["records"]]
+    assert kinds.count("import.attested") == 2 and "import.started" in kinds
+    assert bundle["import"]["digest_ok"] is True
+    started = next(r for r in bundle["records"] if r["kind"] == "import.started")
+    assert started["facts"]["source"] == "existing_customer"
+    assert started["facts"]["product_category"] == "Gartenmöbel"
+    assert started["actor"] == f"api_key:{alice_api.key.pk}"
+    assert started["personal"]["ip"] == "203.0.113.9"
+    attested = next(r for r in bundle["records"] if r["kind"] == "import.attested")
+    assert attested["wording"]["version"] >= 1  # the exact words confirmed
 
 
 @pytest.mark.parametrize(
-    ("body", "status", "error", "mentions"),
+    ("extra", "status", "mentions"),
     [
-        (
-            {"address": "not-an-address", "legal_basis": "double_opt_in"},
-            422,
-            "invalid_address",
-            "not an email address",
-        ),
-        (
-            {"address": "a b@example.de", "legal_basis": "double_opt_in"},
-            422,
-            "invalid_address",
-            "no spaces",
-        ),
-        (
-            {"address": "x@example.de", "legal_basis": "bought_a_list"},
-            422,
-            "invalid",
-            "legal_basis:",
-        ),
-        ({"address": "x@example.de"}, 422, "invalid", "legal basis (CONSENT-1)"),
-        ({"legal_basis": "double_opt_in"}, 422, "invalid", "address: Field required"),
-        ({"address": "x@example.de", "status": "D"}, 409, "refused", "status D"),
-        (
-            {"address": "x@example.de", "legal_basis": "double_opt_in", "first_name": "x" * 101},
-            422,
-            "invalid",
-            "first_name:",
-        ),
+        ({"source": "double_opt_in"}, 409, "double opt-in cannot be asserted by hand"),
+        ({"source": "bought_list"}, 409, "may not be imported"),
+        ({"attest_customer_contact": False}, 409, "confirm both statements"),
+        ({"address": "info@example.de"}, 409, "role or generic address"),
+        ({"address": "trap@example.de"}, 409, "untrusted list"),
+        ({"last_contact": "2020-01-01"}, 409, "older than the allowed window"),
+        ({"source": "business_card"}, 409, "written proof"),
+        ({"address": "not-an-address"}, 422, "not an email address"),
+        ({"list_ids": []}, 422, "list_ids"),
+        ({"first_name": "x" * 101}, 422, "first_name:"),
     ],
 )
-def test_it_refuses_bad_input_with_a_clear_error(
-    world: Personas,
+def test_a_refused_add_adds_nothing(
+    verified: Personas,
     alice_api: KeyClient,
-    body: dict[str, Any],
+    extra: dict[str, Any],
     status: int,
-    error: str,
     mentions: str,
 ) -> None:
-    """Invariant 7, CONSENT-1: bad input gets a clear error body and stores nothing."""
-    before = Contact.objects.count()
+    """Invariant 7: a clear error, and no contact, no import and no file is left."""
+    contacts_services.suppress("trap@example.de", SuppressionReason.SPAM_TRAP)
+    body = by_hand("neu@example.de", [verified.alice_list.pk])
+    body.update(extra)
     response = post(alice_api, "/contacts", body)
     assert response.status_code == status, response.content
     answer = response.json()
-    assert answer["error"] == error
     assert mentions in answer["message"] + " ".join(answer["details"])
-    assert Contact.objects.count() == before
+    assert nothing_was_added(verified, body.get("address", ""))
 
 
-def test_it_refuses_a_duplicate_address_with_409(world: Personas, alice_api: KeyClient) -> None:
-    """The same address (after normalisation) is one contact per account."""
-    response = post(
-        alice_api, "/contacts", {"address": "kunde@EXAMPLE.de", "legal_basis": "double_opt_in"}
-    )
+def test_it_refuses_a_duplicate_address_with_409(verified: Personas, alice_api: KeyClient) -> None:
+    """The same address (one address identity) is one contact per account."""
+    response = post(alice_api, "/contacts", by_hand("KUNDE@EXAMPLE.de", [verified.alice_list.pk]))
     assert response.status_code == 409
     assert response.json()["error"] == "conflict"
     assert "exists" in response.json()["message"]
+    assert Contact.objects.filter(account=verified.alice_account).count() == 1
+
+
+def test_it_never_raises_an_unsubscribed_contact_by_hand(
+    verified: Personas, alice_api: KeyClient
+) -> None:
+    """IMPORT-7: U stays U, whatever a hand-added row claims."""
+    gone = verified.add_contact(
+        verified.alice_account, "weg@example.de", status=Status.UNSUBSCRIBED
+    )
+    response = post(alice_api, "/contacts", by_hand("Weg@example.de", [verified.alice_list.pk]))
+    assert response.status_code == 409
+    gone.refresh_from_db()
+    assert gone.status == Status.UNSUBSCRIBED
+
+
+# --- subscribing: double opt-in through the API (FORM-2) -------------------------------------
+
+
+def test_subscribe_starts_a_double_opt_in(
+    world: Personas, alice_api: KeyClient, sandbox_outbox: Any
+) -> None:
+    """How a shop adds people: a confirmation mail, the contact pending until the click."""
+    form = doi.create_form(world.alice_list, actor=SYSTEM, name="Shop")
+    response = post(
+        alice_api,
+        f"/lists/{world.alice_list.pk}/subscribe",
+        {"email": "Kaeufer@example.de", "first_name": "Karl", "ip": "198.51.100.20"},
+    )
+    assert response.status_code == 202, response.content
+    assert response.json() == {"accepted": True, "reason": ""}
+    contact = Contact.objects.get(account=world.alice_account, address="Kaeufer@example.de")
+    sub = Subscription.objects.get(contact=contact, list=world.alice_list)
+    assert sub.state == SubscriptionState.PENDING
+    (mail,) = sandbox_outbox.messages()
+    assert mail.rcpt_to == ["Kaeufer@example.de"]
+    signup = EvidenceRecord.objects.get(contact=contact, kind="signup.submitted")
+    assert signup.payload["form"] == form.pk
+    again = post(alice_api, f"/lists/{world.alice_list.pk}/subscribe", {"email": "info@example.de"})
+    assert again.json()["accepted"] is False and again.json()["reason"]
+
+
+def test_subscribe_needs_a_form_and_an_ip_that_is_one(
+    world: Personas, alice_api: KeyClient, charlie_api: KeyClient
+) -> None:
+    url = f"/lists/{world.alice_list.pk}/subscribe"
+    answer = post(alice_api, url, {"email": "a@example.de"})
+    assert answer.status_code == 422 and "signup form" in answer.json()["message"]
+    doi.create_form(world.alice_list, actor=SYSTEM)
+    assert post(alice_api, url, {"email": "a@example.de", "ip": "x"}).status_code == 422
+    assert post(charlie_api, url, {"email": "a@example.de"}).status_code == 404
 
 
 def test_it_answers_400_for_a_body_that_is_not_json(world: Personas, alice_api: KeyClient) -> None:

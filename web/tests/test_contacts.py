@@ -97,74 +97,79 @@ class TestContactTable:
         assert "kunde@example.de" in second
 
 
+def by_hand(world: Any, address: str, /, **extra: Any) -> dict[str, Any]:
+    """The add form filled in completely: a business card, both statements ticked."""
+    data = {
+        "address": address,
+        "source": "business_card",
+        "evidence_ref": "Ordner Messe 2026, Karte 14",
+        "subscribe_to": world.alice_list.pk,
+        "attest_origin": "on",
+        "attest_customer_contact": "on",
+    }
+    data.update(extra)
+    return data
+
+
 class TestAddContact:
-    def test_it_adds_a_contact_subscribed_to_the_list(self, world: Any) -> None:
-        response = world.client_for(world.alice).post(
-            URL,
-            {
-                "address": "Neu@Example.DE",
-                "first_name": "Nina",
-                "last_name": "Neu",
-                "legal_basis": LegalBasis.EXISTING_CUSTOMER,
-                "subscribe_to": world.alice_list.pk,
-            },
+    """ACCOUNT-4, CONSENT-1/2: adding by hand is a one-row import, with a warning first."""
+
+    def test_it_warns_before_a_contact_is_added_by_hand(self, world: Any) -> None:
+        page = world.client_for(world.alice).get(URL).content.decode()
+        assert "Only add someone here if you can prove" in page
+        assert "double opt-in" in page
+        assert 'name="attest_origin"' in page and 'name="attest_customer_contact"' in page
+        assert 'value="double_opt_in"' not in page  # not a source one can claim by hand
+
+    def test_it_adds_a_contact_subscribed_to_the_list(self, verified: Any) -> None:
+        response = verified.client_for(verified.alice).post(
+            URL, by_hand(verified, "Neu@Example.DE", first_name="Nina", last_name="Neu")
         )
-        contact = Contact.objects.get(account=world.alice_account, address="Neu@example.de")
+        contact = Contact.objects.get(account=verified.alice_account, address="Neu@example.de")
         assert response.status_code == 302
         assert response.url == detail_url(contact)
         assert contact.status == Status.ACTIVE
-        assert contact.legal_basis == LegalBasis.EXISTING_CUSTOMER
+        assert contact.legal_basis == LegalBasis.BUSINESS_CARD
         assert (contact.first_name, contact.last_name) == ("Nina", "Neu")
         sub = Subscription.objects.get(contact=contact)
-        assert (sub.list, sub.state) == (world.alice_list, SubscriptionState.CONFIRMED)
-        created = EvidenceRecord.objects.get(contact=contact, kind="contact.created")
-        assert created.actor == f"user:{world.alice.pk}"  # STATUS-6: who
-
-    def test_it_lets_a_member_add_a_contact_without_a_list(self, world: Any) -> None:
-        response = world.client_for(world.bob).post(
-            URL, {"address": "ohne@example.de", "legal_basis": LegalBasis.DOUBLE_OPT_IN}
-        )
-        assert response.status_code == 302
-        contact = Contact.objects.get(address="ohne@example.de")
-        assert not Subscription.objects.filter(contact=contact).exists()
+        assert (sub.list, sub.state) == (verified.alice_list, SubscriptionState.CONFIRMED)
+        started = EvidenceRecord.objects.get(account=verified.alice_account, kind="import.started")
+        assert started.actor == f"user:{verified.alice.pk}"  # STATUS-6: who
+        assert started.payload["evidence_ref"] == "Ordner Messe 2026, Karte 14"
 
     @pytest.mark.parametrize(
-        ("address", "message"),
-        [("not-an-address", "not an email address"), ("kunde@example.de", "exists")],
+        ("extra", "message"),
+        [
+            ({"address": "not-an-address"}, "not an email address"),
+            ({"address": "kunde@example.de"}, "exists"),
+            ({"address": "sales@example.de"}, "role or generic address"),
+            ({"evidence_ref": ""}, "written proof"),
+            ({"attest_origin": ""}, "This field is required"),
+            ({"source": "double_opt_in"}, "Select a valid choice"),
+            ({"subscribe_to": ""}, "This field is required"),
+        ],
     )
-    def test_it_shows_the_services_refusal_on_the_address(
-        self, world: Any, address: str, message: str
+    def test_it_shows_why_nothing_was_added(
+        self, verified: Any, extra: dict[str, str], message: str
     ) -> None:
-        response = world.client_for(world.alice).post(
-            URL, {"address": address, "legal_basis": LegalBasis.DOUBLE_OPT_IN}
+        response = verified.client_for(verified.alice).post(
+            URL, by_hand(verified, "x@y.de", **extra)
         )
         assert response.status_code == 400
         assert message in response.content.decode()
-        assert Contact.objects.filter(account=world.alice_account).count() == 1
+        assert Contact.objects.filter(account=verified.alice_account).count() == 1
 
-    def test_it_refuses_charlies_list_privacy_2(self, world: Any) -> None:
-        response = world.client_for(world.alice).post(
-            URL,
-            {
-                "address": "neu@example.de",
-                "legal_basis": LegalBasis.DOUBLE_OPT_IN,
-                "subscribe_to": world.charlie_list.pk,
-            },
+    def test_it_refuses_charlies_list_privacy_2(self, verified: Any) -> None:
+        response = verified.client_for(verified.alice).post(
+            URL, by_hand(verified, "neu@example.de", subscribe_to=verified.charlie_list.pk)
         )
-        assert response.status_code == 400
-        assert not Contact.objects.filter(address="neu@example.de").exists()
-
-    def test_it_requires_the_legal_basis_consent_1(self, world: Any) -> None:
-        response = world.client_for(world.alice).post(URL, {"address": "neu@example.de"})
         assert response.status_code == 400
         assert not Contact.objects.filter(address="neu@example.de").exists()
 
     def test_it_rejects_a_post_without_csrf_token(self, world: Any) -> None:
         client = Client(enforce_csrf_checks=True)
         client.force_login(world.alice)
-        response = client.post(
-            URL, {"address": "neu@example.de", "legal_basis": LegalBasis.DOUBLE_OPT_IN}
-        )
+        response = client.post(URL, by_hand(world, "neu@example.de"))
         assert response.status_code == 403
         assert not Contact.objects.filter(address="neu@example.de").exists()
 

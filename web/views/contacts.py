@@ -23,6 +23,8 @@ from contacts.selectors import contacts_of
 from core.actors import Actor
 from core.addresses import InvalidAddress
 from core.errors import Conflict, DomainError
+from imports import manual
+from imports.services import CUSTOMER_CONTACT, ORIGIN
 from web import labels
 from web.access import get_account_for_user, get_contact_for_user
 from web.errors import add_domain_error, raise_for_http
@@ -46,17 +48,21 @@ def contacts(request: HttpRequest, slug: str) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            contact = services.create_contact(
+            # A one-row import: the source's proof, both attestations and the row rules.
+            contact = manual.add_contact(
                 account,
+                [data["subscribe_to"]],
                 data["address"],
                 actor=Actor.for_user(request.user, request),
-                cause=_cause(request),
-                status=Status.ACTIVE,
-                legal_basis=data["legal_basis"],
+                user=request.user,
+                source=data["source"],
+                attested=[ORIGIN, CUSTOMER_CONTACT],
                 first_name=data["first_name"],
                 last_name=data["last_name"],
-                # Added as active on a stated legal basis: the subscription is confirmed.
-                lists=[data["subscribe_to"]] if data["subscribe_to"] else [],
+                last_contact=data["last_contact"],
+                product_category=data["product_category"],
+                evidence_ref=data["evidence_ref"],
+                sponsors=form.sponsor_list(),
             )
         except DomainError as exc:
             field = "address" if isinstance(exc, InvalidAddress | Conflict) else None

@@ -3,24 +3,32 @@
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from contacts.models import Contact
-from contacts.testing import PASSWORD, Personas
+from contacts.testing import PASSWORD, SYSTEM, Personas
+from domains import services as domains
+from domains.rules import DomainStatus
+from domains.tests.conftest import publish
 from core.browser import PNG_SIGNATURE
 
 pytestmark = pytest.mark.browser
 
 
 def test_it_signs_in_filters_with_htmx_and_adds_a_contact(
-    transactional_db: Any, live_server: Any, page: Any, tmp_path: Path
+    transactional_db: Any, live_server: Any, page: Any, tmp_path: Path, platform: Any
 ) -> None:
     from playwright.sync_api import expect
 
     world = Personas()
+    # Adding by hand is a one-row import: the account needs a verified sender domain.
+    domain = domains.add_domain(world.alice_account, "news.alice.example", actor=SYSTEM)
+    publish(platform, domain)
+    assert domains.check_domain(domain, actor=SYSTEM).status == DomainStatus.VERIFIED
     world.add_contact(world.alice_account, "maria@example.at", first_name="Maria")
 
     page.goto(f"{live_server.url}/login/")
@@ -42,8 +50,12 @@ def test_it_signs_in_filters_with_htmx_and_adds_a_contact(
 
     page.get_by_label("Email address").fill("neu@example.de")
     page.get_by_label("First name").fill("Nina")
-    page.get_by_label("Legal basis").select_option("existing_customer")
-    page.get_by_label("Subscribe to list").select_option(label="Newsletter")
+    page.get_by_label("Where the address comes from").select_option("existing_customer")
+    page.get_by_label("List the contact joins").select_option(label="Newsletter")
+    page.get_by_label("Last purchase or contact").fill((date.today() - timedelta(days=30)).isoformat())
+    page.get_by_label("Product category bought").fill("Shoes")
+    page.locator("#id_attest_origin").check()
+    page.locator("#id_attest_customer_contact").check()
     page.get_by_role("button", name="Add contact").click()
     expect(page.locator("h1")).to_have_text("neu@example.de")
     expect(page.get_by_role("status")).to_contain_text("Contact added.")

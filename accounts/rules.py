@@ -16,6 +16,17 @@ def may_change_review_state(current: str, target: str) -> bool:
     return target in ALLOWED.get(current, frozenset())
 
 
+def may_send(review_state: str) -> bool:
+    """Only an active account's mail leaves the platform; a pending one prepares, a
+    suspended one is stopped (ACCOUNT-1)."""
+    return review_state == "active"
+
+
+def may_change_data(review_state: str) -> bool:
+    """A suspended account's users read; they change nothing until the operator lifts it."""
+    return review_state != "suspended"
+
+
 def may_manage_account(role: str | None) -> bool:
     """Owners and operators manage members and API keys; members work with contacts."""
     return role in ("owner", "operator")

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from accounts import services
 from accounts.models import Account, ApiKey, Membership, ReviewState
@@ -26,7 +27,9 @@ def _review(state: str, label: str) -> Any:
     ) -> None:
         for account in queryset:
             try:
-                services.change_review_state(account, state)
+                services.change_review_state(
+                    account, state, note=str(_("by decision of the platform operator"))
+                )
             except DomainError as exc:
                 messages.error(request, f"{account.slug}: {exc.message}")
             else:

@@ -43,6 +43,9 @@ class Account(models.Model):
     imprint_representative = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    # Why the operator (or the quality rules) set the review state: shown to the account's
+    # users and its API keys while it is suspended (ACCOUNT-1).
+    review_note = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["slug"]

@@ -27,6 +27,15 @@ def may_change_data(review_state: str) -> bool:
     return review_state != "suspended"
 
 
+def suspension_notice(note: str) -> str:
+    """What an API client of a suspended account is told (ACCOUNT-1): why, and what to do."""
+    why = note or "by the platform operator"
+    return (
+        f"this account is suspended ({why}); its API keys can neither read nor change "
+        "anything until the suspension is lifted: contact the platform operator"
+    )
+
+
 def may_manage_account(role: str | None) -> bool:
     """Owners and operators manage members and API keys; members work with contacts."""
     return role in ("owner", "operator")

@@ -39,8 +39,10 @@ def create_account(name: str, *, slug: str = "", owner: Any = None) -> Account:
 
 
 @transaction.atomic
-def change_review_state(account: Account, target: str) -> Account:
-    """Operator review (ACCOUNT-1): activate, suspend, or lift a suspension."""
+def change_review_state(account: Account, target: str, *, note: str = "") -> Account:
+    """Operator review (ACCOUNT-1): activate, suspend, or lift a suspension. `note` says
+    why; the account's users and keys see it while the account is suspended."""
+    note = clean_text(note, field="review note", max_length=500)
     account = Account.objects.select_for_update().get(pk=account.pk)
     if target not in ReviewState.values:
         raise InvalidInput(f"unknown review state {target!r}")
@@ -48,7 +50,8 @@ def change_review_state(account: Account, target: str) -> Account:
         raise RuleViolation(f"an account cannot go from {account.review_state} to {target}")
     account.review_state = target
     account.reviewed_at = timezone.now()
-    account.save(update_fields=["review_state", "reviewed_at"])
+    account.review_note = note.strip()
+    account.save(update_fields=["review_state", "reviewed_at", "review_note"])
     return account
 
 

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, cast
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
+from accounts.models import ReviewState
+from accounts.rules import suspension_notice
 from accounts.selectors import account_for_api_key
 from core.actors import Actor
 from core.errors import PermissionDenied
@@ -27,6 +29,9 @@ class ApiKeyAuth(HttpBearer):
         if found is None:
             return None
         account, key = found
+        if account.review_state == ReviewState.SUSPENDED:
+            # Raised, not returned: the client learns why, with a 403 (ACCOUNT-1).
+            raise PermissionDenied(suspension_notice(account.review_note))
         setattr(request, _KEY_ATTRIBUTE, key)
         return account
 

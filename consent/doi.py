@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from accounts.rules import may_send
 from carrier.compose import compose
 from carrier.transports import OutboundMessage, TransportError, get_transport
 from consent import services as evidence
@@ -238,6 +239,8 @@ def _facts(form: SignupForm, entry: Entry | None, ip_hash: str, honeypot: bool) 
         "limit_per_address": int(policy_value("form.rate_limit_per_address_per_hour", account)),
     }
     from_ip = recent.filter(ip_hash=ip_hash).count()
+    account.refresh_from_db(fields=["review_state"])  # suspended a moment ago counts
+    active = may_send(account.review_state)
     if entry is None:  # the honeypot caught it: nothing else to look at
         return SignupFacts(
             honeypot,
@@ -247,6 +250,7 @@ def _facts(form: SignupForm, entry: Entry | None, ip_hash: str, honeypot: bool) 
             suppressed=False,
             confirmation_sent_recently=False,
             already_confirmed=False,
+            account_may_send=active,
             **limits,
         )
     contact = contact_selectors.contact_by_address(account, entry.address)
@@ -266,6 +270,7 @@ def _facts(form: SignupForm, entry: Entry | None, ip_hash: str, honeypot: bool) 
         and Subscription.objects.filter(
             contact=contact, list=form.list, state=SubscriptionState.CONFIRMED
         ).exists(),
+        account_may_send=active,
         **limits,
     )
 
@@ -625,7 +630,10 @@ def send_confirmation(confirmation_id: int) -> str:
     """Hand the confirmation mail over; the outcome is recorded on the confirmation.
 
     A temporary failure raises, so the task is marked failed and shows up for retry."""
-    confirmation = Confirmation.objects.get(pk=confirmation_id)
+    confirmation = Confirmation.objects.select_related("account").get(pk=confirmation_id)
+    if not may_send(confirmation.account.review_state):
+        # Suspended after the signup: the mail stays unsent and the confirmation expires.
+        return "held: the account may not send"
     mail = pending_mail(confirmation)
     if mail is None:
         return "nothing to send"

@@ -90,12 +90,16 @@ class SignupFacts:
     suppressed: bool
     confirmation_sent_recently: bool
     already_confirmed: bool
+    # ACCOUNT-1: a pending or suspended account's forms send nothing.
+    account_may_send: bool = True
 
 
 def signup_refusal(facts: SignupFacts) -> str | None:
     """FORM-3: the reason a submission is refused, or None to send a confirmation mail.
 
     The submitter sees the same neutral page either way (no address enumeration)."""
+    if not facts.account_may_send:
+        return "account_inactive"
     if facts.honeypot_filled:
         return "honeypot"
     if facts.attempts_from_ip >= facts.limit_per_ip:

@@ -95,7 +95,11 @@ def _suspend_if_repeated(campaign: Campaign) -> None:
     if sends >= int(policy_value("quality.violations_before_suspension", account)):
         account.refresh_from_db(fields=["review_state"])
         if account.review_state == ReviewState.ACTIVE:
-            accounts.change_review_state(account, ReviewState.SUSPENDED)
+            accounts.change_review_state(
+                account,
+                ReviewState.SUSPENDED,
+                note=f"{sends} sends broke the sending policy; the operator reviews the account",
+            )
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.rules import may_send
 from consent import doi
 from consent.models import Confirmation, SignupForm
 from core.actors import Actor
@@ -47,6 +48,12 @@ def _render(
 def signup(request: HttpRequest, public_id: str) -> HttpResponse:
     form = _form_or_404(public_id)
     language = doi.page_language(form, request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
+    if not may_send(form.account.review_state):
+        # ACCOUNT-1: a pending or suspended account's form shows neither its text nor a
+        # field, and a POST (the hosted or an embedded copy) stores and sends nothing.
+        return _render(
+            request, "subscriber/unavailable.html", {"form": form}, language=language, status=403
+        )
     context = {"form": form, "wording": doi.current_wording(form), "values": {}, "error": ""}
     if request.method == "GET":
         return _render(request, "subscriber/signup.html", context, language=language)

@@ -10,9 +10,11 @@ from collections.abc import Collection
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 
 from accounts import selectors as accounts_selectors
 from accounts.models import Account, ApiKey, Role
+from accounts.rules import may_change_data
 from accounts.selectors import account_for_user, role_in
 from consent.models import SignupForm
 from consent.selectors import form_of
@@ -22,6 +24,8 @@ from core.errors import NotFound
 
 # Who may manage an account's credentials (ACCOUNT-2): not plain members.
 MANAGERS = (Role.OWNER, Role.OPERATOR)
+# Reading never changes anything: a suspended account's users may still do it.
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def get_account_for_user(
@@ -39,6 +43,16 @@ def get_account_for_user(
     role = role_in(request.user, account)
     if roles is not None and role not in roles:
         raise PermissionDenied
+    if (
+        request.method not in SAFE_METHODS
+        and not may_change_data(account.review_state)
+        and not request.user.is_staff
+    ):
+        # ACCOUNT-1: a suspended account's users read; what to do is on the 403 page.
+        request.account = account  # type: ignore[attr-defined]
+        raise PermissionDenied(
+            _("This account is suspended: nothing can be changed or sent until it is lifted.")
+        )
     request.account = account  # type: ignore[attr-defined]
     request.account_role = role  # type: ignore[attr-defined]
     return account

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts import services
-from accounts.models import ApiKey, ReviewState
+from accounts.models import Account, ApiKey, ReviewState
 from accounts.rules import may_change_review_state
 from accounts.selectors import account_for_api_key
 from core.errors import Conflict, InvalidInput, RuleViolation
@@ -68,3 +68,16 @@ def test_the_cli_creates_and_activates_accounts(db, capsys) -> None:
     plain = out.strip().splitlines()[-1]
     found = account_for_api_key(plain)
     assert found is not None and found[0].slug == "lecker"
+
+
+def test_the_cli_suspends_with_a_reason_the_account_sees(db, capsys) -> None:
+    """ACCOUNT-1: the reason is kept; lifting the suspension clears it."""
+    call_command("account", "create", "Baeckerei Lecker", "--slug", "lecker")
+    call_command("account", "activate", "lecker")
+    call_command("account", "suspend", "lecker", "--reason", "spam-trap hits in list 3")
+    assert "lecker: suspended" in capsys.readouterr().out
+    account = Account.objects.get(slug="lecker")
+    assert account.review_note == "spam-trap hits in list 3"
+    call_command("account", "activate", "lecker")
+    account.refresh_from_db()
+    assert (account.review_state, account.review_note) == ("active", "")

@@ -11,10 +11,10 @@ import pytest
 
 from contacts.models import Contact
 from contacts.testing import PASSWORD, SYSTEM, Personas
+from core.browser import PNG_SIGNATURE
 from domains import services as domains
 from domains.rules import DomainStatus
 from domains.tests.conftest import publish
-from core.browser import PNG_SIGNATURE
 
 pytestmark = pytest.mark.browser
 
@@ -52,7 +52,8 @@ def test_it_signs_in_filters_with_htmx_and_adds_a_contact(
     page.get_by_label("First name").fill("Nina")
     page.get_by_label("Where the address comes from").select_option("existing_customer")
     page.get_by_label("List the contact joins").select_option(label="Newsletter")
-    page.get_by_label("Last purchase or contact").fill((date.today() - timedelta(days=30)).isoformat())
+    last_month = (date.today() - timedelta(days=30)).isoformat()
+    page.get_by_label("Last purchase or contact").fill(last_month)
     page.get_by_label("Product category bought").fill("Shoes")
     page.locator("#id_attest_origin").check()
     page.locator("#id_attest_customer_contact").check()

@@ -45,6 +45,11 @@ class Command(DomainCommand):
             parser.add_argument("--owner", help="username of the owner")
         elif action in ("activate", "suspend"):
             parser.add_argument("slug")
+            parser.add_argument(
+                "--reason",
+                default="",
+                help="why (shown to the account's users and API keys while suspended)",
+            )
         elif action == "imprint":
             parser.add_argument("slug")
             for name in services.IMPRINT_FIELDS:
@@ -74,12 +79,16 @@ class Command(DomainCommand):
         for account in Account.objects.order_by("slug"):
             self.stdout.write(f"{account.slug}\t{account.review_state}\t{account.name}")
 
-    def do_activate(self, slug: str, **_: Any) -> None:
-        account = services.change_review_state(account_by_slug(slug), ReviewState.ACTIVE)
+    def do_activate(self, slug: str, reason: str, **_: Any) -> None:
+        account = services.change_review_state(
+            account_by_slug(slug), ReviewState.ACTIVE, note=reason
+        )
         self.stdout.write(f"{account.slug}: {account.review_state}")
 
-    def do_suspend(self, slug: str, **_: Any) -> None:
-        account = services.change_review_state(account_by_slug(slug), ReviewState.SUSPENDED)
+    def do_suspend(self, slug: str, reason: str, **_: Any) -> None:
+        account = services.change_review_state(
+            account_by_slug(slug), ReviewState.SUSPENDED, note=reason
+        )
         self.stdout.write(f"{account.slug}: {account.review_state}")
 
     def do_member(self, slug: str, username: str, role: str, **_: Any) -> None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from consent.mails import mail_view, raw_of
 from consent.models import EvidenceRecord
 from consent.rules import link_hash
 from consent.selectors import CHAIN_FIELDS, import_origin, merged_into, readable_personal
@@ -52,6 +53,16 @@ def build_bundle_for_contact(contact: Contact) -> dict[str, Any]:
     items = []
     for rec, data in zip(records, personal, strict=True):
         fields = {name: getattr(rec, name) for name in CHAIN_FIELDS}
+        mail = None
+        if data is not None and "mail" in data:
+            # CONSENT-7: the confirmation mail as sent, shown as a mail, not as a field.
+            data = dict(data)
+            kept = data.pop("mail")
+            mail = {
+                **mail_view(raw_of(kept), sha256=rec.payload.get("sha256", "")),
+                "mail_from": kept.get("mail_from", ""),
+                "rcpt_to": kept.get("rcpt_to", []),
+            }
         items.append(
             {
                 "seq": rec.seq,
@@ -71,6 +82,7 @@ def build_bundle_for_contact(contact: Contact) -> dict[str, Any]:
                 ),
                 "facts": rec.payload,
                 "personal": data if data is not None else "erased",
+                "mail": mail,
                 "hash": rec.hash,
                 "prev_hash": rec.prev_hash,
                 "hash_ok": link_hash(rec.prev_hash, fields) == rec.hash,

@@ -397,11 +397,13 @@ def unsubscribe(
     lists: Sequence[List] | None = None,
     cause: Cause = Cause.UNSUBSCRIBE_LINK,
     ref: str = "",
+    wording: Any = None,
 ) -> Contact:
     """Take the contact off `lists`, or off every list of its account when `lists` is None,
     which withdraws consent altogether: status U (STATUS-2). Recorded with its method
-    (one-click, page, mailto, reply, manual) and what caused it; the send path checks
-    subscriptions and status before each hand-over, so it holds for the next message."""
+    (one-click, page, mailto, reply, manual), what caused it and the wording version the
+    person saw (a consent.Wording, CONSENT-6); the send path checks subscriptions and
+    status before each hand-over, so it holds for the next message."""
     locked = Contact.objects.select_for_update().get(pk=contact.pk)
     if locked.status == Status.DELETED:
         return locked
@@ -425,6 +427,7 @@ def unsubscribe(
         actor=actor,
         contact=locked,
         payload={"method": method, "everywhere": lists is None, "lists": left, "ref": ref},
+        wording=wording,
     )
     return locked
 

@@ -13,7 +13,7 @@ from aiosmtpd.controller import Controller
 from consent.models import EvidenceRecord
 from consent.proof import build_bundle_for_contact, render_bundle_html
 from contacts import services as contacts
-from contacts.models import Contact, UnsubscribeRequest
+from contacts.models import UnsubscribeRequest
 from contacts.rules import Cause, Status
 from contacts.selectors import request_mail
 from contacts.testing import SYSTEM, Personas
@@ -68,7 +68,8 @@ def test_a_reply_from_an_address_not_yet_known_joins_the_proof_of_its_new_contac
     request = UnsubscribeRequest.objects.get(account=world.alice_account)
     assert request.contact is None
     done = contacts.complete_unsubscribe_request(request, actor=SYSTEM)
-    contact = Contact.objects.get(pk=done.contact_id)
+    contact = done.contact
+    assert contact is not None
     bundle = build_bundle_for_contact(contact)
     [shown] = mail_records(bundle)
     assert "je ne veux plus recevoir" in shown["mail"]["text"] and shown["mail"]["sha256_ok"]

@@ -37,6 +37,12 @@ class UnsubscribeRequestIn(Schema):
     channel: RequestChannel = Field(description="phone, letter, email or other")
     received_on: date = Field(description="the day the request arrived (not in the future)")
     note: str = Field("", max_length=2000)
+    mail: str = Field(
+        "",
+        max_length=262_144,
+        description="for a request by email: the person's message as raw RFC 5322 text, "
+        "kept as the evidence of the unsubscribe (at most 256 KB)",
+    )
 
 
 class DismissIn(Schema):
@@ -92,6 +98,7 @@ def enter_request(
         received_on=payload.received_on,
         note=payload.note,
         actor=actor_of(request),
+        mail=payload.mail.encode("utf-8", "surrogateescape") or None,
     )
     return 201, request_out(item)
 

@@ -7,6 +7,7 @@ transaction, so a signup and its mail stand or fall together.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import secrets
@@ -27,6 +28,7 @@ from accounts.rules import may_send
 from carrier.compose import compose
 from carrier.transports import OutboundMessage, TransportError, get_transport
 from consent import services as evidence
+from consent.mails import kept_mail
 from consent.models import Confirmation, SignupAttempt, SignupForm, Wording
 from consent.rules import SignupFacts, signup_refusal
 from contacts import selectors as contact_selectors
@@ -42,6 +44,8 @@ from policy.selectors import value as policy_value
 
 logger = logging.getLogger(__name__)
 
+# The evidence record of a confirmation mail handed over: it holds the mail as sent.
+CONFIRMATION_SENT = "confirmation.sent"
 TOKEN_SALT = "consentry.doi"  # noqa: S105 (a signing salt, not a secret)
 LANGUAGES = ("de", "en", "fr")
 DEFAULT_CONSENT_TEXT = {
@@ -567,14 +571,47 @@ def pending_mail(confirmation: Confirmation) -> tuple[str, bytes] | None:
 
 
 @transaction.atomic
-def mark_sent(confirmation_id: int, *, error: str = "") -> None:
-    """Record the hand-over; a sent mail is no longer kept."""
+def mark_sent(
+    confirmation_id: int,
+    *,
+    error: str = "",
+    sent: OutboundMessage | None = None,
+    response: str = "",
+) -> None:
+    """Record the hand-over. CONSENT-7: the mail as the transport got it (envelope and
+    bytes) joins the signup's evidence, sealed with the contact's key so an erasure makes it
+    unreadable; the pending copy (sealed with a platform key) is dropped."""
     if error:
         Confirmation.objects.filter(pk=confirmation_id).update(send_error=error[:300])
-    else:
-        Confirmation.objects.filter(pk=confirmation_id).update(
-            sent_at=timezone.now(), send_error="", sealed_mail=None
-        )
+        return
+    confirmation = (
+        Confirmation.objects.select_for_update()
+        .select_related("account", "contact")
+        .get(pk=confirmation_id)
+    )
+    Confirmation.objects.filter(pk=confirmation_id).update(
+        sent_at=timezone.now(), send_error="", sealed_mail=None
+    )
+    if sent is None:
+        return
+    contact = confirmation.contact
+    # A contact erased while its mail was on the way: a new data key would make the
+    # address readable again, so only the facts are kept.
+    erased = confirmation.state != Confirmation.State.PENDING and contact.status == Status.DELETED
+    evidence.record(
+        confirmation.account,
+        CONFIRMATION_SENT,
+        actor=Actor.system("confirmation"),
+        contact=contact,
+        payload={
+            "confirmation": confirmation.pk,
+            "message_id": confirmation.message_id,
+            "sha256": hashlib.sha256(sent.raw).hexdigest(),
+            "size": len(sent.raw),
+            "response": response[:300],
+        },
+        personal=None if erased else {"mail": kept_mail(sent)},
+    )
 
 
 def expire_pending(*, now: Any = None) -> int:
@@ -653,5 +690,5 @@ def send_confirmation(confirmation_id: int) -> str:
         if not exc.permanent:
             raise
         return "refused"
-    mark_sent(confirmation_id)
+    mark_sent(confirmation_id, sent=message, response=result.response)
     return result.message_id

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Any
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from consent.mails import mail_view, raw_of
 from consent.models import EvidenceRecord
 from consent.rules import link_hash
 from consent.selectors import CHAIN_FIELDS, import_origin, merged_into, readable_personal
-from contacts.selectors import contact_by_address
+from contacts.selectors import contact_by_address, request_mail, requests_about
 from core.errors import NotFound
 
 if TYPE_CHECKING:
@@ -48,10 +49,40 @@ def build_bundle_for_contact(contact: Contact) -> dict[str, Any]:
     if origin is not None:
         found = [origin.batch] if origin.batch.pk is not None else []
         records = sorted([*records, *origin.basis, *found], key=lambda r: r.seq)
+    request_records, request_mails = _unsubscribe_mails(contact)
+    if request_records:
+        seen = {rec.seq for rec in records}
+        extra = [rec for rec in request_records if rec.seq not in seen]
+        records = sorted([*records, *extra], key=lambda r: r.seq)
     personal = readable_personal(records)
     items = []
     for rec, data in zip(records, personal, strict=True):
         fields = {name: getattr(rec, name) for name in CHAIN_FIELDS}
+        mail: dict[str, Any] | str | None = None
+        if data is not None and "mail" in data:
+            # CONSENT-7: the confirmation mail as sent, shown as a mail, not as a field.
+            data = dict(data)
+            kept = data.pop("mail")
+            mail = {
+                **mail_view(raw_of(kept), sha256=rec.payload.get("sha256", "")),
+                "mail_from": kept.get("mail_from", ""),
+                "rcpt_to": kept.get("rcpt_to", []),
+                "received": False,
+            }
+        elif data is None and "sha256" in rec.payload:
+            mail = "erased"
+        elif rec.kind in REQUEST_KINDS and isinstance(rec.payload.get("mail"), dict):
+            # CONSENT-6: the "unsubscribe me" mail, kept with its request.
+            facts = rec.payload["mail"]
+            raw = request_mails.get(rec.payload.get("request"))
+            mail = (
+                {
+                    **mail_view(raw, sha256=facts.get("sha256", ""), size=facts.get("size")),
+                    "received": True,
+                }
+                if raw is not None
+                else "erased"
+            )
         items.append(
             {
                 "seq": rec.seq,
@@ -71,6 +102,7 @@ def build_bundle_for_contact(contact: Contact) -> dict[str, Any]:
                 ),
                 "facts": rec.payload,
                 "personal": data if data is not None else "erased",
+                "mail": mail,
                 "hash": rec.hash,
                 "prev_hash": rec.prev_hash,
                 "hash_ok": link_hash(rec.prev_hash, fields) == rec.hash,
@@ -90,6 +122,24 @@ def build_bundle_for_contact(contact: Contact) -> dict[str, Any]:
         "import": origin.as_json() if origin is not None else None,
         "records": items,
     }
+
+
+# The records of an unsubscribe request that keep its mail (contacts.services).
+REQUEST_KINDS = ("unsubscribe_request.received", "unsubscribe_request.entered")
+
+
+def _unsubscribe_mails(contact: Contact) -> tuple[list[EvidenceRecord], dict[int, bytes | None]]:
+    """The records of the unsubscribe requests about the contact (a reply from an address
+    not yet known is recorded without a contact) and each request's kept mail."""
+    requests = list(requests_about(contact, [contact.pk, *merged_into(contact)]))
+    if not requests:
+        return [], {}
+    records = EvidenceRecord.objects.filter(
+        account_id=contact.account_id,
+        kind__in=REQUEST_KINDS,
+        payload__request__in=[r.pk for r in requests],
+    ).select_related("wording")
+    return list(records), {r.pk: request_mail(r) for r in requests}
 
 
 def render_bundle_html(bundle: dict[str, Any]) -> str:

@@ -176,6 +176,10 @@ class UnsubscribeRequest(models.Model):
     created_by = models.CharField(max_length=120)
     done_at = models.DateTimeField(null=True, blank=True)
     done_by = models.CharField(max_length=120, blank=True)
+    # CONSENT-6: the "unsubscribe me" mail itself, sealed (contacts.selectors.request_mail);
+    # its digest and size are in the request's evidence record. Gone once the contact is
+    # deleted, like the address.
+    mail = models.BinaryField(null=True, blank=True)
 
     class Meta:
         indexes = [

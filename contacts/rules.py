@@ -210,3 +210,14 @@ def request_urgency(due_on: date, today: date, *, open_: bool) -> str:
     if (due_on - today).days <= 1:
         return "due"
     return "on_time"
+
+
+# CONSENT-6: an "unsubscribe me" mail is kept as the evidence of its request up to this
+# size; of a larger one (attachments, mostly) the start is kept, which holds the headers
+# and the text, and the record names the full size.
+MAX_KEPT_MAIL_BYTES = 256 * 1024
+
+
+def kept_part(raw: bytes, limit: int = MAX_KEPT_MAIL_BYTES) -> bytes:
+    """The part of a received mail that is kept: all of it, or its first `limit` bytes."""
+    return raw[:limit]

@@ -15,6 +15,7 @@ from contacts.models import (
     UnsubscribeRequest,
 )
 from core.addresses import address_key, normalise_address
+from core.crypto import SealBroken, derive_key, unseal
 from core.errors import NotFound
 
 if TYPE_CHECKING:
@@ -115,3 +116,34 @@ def unsubscribe_requests_due(account: Account) -> int:
     return UnsubscribeRequest.objects.filter(
         account=account, state=RequestState.OPEN, due_on__lte=tomorrow
     ).count()
+
+
+# The "unsubscribe me" mail of a request is sealed with a platform key bound to its row:
+# a database dump alone does not show it, and a blob moved to another row does not open.
+REQUEST_MAIL_KEY = "unsubscribe-request-mail"
+
+
+def request_mail_context(request: UnsubscribeRequest) -> bytes:
+    return f"{request.account_id}:{request.pk}".encode()
+
+
+def request_mail(request: UnsubscribeRequest) -> bytes | None:
+    """The kept mail of a request (CONSENT-6); None when there is none, or when it was
+    erased with its contact."""
+    if request.mail is None:
+        return None
+    try:
+        return unseal(
+            derive_key(REQUEST_MAIL_KEY), bytes(request.mail), context=request_mail_context(request)
+        )
+    except SealBroken:
+        return None
+
+
+def requests_about(contact: Contact, contact_ids: list[int]) -> QuerySet[UnsubscribeRequest]:
+    """The unsubscribe requests about a contact: matched to it (or to a contact merged into
+    it, `contact_ids`) or naming its address, oldest first."""
+    return UnsubscribeRequest.objects.filter(
+        Q(contact_id__in=contact_ids)
+        | Q(account_id=contact.account_id, address_hash=contact.address_hash)
+    ).order_by("pk")

@@ -6,12 +6,14 @@ its evidence record in the same transaction (STATUS-6).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from contacts.models import (
@@ -26,17 +28,21 @@ from contacts.models import (
     UnsubscribeRequest,
 )
 from contacts.rules import (
+    MAX_KEPT_MAIL_BYTES,
     Cause,
     LegalBasis,
     Status,
     decide_initial,
     decide_transition,
+    kept_part,
     request_due_on,
 )
+from contacts.selectors import REQUEST_MAIL_KEY, request_mail_context
 from contacts.signals import contact_erased
 from core import evidence
 from core.actors import Actor
 from core.addresses import address_key, normalise_address
+from core.crypto import derive_key, seal
 from core.errors import Conflict, InvalidInput, RuleViolation
 from core.text import clean_text
 
@@ -215,7 +221,10 @@ def delete_contact(contact: Contact, *, actor: Actor, ref: str = "") -> Contact:
     locked.last_name = ""
     locked.fields = {}
     locked.save(update_fields=["address", "first_name", "last_name", "fields"])
-    UnsubscribeRequest.objects.filter(contact=locked).update(address="", note="")
+    # Requests about this address, whether or not they were matched to the contact.
+    UnsubscribeRequest.objects.filter(
+        Q(contact=locked) | Q(account_id=locked.account_id, address_hash=locked.address_hash)
+    ).update(address="", note="", mail=None)
     # The evidence keys and the import reports (each row's address as the file had it).
     contact_erased.send(sender=Contact, contact=locked)
     # Admin change messages may quote what an operator typed about this contact.
@@ -397,11 +406,13 @@ def unsubscribe(
     lists: Sequence[List] | None = None,
     cause: Cause = Cause.UNSUBSCRIBE_LINK,
     ref: str = "",
+    wording: Any = None,
 ) -> Contact:
     """Take the contact off `lists`, or off every list of its account when `lists` is None,
     which withdraws consent altogether: status U (STATUS-2). Recorded with its method
-    (one-click, page, mailto, reply, manual) and what caused it; the send path checks
-    subscriptions and status before each hand-over, so it holds for the next message."""
+    (one-click, page, mailto, reply, manual), what caused it and the wording version the
+    person saw (a consent.Wording, CONSENT-6); the send path checks subscriptions and
+    status before each hand-over, so it holds for the next message."""
     locked = Contact.objects.select_for_update().get(pk=contact.pk)
     if locked.status == Status.DELETED:
         return locked
@@ -425,6 +436,7 @@ def unsubscribe(
         actor=actor,
         contact=locked,
         payload={"method": method, "everywhere": lists is None, "lists": left, "ref": ref},
+        wording=wording,
     )
     return locked
 
@@ -476,10 +488,19 @@ def enter_unsubscribe_request(
     received_on: date,
     actor: Actor,
     note: str = "",
+    mail: bytes | None = None,
 ) -> UnsubscribeRequest:
     """UNSUB-2: an unsubscribe received by phone, letter or mail, entered by a user: it takes
-    effect at once, from every list of the account, and keeps its deadline on record."""
+    effect at once, from every list of the account, and keeps its deadline on record. An
+    "unsubscribe me" mail the user hands in (`mail`, raw RFC 5322) is kept as its evidence
+    (CONSENT-6)."""
     note = _check_request_input(channel, received_on, note)
+    if mail is not None and len(mail) > MAX_KEPT_MAIL_BYTES:
+        raise InvalidInput(
+            f"the mail is larger than {MAX_KEPT_MAIL_BYTES // 1024} KB: save it without its "
+            "attachments and hand it in again",
+            details=["mail"],
+        )
     normalised = normalise_address(address)
     now = timezone.now()
     request = UnsubscribeRequest.objects.create(
@@ -505,7 +526,11 @@ def enter_unsubscribe_request(
         "unsubscribe_request.entered",
         actor=actor,
         contact=contact,
-        payload={**_request_facts(request), "on_time": now.date() <= request.due_on},
+        payload={
+            **_request_facts(request),
+            "on_time": now.date() <= request.due_on,
+            **_keep_mail(request, mail),
+        },
     )
     return request
 
@@ -520,9 +545,12 @@ def surface_unsubscribe_request(
     actor: Actor,
     channel: str = RequestChannel.REPLY,
     note: str = "",
+    mail: bytes | None = None,
 ) -> UnsubscribeRequest:
     """UNSUB-3: a reply that asks to unsubscribe, found in inbound mail: open until a user
-    of the account confirms or dismisses it. The same `ref` twice surfaces it once."""
+    of the account confirms or dismisses it. The same `ref` twice surfaces it once. The
+    reply itself (`mail`) is kept as the request's evidence, its start if it is large
+    (CONSENT-6)."""
     note = _check_request_input(channel, received_on, note)
     normalised = normalise_address(address)
     existing = UnsubscribeRequest.objects.filter(account=account, ref=ref).first()
@@ -547,9 +575,22 @@ def surface_unsubscribe_request(
         "unsubscribe_request.received",
         actor=actor,
         contact=request.contact,
-        payload={**_request_facts(request), "ref": request.ref},
+        payload={**_request_facts(request), "ref": request.ref, **_keep_mail(request, mail)},
     )
     return request
+
+
+def _keep_mail(request: UnsubscribeRequest, mail: bytes | None) -> dict[str, Any]:
+    """Seal the kept part of an "unsubscribe me" mail onto its request; what its evidence
+    record says of it (the digest of the kept bytes, the full size)."""
+    if not mail:
+        return {}
+    kept = kept_part(mail)
+    request.mail = seal(derive_key(REQUEST_MAIL_KEY), kept, context=request_mail_context(request))
+    request.save(update_fields=["mail"])
+    return {
+        "mail": {"sha256": hashlib.sha256(kept).hexdigest(), "size": len(mail), "kept": len(kept)}
+    }
 
 
 def _locked_open_request(request: UnsubscribeRequest) -> UnsubscribeRequest:

@@ -9,6 +9,7 @@ exists — is one NotFound, so an answer never tells whether an address is known
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
 from django.db.models import Prefetch
@@ -21,6 +22,9 @@ from contacts.models import Contact, List, Subscription
 from core.actors import Actor
 from core.errors import NotFound
 from delivery.models import OneClickUnsubscribe, SendLedgerEntry
+
+if TYPE_CHECKING:
+    from consent.models import Wording
 
 _DAY = 86_400
 
@@ -130,16 +134,23 @@ def campaign_lists(campaign: Campaign) -> list[List]:
 
 
 def unsubscribe_through_link(
-    entry: SendLedgerEntry, *, actor: Actor, method: str, everywhere: bool = False
+    entry: SendLedgerEntry,
+    *,
+    actor: Actor,
+    method: str,
+    everywhere: bool = False,
+    wording: Wording | None = None,
 ) -> Contact:
     """One-click, the page's button or the mailto address: off the campaign's lists, or off
-    every list of the account (status U) when the person chose that."""
+    every list of the account (status U) when the person chose that. `wording`: the
+    version of the page's text the person saw (CONSENT-6)."""
     return contacts.unsubscribe(
         entry.contact,
         actor=actor,
         method=method,
         lists=None if everywhere else campaign_lists(entry.campaign),
         ref=f"campaign:{entry.campaign_id}:ledger:{entry.pk}",
+        wording=wording,
     )
 
 

@@ -103,6 +103,8 @@ def handle_reply(message: InboundMessage, recipient: str, params: dict[str, str]
             ref=f"inbound:{message.pk}",
             actor=ACTOR,
             note=f"Reply to {recipient}: {subject}"[:2000],
+            # CONSENT-6: the "unsubscribe me" mail is the evidence of this unsubscribe.
+            mail=bytes(message.raw),
         )
     except InvalidInput as exc:
         return Outcome(InboundState.REVIEW, f"asks to unsubscribe, but: {exc.message}", account)

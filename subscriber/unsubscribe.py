@@ -28,6 +28,7 @@ from core.http import client_ip
 from delivery import links
 from delivery.models import SendLedgerEntry
 from policy.selectors import cached_value
+from subscriber import wording
 
 # A valid link is idempotent; this only keeps one token from hammering the database.
 POSTS_PER_TOKEN_PER_MINUTE = 20
@@ -101,7 +102,10 @@ def _is_one_click(request: HttpRequest) -> bool:
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    """GET: a page with one button. POST: unsubscribed at once, answered 200, no redirect."""
+    """GET: a page with one button. POST: unsubscribed at once, answered 200, no redirect.
+
+    A GET changes nothing about the person; it may publish the next version of the page's
+    wording, which is the platform's own text."""
     if request.method == "POST" and _is_one_click(request):
         return _one_click(request, token)
     if request.method == "GET" and not ratelimit.allow(
@@ -112,18 +116,28 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if isinstance(found, HttpResponse):
         return found
     entry = found
+    account, language = entry.campaign.account, _language(entry, request)
     lists = links.campaign_lists(entry.campaign)
-    context = {"entry": entry, "account": entry.campaign.account, "lists": lists, "token": token}
+    context = {"entry": entry, "account": account, "lists": lists, "token": token}
     if request.method == "GET":
         done = entry.contact.status in (Status.UNSUBSCRIBED, Status.DELETED)
-        return _page(request, "unsubscribe.html", {**context, "done": done}, entry=entry)
+        # CONSENT-6: the page shows a versioned wording and names it in its form.
+        shown = wording.page_wording(account, language)
+        context.update(done=done, wording=shown.wording, page=shown.page)
+        return _page(request, "unsubscribe.html", context, entry=entry)
     if not ratelimit.allow("unsub-token", token, limit=POSTS_PER_TOKEN_PER_MINUTE):
         return _too_many(request)
     everywhere = request.POST.get("everywhere") == "1"
+    cited = wording.cited_wording(account, language, request.POST.get("wording", "")[:20])
     links.unsubscribe_through_link(
-        entry, actor=_actor(request, entry), method="page", everywhere=everywhere
+        entry,
+        actor=_actor(request, entry),
+        method="page",
+        everywhere=everywhere,
+        wording=cited.wording,
     )
-    return _page(request, "unsubscribed.html", {**context, "everywhere": everywhere}, entry=entry)
+    context.update(everywhere=everywhere, done=cited.done)
+    return _page(request, "unsubscribed.html", context, entry=entry)
 
 
 ONE_CLICK_DONE = (

@@ -59,3 +59,23 @@ def test_open_requests_are_completed_and_charlie_cannot_touch_them(
     assert response.status_code == 200 and response.json()["state"] == "done"
     assert alice_api.client.post(path).status_code == 409
     assert alice_api.client.get(path).status_code == 405
+
+
+def test_a_request_by_email_keeps_the_mail_as_evidence(
+    world: Personas, alice_api: KeyClient
+) -> None:
+    """CONSENT-6: the raw mail handed in is kept with the request; too large is refused."""
+    from contacts.models import UnsubscribeRequest
+    from contacts.selectors import request_mail
+
+    mail = "From: kunde@example.de\r\nSubject: Abmeldung\r\n\r\nBitte abmelden.\r\n"
+    base = {"address": "kunde@example.de", "channel": "email", "received_on": "2026-11-27"}
+    too_big = alice_api.client.post(
+        f"{BASE}/unsubscribe-requests", {**base, "mail": "x" * 262_145}, content_type=JSON
+    )
+    assert too_big.status_code in (400, 422) and not UnsubscribeRequest.objects.exists()
+    response = alice_api.client.post(
+        f"{BASE}/unsubscribe-requests", {**base, "mail": mail}, content_type=JSON
+    )
+    assert response.status_code == 201, response.content
+    assert request_mail(UnsubscribeRequest.objects.get()) == mail.encode()

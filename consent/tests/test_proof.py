@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 from django.core.management import call_command
@@ -44,9 +45,18 @@ def test_the_bundle_of_hundreds_of_records_takes_a_fixed_number_of_queries(
     for n in range(150):
         state = SubscriptionState.CONFIRMED if n % 2 else SubscriptionState.UNSUBSCRIBED
         services.set_subscription(contact, world.alice_list, state, actor=SYSTEM, ref=f"n{n}")
-    with django_assert_max_num_queries(6):
+    for n in range(3):  # unsubscribe mails (CONSENT-6): two queries, however many
+        services.surface_unsubscribe_request(
+            world.alice_account,
+            "kunde@example.de",
+            received_on=date.today(),
+            ref=f"inbound:{n}",
+            actor=SYSTEM,
+            mail=b"Subject: stop\r\n\r\nPlease unsubscribe me.\r\n",
+        )
+    with django_assert_max_num_queries(8):
         bundle = build_bundle(world.alice_account, "kunde@example.de")
-    assert len(bundle["records"]) == 152
+    assert len(bundle["records"]) == 155
 
 
 def test_the_command_prints_json_and_html(world, capsys, tmp_path) -> None:

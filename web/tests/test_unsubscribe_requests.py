@@ -98,3 +98,39 @@ class TestPage:
         assert alice.put(URL).status_code == 405
         assert alice.get(f"{URL}{item.pk}/complete/").status_code == 405
         assert Client().get(URL).status_code == 302
+
+
+class TestMailEvidence:
+    """CONSENT-6: a request by e-mail keeps the person's mail as its evidence."""
+
+    MAIL = b"From: kunde@example.de\r\nSubject: Abmeldung\r\n\r\nBitte abmelden.\r\n"
+
+    def post(self, world: Personas, mail: bytes) -> object:
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        return world.client_for(world.bob).post(
+            URL,
+            {
+                "address": "kunde@example.de",
+                "channel": "email",
+                "received_on": timezone.localdate().isoformat(),
+                "mail": SimpleUploadedFile("abmeldung.eml", mail, "message/rfc822"),
+            },
+        )
+
+    def test_the_uploaded_mail_is_kept_and_shown_in_the_proof(self, world: Personas) -> None:
+        from contacts.selectors import request_mail
+
+        assert self.post(world, self.MAIL).status_code == 302
+        assert request_mail(UnsubscribeRequest.objects.get()) == self.MAIL
+        proof = world.client_for(world.bob).get(
+            f"/a/alice-shop/contacts/{world.alice_contact.pk}/proof/"
+        )
+        assert "Unsubscribe mail as received" in proof.content.decode()
+        assert "Bitte abmelden." in proof.content.decode()
+
+    def test_a_mail_over_256_kb_is_refused_on_the_form(self, world: Personas) -> None:
+        response = self.post(world, self.MAIL + b"x" * 262_144)
+        assert response.status_code == 400
+        assert "larger than 256 KB" in response.content.decode()
+        assert not UnsubscribeRequest.objects.exists()

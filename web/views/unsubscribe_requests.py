@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from contacts import selectors, services
 from contacts.models import RequestChannel, RequestState, UnsubscribeRequest
-from contacts.rules import request_urgency
+from contacts.rules import MAX_KEPT_MAIL_BYTES, request_urgency
 from core.actors import Actor
 from core.errors import DomainError, NotFound
 from web.access import get_account_for_user
@@ -39,6 +39,25 @@ class UnsubscribeRequestForm(forms.Form):
     note = forms.CharField(
         label=gettext_lazy("Note"), required=False, max_length=2000, widget=forms.Textarea
     )
+    mail = forms.FileField(
+        label=gettext_lazy("The person's email (.eml)"),
+        required=False,
+        help_text=gettext_lazy(
+            "When the request came by email: the message saved from your mail program, at "
+            "most 256 KB. It is kept as the evidence of this unsubscribe."
+        ),
+    )
+
+    def clean_mail(self) -> bytes | None:
+        upload = self.cleaned_data.get("mail")
+        if upload is None:
+            return None
+        if upload.size > MAX_KEPT_MAIL_BYTES:
+            raise forms.ValidationError(
+                _("The email is larger than 256 KB: save it without its attachments.")
+            )
+        data: bytes = upload.read()
+        return data
 
 
 def get_request_for_user(request: HttpRequest, slug: str, request_id: int) -> UnsubscribeRequest:
@@ -55,7 +74,9 @@ def unsubscribe_requests(request: HttpRequest, slug: str) -> HttpResponse:
     account = get_account_for_user(request, slug)
     initial = {"received_on": timezone.localdate()}
     form = UnsubscribeRequestForm(
-        request.POST if request.method == "POST" else None, initial=initial
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        initial=initial,
     )
     if form.is_valid():
         try:
@@ -66,6 +87,7 @@ def unsubscribe_requests(request: HttpRequest, slug: str) -> HttpResponse:
                 received_on=form.cleaned_data["received_on"],
                 note=form.cleaned_data["note"],
                 actor=Actor.for_user(request.user, request),
+                mail=form.cleaned_data["mail"],
             )
         except DomainError as exc:
             add_domain_error(form, exc, "address")

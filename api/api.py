@@ -1,4 +1,5 @@
-"""The REST API at /api/v1/: every operation needs an account's API key (PRIVACY-2)."""
+"""The REST API at /api/v1/: every operation needs an account's API key (PRIVACY-2), except
+the operator's (/operator/…), which need an operator's credentials (api.operator)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from api import (
     forms,
     imports,
     lists,
+    operator,
     unsubscribe_requests,
 )
 from api.auth import ApiKeyAuth
@@ -35,3 +37,4 @@ api.add_router("/", domains.router)
 api.add_router("/", campaigns.router)
 api.add_router("/", unsubscribe_requests.router)
 api.add_router("/", imports.router)
+api.add_router("/", operator.router)

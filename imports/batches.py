@@ -4,8 +4,8 @@
 Called by imports.services inside the batch's transaction. Per batch a fixed number of
 queries, whatever its size: earlier rows with the same addresses, the account's existing
 contacts, platform suppressions (addresses, and whole domains), bounces elsewhere and
-existing subscriptions are each read with one `IN` query; contacts, subscriptions, evidence and report rows are each
-written with one bulk statement.
+existing subscriptions are each read with one `IN` query; contacts, subscriptions,
+evidence and report rows are each written with one bulk statement.
 
 Evidence (IMPORT-9, CONSENT-3): one sealed, chained record per batch (kind
 `import.batch`: the import, its start record, the file's SHA-256, the row range, the

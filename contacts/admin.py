@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from contacts import services
 from contacts.models import Contact, List, Subscription, SuppressedDomain, Suppression
@@ -201,7 +202,8 @@ class UntrustedAdmin(admin.ModelAdmin):
         removed = services.remove_untrusted_rows(
             queryset, by=f"operator:{request.user.get_username()}"
         )
-        messages.success(request, _("%(count)d entries removed.") % {"count": removed})
+        text = ngettext("%(count)d entry removed.", "%(count)d entries removed.", removed)
+        messages.success(request, text % {"count": removed})
 
 
 @admin.register(Suppression)

@@ -303,3 +303,20 @@ def test_the_migration_named_feedback_as_the_source_of_earlier_entries(db: Any) 
         "h1": "feedback",
         "h2": "",
     }
+
+
+@pytest.mark.parametrize(
+    ("language", "domains", "trap"),
+    [
+        ("de", "nicht vertrauenswürdige Domains", "Spamfalle"),
+        ("fr", "domaines non fiables", "piège à spam"),
+    ],
+)
+def test_the_untrusted_list_speaks_german_and_french(
+    db: Any, language: str, domains: str, trap: str
+) -> None:
+    from django.utils import translation
+
+    with translation.override(language):
+        assert str(SuppressedDomain._meta.verbose_name_plural) == domains
+        assert str(SuppressionReason.SPAM_TRAP.label) == trap

@@ -20,7 +20,7 @@ from ninja.security import HttpBasicAuth, HttpBearer, SessionAuthIsStaff
 from accounts.selectors import account_for_api_key
 from api.pagination import page_of
 from api.schemas import ERRORS, ErrorOut, PageIn
-from contacts import selectors, services
+from contacts import selectors, untrusted
 from contacts.models import SuppressedDomain, Suppression, SuppressionReason
 from contacts.rules import parse_untrusted
 from core import ratelimit
@@ -147,7 +147,7 @@ def list_untrusted(
 def add_untrusted(request: HttpRequest, payload: UntrustedIn) -> tuple[int, dict[str, Any]]:
     """201 with the new entry; 200 with the one already there for this reason."""
     user = operator_of(request, _perm(payload.entry, "add"))
-    entry, created = services.add_untrusted(
+    entry, created = untrusted.add(
         payload.entry,
         payload.reason,
         source=f"api:{user.get_username()}",
@@ -164,7 +164,7 @@ def add_untrusted(request: HttpRequest, payload: UntrustedIn) -> tuple[int, dict
 def remove_untrusted(request: HttpRequest, payload: UntrustedRemoveIn) -> dict[str, int]:
     """The entry is in the body, so no address appears in a URL or an access log."""
     user = operator_of(request, _perm(payload.entry, "delete"))
-    removed = services.remove_untrusted(
+    removed = untrusted.remove(
         payload.entry, by=f"api:{user.get_username()}", reason=payload.reason or ""
     )
     return {"removed": removed}

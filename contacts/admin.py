@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from contacts import services
+from contacts import services, untrusted
 from contacts.models import Contact, List, Subscription, SuppressedDomain, Suppression
 from contacts.rules import parse_untrusted
 from core.actors import Actor
@@ -176,7 +176,7 @@ class UntrustedAdmin(admin.ModelAdmin):
         return [] if obj is None else self.readonly_fields
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        row, created = services.add_untrusted(
+        row, created = untrusted.add(
             form.cleaned_data["entry"],
             obj.reason,
             source=f"operator:{request.user.get_username()}",
@@ -187,10 +187,10 @@ class UntrustedAdmin(admin.ModelAdmin):
             messages.warning(request, _("This entry was already on the untrusted list."))
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        services.remove_untrusted_rows([obj], by=f"operator:{request.user.get_username()}")
+        untrusted.remove_rows([obj], by=f"operator:{request.user.get_username()}")
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        services.remove_untrusted_rows(queryset, by=f"operator:{request.user.get_username()}")
+        untrusted.remove_rows(queryset, by=f"operator:{request.user.get_username()}")
 
     def get_actions(self, request: HttpRequest) -> Any:
         actions = super().get_actions(request)
@@ -199,9 +199,7 @@ class UntrustedAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Remove from the untrusted list"), permissions=["delete"])
     def remove_entries(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        removed = services.remove_untrusted_rows(
-            queryset, by=f"operator:{request.user.get_username()}"
-        )
+        removed = untrusted.remove_rows(queryset, by=f"operator:{request.user.get_username()}")
         text = ngettext("%(count)d entry removed.", "%(count)d entries removed.", removed)
         messages.success(request, text % {"count": removed})
 

@@ -6,8 +6,7 @@ its evidence record in the same transaction (STATUS-6).
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +21,6 @@ from contacts.models import (
     RequestState,
     Subscription,
     SubscriptionState,
-    SuppressedDomain,
     Suppression,
     SuppressionReason,
     UnsubscribeRequest,
@@ -33,21 +31,19 @@ from contacts.rules import (
     Status,
     decide_initial,
     decide_transition,
-    parse_untrusted,
     request_due_on,
 )
 from contacts.signals import contact_erased
 from core import evidence
 from core.actors import Actor
 from core.addresses import address_key, normalise_address
-from core.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from core.errors import Conflict, InvalidInput, RuleViolation
 from core.text import clean_text
 
 if TYPE_CHECKING:
     from accounts.models import Account
 
 FIELD_LIMIT = 50
-log = logging.getLogger(__name__)
 
 
 def address_hash(normalised: str) -> str:
@@ -286,68 +282,6 @@ def suppress(
         defaults={"note": note[:200], "source": source[:120]},
     )
     return row
-
-
-@transaction.atomic
-def add_untrusted(
-    entry: str, reason: str, *, source: str, note: str = ""
-) -> tuple[Suppression | SuppressedDomain, bool]:
-    """IMPORT-11: the operator puts an address or a whole domain (`@example.de`) on the
-    untrusted list. Returns the entry and whether it is new; an entry already there with
-    that reason is kept as it was (first source, first date)."""
-    parsed = parse_untrusted(entry)
-    if reason not in SuppressionReason.values:
-        raise InvalidInput(
-            f"reason: one of {', '.join(SuppressionReason.values)}, not {reason[:40]!r}"
-        )
-    values = {
-        "note": clean_text(note, field="note", max_length=200),
-        "source": clean_text(source, field="source", max_length=120),
-    }
-    row: Suppression | SuppressedDomain
-    if parsed.domain:
-        row, created = SuppressedDomain.objects.get_or_create(
-            domain=parsed.domain, reason=reason, defaults=values
-        )
-    else:
-        row, created = Suppression.objects.get_or_create(
-            address_hash=address_hash(parsed.address), reason=reason, defaults=values
-        )
-    if created:
-        # No address in the log: only the keyed hash of one is kept anywhere.
-        log.info("untrusted list: %s added by %s", row, values["source"])
-    return row, created
-
-
-@transaction.atomic
-def remove_untrusted(entry: str, *, by: str, reason: str = "") -> int:
-    """The operator takes an address or a domain off the untrusted list (every reason, or
-    only `reason`): it is let in again. NotFound if nothing matched."""
-    parsed = parse_untrusted(entry)
-    rows = (
-        SuppressedDomain.objects.filter(domain=parsed.domain)
-        if parsed.domain
-        else Suppression.objects.filter(address_hash=address_hash(parsed.address))
-    )
-    if reason:
-        rows = rows.filter(reason=reason)
-    removed = [str(row) for row in rows]
-    if not removed:
-        raise NotFound(f"{parsed.label} is not on the untrusted list")
-    rows.delete()
-    log.info("untrusted list: %s removed by %s", ", ".join(removed), by)
-    return len(removed)
-
-
-@transaction.atomic
-def remove_untrusted_rows(rows: Iterable[Suppression | SuppressedDomain], *, by: str) -> int:
-    """The admin's delete: the chosen entries leave the untrusted list."""
-    removed = 0
-    for row in rows:
-        log.info("untrusted list: %s removed by %s", row, by)
-        row.delete()
-        removed += 1
-    return removed
 
 
 @transaction.atomic

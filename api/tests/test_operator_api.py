@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from api.tests.conftest import BASE, KeyClient
-from contacts import selectors, services
+from contacts import selectors, untrusted
 from contacts.models import SuppressedDomain, Suppression
 from contacts.testing import PASSWORD, Personas
 from core.addresses import address_key
@@ -65,8 +65,8 @@ def test_import_011_the_operator_adds_a_whole_domain(operator: Client) -> None:
 
 def test_it_lists_the_entries_a_page_at_a_time(operator: Client) -> None:
     for n in range(3):
-        services.add_untrusted(f"t{n}@example.de", "spam_trap", source="cli:root")
-    services.add_untrusted("@trap.example", "blocked", source="cli:root")
+        untrusted.add(f"t{n}@example.de", "spam_trap", source="cli:root")
+    untrusted.add("@trap.example", "blocked", source="cli:root")
     page = operator.get(URL, {"limit": 2, "offset": 1}).json()
     assert page["count"] == 4
     assert [item["address_hash"] for item in page["items"]] == [
@@ -87,9 +87,9 @@ def test_it_lists_the_entries_a_page_at_a_time(operator: Client) -> None:
 
 
 def test_removing_an_entry_lets_the_address_in_again(operator: Client) -> None:
-    services.add_untrusted("ulla@example.de", "spam_trap", source="cli:root")
-    services.add_untrusted("ulla@example.de", "blocked", source="cli:root")
-    services.add_untrusted("@example.de", "blocked", source="cli:root")
+    untrusted.add("ulla@example.de", "spam_trap", source="cli:root")
+    untrusted.add("ulla@example.de", "blocked", source="cli:root")
+    untrusted.add("@example.de", "blocked", source="cli:root")
     one = remove(operator, {"entry": "ULLA@example.DE", "reason": "blocked"})
     assert one.status_code == 200 and one.json() == {"removed": 1}
     assert remove(operator, {"entry": "@Example.de"}).json() == {"removed": 1}
@@ -121,7 +121,7 @@ def test_it_refuses_bad_input_naming_the_field(
 
 
 def test_an_accounts_api_key_gets_403(alice_api: KeyClient, charlie_api: KeyClient) -> None:
-    services.add_untrusted("ulla@example.de", "spam_trap", source="cli:root")
+    untrusted.add("ulla@example.de", "spam_trap", source="cli:root")
     for api in (alice_api, charlie_api):
         assert api.client.get(URL).status_code == 403
         response = add(api.client, {"entry": "x@example.de", "reason": "spam_trap"})

@@ -10,7 +10,7 @@ import pytest
 from consent import doi
 from consent.models import SignupAttempt
 from consent.tests.test_doi import _refused, post_signup, sent_mails
-from contacts import services as contacts
+from contacts import untrusted
 from contacts.testing import SYSTEM
 
 OPERATOR = "operator:olga"
@@ -33,18 +33,18 @@ def signup_form(world: Any) -> Any:
 def test_it_sends_nothing_to_an_untrusted_address_or_domain(
     client: Any, signup_form: Any, entry: str, typed: str
 ) -> None:
-    contacts.add_untrusted(entry, "spam_trap", source=OPERATOR)
+    untrusted.add(entry, "spam_trap", source=OPERATOR)
     _refused(client, signup_form, typed, "suppressed")
 
 
 def test_a_subdomain_is_not_covered_and_a_removed_entry_lets_the_address_in(
     client: Any, signup_form: Any
 ) -> None:
-    contacts.add_untrusted("@example.de", "blocked", source=OPERATOR)
+    untrusted.add("@example.de", "blocked", source=OPERATOR)
     post_signup(client, signup_form, "ulla@mail.example.de")
     assert len(sent_mails()) == 1
     _refused(client, signup_form, "ulla@example.de", "suppressed", ip="192.0.2.20")
-    contacts.remove_untrusted("@EXAMPLE.de", by=OPERATOR)
+    untrusted.remove("@EXAMPLE.de", by=OPERATOR)
     post_signup(client, signup_form, "ulla@example.de", ip="192.0.2.21")
     assert SignupAttempt.objects.order_by("-pk").first().outcome != "refused"
     assert len(sent_mails()) == 2

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from contacts import selectors, services
+from contacts import selectors, services, untrusted
 from contacts.models import (
     Contact,
     SuppressedDomain,
@@ -59,7 +59,7 @@ def test_it_refuses_what_is_neither_with_a_clear_error(typed: str) -> None:
 
 
 def test_import_011_an_address_added_in_capitals_matches_in_lower_case(db: Any) -> None:
-    row, created = services.add_untrusted(
+    row, created = untrusted.add(
         "ULLA@Example.DE", "spam_trap", source=OPERATOR, note="Feed X, 2026-12"
     )
     assert created and isinstance(row, Suppression)
@@ -73,20 +73,20 @@ def test_import_011_an_address_added_in_capitals_matches_in_lower_case(db: Any) 
 
 
 def test_import_011_a_domain_entry_covers_every_address_of_that_domain_only(db: Any) -> None:
-    row, created = services.add_untrusted("@Trap.Example", "blocked", source=OPERATOR)
+    row, created = untrusted.add("@Trap.Example", "blocked", source=OPERATOR)
     assert created and isinstance(row, SuppressedDomain) and row.domain == "trap.example"
     assert selectors.suppression_reasons("ANYONE@trap.EXAMPLE") == ["blocked"]
     assert selectors.suppression_reasons("x@mail.trap.example") == []  # not subdomains
     assert selectors.suppression_reasons("x@nottrap.example") == []
-    services.add_untrusted("x@trap.example", "spam_trap", source=OPERATOR)
+    untrusted.add("x@trap.example", "spam_trap", source=OPERATOR)
     assert selectors.suppression_reasons("X@trap.example") == ["blocked", "spam_trap"]
 
 
 def test_it_keeps_the_first_entry_when_the_same_one_is_added_again(db: Any) -> None:
-    first, _ = services.add_untrusted("a@example.de", "spam_trap", source=OPERATOR, note="1")
-    again, created = services.add_untrusted("A@example.de", "spam_trap", source="cli:root")
+    first, _ = untrusted.add("a@example.de", "spam_trap", source=OPERATOR, note="1")
+    again, created = untrusted.add("A@example.de", "spam_trap", source="cli:root")
     assert not created and again.pk == first.pk and again.source == OPERATOR
-    other, created = services.add_untrusted("a@example.de", "blocked", source="cli:root")
+    other, created = untrusted.add("a@example.de", "blocked", source="cli:root")
     assert created and other.pk != first.pk
 
 
@@ -103,28 +103,28 @@ def test_it_refuses_bad_input_naming_the_field(
     db: Any, reason: str, note: str, source: str, mentions: str
 ) -> None:
     with pytest.raises(InvalidInput, match=mentions):
-        services.add_untrusted("a@example.de", reason, source=source, note=note)
+        untrusted.add("a@example.de", reason, source=source, note=note)
     assert not Suppression.objects.exists()
 
 
 def test_removing_an_entry_lets_the_address_in_again(db: Any) -> None:
-    services.add_untrusted("ULLA@Example.DE", "spam_trap", source=OPERATOR)
-    services.add_untrusted("ulla@example.de", "blocked", source=OPERATOR)
-    services.add_untrusted("@example.de", "blocked", source=OPERATOR)
-    assert services.remove_untrusted("Ulla@example.DE", by=OPERATOR, reason="blocked") == 1
+    untrusted.add("ULLA@Example.DE", "spam_trap", source=OPERATOR)
+    untrusted.add("ulla@example.de", "blocked", source=OPERATOR)
+    untrusted.add("@example.de", "blocked", source=OPERATOR)
+    assert untrusted.remove("Ulla@example.DE", by=OPERATOR, reason="blocked") == 1
     assert selectors.suppression_reasons("ulla@example.de") == ["blocked", "spam_trap"]
-    assert services.remove_untrusted("@EXAMPLE.de", by=OPERATOR) == 1
+    assert untrusted.remove("@EXAMPLE.de", by=OPERATOR) == 1
     assert selectors.suppression_reasons("ulla@example.de") == ["spam_trap"]
-    assert services.remove_untrusted("ulla@example.de", by=OPERATOR) == 1
+    assert untrusted.remove("ulla@example.de", by=OPERATOR) == 1
     assert selectors.suppression_reasons("ulla@example.de") == []
     with pytest.raises(NotFound, match="not on the untrusted list"):
-        services.remove_untrusted("ulla@example.de", by=OPERATOR)
+        untrusted.remove("ulla@example.de", by=OPERATOR)
 
 
 def test_the_list_shows_addresses_and_domains_newest_first(db: Any) -> None:
     services.suppress("bounced@example.org", SuppressionReason.HARD_BOUNCE, source="feedback")
-    services.add_untrusted("@example.net", "spam_trap", source=OPERATOR)
-    services.add_untrusted("trap@example.com", "spam_trap", source=OPERATOR)
+    untrusted.add("@example.net", "spam_trap", source=OPERATOR)
+    untrusted.add("trap@example.com", "spam_trap", source=OPERATOR)
     entries = list(selectors.untrusted_entries())
     assert [(e["kind"], e["reason"], e["source"]) for e in entries] == [
         ("address", "spam_trap", OPERATOR),
@@ -145,8 +145,8 @@ def test_send_003_the_sql_check_finds_the_domain_after_the_last_at(world: Person
     for address in ("a@trap.example", "b@TRAP.example", "c@mail.trap.example", "d@safe.example"):
         world.add_contact(account, address)
     world.add_contact(account, '"x@trap.example"@safe.example')
-    services.add_untrusted("@trap.example", "spam_trap", source=OPERATOR)
-    services.add_untrusted("D@safe.example", "blocked", source=OPERATOR)
+    untrusted.add("@trap.example", "spam_trap", source=OPERATOR)
+    untrusted.add("D@safe.example", "blocked", source=OPERATOR)
     flagged = Contact.objects.filter(account=account).annotate(
         untrusted=selectors.is_suppressed("address_hash", "address")
     )
@@ -166,8 +166,8 @@ def test_send_003_the_sql_check_finds_the_domain_after_the_last_at(world: Person
 
 
 def test_the_bulk_domain_lookup_answers_for_a_whole_batch(world: Personas) -> None:
-    services.add_untrusted("@trap.example", "spam_trap", source=OPERATOR)
-    services.add_untrusted("@trap.example", "blocked", source=OPERATOR)
+    untrusted.add("@trap.example", "spam_trap", source=OPERATOR)
+    untrusted.add("@trap.example", "blocked", source=OPERATOR)
     found = selectors.suppressed_domains(["safe.example", "trap.example", "trap.example"])
     assert found == {"trap.example"}
     assert selectors.suppressed_domains([]) == set()
@@ -234,7 +234,7 @@ def test_the_admin_adds_and_removes_a_whole_domain(world: Personas) -> None:
 
 
 def test_the_admin_removes_an_address_entry(world: Personas) -> None:
-    services.add_untrusted("ulla@example.de", "spam_trap", source=OPERATOR)
+    untrusted.add("ulla@example.de", "spam_trap", source=OPERATOR)
     row = Suppression.objects.get()
     admin = world.client_for(world.operator)
     response = admin.post(f"/admin/contacts/suppression/{row.pk}/delete/", {"post": "yes"})
@@ -320,3 +320,53 @@ def test_the_untrusted_list_speaks_german_and_french(
     with translation.override(language):
         assert str(SuppressedDomain._meta.verbose_name_plural) == domains
         assert str(SuppressionReason.SPAM_TRAP.label) == trap
+
+
+# --- loading a feed (IMPORT-11) --------------------------------------------------------------
+
+
+def test_import_011_the_cli_loads_a_feed_with_its_source(db: Any, tmp_path: Any) -> None:
+    untrusted.add("known@example.de", "spam_trap", source=OPERATOR)
+    feed = tmp_path / "feed.txt"
+    feed.write_text(
+        "# spam traps seen by provider X\n"
+        "Trap1@Example.DE\n\n"
+        "trap1@example.de  # the same address again\n"
+        "@Traps.Example\n"
+        "KNOWN@example.de\n",
+        encoding="utf-8",
+    )
+    out = cli("load", str(feed), "--reason", "spam_trap", "--source", "provider X")
+    assert "2 entries added, 1 already on the list" in out
+    assert selectors.suppression_reasons("trap1@example.de") == ["spam_trap"]
+    assert selectors.suppression_reasons("x@traps.example") == ["spam_trap"]
+    row = SuppressedDomain.objects.get()
+    assert row.source.startswith("cli:") and row.source.endswith(": provider X")
+    assert Suppression.objects.get(address_hash=address_key("known@example.de")).source == OPERATOR
+    assert "trap1" not in stored_text()
+
+
+def test_a_feed_with_a_bad_line_loads_nothing_and_names_the_line(db: Any, tmp_path: Any) -> None:
+    feed = tmp_path / "feed.txt"
+    feed.write_text("ok@example.de\nnot an address\n@\n" + "x" * 1001 + "\n", encoding="utf-8")
+    with pytest.raises(CommandError) as refused:
+        cli("load", str(feed), "--reason", "blocked", "--source", "feed")
+    message = str(refused.value)
+    assert "nothing was loaded" in message
+    assert "line 2:" in message and "line 3:" in message and "line 4: longer than" in message
+    assert not Suppression.objects.exists()
+    with pytest.raises(CommandError, match="cannot read"):
+        cli("load", str(tmp_path / "missing.txt"), "--reason", "blocked", "--source", "feed")
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("m\xfcller@example.de\n".encode("latin-1"))
+    with pytest.raises(CommandError, match="cannot read"):
+        cli("load", str(latin), "--reason", "blocked", "--source", "feed")
+
+
+def test_a_feed_is_held_to_its_size_limit(db: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr(untrusted, "MAX_FEED_ENTRIES", 2)
+    monkeypatch.setattr(untrusted, "FEED_CHUNK", 1)  # each entry its own statement
+    with pytest.raises(InvalidInput, match="at most 2 entries"):
+        untrusted.load(["a@example.de", "b@example.de", "@c.example"], "blocked", source="f")
+    assert not Suppression.objects.exists()
+    assert untrusted.load(["a@example.de", "@c.example"], "blocked", source="f") == (2, 0)

@@ -3,7 +3,7 @@ untrusted list, at its start and at the re-check before each hand-over."""
 
 from __future__ import annotations
 
-from contacts import services as contacts
+from contacts import untrusted
 from delivery import ledger
 from delivery.models import SendLedgerEntry
 from delivery.testing import Sendable
@@ -18,8 +18,8 @@ def test_send_003_the_start_leaves_out_untrusted_addresses_and_domains(
     sendable.add("Ulla@Trap.example")
     sendable.add("mia@mail.trap.example")  # a subdomain: not covered
     sendable.add("ZOE@example.org")
-    contacts.add_untrusted("@TRAP.example", "spam_trap", source=OPERATOR)
-    contacts.add_untrusted("zoe@EXAMPLE.org", "blocked", source=OPERATOR)
+    untrusted.add("@TRAP.example", "spam_trap", source=OPERATOR)
+    untrusted.add("zoe@EXAMPLE.org", "blocked", source=OPERATOR)
     assert sendable.start() == 4
     assert sorted(rows(sendable.campaign)) == sorted(
         [*(c.address for c in sendable.contacts[:3]), "mia@mail.trap.example"]
@@ -40,8 +40,8 @@ def test_send_003_an_entry_added_during_a_send_stops_the_messages_not_yet_handed
         SendLedgerEntry.objects.filter(campaign=sendable.campaign).values_list("pk", flat=True)
     )
     assert ledger.still_eligible(sendable.campaign, ids) == set(ids)
-    contacts.add_untrusted("@Trap.Example", "spam_trap", source=OPERATOR)
-    contacts.add_untrusted("zoe@example.org", "blocked", source=OPERATOR)
+    untrusted.add("@Trap.Example", "spam_trap", source=OPERATOR)
+    untrusted.add("zoe@example.org", "blocked", source=OPERATOR)
     trap_id, blocked_id = (
         SendLedgerEntry.objects.get(campaign=sendable.campaign, contact=c).pk
         for c in (trap, blocked)
@@ -49,6 +49,6 @@ def test_send_003_an_entry_added_during_a_send_stops_the_messages_not_yet_handed
     dropped = {trap_id, blocked_id}
     assert ledger.still_eligible(sendable.campaign, ids) == set(ids) - dropped
     assert {r.entry_id for r in ledger.recheck(sendable.campaign, ids)} == set(ids) - dropped
-    contacts.remove_untrusted("@trap.example", by=OPERATOR)
+    untrusted.remove("@trap.example", by=OPERATOR)
     # Removed from the list, the address is let in again.
     assert ledger.still_eligible(sendable.campaign, ids) == set(ids) - {blocked_id}

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from contacts import services as contacts
+from contacts import untrusted
 from contacts.models import Contact
 from contacts.rules import Status
 from contacts.testing import SYSTEM
@@ -25,8 +25,8 @@ def outcomes(job: ImportJob) -> dict[int, tuple[str, str]]:
 
 
 def test_import_005_addresses_and_whole_domains_on_the_list_are_rejected(verified: Any) -> None:
-    contacts.add_untrusted("ULLA@Example.DE", "spam_trap", source=OPERATOR)
-    contacts.add_untrusted("@Trap.Example", "blocked", source=OPERATOR)
+    untrusted.add("ULLA@Example.DE", "spam_trap", source=OPERATOR)
+    untrusted.add("@Trap.Example", "blocked", source=OPERATOR)
     job = run(
         verified,
         "email\nulla@example.de\nUlla@EXAMPLE.de\nanna@example.de\nwho@trap.example\n"
@@ -46,16 +46,16 @@ def test_import_005_addresses_and_whole_domains_on_the_list_are_rejected(verifie
 
 
 def test_import_005_a_removed_entry_lets_the_address_in_again(verified: Any) -> None:
-    contacts.add_untrusted("@trap.example", "spam_trap", source=OPERATOR)
+    untrusted.add("@trap.example", "spam_trap", source=OPERATOR)
     assert run(verified, "who@trap.example\n").rejected == 1
-    contacts.remove_untrusted("@TRAP.example", by=OPERATOR)
+    untrusted.remove("@TRAP.example", by=OPERATOR)
     assert run(verified, "who@trap.example\n").created == 1
 
 
 def test_import_005_own_mail_server_accounts_may_import_an_untrusted_domain(
     verified: Any,
 ) -> None:
-    contacts.add_untrusted("@trap.example", "spam_trap", source=OPERATOR)
+    untrusted.add("@trap.example", "spam_trap", source=OPERATOR)
     verified.alice_account.own_mail_server = True
     verified.alice_account.save(update_fields=["own_mail_server"])
     assert run(verified, "who@trap.example\n").rejected == 1
@@ -67,7 +67,7 @@ def test_import_005_unsubscribed_rows_of_an_untrusted_domain_still_lower_a_conta
 ) -> None:
     """What is known is never lowered by the list: a U row is no mailing (IMPORT-7)."""
     verified.add_contact(verified.alice_account, "who@trap.example", verified.alice_list)
-    contacts.add_untrusted("@trap.example", "spam_trap", source=OPERATOR)
+    untrusted.add("@trap.example", "spam_trap", source=OPERATOR)
     run(verified, "email;status\nwho@trap.example;U\n")
     contact = Contact.objects.get(account=verified.alice_account, address="who@trap.example")
     assert contact.status == Status.UNSUBSCRIBED
@@ -90,10 +90,10 @@ def add_by_hand(world: Any, address: str) -> Contact:
 def test_import_005_a_contact_added_by_hand_is_refused_when_untrusted(
     verified: Any, entry: str
 ) -> None:
-    contacts.add_untrusted(entry, "spam_trap", source=OPERATOR)
+    untrusted.add(entry, "spam_trap", source=OPERATOR)
     with pytest.raises(manual.Refused, match="untrusted"):
         add_by_hand(verified, "neu@example.de")
     assert not Contact.objects.filter(address="neu@example.de").exists()
     assert not ImportJob.objects.exists()
-    contacts.remove_untrusted(entry, by=OPERATOR)
+    untrusted.remove(entry, by=OPERATOR)
     assert add_by_hand(verified, "neu@example.de").status == Status.ACTIVE

@@ -7,11 +7,12 @@ An entry is an address (only its keyed hash is stored) or a whole domain written
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
-from django.core.management.base import CommandParser
+from django.core.management.base import CommandError, CommandParser
 
-from contacts import selectors, services
+from contacts import selectors, untrusted
 from contacts.models import SuppressionReason
 from core.commands import DomainCommand
 
@@ -20,6 +21,7 @@ class Command(DomainCommand):
     help = "The platform's untrusted list: addresses and whole domains no mail may reach."
     actions = {
         "add": "Put an address or a whole domain (@example.de) on the list.",
+        "load": "Load a feed: one address or @domain a line, all or nothing.",
         "remove": "Take an address or a domain off the list: it is let in again.",
         "list": "List the entries, newest first (addresses show only their hash).",
     }
@@ -29,6 +31,13 @@ class Command(DomainCommand):
             parser.add_argument("entry", metavar="ADDRESS|@DOMAIN")
         if action == "add":
             parser.add_argument("--reason", required=True, choices=SuppressionReason.values)
+            parser.add_argument("--note", default="", help="at most 200 characters")
+        elif action == "load":
+            parser.add_argument("file", help="a text file (UTF-8), or - for standard input")
+            parser.add_argument("--reason", required=True, choices=SuppressionReason.values)
+            parser.add_argument(
+                "--source", required=True, help="the feed or provider the entries come from"
+            )
             parser.add_argument("--note", default="", help="at most 200 characters")
         elif action == "remove":
             parser.add_argument(
@@ -46,12 +55,25 @@ class Command(DomainCommand):
         return self.actor.ref  # cli:<login>
 
     def do_add(self, entry: str, reason: str, note: str, **_: Any) -> None:
-        row, created = services.add_untrusted(entry, reason, source=self.source, note=note)
+        row, created = untrusted.add(entry, reason, source=self.source, note=note)
         state = "added" if created else "already on the list"
         self.stdout.write(f"{row}: {state} (source {row.source}, {row.created_at:%Y-%m-%d})")
 
+    def do_load(self, file: str, reason: str, source: str, note: str, **_: Any) -> None:
+        # The feed is named with who loaded it: "cli:<login>: <feed>".
+        named = f"{self.source}: {source.strip()}"
+        if file == "-":
+            added, known = untrusted.load(sys.stdin, reason, source=named, note=note)
+        else:
+            try:
+                with open(file, encoding="utf-8") as lines:
+                    added, known = untrusted.load(lines, reason, source=named, note=note)
+            except (OSError, UnicodeDecodeError) as exc:
+                raise CommandError(f"cannot read {file}: {exc}") from None
+        self.stdout.write(f"{added} entries added, {known} already on the list")
+
     def do_remove(self, entry: str, reason: str, **_: Any) -> None:
-        removed = services.remove_untrusted(entry, by=self.source, reason=reason)
+        removed = untrusted.remove(entry, by=self.source, reason=reason)
         self.stdout.write(f"{entry.strip()}: {removed} entries removed")
 
     def do_list(self, kind: str, reason: str, as_json: bool, **_: Any) -> None:

@@ -274,9 +274,9 @@ def test_import_011_the_cli_adds_lists_and_removes_entries(db: Any) -> None:
     assert listed[1]["note"] == "feed" and listed[0]["domain"] == "trap.example"
     assert json.loads(cli("list", "--json", "--kind", "domain"))[0]["reason"] == "blocked"
     assert json.loads(cli("list", "--json", "--reason", "complaint")) == []
-    assert "1 entries removed" in cli("remove", "ulla@EXAMPLE.de")
+    assert "1 entry removed" in cli("remove", "ulla@EXAMPLE.de")
     assert selectors.suppression_reasons("ulla@example.de") == []
-    assert "1 entries removed" in cli("remove", "@trap.example", "--reason", "blocked")
+    assert "1 entry removed" in cli("remove", "@trap.example", "--reason", "blocked")
     assert not SuppressedDomain.objects.exists()
 
 

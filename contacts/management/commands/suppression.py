@@ -74,7 +74,8 @@ class Command(DomainCommand):
 
     def do_remove(self, entry: str, reason: str, **_: Any) -> None:
         removed = untrusted.remove(entry, by=self.source, reason=reason)
-        self.stdout.write(f"{entry.strip()}: {removed} entries removed")
+        entries = "entry" if removed == 1 else "entries"
+        self.stdout.write(f"{entry.strip()}: {removed} {entries} removed")
 
     def do_list(self, kind: str, reason: str, as_json: bool, **_: Any) -> None:
         rows = selectors.untrusted_entries(kind=kind, reason=reason).iterator()

@@ -24,7 +24,8 @@ api = NinjaAPI(
     urls_namespace="api",
     description=(
         "Contacts, lists, subscriptions and imports of one account. Authenticate with "
-        "`Authorization: Bearer <API key>`. Errors answer "
+        "`Authorization: Bearer <API key>`; the operator's endpoints (/operator/…) take a "
+        "staff user's HTTP Basic credentials or the admin's session instead. Errors answer "
         '`{"error": code, "message": text, "details": [text]}`.'
     ),
     auth=ApiKeyAuth(),

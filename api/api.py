@@ -1,4 +1,5 @@
-"""The REST API at /api/v1/: every operation needs an account's API key (PRIVACY-2)."""
+"""The REST API at /api/v1/: every operation needs an account's API key (PRIVACY-2), except
+the operator's (/operator/…), which need an operator's credentials (api.operator)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from api import (
     forms,
     imports,
     lists,
+    operator,
     unsubscribe_requests,
 )
 from api.auth import ApiKeyAuth
@@ -22,7 +24,8 @@ api = NinjaAPI(
     urls_namespace="api",
     description=(
         "Contacts, lists, subscriptions and imports of one account. Authenticate with "
-        "`Authorization: Bearer <API key>`. Errors answer "
+        "`Authorization: Bearer <API key>`; the operator's endpoints (/operator/…) take a "
+        "staff user's HTTP Basic credentials or the admin's session instead. Errors answer "
         '`{"error": code, "message": text, "details": [text]}`.'
     ),
     auth=ApiKeyAuth(),
@@ -35,3 +38,4 @@ api.add_router("/", domains.router)
 api.add_router("/", campaigns.router)
 api.add_router("/", unsubscribe_requests.router)
 api.add_router("/", imports.router)
+api.add_router("/", operator.router)

@@ -1,18 +1,23 @@
-"""Contacts, lists and suppression in the operator's admin. Status changes go through services."""
+"""Contacts, lists and the untrusted list in the operator's admin. Changes go through services."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from contacts import services
-from contacts.models import Contact, List, Subscription, Suppression
+from contacts import services, untrusted
+from contacts.models import Contact, List, Subscription, SuppressedDomain, Suppression
+from contacts.rules import parse_untrusted
 from core.actors import Actor
+from core.addresses import address_key, normalise_address
 from core.errors import DomainError
 
 
@@ -109,11 +114,124 @@ class ListAdmin(admin.ModelAdmin):
         self._admission(request, queryset, blocked=False)
 
 
-@admin.register(Suppression)
-class SuppressionAdmin(admin.ModelAdmin):
-    list_display = ["address_hash", "reason", "created_at", "note"]
-    list_filter = ["reason"]
-    readonly_fields = ["address_hash", "created_at"]
+class UntrustedForm(forms.ModelForm):
+    """Adding to the untrusted list: the address is typed here and only its keyed hash
+    is stored (IMPORT-11)."""
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # added by address through `suppress`, which stores only the hash
+    entry = forms.CharField(
+        label=_("Address"),
+        max_length=254,
+        help_text=_("The address; only its keyed hash is stored."),
+    )
+
+    class Meta:
+        model = Suppression
+        fields = ["reason", "note"]
+
+    def clean_entry(self) -> str:
+        text = self.cleaned_data["entry"]
+        if text.strip().startswith("@"):
+            raise forms.ValidationError(_("Add a whole domain as an untrusted domain."))
+        try:
+            parse_untrusted(text)
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from None
+        return text
+
+
+class UntrustedDomainForm(forms.ModelForm):
+    entry = forms.CharField(
+        label=_("Domain"),
+        max_length=253,
+        help_text=_("The domain only, without its subdomains, e.g. example.de."),
+    )
+
+    class Meta:
+        model = SuppressedDomain
+        fields = ["reason", "note"]
+
+    def clean_entry(self) -> str:
+        text = "@" + self.cleaned_data["entry"].strip().lstrip("@")
+        try:
+            parse_untrusted(text)
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from None
+        return text
+
+
+class UntrustedAdmin(admin.ModelAdmin):
+    """Add, list, search and remove; entries are never edited, only added or removed.
+    Every change goes through contacts.services."""
+
+    list_filter = ["reason", "source"]
+    actions = ["remove_entries"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ["entry", "reason", "note"] if obj is None else self.readonly_fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [] if obj is None else self.readonly_fields
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        row, created = untrusted.add(
+            form.cleaned_data["entry"],
+            obj.reason,
+            source=f"operator:{request.user.get_username()}",
+            note=obj.note,
+        )
+        obj.pk, obj.created_at, obj.source, obj.note = row.pk, row.created_at, row.source, row.note
+        if not created:
+            messages.warning(request, _("This entry was already on the untrusted list."))
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        untrusted.remove_rows([obj], by=f"operator:{request.user.get_username()}")
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        untrusted.remove_rows(queryset, by=f"operator:{request.user.get_username()}")
+
+    def get_actions(self, request: HttpRequest) -> Any:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # the action below goes through the service
+        return actions
+
+    @admin.action(description=_("Remove from the untrusted list"), permissions=["delete"])
+    def remove_entries(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        removed = untrusted.remove_rows(queryset, by=f"operator:{request.user.get_username()}")
+        text = ngettext("%(count)d entry removed.", "%(count)d entries removed.", removed)
+        messages.success(request, text % {"count": removed})
+
+
+@admin.register(Suppression)
+class SuppressionAdmin(UntrustedAdmin):
+    form = UntrustedForm
+    list_display = ["hash_prefix", "reason", "source", "created_at", "note"]
+    readonly_fields = ["address_hash", "reason", "source", "created_at", "note"]
+    search_help_text = _("Type the whole address: it is hashed, never stored or searched in clear.")
+    search_fields = ["address_hash"]  # replaced below by the hash of the typed address
+
+    @admin.display(description=_("address hash"))
+    def hash_prefix(self, obj: Suppression) -> str:
+        return f"{obj.address_hash[:16]}…"
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        try:
+            digest = address_key(normalise_address(term))
+        except DomainError:
+            return queryset.none(), False
+        return queryset.filter(address_hash=digest), False
+
+
+@admin.register(SuppressedDomain)
+class SuppressedDomainAdmin(UntrustedAdmin):
+    form = UntrustedDomainForm
+    list_display = ["__str__", "reason", "source", "created_at", "note"]
+    readonly_fields = ["domain", "reason", "source", "created_at", "note"]
+    search_fields = ["domain"]

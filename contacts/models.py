@@ -115,21 +115,55 @@ class SuppressionReason(models.TextChoices):
     BLOCKED = "blocked", _("blocked by the operator")
 
 
+# Who or what put an entry on the untrusted list, when no person did.
+SOURCE_FEEDBACK = "feedback"
+
+
 class Suppression(models.Model):
-    """Platform-wide: a keyed address hash and why it is untrusted (IMPORT-5, FORM-3)."""
+    """Platform-wide: a keyed address hash and why it is untrusted (IMPORT-5, FORM-3).
+
+    The address itself is never kept: the operator finds an entry by typing the address,
+    which is hashed through core.addresses like every other lookup (IMPORT-11)."""
 
     address_hash = models.CharField(max_length=64)
     reason = models.CharField(max_length=12, choices=SuppressionReason.choices)
     created_at = models.DateTimeField(auto_now_add=True)
     note = models.CharField(max_length=200, blank=True)
+    # "feedback", "operator:<name>", "cli:<login>", or what the operator named (a feed).
+    source = models.CharField(max_length=120, blank=True, default="", db_default="")
 
     class Meta:
+        verbose_name = _("untrusted address")
+        verbose_name_plural = _("untrusted addresses")
         constraints = [
             models.UniqueConstraint(fields=["address_hash", "reason"], name="suppression_unique")
         ]
 
     def __str__(self) -> str:
         return f"{self.address_hash[:12]}… ({self.reason})"
+
+
+class SuppressedDomain(models.Model):
+    """Platform-wide: a whole domain on the untrusted list (IMPORT-11). It covers that
+    domain only, not its subdomains: a feed names each domain it means."""
+
+    # IDNA-encoded and lower case, as core.addresses normalises an address's domain.
+    domain = models.CharField(max_length=253)
+    reason = models.CharField(max_length=12, choices=SuppressionReason.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(max_length=200, blank=True)
+    source = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("untrusted domain")
+        verbose_name_plural = _("untrusted domains")
+        constraints = [
+            # Starts with the domain: an import batch and a send look domains up by it.
+            models.UniqueConstraint(fields=["domain", "reason"], name="suppressed_domain_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"@{self.domain} ({self.reason})"
 
 
 class RequestChannel(models.TextChoices):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from core.addresses import InvalidAddress, domain_of, normalise_address
 from core.workdays import add_working_days
 
 
@@ -221,3 +222,30 @@ MAX_KEPT_MAIL_BYTES = 256 * 1024
 def kept_part(raw: bytes, limit: int = MAX_KEPT_MAIL_BYTES) -> bytes:
     """The part of a received mail that is kept: all of it, or its first `limit` bytes."""
     return raw[:limit]
+
+
+@dataclass(frozen=True)
+class UntrustedEntry:
+    """What an operator typed for the untrusted list (IMPORT-11): an address, normalised,
+    or a whole domain (`@example.de`), IDNA-encoded and lower case."""
+
+    address: str = ""
+    domain: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.address or f"@{self.domain}"
+
+
+def parse_untrusted(text: str) -> UntrustedEntry:
+    """`ULLA@Example.DE` is an address, `@Example.DE` a whole domain; the domain is
+    normalised like every address's (core.addresses), so both match case-insensitively."""
+    entry = text.strip()
+    if entry.startswith("@"):
+        name = entry[1:]
+        if not name or "@" in name:
+            raise InvalidAddress(f"not a domain: {text!r} (write it as @example.de)")
+        return UntrustedEntry(domain=domain_of(normalise_address(f"x@{name}")))
+    if "@" not in entry:
+        raise InvalidAddress(f"not an address or @domain: {text!r}")
+    return UntrustedEntry(address=normalise_address(entry))

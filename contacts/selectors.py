@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
 
 from contacts.models import (
     Contact,
     List,
     RequestState,
     Subscription,
+    SuppressedDomain,
     Suppression,
     UnsubscribeRequest,
 )
-from core.addresses import address_key, normalise_address
+from core.addresses import address_key, domain_of, normalise_address
+from core.bulk import probe
 from core.crypto import SealBroken, derive_key, unseal
 from core.errors import NotFound
 
@@ -79,8 +94,75 @@ def contacts_on_list(
 
 
 def suppression_reasons(address: str) -> list[str]:
-    digest = address_key(normalise_address(address))
-    return sorted(Suppression.objects.filter(address_hash=digest).values_list("reason", flat=True))
+    """Why the address is untrusted: entries for it and for its whole domain (IMPORT-5/11)."""
+    normalised = normalise_address(address)
+    digest = address_key(normalised)
+    reasons = set(Suppression.objects.filter(address_hash=digest).values_list("reason", flat=True))
+    reasons.update(
+        SuppressedDomain.objects.filter(domain=domain_of(normalised)).values_list(
+            "reason", flat=True
+        )
+    )
+    return sorted(reasons)
+
+
+def suppressed_domains(domains: Iterable[str]) -> set[str]:
+    """Which of these (normalised) domains are on the untrusted list: one index probe for a
+    whole import batch."""
+    return {
+        row[0] for row in probe(SuppressedDomain, "domain", sorted(set(domains)), select="domain")
+    }
+
+
+class AddressDomain(Func):
+    """The domain of a stored (normalised) address: what follows its last "@", as
+    core.addresses.domain_of reads it."""
+
+    output_field = CharField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"substring({sql} from '[^@]*$')", params
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # No reverse search in SQLite: rtrim drops the trailing characters that are not "@".
+        sql, params = compiler.compile(self.source_expressions[0])
+        return (
+            f"substr({sql}, length(rtrim({sql}, replace({sql}, '@', ''))) + 1)",
+            (*params, *params, *params),
+        )
+
+
+def is_suppressed(address_hash: str, address: str) -> ExpressionWrapper:
+    """SEND-3 in SQL: the contact whose columns these are is on the untrusted list, by its
+    address or by its whole domain. For a send's queries (`.exclude(...)`, `annotate`)."""
+    by_address = Suppression.objects.filter(address_hash=OuterRef(address_hash))
+    by_domain = SuppressedDomain.objects.filter(domain=AddressDomain(OuterRef(address)))
+    return ExpressionWrapper(
+        Q(Exists(by_address)) | Q(Exists(by_domain)), output_field=BooleanField()
+    )
+
+
+def untrusted_entries(*, kind: str = "", reason: str = "") -> QuerySet[Any]:
+    """The untrusted list, addresses and domains, newest first, as rows of `kind`
+    ("address" or "domain"), `id`, `value` (the address hash or the domain), `reason`,
+    `source`, `note`, `created_at`."""
+    columns = ("id", "value", "reason", "source", "note", "created_at", "kind")
+    addresses = Suppression.objects.annotate(
+        value=F("address_hash"), kind=Value("address", output_field=CharField())
+    )
+    domains = SuppressedDomain.objects.annotate(
+        value=F("domain"), kind=Value("domain", output_field=CharField())
+    )
+    if reason:
+        addresses, domains = addresses.filter(reason=reason), domains.filter(reason=reason)
+    parts = [
+        part.values(*columns)
+        for name, part in (("address", addresses), ("domain", domains))
+        if kind in ("", name)
+    ]
+    query = parts[0] if len(parts) == 1 else parts[0].union(parts[1], all=True)
+    return query.order_by("-created_at", "kind", "-id")
 
 
 def subscriptions_of(contact: Contact) -> QuerySet[Subscription]:

@@ -281,12 +281,14 @@ def set_subscription(
 
 
 @transaction.atomic
-def suppress(address: str, reason: SuppressionReason, *, note: str = "") -> Suppression:
+def suppress(
+    address: str, reason: SuppressionReason, *, note: str = "", source: str = ""
+) -> Suppression:
     """Put an address on the platform-wide untrusted list (only its keyed hash is kept)."""
     row, _ = Suppression.objects.get_or_create(
         address_hash=address_hash(normalise_address(address)),
         reason=reason,
-        defaults={"note": note[:200]},
+        defaults={"note": note[:200], "source": source[:120]},
     )
     return row
 

@@ -16,8 +16,9 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from carrier.rules import FailureKind
-from contacts.models import Contact, Subscription, SubscriptionState, Suppression
+from contacts.models import Contact, Subscription, SubscriptionState
 from contacts.rules import LegalBasis, Status
+from contacts.selectors import is_suppressed
 from delivery.models import LedgerState, OneClickUnsubscribe, SendLedgerEntry
 
 if TYPE_CHECKING:
@@ -47,11 +48,10 @@ def eligible_contacts(campaign: Campaign) -> QuerySet[Contact]:
     subscribed = Subscription.objects.filter(
         contact_id=OuterRef("pk"), list_id__in=list_ids, state=SubscriptionState.CONFIRMED
     )
-    suppressed = Suppression.objects.filter(address_hash=OuterRef("address_hash"))
     query = (
         Contact.objects.filter(account_id=campaign.account_id, status=Status.ACTIVE)
         .filter(Exists(subscribed))
-        .exclude(Exists(suppressed))
+        .exclude(is_suppressed("address_hash", "address"))
         .exclude(Exists(_leaving("pk")))
     )
     if campaign.kind != CampaignKind.SIMILAR_PRODUCTS:
@@ -239,12 +239,11 @@ def _checked(campaign: Campaign, entry_ids: Iterable[int]) -> QuerySet[SendLedge
     subscribed = Subscription.objects.filter(
         contact_id=OuterRef("contact_id"), list_id__in=list_ids, state=SubscriptionState.CONFIRMED
     )
-    suppressed = Suppression.objects.filter(address_hash=OuterRef("contact__address_hash"))
     return (
         SendLedgerEntry.objects.filter(pk__in=list(entry_ids))
         .annotate(
             subscribed=Exists(subscribed),
-            suppressed=Exists(suppressed),
+            suppressed=is_suppressed("contact__address_hash", "contact__address"),
             leaving=Exists(_leaving("contact_id")),
         )
         .order_by("pk")

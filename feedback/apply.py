@@ -22,7 +22,7 @@ from django.utils import timezone
 from campaigns.models import Campaign
 from carrier.tokens import UNSUBSCRIBE, VERP, BadToken, read_token
 from contacts import services as contacts
-from contacts.models import Contact, SuppressionReason
+from contacts.models import SOURCE_FEEDBACK, Contact, SuppressionReason
 from contacts.rules import Cause, Status
 from core.actors import Actor
 from core.addresses import InvalidAddress, address_key, domain_of, normalise_address
@@ -182,7 +182,9 @@ def _apply(event: FeedbackEvent) -> str:
             contact, actor=actor, method="complaint", cause=Cause.COMPLAINT, ref=ref
         )
         if contact.address:
-            contacts.suppress(contact.address, SuppressionReason.COMPLAINT, note=ref)
+            contacts.suppress(
+                contact.address, SuppressionReason.COMPLAINT, note=ref, source=SOURCE_FEEDBACK
+            )
         return f"complaint ({event.isp}): contact unsubscribed"
     if event.sender_side:
         return f"{event.reason} ({event.status}): the sender's problem, contact untouched"
@@ -205,7 +207,9 @@ def _make_bounced(contact: Contact, *, actor: Actor, ref: str) -> None:
     with contextlib.suppress(RuleViolation):  # U, B or D already: nothing to lower
         contacts.change_status(contact, Status.BOUNCED, actor=actor, cause=Cause.BOUNCE, ref=ref)
     if contact.address:
-        contacts.suppress(contact.address, SuppressionReason.HARD_BOUNCE, note=ref)
+        contacts.suppress(
+            contact.address, SuppressionReason.HARD_BOUNCE, note=ref, source=SOURCE_FEEDBACK
+        )
 
 
 def _soft_limit_reached(contact: Contact) -> bool:

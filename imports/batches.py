@@ -3,9 +3,9 @@
 
 Called by imports.services inside the batch's transaction. Per batch a fixed number of
 queries, whatever its size: earlier rows with the same addresses, the account's existing
-contacts, platform suppressions, bounces elsewhere and existing subscriptions are each
-read with one `IN` query; contacts, subscriptions, evidence and report rows are each
-written with one bulk statement.
+contacts, platform suppressions (addresses, and whole domains), bounces elsewhere and
+existing subscriptions are each read with one `IN` query; contacts, subscriptions,
+evidence and report rows are each written with one bulk statement.
 
 Evidence (IMPORT-9, CONSENT-3): one sealed, chained record per batch (kind
 `import.batch`: the import, its start record, the file's SHA-256, the row range, the
@@ -32,6 +32,8 @@ from consent import services as evidence
 from consent.rules import import_digest
 from contacts.models import Contact, Subscription, SubscriptionState, Suppression
 from contacts.rules import Status
+from contacts.selectors import suppressed_domains
+from core.addresses import domain_of
 from core.bulk import (
     allocate_ids,
     db_datetime,
@@ -107,6 +109,7 @@ def apply(job: ImportJob, parsed: list[Parsed], ctx: Context, *, record_seq: int
         else:
             bouncing.add(digest)
     suppressed = _found(Suppression, "address_hash", digests)
+    untrusted_domains = suppressed_domains(domain_of(p.address) for p in candidates)
     subscribed = _found(
         Subscription,
         "contact_id",
@@ -118,7 +121,7 @@ def apply(job: ImportJob, parsed: list[Parsed], ctx: Context, *, record_seq: int
     for p in candidates:
         mailable = p.status is None or p.status == Status.ACTIVE
         if mailable and not ctx.untrusted_allowed:
-            if p.digest in suppressed:
+            if p.digest in suppressed or domain_of(p.address) in untrusted_domains:
                 p.reject(Reason.SUPPRESSED)
                 continue
             if p.digest in bouncing:

@@ -64,7 +64,7 @@ def test_start_needs_the_confirmation_and_lists_every_reason(
 
 def test_pause_resume_cancel_and_test_send(sendable: Sendable, alice_api: KeyClient) -> None:
     pk = sendable.campaign.pk
-    tested = post(alice_api, f"/campaigns/{pk}/test", {"addresses": ["me@example.org"]})
+    tested = post(alice_api, f"/campaigns/{pk}/test", {"addresses": ["bob@example.org"]})
     assert tested.status_code == 200 and tested.json()[0]["outcome"].startswith("250")
     sendable.start()
     assert post(alice_api, f"/campaigns/{pk}/pause").json()["state"] == "paused"

@@ -86,3 +86,24 @@ def test_the_campaign_page_refuses_a_stranger_by_name(sendable: Sendable) -> Non
     body = sent.content.decode()
     assert "victim@example.net is not one" in body
     assert sendable.smtp.messages == []
+
+
+def test_the_page_and_the_mail_speak_german_and_french(sendable: Sendable) -> None:
+    bob = sendable.world.client_for(sendable.world.bob)
+    german = bob.get(PAGE, headers={"Accept-Language": "de"}).content.decode()
+    assert "Testadressen" in german and "Bestätigungslink senden" in german
+    bob.post(PAGE, {"address": "bob.privat@example.net"}, headers={"Accept-Language": "de"})
+    mail = sendable.received_by("bob.privat@example.net")[0].parsed()
+    assert mail["Subject"] == "Bestätigen Sie Ihre Adresse für Testmails von Alice Shop"
+    assert "Zur Bestätigung öffnen Sie bitte diesen Link:" in mail.get_content()
+    french = Client().get(
+        link_path(sendable, "bob.privat@example.net"), headers={"Accept-Language": "fr"}
+    )
+    assert "Confirmer l\u2019adresse de test" in french.content.decode()
+    refused = bob.post(
+        f"/a/alice-shop/campaigns/{sendable.campaign.pk}/test/",
+        {"addresses": "victim@example.net"},
+        headers={"Accept-Language": "de"},
+        follow=True,
+    )
+    assert "victim@example.net gehört nicht dazu" in refused.content.decode()

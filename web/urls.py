@@ -11,9 +11,9 @@ from web.views import (
     domains,
     imports,
     lists,
+    own_addresses,
     sandbox,
     signup_forms,
-    test_addresses,
     unsubscribe_requests,
     violations,
 )
@@ -50,10 +50,10 @@ account_patterns = [
         name="campaign_control",
     ),
     path("imprint/", campaigns.imprint, name="imprint"),
-    path("test-addresses/", test_addresses.test_address_list, name="test_addresses"),
+    path("test-addresses/", own_addresses.test_address_list, name="test_addresses"),
     path(
         "test-addresses/<int:address_id>/remove/",
-        test_addresses.test_address_remove,
+        own_addresses.test_address_remove,
         name="test_address_remove",
     ),
     path(
@@ -109,7 +109,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # The link of a test address's confirmation mail: no sign-in, the link proves the mailbox.
     path(
         "test-address/<str:token>/",
-        test_addresses.test_address_confirm,
+        own_addresses.test_address_confirm,
         name="test_address_confirm",
     ),
     # Operators: the sandbox mailbox of every account, and platform mail of none.

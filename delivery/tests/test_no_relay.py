@@ -26,7 +26,7 @@ from campaigns.testing import DOMAIN, HTML, dkimpy_verify
 from consent.models import EvidenceRecord
 from contacts.testing import SYSTEM
 from core.errors import Conflict, InvalidInput, PermissionDenied, RuleViolation
-from delivery import sends, test_addresses
+from delivery import own_addresses, sends
 from delivery.testing import Sendable
 from domains import services as domains
 from domains.tests.test_dkim import mail_dkim_verify
@@ -43,12 +43,12 @@ def link_in(raw: bytes) -> str:
 
 
 def add_and_confirm(sendable: Sendable, address: str, user: Any = None) -> TestAddress:
-    _row, outcome = test_addresses.add_test_address(
+    _row, outcome = own_addresses.add_test_address(
         sendable.world.alice_account, user or sendable.world.bob, address, actor=USER
     )
     assert outcome.startswith("250")
     token = link_in(sendable.received_by(address)[-1].raw)
-    return test_addresses.confirm_test_address(token, actor=USER)
+    return own_addresses.confirm_test_address(token, actor=USER)
 
 
 def test_a_relay_attempt_to_a_stranger_is_refused_naming_the_address(
@@ -177,7 +177,7 @@ def test_a_pending_or_suspended_account_sends_no_test_mail(sendable: Sendable, s
 
 def test_an_address_confirmed_by_link_receives_test_mail(sendable: Sendable) -> None:
     world = sendable.world
-    row, outcome = test_addresses.add_test_address(
+    row, outcome = own_addresses.add_test_address(
         world.alice_account, world.bob, "bob.privat@example.net", actor=USER
     )
     assert outcome.startswith("250") and row.confirmed_at is None
@@ -187,9 +187,9 @@ def test_an_address_confirmed_by_link_receives_test_mail(sendable: Sendable) -> 
     # Not yet confirmed: still a stranger.
     with pytest.raises(RuleViolation, match=re.escape("bob.privat@example.net")):
         sends.send_test(sendable.campaign, ["bob.privat@example.net"], actor=USER)
-    confirmed = test_addresses.confirm_test_address(token, actor=USER)
+    confirmed = own_addresses.confirm_test_address(token, actor=USER)
     assert confirmed.confirmed_at is not None
-    assert test_addresses.confirm_test_address(token, actor=USER).confirmed_at == (
+    assert own_addresses.confirm_test_address(token, actor=USER).confirmed_at == (
         confirmed.confirmed_at
     )  # a second click changes nothing
     outcomes = sends.send_test(sendable.campaign, ["bob.privat@example.net"], actor=USER)
@@ -202,14 +202,14 @@ def test_an_address_confirmed_by_link_receives_test_mail(sendable: Sendable) -> 
 
 def test_a_changed_or_foreign_link_confirms_nothing(sendable: Sendable) -> None:
     world = sendable.world
-    row, _outcome = test_addresses.add_test_address(
+    row, _outcome = own_addresses.add_test_address(
         world.alice_account, world.alice, "alice.home@example.net", actor=USER
     )
     token = link_in(sendable.received_by("alice.home@example.net")[0].raw)
     _pk, _sep, rest = token.partition(":")
     for bad in (token + "x", f"{row.pk + 1}:{rest}", "garbage", ""):
         with pytest.raises(InvalidInput):
-            test_addresses.confirm_test_address(bad, actor=USER)
+            own_addresses.confirm_test_address(bad, actor=USER)
     assert TestAddress.objects.get(pk=row.pk).confirmed_at is None
 
 
@@ -217,12 +217,12 @@ def test_an_expired_link_confirms_nothing(sendable: Sendable) -> None:
     """The link works for TEST_ADDRESS_LINK_DAYS; this one was mailed eight days ago."""
     eight_days_ago = time.time() - 8 * 86400
     with mock.patch("django.core.signing.time.time", return_value=eight_days_ago):
-        row, _outcome = test_addresses.add_test_address(
+        row, _outcome = own_addresses.add_test_address(
             sendable.world.alice_account, sendable.world.alice, "late@example.net", actor=USER
         )
     token = link_in(sendable.received_by("late@example.net")[0].raw)
     with pytest.raises(InvalidInput, match="expired"):
-        test_addresses.confirm_test_address(token, actor=USER)
+        own_addresses.confirm_test_address(token, actor=USER)
     assert TestAddress.objects.get(pk=row.pk).confirmed_at is None
 
 
@@ -239,52 +239,52 @@ def test_a_removed_members_addresses_stop_counting(sendable: Sendable) -> None:
 def test_adding_is_for_members_of_an_active_account_and_bounded(sendable: Sendable) -> None:
     world = sendable.world
     with pytest.raises(PermissionDenied):
-        test_addresses.add_test_address(
+        own_addresses.add_test_address(
             world.alice_account, world.charlie, "c@example.net", actor=USER
         )
     with pytest.raises(Conflict, match="login address"):
-        test_addresses.add_test_address(
+        own_addresses.add_test_address(
             world.alice_account, world.bob, "Alice@example.org", actor=USER
         )
-    row, _o = test_addresses.add_test_address(
+    row, _o = own_addresses.add_test_address(
         world.alice_account, world.bob, "twice@example.net", actor=USER
     )
     with pytest.raises(Conflict, match="a few minutes ago"):
-        test_addresses.add_test_address(
+        own_addresses.add_test_address(
             world.alice_account, world.alice, "twice@example.net", actor=USER
         )
     TestAddress.objects.filter(pk=row.pk).update(mailed_at=timezone.now() - timedelta(hours=1))
-    again, _o = test_addresses.add_test_address(
+    again, _o = own_addresses.add_test_address(
         world.alice_account, world.alice, "twice@example.net", actor=USER
     )
     assert again.pk == row.pk and len(sendable.received_by("twice@example.net")) == 2
     with pytest.raises(InvalidInput):
-        test_addresses.add_test_address(world.alice_account, world.bob, "no address", actor=USER)
+        own_addresses.add_test_address(world.alice_account, world.bob, "no address", actor=USER)
     for n in range(accounts.MAX_TEST_ADDRESSES - 1):
         TestAddress.objects.create(
             account=world.alice_account, user=world.bob, address=f"t{n}@x.example",
             address_hash=f"h{n}",
         )  # fmt: skip
     with pytest.raises(RuleViolation, match="at most 20 test addresses"):
-        test_addresses.add_test_address(
+        own_addresses.add_test_address(
             world.alice_account, world.bob, "one-more@example.net", actor=USER
         )
     accounts.change_review_state(world.alice_account, ReviewState.SUSPENDED)
     world.alice_account.refresh_from_db()
     TestAddress.objects.filter(address__startswith="t").delete()
     with pytest.raises(RuleViolation, match="pending or suspended"):
-        test_addresses.add_test_address(
+        own_addresses.add_test_address(
             world.alice_account, world.bob, "later@example.net", actor=USER
         )
 
 
 def test_confirmations_count_against_the_day_too(sendable: Sendable) -> None:
     policy.set_value("test_send.max_per_day", "1", account=sendable.world.alice_account)
-    test_addresses.add_test_address(
+    own_addresses.add_test_address(
         sendable.world.alice_account, sendable.world.bob, "one@example.net", actor=USER
     )
     with pytest.raises(accounts.TestSendLimitReached):
-        test_addresses.add_test_address(
+        own_addresses.add_test_address(
             sendable.world.alice_account, sendable.world.bob, "two@example.net", actor=USER
         )
     assert not TestAddress.objects.filter(address="two@example.net").exists()

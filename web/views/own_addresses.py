@@ -20,7 +20,7 @@ from accounts.services import address_for_token
 from core.actors import Actor
 from core.errors import DomainError, InvalidInput, NotFound
 from core.http import client_ip
-from delivery import test_addresses
+from delivery import own_addresses
 from web.access import MANAGERS, get_account_for_user
 from web.errors import add_domain_error, raise_for_http
 
@@ -42,7 +42,7 @@ def test_address_list(request: HttpRequest, slug: str) -> HttpResponse:
     form = TestAddressForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         try:
-            row, outcome = test_addresses.add_test_address(
+            row, outcome = own_addresses.add_test_address(
                 account,
                 request.user,
                 form.cleaned_data["address"],
@@ -86,7 +86,7 @@ def test_address_remove(request: HttpRequest, slug: str, address_id: int) -> Htt
         raise Http404("no such test address") from None
     if row.user_id != request.user.pk and request.account_role not in MANAGERS:  # type: ignore[attr-defined]
         raise PermissionDenied
-    test_addresses.remove_test_address(row, actor=Actor.for_user(request.user, request))
+    own_addresses.remove_test_address(row, actor=Actor.for_user(request.user, request))
     messages.success(request, _("%(address)s removed.") % {"address": row.address})
     return redirect("web:test_addresses", account.slug)
 
@@ -100,7 +100,7 @@ def test_address_confirm(request: HttpRequest, token: str) -> HttpResponse:
         row = address_for_token(token)
         if request.method == "POST":
             actor = Actor("public", "test-address-link", client_ip(request))
-            row = test_addresses.confirm_test_address(token, actor=actor)
+            row = own_addresses.confirm_test_address(token, actor=actor)
     except InvalidInput as exc:
         raise_for_http(exc)
         return render(

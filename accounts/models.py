@@ -57,6 +57,26 @@ class Account(models.Model):
     def is_active(self) -> bool:
         return self.review_state == ReviewState.ACTIVE
 
+    def member_login_addresses(self) -> list[str]:
+        """The login addresses of the account's members: theirs for test mail without a
+        confirmation (SEND-2)."""
+        from django.contrib.auth import get_user_model
+
+        found = get_user_model().objects.filter(memberships__account=self).exclude(email="")
+        return sorted({str(email) for email in found.values_list("email", flat=True)})
+
+    def member_login_keys(self) -> set[str]:
+        """`address_key`s of the members' login addresses."""
+        from core.addresses import InvalidAddress, address_key, normalise_address
+
+        keys = set()
+        for email in self.member_login_addresses():
+            try:
+                keys.add(address_key(normalise_address(email)))
+            except InvalidAddress:
+                continue  # a login address that is no address receives no mail anyway
+        return keys
+
 
 class Membership(models.Model):
     user = models.ForeignKey(
@@ -93,3 +113,56 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class TestAddress(models.Model):
+    """An address a member added for test sends; usable once confirmed by its link.
+
+    A member's login address needs no row: it is theirs already (SEND-2 test sends go only
+    to the account's own people, never to strangers)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="test_addresses")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="test_addresses"
+    )
+    address = models.CharField(max_length=254)
+    address_hash = models.CharField(max_length=64)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    mailed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["address", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "address_hash"], name="test_address_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address} ({self.account})"
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class TestSendDay(models.Model):
+    """Recipients of test mail (and test-address confirmations) an account used on one day:
+    the per-day limit counts across requests."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="test_send_days")
+    day = models.DateField()
+    recipients = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "day"], name="test_send_day_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.day}: {self.recipients}"
+
+
+# Models, not test classes, whatever pytest thinks of their names (the model metaclass
+# drops a __test__ written in the class body).
+TestAddress.__test__ = False  # type: ignore[attr-defined]
+TestSendDay.__test__ = False  # type: ignore[attr-defined]

@@ -39,3 +39,21 @@ def suspension_notice(note: str) -> str:
 def may_manage_account(role: str | None) -> bool:
     """Owners and operators manage members and API keys; members work with contacts."""
     return role in ("owner", "operator")
+
+
+# An account keeps a short list of test addresses: each one's confirmation mail leaves
+# the platform, so the list is bounded like every other input.
+MAX_TEST_ADDRESSES = 20
+# A test address's confirmation link works this long.
+TEST_ADDRESS_LINK_DAYS = 7
+
+
+def strangers(requested: dict[str, str], own: set[str]) -> list[str]:
+    """The requested addresses (key → address) that are none of the account's own: a test
+    send refuses them all (no relay to strangers)."""
+    return sorted(address for key, address in requested.items() if key not in own)
+
+
+def sends_left_today(used: int, limit: int) -> int:
+    """Recipients of test mail an account may still use today."""
+    return max(limit - used, 0)

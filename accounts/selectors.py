@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hmac
+from datetime import date
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.models import Account, ApiKey, Membership, Role
+from accounts.models import Account, ApiKey, Membership, Role, TestAddress, TestSendDay
 from core.errors import NotFound
 
 
@@ -76,3 +77,32 @@ def user_names(actor_labels: list[str]) -> dict[str, str]:
     User = get_user_model()
     names = dict(User.objects.filter(pk__in=refs.values()).values_list("pk", User.USERNAME_FIELD))
     return {label: str(names[pk]) for label, pk in refs.items() if pk in names}
+
+
+def added_test_addresses(account: Account) -> QuerySet[TestAddress]:
+    """The addresses members added for test sends, confirmed or waiting for their link."""
+    return TestAddress.objects.filter(account=account).select_related("user")
+
+
+def added_test_address(account: Account, address_id: int) -> TestAddress:
+    row = TestAddress.objects.filter(account=account, pk=address_id).first()
+    if row is None:
+        raise NotFound("no such test address")
+    return row
+
+
+def own_address_keys(account: Account) -> set[str]:
+    """`address_key`s a test send of `account` may go to: its members' login addresses and
+    the addresses a member confirmed by link. Nobody else's (no relay)."""
+    keys = set(
+        # Only while the member who added it still belongs to the account.
+        TestAddress.objects.filter(
+            account=account, confirmed_at__isnull=False, user__memberships__account=account
+        ).values_list("address_hash", flat=True)
+    )
+    return keys | account.member_login_keys()
+
+
+def recipients_used_on(account: Account, day: date) -> int:
+    row = TestSendDay.objects.filter(account=account, day=day).first()
+    return row.recipients if row else 0

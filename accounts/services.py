@@ -4,16 +4,27 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core import signing
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
-from accounts.models import Account, ApiKey, Membership, ReviewState, Role
-from accounts.rules import may_change_review_state
-from core.errors import Conflict, InvalidInput, RuleViolation
+from accounts.models import Account, ApiKey, Membership, ReviewState, Role, TestAddress, TestSendDay
+from accounts.rules import (
+    MAX_TEST_ADDRESSES,
+    TEST_ADDRESS_LINK_DAYS,
+    may_change_review_state,
+    may_send,
+    sends_left_today,
+)
+from core.addresses import address_key, normalise_address
+from core.errors import Conflict, InvalidInput, PermissionDenied, RuleViolation
 from core.text import clean_text
 
 API_KEY_PREFIX = "cs_"
@@ -138,3 +149,122 @@ def set_reduced_speed(account: Account, reduced: bool) -> Account:
     Account.objects.filter(pk=account.pk).update(reduced_speed=reduced)
     account.refresh_from_db(fields=["reduced_speed"])
     return account
+
+
+# Test addresses and the per-day count of test mail (SEND-2: no relay) ----------------------
+
+TEST_ADDRESS_SALT = "consentry.test-address"
+# A pending address's confirmation mail goes again only after this pause.
+RESEND_AFTER = timedelta(minutes=10)
+
+
+class TestSendLimitReached(RuleViolation):
+    """The account used its test mail of the day; the API answers 429."""
+
+    __test__ = False
+    code = "throttled"
+
+
+class TestAddressLinkInvalid(InvalidInput):
+    __test__ = False
+    code = "token_invalid"
+
+
+@transaction.atomic
+def add_test_address(account: Account, user: Any, address: str) -> tuple[TestAddress, bool]:
+    """A member adds an address of theirs for test sends; it counts once confirmed by link.
+
+    Returns the row and whether a confirmation mail is due now (the caller sends it)."""
+    if not Membership.objects.filter(account=account, user=user).exists():
+        raise PermissionDenied(_("Only the account's members add test addresses."))
+    if not may_send(account.review_state):
+        raise RuleViolation(
+            _("A pending or suspended account adds no test addresses: no mail leaves it.")
+        )
+    clean = normalise_address(clean_text(address, field="address", max_length=254))
+    key = address_key(clean)
+    if key in account.member_login_keys():
+        raise Conflict(
+            _("%(address)s is a member's login address: test mail may go there already.")
+            % {"address": clean}
+        )
+    now = timezone.now()
+    row = TestAddress.objects.select_for_update().filter(account=account, address_hash=key).first()
+    if row is not None:
+        if row.confirmed:
+            raise Conflict(_("%(address)s is confirmed already.") % {"address": clean})
+        if row.mailed_at is not None and now - row.mailed_at < RESEND_AFTER:
+            raise Conflict(
+                _("A confirmation mail went to %(address)s a few minutes ago.") % {"address": clean}
+            )
+        row.mailed_at = now
+        row.save(update_fields=["mailed_at"])
+        return row, True
+    if TestAddress.objects.filter(account=account).count() >= MAX_TEST_ADDRESSES:
+        raise RuleViolation(
+            _("An account keeps at most %(n)d test addresses: remove one first.")
+            % {"n": MAX_TEST_ADDRESSES}
+        )
+    row = TestAddress.objects.create(
+        account=account, user=user, address=clean, address_hash=key, mailed_at=now
+    )
+    return row, True
+
+
+def confirmation_token_of(row: TestAddress) -> str:
+    return signing.TimestampSigner(salt=TEST_ADDRESS_SALT).sign(str(row.pk))
+
+
+def address_for_token(token: str) -> TestAddress:
+    """The test address a confirmation link names; TestAddressLinkInvalid otherwise."""
+    signer = signing.TimestampSigner(salt=TEST_ADDRESS_SALT)
+    try:
+        pk = int(signer.unsign(token[:200], max_age=timedelta(days=TEST_ADDRESS_LINK_DAYS)))
+    except signing.SignatureExpired:
+        raise TestAddressLinkInvalid(
+            _("This confirmation link has expired: add the address again.")
+        ) from None
+    except (signing.BadSignature, ValueError):
+        raise TestAddressLinkInvalid(_("This confirmation link is not valid.")) from None
+    row = TestAddress.objects.select_related("account", "user").filter(pk=pk).first()
+    if row is None:
+        raise TestAddressLinkInvalid(_("This confirmation link is not valid."))
+    return row
+
+
+@transaction.atomic
+def confirm_test_address(token: str) -> TestAddress:
+    """The click on the link: the address receives the account's test mail from now on."""
+    found = address_for_token(token)
+    row = TestAddress.objects.select_for_update().get(pk=found.pk)
+    if row.confirmed_at is None:
+        row.confirmed_at = timezone.now()
+        row.save(update_fields=["confirmed_at"])
+    found.confirmed_at = row.confirmed_at
+    return found
+
+
+@transaction.atomic
+def remove_test_address(row: TestAddress) -> None:
+    TestAddress.objects.filter(pk=row.pk).delete()
+
+
+@transaction.atomic
+def reserve_test_recipients(account: Account, count: int, *, limit: int) -> int:
+    """Count `count` recipients of test mail against today's `limit`, across requests;
+    TestSendLimitReached (nothing counted) when they do not fit. Returns today's total."""
+    # The account's row serialises concurrent test sends of one account.
+    Account.objects.select_for_update().filter(pk=account.pk).first()
+    today = timezone.now().date()
+    day, _created = TestSendDay.objects.get_or_create(account=account, day=today)
+    left = sends_left_today(day.recipients, limit)
+    if count > left:
+        raise TestSendLimitReached(
+            _(
+                "Test mail goes to at most %(limit)d recipients a day; %(left)d are left "
+                "today, this test send has %(count)d."
+            )
+            % {"limit": limit, "left": left, "count": count}
+        )
+    TestSendDay.objects.filter(pk=day.pk).update(recipients=F("recipients") + count)
+    return day.recipients + count

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
+from accounts.services import TestSendLimitReached
 from api.auth import account_of, actor_of
-from api.schemas import ERRORS
+from api.errors import error_body
+from api.schemas import ERRORS, ErrorOut
 from campaigns import selectors, services
 from campaigns.models import Campaign
 from campaigns.rules import CampaignKind, CampaignState
@@ -70,7 +73,11 @@ class SendOut(Schema):
 
 
 class TestSendIn(Schema):
-    addresses: list[str] = Field(min_length=1, max_length=100)
+    addresses: list[str] = Field(
+        min_length=1,
+        max_length=100,
+        description="members' login addresses or addresses a member confirmed by link",
+    )
 
 
 class TestSendOut(Schema):
@@ -158,13 +165,22 @@ def start_send(request: HttpRequest, campaign_id: int, payload: SendIn) -> tuple
 
 @router.post(
     "/campaigns/{campaign_id}/test",
-    response={200: list[TestSendOut], **ERRORS},
-    summary="Send a marked test mail to named addresses",
+    response={200: list[TestSendOut], 429: ErrorOut, **ERRORS},
+    summary="Send a marked test mail to the account's own addresses",
 )
-def test_send(request: HttpRequest, campaign_id: int, payload: TestSendIn) -> list[TestSendOut]:
-    outcomes = sends.send_test(
-        get_campaign_for_key(request, campaign_id), payload.addresses, actor=actor_of(request)
-    )
+def test_send(
+    request: HttpRequest, campaign_id: int, payload: TestSendIn
+) -> list[TestSendOut] | tuple[int, dict[str, Any]]:
+    """SEND-2, no relay: only to members' login addresses and addresses a member confirmed
+    by link (409 `refused` names the others), From a verified sender domain, DKIM-signed,
+    never from a pending or suspended account; 429 `throttled` past the policy's
+    `test_send.max_per_day` recipients a day."""
+    try:
+        outcomes = sends.send_test(
+            get_campaign_for_key(request, campaign_id), payload.addresses, actor=actor_of(request)
+        )
+    except TestSendLimitReached as exc:
+        return 429, error_body(exc.code, exc.message, exc.details)
     return [TestSendOut(address=a, outcome=o) for a, o in outcomes]
 
 

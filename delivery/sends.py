@@ -16,20 +16,26 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tasks import task
 
+from accounts.models import Account
+from accounts.rules import may_send, strangers
+from accounts.selectors import own_address_keys
+from accounts.services import reserve_test_recipients
 from campaigns import services as campaigns
 from campaigns.models import Campaign
 from campaigns.rules import CampaignState
 from carrier.transports import Transport
 from consent import services as evidence
 from core.actors import Actor
-from core.addresses import InvalidAddress, normalise_address
-from core.errors import InvalidInput
+from core.addresses import InvalidAddress, address_key, normalise_address
+from core.errors import InvalidInput, RuleViolation
 from delivery import engine, ledger
 from delivery.engine import BatchReport
 from delivery.models import LedgerState, SendLedgerEntry
 from delivery.plan import send_test_messages
+from domains.selectors import sending_block_reasons, signing_keys_for
 from policy.selectors import value
 
 logger = logging.getLogger(__name__)
@@ -219,29 +225,69 @@ def _address(value: str) -> str:
     try:
         return normalise_address(value)
     except InvalidAddress as exc:
-        raise InvalidInput(f"test address: {exc}") from None
+        raise InvalidInput(
+            _("Test address %(address)s: %(reason)s")
+            % {"address": value.strip()[:254], "reason": exc.message}
+        ) from None
 
 
 def send_test(
     campaign: Campaign, addresses: Sequence[str], *, actor: Actor
 ) -> list[tuple[str, str]]:
-    """SEND-2: test mail to a few named addresses before the gate passes, clearly marked."""
-    limit = int(value("send.test_send_max_recipients", campaign.account))
-    clean = sorted({_address(a) for a in addresses if a.strip()})
-    if not clean:
-        raise InvalidInput("name at least one address for the test send")
-    if len(clean) > limit:
-        raise InvalidInput(f"a test send goes to at most {limit} addresses")
+    """SEND-2: marked test mail before the gate passes, and no relay: only from an active
+    account, From a verified sender domain and DKIM-signed, only to the account's own
+    people (members' login addresses, addresses confirmed by link), within the policy's
+    count per day. Every door (web, API, CLI) sends test mail through here."""
+    account = Account.objects.get(pk=campaign.account_id)  # today's review state
+    if not may_send(account.review_state):
+        raise RuleViolation(
+            _("The account is %(state)s: no test mail leaves it until it is active.")
+            % {"state": account.get_review_state_display()}
+        )
+    blocked = sending_block_reasons(account, campaign.from_address)
+    if blocked or not signing_keys_for(account, campaign.from_address):
+        raise RuleViolation(
+            _(
+                "Test mail goes only From a verified sender domain of the account, signed "
+                "with its DKIM key: %(sender)s is not one."
+            )
+            % {"sender": campaign.from_address},
+            details=blocked,
+        )
+    requested: dict[str, str] = {}
+    for raw in addresses:
+        if raw.strip():
+            clean = _address(raw)
+            requested.setdefault(address_key(clean), clean)
+    if not requested:
+        raise InvalidInput(_("Name at least one address for the test send."))
+    limit = int(value("send.test_send_max_recipients", account))
+    if len(requested) > limit:
+        raise InvalidInput(_("A test send goes to at most %(limit)d addresses.") % {"limit": limit})
+    refused = strangers(requested, own_address_keys(account))
+    if refused:
+        raise RuleViolation(
+            _(
+                "Test mail goes only to the account members' own addresses: %(addresses)s "
+                "is not one. Add it under Test addresses and confirm it by its link."
+            )
+            % {"addresses": ", ".join(refused)},
+            details=refused,
+        )
+    clean_addresses = sorted(requested.values())
     with transaction.atomic():
+        reserve_test_recipients(
+            account, len(clean_addresses), limit=int(value("test_send.max_per_day", account))
+        )
         evidence.record(
-            campaign.account,
+            account,
             "send.test",
             actor=actor,
-            payload={"campaign": campaign.pk, "recipients": len(clean)},
-            personal={"addresses": clean},
+            payload={"campaign": campaign.pk, "recipients": len(clean_addresses)},
+            personal={"addresses": clean_addresses},
         )
     # After commit: a relay cannot take a message back.
-    return send_test_messages(campaign, clean)
+    return send_test_messages(campaign, clean_addresses)
 
 
 # The send's background tasks, run by `consentry worker` -------------------------------------

@@ -291,6 +291,14 @@ ITEMS: tuple[PolicyItem, ...] = (
         1,
     ),
     PolicyItem(
+        "test_send.max_per_day",
+        50,
+        "recipients",
+        "SEND-2",
+        "Recipients of test mail (and of test-address confirmations) per account and day.",
+        0,
+    ),
+    PolicyItem(
         "send.reduced_speed_share",
         _rate("0.25"),
         "share",

@@ -11,6 +11,7 @@ from web.views import (
     domains,
     imports,
     lists,
+    own_addresses,
     sandbox,
     signup_forms,
     unsubscribe_requests,
@@ -49,6 +50,12 @@ account_patterns = [
         name="campaign_control",
     ),
     path("imprint/", campaigns.imprint, name="imprint"),
+    path("test-addresses/", own_addresses.test_address_list, name="test_addresses"),
+    path(
+        "test-addresses/<int:address_id>/remove/",
+        own_addresses.test_address_remove,
+        name="test_address_remove",
+    ),
     path(
         "violations/<int:violation_id>/remediation/",
         violations.violation_remediation,
@@ -99,6 +106,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # Django's LogoutView accepts POST only: a link or a prefetch cannot sign anyone out.
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("a/<slug:slug>/", include(account_patterns)),
+    # The link of a test address's confirmation mail: no sign-in, the link proves the mailbox.
+    path(
+        "test-address/<str:token>/",
+        own_addresses.test_address_confirm,
+        name="test_address_confirm",
+    ),
     # Operators: the sandbox mailbox of every account, and platform mail of none.
     path("sandbox/", sandbox.sandbox_all, name="sandbox_all"),
     path("sandbox/<int:message_id>/", sandbox.sandbox_all_message, name="sandbox_all_message"),

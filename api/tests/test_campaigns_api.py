@@ -64,7 +64,7 @@ def test_start_needs_the_confirmation_and_lists_every_reason(
 
 def test_pause_resume_cancel_and_test_send(sendable: Sendable, alice_api: KeyClient) -> None:
     pk = sendable.campaign.pk
-    tested = post(alice_api, f"/campaigns/{pk}/test", {"addresses": ["me@example.org"]})
+    tested = post(alice_api, f"/campaigns/{pk}/test", {"addresses": ["bob@example.org"]})
     assert tested.status_code == 200 and tested.json()[0]["outcome"].startswith("250")
     sendable.start()
     assert post(alice_api, f"/campaigns/{pk}/pause").json()["state"] == "paused"
@@ -88,3 +88,24 @@ def test_charlie_gets_404_and_wrong_methods_405(
     assert alice_api.client.delete(f"{BASE}/campaigns/{pk}").status_code == 405
     assert alice_api.client.get(f"{BASE}/campaigns/{pk}/send").status_code == 405
     assert Campaign.objects.count() == 1
+
+
+def test_a_test_send_is_no_relay_and_counts_per_day(
+    sendable: Sendable, alice_api: KeyClient
+) -> None:
+    """SEND-2: a stranger 409 named in details; past test_send.max_per_day 429."""
+    from policy import services as policy
+
+    pk = sendable.campaign.pk
+    refused = post(
+        alice_api, f"/campaigns/{pk}/test", {"addresses": ["alice@example.org", "x@evil.example"]}
+    )
+    assert refused.status_code == 409
+    assert refused.json()["error"] == "refused" and refused.json()["details"] == ["x@evil.example"]
+    policy.set_value("test_send.max_per_day", "2", account=sendable.world.alice_account)
+    for address in ("alice@example.org", "bob@example.org"):
+        assert post(alice_api, f"/campaigns/{pk}/test", {"addresses": [address]}).status_code == 200
+    throttled = post(alice_api, f"/campaigns/{pk}/test", {"addresses": ["alice@example.org"]})
+    assert throttled.status_code == 429 and throttled.json()["error"] == "throttled"
+    assert "2 recipients a day" in throttled.json()["message"]
+    assert len(sendable.smtp.messages) == 2

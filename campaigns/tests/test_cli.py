@@ -48,8 +48,8 @@ def test_campaign_create_show_test_and_cancel(sendable: Sendable, tmp_path: Path
     campaign = Campaign.objects.get(name="Winter")
     assert f"campaign #{campaign.pk} Winter: draft" in out
     assert "passes once the guidelines are confirmed" in run("campaign", "show", str(campaign.pk))
-    assert run("campaign", "test", str(campaign.pk), "me@example.org").startswith(
-        "me@example.org: 250"
+    assert run("campaign", "test", str(campaign.pk), "alice@example.org").startswith(
+        "alice@example.org: 250"
     )
     assert str(campaign.pk) in run("campaign", "list", "alice-shop")
     with pytest.raises(CommandError, match="cannot be cancelled"):

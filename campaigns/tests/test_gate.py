@@ -208,8 +208,8 @@ def test_a_test_send_goes_before_the_gate_clearly_marked(sendable: Sendable) -> 
     """SEND-2: a few named addresses, [TEST] in the subject, no ledger row."""
     contacts.set_list_admission(sendable.lst, actor=SYSTEM, admitted=False)
     assert selectors.gate_result(sendable.campaign, guidelines_ticked=True)
-    outcomes = sends.send_test(sendable.campaign, ["me@example.org"], actor=SYSTEM)
-    assert outcomes[0][0] == "me@example.org" and outcomes[0][1].startswith("250")
+    outcomes = sends.send_test(sendable.campaign, ["alice@example.org"], actor=SYSTEM)
+    assert outcomes[0][0] == "alice@example.org" and outcomes[0][1].startswith("250")
     (received,) = sendable.smtp.messages
     parsed = received.parsed()
     assert parsed["Subject"].startswith("[TEST] ") and parsed["X-Consentry-Test"] == "1"

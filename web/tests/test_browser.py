@@ -70,3 +70,39 @@ def test_it_signs_in_filters_with_htmx_and_adds_a_contact(
     data = shot.read_bytes()
     assert data.startswith(PNG_SIGNATURE)
     assert len(data) > 1000
+
+
+def test_a_member_adds_a_test_address_and_confirms_it_by_its_link(
+    transactional_db: Any, live_server: Any, page: Any, sandbox_outbox: Any
+) -> None:
+    """SEND-2, no relay: test mail goes to addresses a member confirmed by their link."""
+    from playwright.sync_api import expect
+
+    Personas()
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill("bob")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/a/alice-shop/test-addresses/")
+    table = page.locator("#test-addresses")
+    expect(table).to_contain_text("bob@example.org")  # a login address needs no link
+    page.get_by_label("Email address").fill("bob.privat@example.net")
+    page.get_by_role("button", name="Send confirmation link").click()
+    expect(page.get_by_role("status")).to_contain_text(
+        "A confirmation mail went to bob.privat@example.net"
+    )
+    row = table.locator('[data-address="bob.privat@example.net"]')
+    expect(row).to_contain_text("waiting for the link")
+
+    mail = sandbox_outbox.parsed()
+    assert mail["To"] == "bob.privat@example.net"
+    found = re.search(r"https?://[^/\s]+(/test-address/[^/\s]+/)", mail.get_content())
+    assert found, mail.get_content()
+    page.goto(f"{live_server.url}{found.group(1)}")
+    expect(page.locator("h1")).to_have_text("Confirm the test address")
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.locator("h1")).to_have_text("Address confirmed")
+
+    page.goto(f"{live_server.url}/a/alice-shop/test-addresses/")
+    expect(row).to_contain_text("confirmed")
+    expect(row).not_to_contain_text("waiting")

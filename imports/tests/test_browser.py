@@ -89,7 +89,7 @@ def test_import_the_browser_walks_from_upload_to_the_report(
         page.get_by_role("link", name="Download the report (CSV)").click()
     download = download_info.value
     report = list(csv.reader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
-    assert report[0] == ["row", "address", "outcome", "reason", "reason_text"]
+    assert report[0] == ["row", "address", "outcome", "reason", "reason_text", "column"]
     assert [(r[0], r[2], r[3]) for r in report[1:]] == [
         ("2", "created", ""),
         ("3", "rejected", "role_address"),

@@ -45,6 +45,11 @@ class ImportIn(Schema):
         "product_category, evidence_ref",
     )
     header: str = Field("auto", pattern="^(auto|yes|no)$")
+    delimiter: str = Field(
+        "",
+        max_length=5,
+        description='CSV delimiter: ",", ";", "|" or "tab"; empty or "auto": found in the file',
+    )
     overwrite: bool = False
     reconfirm: bool = Field(False, description="IMPORT-6: send the double opt-in mail")
     import_untrusted: bool = Field(False, description="own-mail-server accounts only")
@@ -65,6 +70,12 @@ class ImportOut(Schema):
     unchanged: int
     rejected: int
     reasons: dict[str, int]
+    delimiter: str = Field(description="the CSV delimiter as given; empty: found in the file")
+    unused_columns: list[int] = Field(
+        description="columns (1-based) whose values are not imported, e.g. of a file "
+        "without header row; `notice` says how to import them"
+    )
+    notice: str
     error: str
     created_at: datetime
     finished_at: datetime | None
@@ -96,6 +107,9 @@ def import_out(job: ImportJob) -> ImportOut:
         unchanged=job.unchanged,
         rejected=job.rejected,
         reasons=selectors.reasons_of(job),
+        delimiter=job.delimiter,
+        unused_columns=selectors.unused_columns(job),
+        notice=selectors.unused_columns_notice(job),
         error=job.error,
         created_at=job.created_at,
         finished_at=job.finished_at,
@@ -172,6 +186,7 @@ def create_import(
         product_category=payload.product_category,
         mapping=_mapping(payload.mapping),
         header={"auto": None, "yes": True, "no": False}[payload.header],
+        delimiter=payload.delimiter,
         overwrite=payload.overwrite,
         reconfirm=payload.reconfirm,
         import_untrusted=payload.import_untrusted,

@@ -244,7 +244,8 @@ class _Writer:
             changed = True
         p.contact_id = contact.pk
         p.outcome = Outcome.UPDATED if changed else Outcome.UNCHANGED
-        p.reason = Reason.STATUS_KEPT if decision.status_kept else None
+        if decision.status_kept:
+            p.reason, p.column = Reason.STATUS_KEPT, ""
 
     def _facts(self) -> dict[str, Any]:
         # CONSENT-3: every record of an import names the import, its record and the file.

@@ -31,11 +31,13 @@ from imports import files
 from imports.files import Cell, FileInfo, FileProblem
 from imports.rules import (
     CATALOGUE,
+    MAX_CELL,
     Outcome,
     Reason,
     last_contact_problem,
     parse_status,
     row_source_problem,
+    shape_problem,
     sponsors_refusal,
 )
 from policy.selectors import value as policy_value
@@ -72,17 +74,24 @@ def _fold(name: str) -> str:
 
 @dataclass
 class Columns:
-    """0-based positions of each role, and of the custom fields by their name."""
+    """0-based positions of each role, and of the custom fields by their name; `unused`:
+    the columns that are neither, whose values are not imported (a file without header
+    row, or a header cell left empty)."""
 
     roles: dict[str, int]
     custom: dict[str, int] = field(default_factory=dict)
+    unused: list[int] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
-        return {"roles": self.roles, "custom": self.custom}
+        return {"roles": self.roles, "custom": self.custom, "unused": self.unused}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Columns:
-        return cls(dict(data.get("roles", {})), dict(data.get("custom", {})))
+        return cls(
+            dict(data.get("roles", {})),
+            dict(data.get("custom", {})),
+            list(data.get("unused", [])),
+        )
 
     def __contains__(self, role: str) -> bool:
         return role in self.roles
@@ -125,7 +134,8 @@ def resolve_mapping(info: FileInfo, mapping: dict[str, str | int]) -> Columns:
             custom[clean_text(name, field="column name", max_length=50)] = index
     if len(custom) > FIELD_LIMIT:
         raise FileProblem(f"at most {FIELD_LIMIT} custom field columns")
-    return Columns(roles, custom)
+    used = taken | set(custom.values())
+    return Columns(roles, custom, [i for i in range(info.width) if i not in used])
 
 
 @dataclass(frozen=True)
@@ -193,6 +203,8 @@ class Parsed:
     # `fields` as JSON, made by the reader process (imports.reader), which has a core of
     # its own; a parsed row sent from it carries only this text.
     fields_json: str = ""
+    # The column(s) the reason is about, as the report names them: "3 (last_name)".
+    column: str = ""
 
     def field_values(self) -> dict[str, str]:
         if not self.fields and self.fields_json not in ("", "{}"):
@@ -221,6 +233,7 @@ class Parsed:
             self.first_name,
             self.last_name,
             self.fields_text(),
+            self.column,
         )
 
 
@@ -241,6 +254,7 @@ def _parsed(
     first_name: str,
     last_name: str,
     fields_json: str,
+    column: str,
 ) -> Parsed:
     return Parsed(
         row,
@@ -254,6 +268,7 @@ def _parsed(
         first_name,
         last_name,
         fields_json=fields_json,
+        column=column,
     )
 
 
@@ -362,12 +377,18 @@ def checked_address(raw: str) -> str | None:
 
 
 class RowChecker:
-    """Every check of one row that needs no database (STATUS-5, IMPORT-3/4/8), with the
-    column positions, the declared source and the hash key looked up once per batch."""
+    """Every check of one row that needs no database (STATUS-5, IMPORT-3/4/5/8), with the
+    column positions, the declared source and the hash key looked up once per batch.
+    With the file's `info`, a row that does not fit the file's columns is rejected."""
 
-    def __init__(self, columns: Columns, ctx: Context) -> None:
+    def __init__(self, columns: Columns, ctx: Context, info: FileInfo | None = None) -> None:
         roles = columns.roles
         self.ctx = ctx
+        # A CSV row has as many fields as the first row; an XLSX row has its cells.
+        self.width = info.width if info is not None and info.format == "csv" else 0
+        self.shaped = info is not None
+        self.header = list(info.header) if info is not None else []
+        self.unused = list(columns.unused)
         self.email = roles["email"]
         self.status = roles.get("status")
         self.first_name = roles.get("first_name")
@@ -386,6 +407,11 @@ class RowChecker:
         parsed = Parsed(number, raw[:320])
         if not raw and not any(files.cell_text(c) for c in cells):
             return parsed.reject(Reason.EMPTY_ROW)
+        if self.shaped:
+            misfit = self._shape(cells)
+            if misfit is not None:
+                parsed.column = self.column_name(misfit[1])
+                return parsed.reject(misfit[0])
         if self.status is not None:
             index = self.status
             value = cells[index] if index < len(cells) else None
@@ -441,4 +467,29 @@ class RowChecker:
         if spec.basis == LegalBasis.EXISTING_CUSTOMER and product:
             # CONSENT-5: the scope of what this contact may be sent.
             parsed.fields.setdefault("product_category", product[:1000])
+        if self.unused:
+            left_out = [index for index in self.unused if _text(cells, index)]
+            if left_out:
+                # A note, not a rejection: the row's other values are imported.
+                parsed.reason = Reason.COLUMNS_NOT_IMPORTED
+                parsed.column = ", ".join(str(index + 1) for index in left_out)
         return parsed
+
+    def _shape(self, cells: list[Cell]) -> tuple[Reason, int] | None:
+        """IMPORT-5: fields missing or extra against the first row (CSV), or a cell over
+        MAX_CELL characters: the reason and the 0-based column."""
+        width = self.width
+        if width:
+            # CSV cells are text; the common row is checked without a call.
+            if len(cells) == width and max(map(len, cells)) <= MAX_CELL:  # type: ignore[arg-type]
+                return None
+            return shape_problem(cells, width=width)  # type: ignore[arg-type]
+        for index, cell in enumerate(cells):
+            if cell.__class__ is str and len(cell) > MAX_CELL:  # type: ignore[arg-type]
+                return Reason.CELL_TOO_LONG, index
+        return None
+
+    def column_name(self, index: int) -> str:
+        """A column as the report names it: its number, and its header name if it has one."""
+        name = self.header[index][:50] if index < len(self.header) else ""
+        return f"{index + 1} ({name})" if name else str(index + 1)

@@ -2,8 +2,10 @@
 
 IMPORT-9: memory stays flat however large the file. `inspect` reads the whole file once
 (hash, encoding, delimiter, header, row count, shape) before anything is written, so a
-malformed file is refused with a clear error and leaves nothing behind; `rows` then
-streams it again for the import itself.
+file that cannot be read is refused with a clear error and leaves nothing behind; `rows`
+then streams it again for the import itself. A row that can be read but does not fit (a
+field missing or too many, a cell over rules.MAX_CELL) is no reason to refuse the file: the
+import rejects that row alone (imports.checking, IMPORT-5).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import io
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -18,16 +21,17 @@ from datetime import date, datetime
 from pathlib import Path
 
 from core.errors import InvalidInput
+from imports.rules import DELIMITERS
 
 BLOCK = 1 << 20
 SAMPLE = 64 * 1024
-DELIMITERS = (",", ";", "\t", "|")
+# The delimiter is judged on at most this many records of the sample.
+SAMPLE_RECORDS = 50
 # Zip bombs: an XLSX is a zip archive; its declared sizes are checked before reading, and
 # the reader stops if a member inflates beyond what it declared.
 XLSX_MAX_UNCOMPRESSED = 2 * 1024**3
 XLSX_MAX_RATIO = 200
 XLSX_RATIO_FLOOR = 16 * 1024**2
-MAX_CELL = 10_000
 PROGRESS_ROWS = 10_000
 
 Cell = str | int | float | date | datetime | None
@@ -67,10 +71,15 @@ def sha256_of(path: Path) -> tuple[str, int, bytes]:
 
 
 def inspect(
-    path: Path, *, header: bool | None = None, progress: Callable[[int], None] | None = None
+    path: Path,
+    *,
+    header: bool | None = None,
+    delimiter: str = "",
+    progress: Callable[[int], None] | None = None,
 ) -> FileInfo:
     """Read the whole file once and describe it; FileProblem if it cannot be imported.
-    `progress` is told the number of rows read every PROGRESS_ROWS rows."""
+    A CSV file is split at `delimiter` if given (one of DELIMITERS), else at the one
+    found. `progress` is told the number of rows read every PROGRESS_ROWS rows."""
     digest, size, head = sha256_of(path)
     if size == 0:
         raise FileProblem("the file is empty")
@@ -78,7 +87,7 @@ def inspect(
     if head.startswith(b"PK\x03\x04"):
         info = _inspect_xlsx(path, header, told)
     else:
-        info = _inspect_csv(path, head, header, told)
+        info = _inspect_csv(path, head, header, told, delimiter=delimiter, cut=size > len(head))
     info.sha256, info.size = digest, size
     return info
 
@@ -129,24 +138,37 @@ def _detect_encoding(path: Path, head: bytes) -> str:
     return "utf-8"
 
 
-def _detect_delimiter(sample: str) -> str:
-    """The delimiter that splits the first lines into the same number (>1) of fields."""
-    lines = [line for line in sample.splitlines()[:50] if line.strip()]
-    if len(lines) > 1 and not sample.endswith("\n"):
-        lines = lines[:-1]  # the sample cut the last line
+def _detect_delimiter(sample: str, *, cut: bool) -> str:
+    """The delimiter that splits the most of the sample's records into as many fields (>1)
+    as the first record. The sample is read with CSV's quoting rules: a line break or a
+    delimiter inside a quoted field is text, not the end of a record or a field. If the
+    sample is `cut` from a longer file, its last record may be incomplete and is left out."""
     best, best_score = ",", (0, 0)
     for delimiter in DELIMITERS:
-        try:
-            widths = [len(r) for r in csv.reader(lines, delimiter=delimiter)]
-        except csv.Error:
+        widths = _record_widths(sample, delimiter, cut=cut)
+        if not widths or widths[0] < 2:
             continue
-        if not widths or max(widths) < 2:
-            continue
-        common = max(set(widths), key=widths.count)
-        score = (widths.count(common), common)
+        score = (widths.count(widths[0]), widths[0])
         if score > best_score:
             best, best_score = delimiter, score
     return best
+
+
+def _record_widths(sample: str, delimiter: str, *, cut: bool) -> list[int]:
+    """The number of fields of each of the sample's first records that are not empty."""
+    widths: list[int] = []
+    reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
+    try:
+        for cells in reader:
+            if any(c.strip() for c in cells):
+                widths.append(len(cells))
+            if len(widths) > SAMPLE_RECORDS:
+                return widths[:SAMPLE_RECORDS]
+    except csv.Error:
+        return []
+    if cut and len(widths) > 1:
+        widths.pop()
+    return widths
 
 
 def _looks_like_header(cells: list[str]) -> bool:
@@ -155,19 +177,32 @@ def _looks_like_header(cells: list[str]) -> bool:
 
 def _csv_reader(path: Path, info: FileInfo) -> Iterator[list[str]]:
     with path.open(encoding=info.encoding, newline="") as fh:
+        reader = csv.reader(fh, delimiter=info.delimiter)
         try:
-            yield from csv.reader(fh, delimiter=info.delimiter)
+            yield from reader
         except csv.Error as exc:
-            raise FileProblem(f"the file is not valid CSV: {exc}") from None
+            # What follows cannot be told apart into rows: the file as a whole is refused.
+            if "field limit" in str(exc):
+                raise FileProblem(
+                    f"line {reader.line_num}: a field runs over more than "
+                    f"{csv.field_size_limit():,} characters; is a quote not closed?"
+                ) from None
+            raise FileProblem(f"line {reader.line_num}: the file is not valid CSV: {exc}") from None
 
 
 def _inspect_csv(
-    path: Path, head: bytes, header: bool | None, progress: Callable[[int], None]
+    path: Path,
+    head: bytes,
+    header: bool | None,
+    progress: Callable[[int], None],
+    *,
+    delimiter: str,
+    cut: bool,
 ) -> FileInfo:
     encoding = _detect_encoding(path, head)
     sample = head.decode(encoding, errors="ignore")
     info = FileInfo(format="csv", sha256="", size=0, rows=0, encoding=encoding, delimiter="")
-    info.delimiter = _detect_delimiter(sample.lstrip("\ufeff"))
+    info.delimiter = delimiter or _detect_delimiter(sample.lstrip("\ufeff"), cut=cut)
     width = 0
     for number, cells in enumerate(_csv_reader(path, info), start=1):
         if not number % PROGRESS_ROWS:
@@ -178,17 +213,7 @@ def _inspect_csv(
             if info.has_header:
                 info.header = [c.strip() for c in cells]
                 continue
-        if not cells:
-            info.rows += 1
-            continue
-        if any(len(c) > MAX_CELL for c in cells):
-            raise FileProblem(f"row {number}: a cell is longer than {MAX_CELL} characters")
-        extra = any(c.strip() for c in cells[width:])
-        if len(cells) < width or extra:
-            raise FileProblem(
-                f"row {number} has {len(cells)} fields where the first row has {width}: "
-                "check the delimiter and quotes"
-            )
+        # A row that does not fit the first one is rejected on its own when it is read.
         info.rows += 1
     info.width = width
     info.first_row = 2 if info.has_header else 1
@@ -272,8 +297,7 @@ def _inspect_xlsx(path: Path, header: bool | None, progress: Callable[[int], Non
             if info.has_header:
                 info.header = [t.strip() for t in texts]
                 continue
-        if any(len(t) > MAX_CELL for t in texts):
-            raise FileProblem(f"row {number}: a cell is longer than {MAX_CELL} characters")
+        # A cell over MAX_CELL rejects its row alone when it is read (imports.checking).
         width = max(width, len(texts))
         info.rows += 1
     if width == 0:

@@ -38,6 +38,9 @@ class ImportJob(models.Model):
     product_category = models.CharField(max_length=200, blank=True)
     # {"email": "E-Mail" | 3, "status": ..., ...}: a header name or a 1-based position.
     mapping = models.JSONField(default=dict, blank=True)
+    # IMPORT-9: the CSV delimiter as given (one of imports.rules.DELIMITERS); empty: it is
+    # found in the file. `file_info` holds the one the file was read with.
+    delimiter = models.CharField(max_length=1, blank=True)
     overwrite = models.BooleanField(default=False)
     reconfirm = models.BooleanField(default=False)
     import_untrusted = models.BooleanField(default=False)

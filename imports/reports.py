@@ -33,7 +33,9 @@ if TYPE_CHECKING:
     from imports.checking import Parsed
     from imports.models import ImportJob
 
-FIELDS = ("row", "address", "outcome", "reason")
+# A line has a fifth field, the column its reason is about, only if it names one: the
+# lines written before there was one read the same.
+FIELDS = ("row", "address", "outcome", "reason", "column")
 
 
 def new_report_path() -> str:
@@ -74,7 +76,9 @@ class ReportWriter:
         """Write the lines of one batch and put them on disk; returns the file's new size,
         which the batch's transaction records."""
         self._csv.writerows(
-            (p.row, p.raw_address, p.outcome.value if p.outcome else "", p.reason or "")
+            (p.row, p.raw_address, p.outcome.value if p.outcome else "", p.reason or "", p.column)
+            if p.column
+            else (p.row, p.raw_address, p.outcome.value if p.outcome else "", p.reason or "")
             for p in parsed
         )
         self._file.flush()
@@ -88,13 +92,27 @@ class ReportWriter:
 def lines(job: ImportJob, *, hidden: Collection[str] = ()) -> Iterator[tuple[int, str, str, str]]:
     """(row, address, outcome, reason) of every committed line, in row order; an address
     whose keyed hash is in `hidden` (an erased contact's) is given as ""."""
+    for row, address, outcome, reason, _column in entries(job, hidden=hidden):
+        yield row, address, outcome, reason
+
+
+def entries(
+    job: ImportJob, *, hidden: Collection[str] = ()
+) -> Iterator[tuple[int, str, str, str, str]]:
+    """`lines` with the column each reason is about ("" if it names none)."""
     if not job.report_path or not job.report_size:
         return
     erased = matcher(hidden)
     with Path(job.report_path).open(newline="", encoding="utf-8") as fh:
         remaining = job.report_size
-        for row, address, outcome, reason in csv.reader(_committed(fh, remaining)):
-            yield int(row), "" if erased(address) else address, outcome, reason
+        for row, address, outcome, reason, *column in csv.reader(_committed(fh, remaining)):
+            yield (
+                int(row),
+                "" if erased(address) else address,
+                outcome,
+                reason,
+                column[0] if column else "",
+            )
 
 
 def matcher(hidden: Collection[str]) -> Callable[[str], bool]:
@@ -125,7 +143,9 @@ def redact(job: ImportJob, hidden: Collection[str]) -> int:
     temp = path.with_suffix(".redacted")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", newline="", encoding="utf-8") as out:
-        csv.writer(out).writerows(lines(job, hidden=hidden))
+        csv.writer(out).writerows(
+            line if line[4] else line[:4] for line in entries(job, hidden=hidden)
+        )
         out.flush()
         os.fsync(out.fileno())
         size = out.tell()

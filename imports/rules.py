@@ -75,6 +75,12 @@ ALLOWED_SOURCES = tuple(k for k, s in CATALOGUE.items() if s.basis is not None)
 FORBIDDEN_SOURCES = tuple(k for k, s in CATALOGUE.items() if s.basis is None)
 
 
+# IMPORT-9: the delimiters a CSV file may use, and the longest cell a row may hold.
+DELIMITERS = (",", ";", "\t", "|")
+_DELIMITER_WORDS = {"tab": "\t", "\\t": "\t"}
+MAX_CELL = 10_000
+
+
 class Outcome(StrEnum):
     CREATED = "created"
     UPDATED = "updated"
@@ -100,7 +106,11 @@ class Reason(StrEnum):
     MISSING_PRODUCT_CATEGORY = "missing_product_category"
     INVALID_VALUE = "invalid_value"
     EMPTY_ROW = "empty_row"
+    MISSING_FIELDS = "missing_fields"
+    EXTRA_FIELDS = "extra_fields"
+    CELL_TOO_LONG = "cell_too_long"
     STATUS_KEPT = "status_kept"
+    COLUMNS_NOT_IMPORTED = "columns_not_imported"
 
 
 REASON_TEXT: dict[Reason, str] = {
@@ -121,8 +131,47 @@ REASON_TEXT: dict[Reason, str] = {
     Reason.MISSING_PRODUCT_CATEGORY: "an existing customer needs the product category bought",
     Reason.INVALID_VALUE: "a value is too long or holds control characters",
     Reason.EMPTY_ROW: "the row is empty",
+    Reason.MISSING_FIELDS: (
+        "the row has fewer fields than the first row (the column named is the first one "
+        "missing): check the delimiter and the quotes"
+    ),
+    Reason.EXTRA_FIELDS: (
+        "the row has more fields than the first row (the column named is the first extra "
+        "one): check the delimiter and the quotes"
+    ),
+    Reason.CELL_TOO_LONG: f"a cell in the column named is longer than {MAX_CELL:,} characters",
     Reason.STATUS_KEPT: "the contact keeps its status: an import never raises it (IMPORT-7)",
+    Reason.COLUMNS_NOT_IMPORTED: (
+        "the row has values in the columns named, which are not imported: add a header row "
+        "that names them, or map them by number"
+    ),
 }
+
+
+def parse_delimiter(raw: str) -> tuple[str, bool]:
+    """IMPORT-9: a delimiter as given, (delimiter, valid): one of , ; | or a tab (also
+    spelled "tab" or "\\t"); empty or "auto" is valid and means "detect it" ("")."""
+    if raw in ("", "auto"):
+        return "", True
+    value = _DELIMITER_WORDS.get(raw.casefold(), raw)
+    return (value, True) if value in DELIMITERS else ("", False)
+
+
+def shape_problem(
+    cells: Sequence[str], *, width: int, max_cell: int = MAX_CELL
+) -> tuple[Reason, int] | None:
+    """IMPORT-5: why a CSV row cannot be read as the first row's columns, and the 0-based
+    column where it shows: a cell over `max_cell` characters, fields missing, or extra
+    fields with text in them (trailing empty fields, as some programs write, are none)."""
+    for index, cell in enumerate(cells):
+        if len(cell) > max_cell:
+            return Reason.CELL_TOO_LONG, index
+    if len(cells) < width:
+        return Reason.MISSING_FIELDS, len(cells)
+    for index in range(width, len(cells)):
+        if cells[index].strip():
+            return Reason.EXTRA_FIELDS, index
+    return None
 
 
 def reason_text(reason: Reason | str) -> str:

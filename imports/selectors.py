@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.errors import NotFound
 from imports import checking, reports
@@ -22,7 +24,8 @@ from policy.selectors import value as policy_value
 if TYPE_CHECKING:
     from accounts.models import Account
 
-REPORT_HEADER = ("row", "address", "outcome", "reason", "reason_text")
+# "column": the column a reason is about (a row that does not fit, values not imported).
+REPORT_HEADER = ("row", "address", "outcome", "reason", "reason_text", "column")
 
 
 def imports_of(account: Account) -> QuerySet[ImportJob]:
@@ -57,6 +60,49 @@ def columns_used(job: ImportJob) -> list[tuple[str, str]]:
     ]
     found += [(name, named(index)) for name, index in columns.custom.items()]
     return found
+
+
+def unused_columns(job: ImportJob) -> list[int]:
+    """The columns (1-based) whose values the import leaves out: neither a role nor a
+    custom field, as in a file without header row."""
+    return [index + 1 for index in checking.Columns.from_json(job.mapping).unused]
+
+
+def unused_columns_notice(job: ImportJob) -> str:
+    """IMPORT-9: what the check and the result say about the columns left out, and how
+    to import them; "" if there are none."""
+    unused = unused_columns(job)
+    if not unused:
+        return ""
+    names = ", ".join(checking.ROLES)
+    example = f"first_name={unused[0]}"
+    if job.file_info.get("has_header"):
+        return ngettext(
+            "Column %(columns)s is not imported: it has no name in the header row. Name it "
+            "there (%(names)s; any other name makes a custom field), or map it by its "
+            "number, for example %(example)s.",
+            "Columns %(columns)s are not imported: they have no name in the header row. "
+            "Name them there (%(names)s; any other name makes a custom field), or map "
+            "them by their numbers, for example %(example)s.",
+            len(unused),
+        ) % {
+            "columns": get_text_list([str(n) for n in unused], _("and")),
+            "names": names,
+            "example": example,
+        }
+    return ngettext(
+        "Column %(columns)s is not imported: the file has no header row that names it. "
+        "Add a header row with the column names (%(names)s; any other name makes a "
+        "custom field), or map it by its number, for example %(example)s.",
+        "Columns %(columns)s are not imported: the file has no header row that names "
+        "them. Add a header row with the column names (%(names)s; any other name makes a "
+        "custom field), or map them by their numbers, for example %(example)s.",
+        len(unused),
+    ) % {
+        "columns": get_text_list([str(n) for n in unused], _("and")),
+        "names": names,
+        "example": example,
+    }
 
 
 def retention_days(account: Account) -> int:
@@ -106,7 +152,7 @@ def _report_lines(job: ImportJob) -> Iterator[str]:
         return buffer.getvalue()
 
     yield line(REPORT_HEADER)
-    for row, address, outcome, reason in reports.lines(
+    for row, address, outcome, reason, column in reports.entries(
         job, hidden=set(pending_erasures(job).values())
     ):
-        yield line((row, address, outcome, reason, reason_text(reason)))
+        yield line((row, address, outcome, reason, reason_text(reason), column))

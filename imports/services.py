@@ -37,7 +37,7 @@ from core.errors import InvalidInput, NotFound, RuleViolation
 from imports import batches, checking, files, reader, reports, selectors
 from imports.files import FileInfo, FileProblem
 from imports.models import ImportJob, ImportState, ReportErasure
-from imports.rules import import_refusal, sponsors_refusal
+from imports.rules import import_refusal, parse_delimiter, sponsors_refusal
 from policy.selectors import value as policy_value
 
 if TYPE_CHECKING:
@@ -134,6 +134,7 @@ def create_import(
     product_category: str = "",
     mapping: dict[str, str | int] | None = None,
     header: bool | None = None,
+    delimiter: str = "",
     overwrite: bool = False,
     reconfirm: bool = False,
     import_untrusted: bool = False,
@@ -142,13 +143,20 @@ def create_import(
     """Check the preconditions and the declared source, store and inspect the file.
 
     Refuses (and keeps nothing of the file) when the account may not import, the source is
-    forbidden or incomplete, or the file cannot be read as a whole. With
+    forbidden or incomplete, the `delimiter` given is none of rules.DELIMITERS ("" or
+    "auto": found in the file), or the file cannot be read as a whole. With
     `check_large_later`, a file larger than CHECK_IN_REQUEST is checked by the worker
     (`check_import`) and the job waits in CHECKING meanwhile.
     """
     if lst.account_id != account.pk:
         raise NotFound("no such list")
     check_preconditions(account)
+    delimiter, valid = parse_delimiter(delimiter)
+    if not valid:
+        raise InvalidInput(
+            _("the delimiter is one of , ; | or tab (or empty: it is found in the file)"),
+            details=["delimiter"],
+        )
     sponsor_list = [s.strip() for s in sponsors if s.strip()]
     mapping = dict(mapping or {})
     max_sponsors = int(policy_value("import.co_registration_max_sponsors", account))
@@ -180,7 +188,7 @@ def create_import(
         fields["file_info"] = {"header_row": header}
     else:
         try:
-            fields = _checked_fields(*_checked(path, header, mapping))
+            fields = _checked_fields(*_checked(path, header, mapping, delimiter))
         except Exception:
             path.unlink(missing_ok=True)
             raise
@@ -194,6 +202,7 @@ def create_import(
             evidence_ref=evidence_ref[:300],
             sponsors=sponsor_list,
             product_category=product_category[:200],
+            delimiter=delimiter,
             overwrite=overwrite,
             reconfirm=reconfirm,
             import_untrusted=import_untrusted,
@@ -211,9 +220,10 @@ def _checked(
     path: Path,
     header: bool | None,
     mapping: dict[str, str | int],
+    delimiter: str,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[FileInfo, checking.Columns]:
-    info = files.inspect(path, header=header, progress=progress)
+    info = files.inspect(path, header=header, delimiter=delimiter, progress=progress)
     return info, checking.resolve_mapping(info, mapping)
 
 
@@ -242,7 +252,9 @@ def check_import(job_id: int) -> ImportJob:
         ImportJob.objects.filter(pk=job_id).update(rows_total=rows)
 
     try:
-        info, columns = _checked(path, job.file_info.get("header_row"), dict(job.mapping), progress)
+        info, columns = _checked(
+            path, job.file_info.get("header_row"), dict(job.mapping), job.delimiter, progress
+        )
     except Exception as exc:
         ImportJob.objects.filter(pk=job_id, state=ImportState.CHECKING).update(
             state=ImportState.FAILED,
@@ -419,7 +431,7 @@ def run_import(job_id: int, *, progress: Progress | None = None) -> ImportJob:
             raise FileProblem(_("the stored file changed after it was checked"))
         info = _info_of(job)
         context = checking.Context.for_job(job)
-        checker = checking.RowChecker(checking.Columns.from_json(job.mapping), context)
+        checker = checking.RowChecker(checking.Columns.from_json(job.mapping), context, info)
         try:
             report = reports.ReportWriter(job)
         except reports.ReportBusy:

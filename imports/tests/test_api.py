@@ -73,3 +73,51 @@ def test_import_the_api_refuses_charlies_list_and_forbidden_sources(
     assert not Contact.objects.filter(address="anna@example.com").exists()
     sources = alice_api.client.get(f"{BASE}/imports/sources").json()
     assert {s["key"] for s in sources if s["allowed"]} >= {"double_opt_in", "offline_form"}
+
+
+def test_import_009_the_api_takes_the_delimiter(
+    verified: Any,
+    alice_api: KeyClient,  # noqa: F811
+) -> None:
+    # Found by itself, the semicolon would win: it makes more fields.
+    given = upload(
+        alice_api, verified, content=b"email,note;x;y\nanna@example.com,a;b;c\n", delimiter=","
+    )
+    assert given.status_code == 202, given.content
+    assert (given.json()["delimiter"], given.json()["created"]) == (",", 1)
+    assert Contact.objects.get(address="anna@example.com").fields == {"note;x;y": "a;b;c"}
+    tabs = upload(
+        alice_api, verified, content=b"email\tfirst_name\nbert@example.com\tBert\n", delimiter="tab"
+    )
+    assert tabs.status_code == 202 and tabs.json()["delimiter"] == "\t"
+    refused = upload(alice_api, verified, delimiter=":")
+    assert refused.status_code == 422
+    assert refused.json()["details"] == ["delimiter"]
+    assert "delimiter is one of" in refused.json()["message"]
+    assert ImportJob.objects.count() == 2
+
+
+def test_import_009_the_api_names_the_columns_a_headerless_file_leaves_out(
+    verified: Any,
+    alice_api: KeyClient,  # noqa: F811
+) -> None:
+    response = upload(alice_api, verified, content=b"anna@example.com,Anna\nbert@example.com,\n")
+    body = response.json()
+    assert response.status_code == 202, body
+    assert (body["created"], body["unused_columns"]) == (2, [2])
+    assert "Column 2 is not imported" in body["notice"]
+    assert body["reasons"] == {"columns_not_imported": 1}
+    full = upload(alice_api, verified)
+    assert (full.json()["unused_columns"], full.json()["notice"]) == ([], "")
+
+
+def test_import_005_the_api_imports_around_a_ragged_row(
+    verified: Any,
+    alice_api: KeyClient,  # noqa: F811
+) -> None:
+    content = b"email,first_name\nanna@example.com,Anna\nbert@example.com,Bert,Extra\n"
+    body = upload(alice_api, verified, content=content).json()
+    assert (body["state"], body["created"], body["reasons"]) == ("done", 1, {"extra_fields": 1})
+    report = alice_api.client.get(f"{BASE}/imports/{body['id']}/report")
+    text = b"".join(report.streaming_content).decode()
+    assert "3,bert@example.com,rejected,extra_fields," in text and text.rstrip().endswith(",3")

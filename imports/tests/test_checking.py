@@ -22,6 +22,8 @@ from imports.tests.conftest import draft
 URL = "/a/alice-shop/imports/"
 ROWS = 25
 CSV = "email;first_name\n" + "".join(f"p{n}@example.com;P{n}\n" for n in range(ROWS))
+# The upload maps first_name to a column of that name: this file has none.
+MISMAPPED = "email;vorname\nanna@example.com;Anna\nbert@example.com;Bert\n"
 RAGGED = "email;first_name\nanna@example.com;Anna\nbert@example.com\n"
 
 
@@ -88,9 +90,9 @@ def test_import_009_a_large_upload_is_checked_by_the_worker(
 def test_import_009_a_large_upload_that_cannot_be_imported_fails_with_the_reason(
     verified: Any, later: list[int]
 ) -> None:
-    job = upload(verified, RAGGED + "x" * 100)
+    job = upload(verified, MISMAPPED + "x" * 100)
     job = services.check_import(job.pk)
-    assert job.state == ImportState.FAILED and "row 3 has 1 fields" in job.error
+    assert job.state == ImportState.FAILED and "no column named 'first_name'" in job.error
     assert job.file_deleted_at is not None and not Path(job.file_path).exists()
     assert job.started_at is None
     assert not Contact.objects.filter(address="anna@example.com").exists()
@@ -98,8 +100,22 @@ def test_import_009_a_large_upload_that_cannot_be_imported_fails_with_the_reason
         lambda: services.attest(job, services.ORIGIN, actor=SYSTEM, confirmed=True),
         lambda: services.resume_import(job, actor=SYSTEM),
     ):
-        with pytest.raises(RuleViolation, match="could not be imported: row 3"):
+        with pytest.raises(RuleViolation, match="could not be imported: first_name"):
             step()
+
+
+def test_import_005_a_ragged_row_in_a_large_upload_is_rejected_on_its_own(
+    verified: Any, later: list[int]
+) -> None:
+    """The worker's check passes a row that does not fit; the import rejects it alone."""
+    job = services.check_import(upload(verified, RAGGED + "carl@example.com;Carl\n").pk)
+    assert (job.state, job.rows_total, job.error) == (ImportState.DRAFT, 3, "")
+    for which in services.ATTESTATIONS:
+        job = services.attest(job, which, actor=SYSTEM, confirmed=True)
+    services.start_import(job, actor=SYSTEM, enqueue=False)
+    job = services.run_import(job.pk)
+    assert (job.state, job.created, job.rejected) == (ImportState.DONE, 2, 1)
+    assert job.reasons == {"missing_fields": 1}
 
 
 def test_import_009_a_small_upload_is_still_checked_in_its_request(
@@ -107,8 +123,8 @@ def test_import_009_a_small_upload_is_still_checked_in_its_request(
 ) -> None:
     monkeypatch.setitem(services.CHECK_IN_REQUEST, "csv", 10_000)
     assert upload(verified, CSV).state == ImportState.DRAFT
-    with pytest.raises(FileProblem, match="row 3 has 1 fields"):
-        upload(verified, RAGGED)
+    with pytest.raises(FileProblem, match="no column named 'first_name'"):
+        upload(verified, MISMAPPED)
     assert ImportJob.objects.count() == 1 and not default_task_backend.results
 
 
@@ -143,8 +159,8 @@ def test_import_the_page_of_a_large_upload_that_failed_its_check(
     verified: Any, later: list[int]
 ) -> None:
     alice = verified.client_for(verified.alice)
-    job = services.check_import(upload(verified, RAGGED + "x" * 100).pk)
+    job = services.check_import(upload(verified, MISMAPPED + "x" * 100).pk)
     page = alice.get(f"{URL}{job.pk}/").content.decode()
-    assert "The file cannot be imported" in page and "row 3 has 1 fields" in page
+    assert "The file cannot be imported" in page and "no column named" in page
     assert "Resume" not in page and "report.csv" not in page and "hx-trigger" not in page
     assert f'{job.pk}/">r.csv</a>' in alice.get(URL).content.decode()  # listed with the others

@@ -363,7 +363,7 @@ def test_import_009_rows_in_equal_rows_reported(verified: Any, monkeypatch: Any)
 def test_import_009_the_report_csv_neutralises_formulas(verified: Any) -> None:
     job = run(verified, 'email\n=HYPERLINK("http://x")@example.com\n+1@example.com\n')
     report = "".join(selectors.report_lines(job)).splitlines()
-    assert report[0] == "row,address,outcome,reason,reason_text"
+    assert report[0] == "row,address,outcome,reason,reason_text,column"
     assert all(not line.split(",")[1].lstrip('"').startswith(("=", "+")) for line in report[1:])
     assert "'=HYPERLINK" in report[1] and "'+1@example.com" in report[2]
 
@@ -505,12 +505,12 @@ def test_import_006_reconfirmation_mails_and_keeps_contacts_pending(verified: An
 @pytest.mark.parametrize(
     "content",
     [
-        b"email,name\na@example.com,A\nb@example.com,B,extra,more\n",
+        b'email,name\na@example.com,"open\n' + b"x" * 200_000 + b"\n",
         bytes(range(256)) * 40,
         b"PK\x03\x04" + b"\x00" * 200,
         b"",
     ],
-    ids=["ragged", "binary", "broken-zip", "empty"],
+    ids=["quote-never-closed", "binary", "broken-zip", "empty"],
 )
 def test_import_009_a_malformed_file_is_refused_with_nothing_written(
     verified: Any, content: bytes

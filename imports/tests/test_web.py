@@ -158,3 +158,68 @@ def test_import_009_a_mapping_to_a_missing_column_is_shown_on_the_form(verified:
         assert response.status_code == 400
         assert error in response.content.decode()
     assert not ImportJob.objects.exists()
+
+
+def test_import_009_the_upload_takes_the_delimiter(verified: Any) -> None:
+    alice = verified.client_for(verified.alice)
+    form = alice.get(URL).content.decode()
+    assert 'name="delimiter"' in form and '<option value="tab">tab</option>' in form
+    # Found by itself, the semicolon would win: it makes more fields.
+    content = b"email,note;x;y\nanna@example.com,a;b;c\n"
+    response = upload(alice, verified, content=content, delimiter=",")
+    job = ImportJob.objects.get()
+    assert response.status_code == 302 and job.delimiter == ","
+    page = alice.get(f"{URL}{job.pk}/").content.decode()
+    assert "delimiter: comma , (as given)" in page
+    tabs = upload(alice, verified, content=b"email\tname\nbert@example.com\tB\n", delimiter="tab")
+    assert tabs.status_code == 302 and ImportJob.objects.latest("pk").delimiter == "\t"
+
+
+def test_import_009_the_upload_refuses_another_delimiter(verified: Any) -> None:
+    alice = verified.client_for(verified.alice)
+    response = upload(alice, verified, delimiter=":")
+    assert response.status_code == 400 and "Select a valid choice" in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+def test_import_009_the_delimiter_label_is_translated(verified: Any) -> None:
+    alice = verified.client_for(verified.alice)
+    german = alice.get(URL, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert '">Trennzeichen <span' in german and ">Semikolon ;</option>" in german
+    french = alice.get(URL, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert '">Séparateur <span' in french and ">point-virgule ;</option>" in french
+
+
+def test_import_009_the_check_names_the_columns_a_headerless_file_leaves_out(
+    verified: Any,
+) -> None:
+    alice = verified.client_for(verified.alice)
+    upload(alice, verified, content=b"anna@example.com,Anna,Adler\n", header="no")
+    job = ImportJob.objects.get()
+    page = alice.get(f"{URL}{job.pk}/").content.decode()
+    assert 'id="import-unused-columns"' in page and "Step 1 of 2" in page
+    assert "Columns 2 and 3 are not imported" in page and "header row" in page
+    german = alice.get(f"{URL}{job.pk}/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Die Spalten 2 und 3 werden nicht importiert" in german
+    charlie = verified.client_for(verified.charlie)
+    assert charlie.get(f"{URL}{job.pk}/").status_code == 404
+    alice.post(f"{URL}{job.pk}/attest/origin/", {"confirmed": "on"})
+    alice.post(f"{URL}{job.pk}/attest/customer_contact/", {"confirmed": "on"})
+    done = alice.get(f"{URL}{job.pk}/").content.decode()
+    assert "Import done" in done and 'id="import-unused-columns"' in done
+    assert "columns_not_imported" in done
+
+
+def test_import_005_the_summary_lists_a_ragged_row(verified: Any) -> None:
+    alice = verified.client_for(verified.alice)
+    content = b"email;first_name\nanna@example.com;Anna\nbert@example.com;Bert;x\n"
+    upload(alice, verified, content=content)
+    job = ImportJob.objects.get()
+    alice.post(f"{URL}{job.pk}/attest/origin/", {"confirmed": "on"})
+    alice.post(f"{URL}{job.pk}/attest/customer_contact/", {"confirmed": "on"})
+    done = alice.get(f"{URL}{job.pk}/").content.decode()
+    assert "Import done" in done and "extra_fields" in done
+    report = alice.get(f"{URL}{job.pk}/report.csv")
+    lines = b"".join(report.streaming_content).decode().splitlines()
+    assert lines[2].startswith("3,bert@example.com,rejected,extra_fields,")
+    assert lines[2].endswith(",3")

@@ -65,6 +65,18 @@ class UploadForm(forms.Form):
             ("no", gettext_lazy("is data")),
         ],
     )
+    delimiter = forms.ChoiceField(
+        label=gettext_lazy("Delimiter"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("found in the file")),
+            (",", gettext_lazy("comma ,")),
+            (";", gettext_lazy("semicolon ;")),
+            ("tab", gettext_lazy("tab")),
+            ("|", gettext_lazy("vertical bar |")),
+        ],
+        help_text=gettext_lazy("CSV only: the character between the fields of a row."),
+    )
     email_column = forms.CharField(
         label=gettext_lazy("Address column"),
         required=False,
@@ -160,6 +172,7 @@ def imports(request: HttpRequest, slug: str) -> HttpResponse:
                 product_category=data["product_category"],
                 mapping=form.mapping(),
                 header={"auto": None, "yes": True, "no": False}[data["header"]],
+                delimiter=data["delimiter"],
                 overwrite=data["overwrite"],
                 reconfirm=data["reconfirm"],
                 import_untrusted=data["import_untrusted"],
@@ -187,6 +200,14 @@ def _precondition(account: object) -> str:
     return ""
 
 
+DELIMITER_NAMES = {
+    ",": gettext_lazy("comma ,"),
+    ";": gettext_lazy("semicolon ;"),
+    "\t": gettext_lazy("tab"),
+    "|": gettext_lazy("vertical bar |"),
+}
+
+
 def _detail_context(job: ImportJob) -> dict[str, object]:
     reasons = [
         (code, count, reason_text(code)) for code, count in selectors.reasons_of(job).items()
@@ -199,6 +220,8 @@ def _detail_context(job: ImportJob) -> dict[str, object]:
         "section": "imports",
         "job": job,
         "layout": selectors.columns_used(job),
+        "delimiter_name": DELIMITER_NAMES.get(job.file_info.get("delimiter", ""), ""),
+        "unused_notice": selectors.unused_columns_notice(job),
         "step": step,
         "attestation": services.attestation_text(step, job.account) if step else "",
         "reasons": reasons,

@@ -66,6 +66,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--map", action="append", default=[], metavar="ROLE=COLUMN", help="column mapping"
         )
+        parser.add_argument(
+            "--delimiter",
+            default="",
+            metavar="CHAR",
+            help="the CSV delimiter: , ; | or tab (default: found in the file)",
+        )
         header = parser.add_mutually_exclusive_group()
         header.add_argument("--header", dest="header", action="store_true", default=None)
         header.add_argument("--no-header", dest="header", action="store_false")
@@ -96,6 +102,9 @@ class Command(BaseCommand):
             job = services.resume_import(job, actor=actor, enqueue=False)
         else:
             job = self._start(account, actor, opts)
+        notice = selectors.unused_columns_notice(job)
+        if notice:
+            self.stdout.write(self.style.WARNING(f"note: {notice}"))
         job = self._run(job)
         self.stdout.write(
             f"import #{job.pk} {job.state}: {job.rows_done} of {job.rows_total} rows — "
@@ -104,6 +113,8 @@ class Command(BaseCommand):
         )
         for reason, count in selectors.reasons_of(job).items():
             self.stdout.write(f"  {reason}: {count}")
+        if notice:
+            self.stdout.write(f"note: {notice}")
         if opts["report"]:
             with Path(opts["report"]).open("w", encoding="utf-8", newline="") as out:
                 out.writelines(selectors.report_lines(job))
@@ -142,6 +153,7 @@ class Command(BaseCommand):
             product_category=opts["product_category"],
             mapping=parse_mapping(opts["map"]),
             header=opts["header"],
+            delimiter=opts["delimiter"],
             overwrite=opts["overwrite"],
             reconfirm=opts["reconfirm"],
             import_untrusted=opts["import_untrusted"],

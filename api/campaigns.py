@@ -38,6 +38,9 @@ class CampaignOut(Schema):
     language: str
     tracking: bool
     state: CampaignState
+    pause_reason: str = Field(
+        description="Why the platform paused the send (its sender domain failed its checks)"
+    )
     lists: list[int]
     mailing_id: str = Field(description="X-Mailing-ID of every message (CONTENT-4)")
     created_at: datetime
@@ -110,6 +113,7 @@ def campaign_out(campaign: Campaign) -> CampaignOut:
         language=campaign.language,
         tracking=campaign.tracking,
         state=CampaignState(campaign.state),
+        pause_reason=campaign.pause_reason,
         lists=[lst.pk for lst in campaign.lists.all()],
         mailing_id=campaign.mailing_id,
         created_at=campaign.created_at,

@@ -55,6 +55,11 @@ class Campaign(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Why the platform paused the send (DOMAIN-1: its sender domain stopped passing its
+    # checks), shown on the campaign page; empty for a pause by a user.
+    pause_reason = models.CharField(max_length=500, blank=True)
+    # The sender domain whose passing again resumes the send by itself.
+    paused_for_domain = models.CharField(max_length=253, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

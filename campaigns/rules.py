@@ -6,6 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from contacts.rules import LegalBasis
+
+# CONSENT-1: the only bases under which a contact may be mailed.
+LEGAL_BASES = frozenset(LegalBasis)
+
 
 class CampaignKind(StrEnum):
     REGULAR = "regular"
@@ -43,12 +48,27 @@ def scope_allows(kind: str, legal_basis: str) -> bool:
 
 
 def may_receive(
-    *, status: str, subscribed: bool, suppressed: bool, legal_basis: str, kind: str
+    *,
+    status: str,
+    subscribed: bool,
+    suppressed: bool,
+    legal_basis: str,
+    kind: str,
+    role_address: bool = False,
 ) -> bool:
-    """SEND-3, invariant 1: status A, confirmed on a target list, not suppressed, scope fits.
+    """SEND-3, invariant 1: status A, confirmed on a target list, not suppressed, scope fits;
+    and whatever door created the contact, a legal basis (CONSENT-1) and no role address
+    (IMPORT-8).
 
     delivery.ledger.fill says the same in SQL for the start of a send."""
-    return status == "A" and subscribed and not suppressed and scope_allows(kind, legal_basis)
+    return (
+        status == "A"
+        and subscribed
+        and not suppressed
+        and not role_address
+        and legal_basis in LEGAL_BASES
+        and scope_allows(kind, legal_basis)
+    )
 
 
 # Template names the body may use besides the contact's own fields.

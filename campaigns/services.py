@@ -187,9 +187,17 @@ def begin_send(
     return locked
 
 
-def change_state(campaign: Campaign, target: CampaignState, *, actor: Actor) -> Campaign:
+def change_state(
+    campaign: Campaign,
+    target: CampaignState,
+    *,
+    actor: Actor,
+    reason: str = "",
+    for_domain: str = "",
+) -> Campaign:
     """A send paused, resumed or cancelled, if the states allow it; recorded. In the
-    caller's transaction."""
+    caller's transaction. A pause by the platform names its `reason` (and the sender
+    domain whose recovery resumes it); any other change clears them."""
     locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if locked.state == target:
         return locked
@@ -198,13 +206,15 @@ def change_state(campaign: Campaign, target: CampaignState, *, actor: Actor) -> 
     previous, locked.state = locked.state, target
     if target in (CampaignState.CANCELLED, CampaignState.FINISHED):
         locked.finished_at = timezone.now()
-    locked.save(update_fields=["state", "finished_at", "updated_at"])
-    evidence.record(
-        locked.account,
-        f"send.{target}",
-        actor=actor,
-        payload={"campaign": locked.pk, "from": previous},
+    locked.pause_reason = reason[:500] if target == CampaignState.PAUSED else ""
+    locked.paused_for_domain = for_domain if target == CampaignState.PAUSED else ""
+    locked.save(
+        update_fields=["state", "finished_at", "pause_reason", "paused_for_domain", "updated_at"]
     )
+    payload = {"campaign": locked.pk, "from": previous}
+    if locked.pause_reason:
+        payload["reason"] = locked.pause_reason
+    evidence.record(locked.account, f"send.{target}", actor=actor, payload=payload)
     return locked
 
 

@@ -18,6 +18,8 @@ from django.db.models import (
     QuerySet,
     Value,
 )
+from django.db.models.functions import Lower, Replace, StrIndex, Substr
+from django.db.models.lookups import In
 
 from contacts.models import (
     Contact,
@@ -28,6 +30,7 @@ from contacts.models import (
     Suppression,
     UnsubscribeRequest,
 )
+from contacts.rules import ROLE_LOCAL_PARTS
 from core.addresses import address_key, domain_of, normalise_address
 from core.bulk import probe
 from core.crypto import SealBroken, derive_key, unseal
@@ -131,6 +134,16 @@ class AddressDomain(Func):
             f"substr({sql}, length(rtrim({sql}, replace({sql}, '@', ''))) + 1)",
             (*params, *params, *params),
         )
+
+
+def is_role(address: str) -> In:
+    """IMPORT-8 in SQL, as contacts.rules.is_role_address: the local part before any "+"
+    tag, lower case, is a role or generic one (info, sales, noreply, ...)."""
+    column = F(address)
+    local = Lower(
+        Substr(column, 1, StrIndex(Replace(column, Value("+"), Value("@")), Value("@")) - 1)
+    )
+    return In(local, sorted(ROLE_LOCAL_PARTS))
 
 
 def is_suppressed(address_hash: str, address: str) -> ExpressionWrapper:

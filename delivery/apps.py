@@ -5,3 +5,10 @@ from django.apps import AppConfig
 
 class DeliveryConfig(AppConfig):
     name = "delivery"
+
+    def ready(self) -> None:
+        from delivery import sends
+        from domains.signals import domain_status_changed
+
+        # DOMAIN-1: running sends follow their sender domain's checks.
+        domain_status_changed.connect(sends.follow_domain, dispatch_uid="delivery.follow_domain")

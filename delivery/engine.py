@@ -11,7 +11,6 @@ batch runs at all, and judges and finishes the send.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import queue
 import threading
@@ -27,7 +26,7 @@ from django.utils import timezone
 
 from carrier.rules import FailureKind, Outcome, after_temporary_failure
 from carrier.transports import Transport, get_transport, sandbox_active
-from delivery import ledger
+from delivery import failures, ledger
 from delivery.builders import Builder, BuilderDied, Built, build_safely
 from delivery.builders import kept as kept_builders
 from delivery.ledger import Recipient
@@ -367,18 +366,22 @@ class _Run:
         if not results:
             return
         written = []
-        hard: list[Result] = []
         for result in results:
             self.pending.discard(result.recipient.entry_id)
             row = _written(result, self.plan.deadline)
             self.report.add(row.state if result.outcome != INELIGIBLE else INELIGIBLE)
             written.append(row)
-            if result.failure is FailureKind.HARD:
-                hard.append(result)
         ledger.record(written, timezone.now())
-        for result in hard:
-            _bounce(result)
-        if hard:
+        # INDUSTRY-4: rejected for the recipient at SMTP time counts like a DSN.
+        failures.failed_at_hand_over(
+            [
+                row.entry_id
+                for row in written
+                if row.state == LedgerState.FAILED
+                and row.failure_class in (FailureKind.HARD, FailureKind.SOFT)
+            ]
+        )
+        if any(row.failure_class == FailureKind.HARD for row in written):
             self._judging = True
         if self._judging:
             # Synchronous bounces count like DSNs; a breach stops the send within the batch.
@@ -423,25 +426,6 @@ def _written(result: Result, deadline: float) -> ledger.Written:
         reply = result.reply or "the send was cancelled before hand-over"
         return row._replace(state=LedgerState.SKIPPED, reply=reply)
     return row
-
-
-def _bounce(result: Result) -> None:
-    """INDUSTRY-4: a synchronous 5.1.1-type rejection bounces the contact like a DSN."""
-    from contacts import services as contacts
-    from contacts.models import Contact
-    from contacts.rules import Cause, Status
-    from core.actors import Actor
-    from core.errors import RuleViolation
-
-    contact = Contact.objects.get(pk=result.recipient.contact_id)
-    with contextlib.suppress(RuleViolation):  # already U, B or D: nothing to lower
-        contacts.change_status(
-            contact,
-            Status.BOUNCED,
-            actor=Actor.system("send"),
-            cause=Cause.BOUNCE,
-            ref=f"ledger:{result.recipient.entry_id}",
-        )
 
 
 def _skip(ids: list[int], reason: str) -> None:

@@ -18,7 +18,7 @@ from django.utils import timezone
 from carrier.rules import FailureKind
 from contacts.models import Contact, Subscription, SubscriptionState
 from contacts.rules import LegalBasis, Status
-from contacts.selectors import is_suppressed
+from contacts.selectors import is_role, is_suppressed
 from delivery.models import LedgerState, OneClickUnsubscribe, SendLedgerEntry
 
 if TYPE_CHECKING:
@@ -40,7 +40,8 @@ def _leaving(contact_ref: str) -> QuerySet[OneClickUnsubscribe]:
 
 def eligible_contacts(campaign: Campaign) -> QuerySet[Contact]:
     """SEND-3 in SQL for the start of a send: status A, confirmed on a target list, not
-    suppressed, consent scope fits (CONSENT-5). `campaigns.rules.may_receive` is the same
+    suppressed, consent scope fits (CONSENT-5), a legal basis and no role address whatever
+    door created the contact. `campaigns.rules.may_receive` is the same
     rule for the re-check before hand-over; the tests hold both to it."""
     from campaigns.rules import CampaignKind
 
@@ -50,8 +51,10 @@ def eligible_contacts(campaign: Campaign) -> QuerySet[Contact]:
     )
     query = (
         Contact.objects.filter(account_id=campaign.account_id, status=Status.ACTIVE)
+        .filter(legal_basis__in=list(LegalBasis))
         .filter(Exists(subscribed))
         .exclude(is_suppressed("address_hash", "address"))
+        .exclude(is_role("address"))
         .exclude(Exists(_leaving("pk")))
     )
     if campaign.kind != CampaignKind.SIMILAR_PRODUCTS:
@@ -218,19 +221,27 @@ def still_eligible(campaign: Campaign, entry_ids: Iterable[int]) -> set[int]:
 
 
 # What SEND-3 is judged on, read as columns by `_checked`.
-_FACTS = ("contact__account_id", "contact__status", "subscribed", "suppressed", "leaving")
+_FACTS = (
+    "contact__account_id",
+    "contact__status",
+    "subscribed",
+    "suppressed",
+    "leaving",
+    "role",
+)
 
 
 def _may_receive(campaign: Campaign, legal_basis: str, facts: Sequence[Any]) -> bool:
     from campaigns.rules import may_receive
 
-    account_id, status, subscribed, suppressed, leaving = facts
+    account_id, status, subscribed, suppressed, leaving, role = facts
     return account_id == campaign.account_id and may_receive(
         status=status,
         subscribed=bool(subscribed) and not leaving,
         suppressed=bool(suppressed),
         legal_basis=legal_basis,
         kind=campaign.kind,
+        role_address=bool(role),
     )
 
 
@@ -245,6 +256,7 @@ def _checked(campaign: Campaign, entry_ids: Iterable[int]) -> QuerySet[SendLedge
             subscribed=Exists(subscribed),
             suppressed=is_suppressed("contact__address_hash", "contact__address"),
             leaving=Exists(_leaving("contact_id")),
+            role=is_role("contact__address"),
         )
         .order_by("pk")
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -35,6 +36,8 @@ from delivery import engine, ledger
 from delivery.engine import BatchReport
 from delivery.models import LedgerState, SendLedgerEntry
 from delivery.plan import send_test_messages
+from domains.models import SenderDomain
+from domains.rules import DomainStatus
 from domains.selectors import sending_block_reasons, signing_keys_for
 from policy.selectors import value
 
@@ -186,9 +189,36 @@ def pause_send(campaign: Campaign, *, actor: Actor) -> Campaign:
 
 @transaction.atomic
 def resume_send(campaign: Campaign, *, actor: Actor) -> Campaign:
+    """SEND-4: the rest goes out, unless its sender domain still fails (DOMAIN-1)."""
+    blocked = sending_block_reasons(campaign.account, campaign.from_address)
+    if blocked:
+        raise RuleViolation(
+            "the send cannot resume while its sender domain fails: " + "; ".join(blocked)
+        )
     locked = campaigns.change_state(campaign, CampaignState.SENDING, actor=actor)
     transaction.on_commit(lambda: enqueue_batches(locked.pk))
     return locked
+
+
+def follow_domain(
+    sender: object, *, domain: SenderDomain, previous: str, status: str, reason: str, **_: Any
+) -> None:
+    """DOMAIN-1: a sender domain that stops passing its checks pauses every running send
+    from it, with the reason on the campaign page; passing again resumes exactly those."""
+    sending = Campaign.objects.filter(
+        account_id=domain.account_id, from_address__iendswith=f"@{domain.name}"
+    )
+    actor = Actor.system("domain-check")
+    if status == DomainStatus.FAILED:
+        text = f"the sender domain {domain.name} stopped passing its checks ({reason})"
+        for campaign in sending.filter(state=CampaignState.SENDING):
+            campaigns.change_state(
+                campaign, CampaignState.PAUSED, actor=actor, reason=text, for_domain=domain.name
+            )
+            logger.warning("campaign %s paused: %s", campaign.pk, text)
+    elif status == DomainStatus.VERIFIED:
+        for campaign in sending.filter(state=CampaignState.PAUSED, paused_for_domain=domain.name):
+            resume_send(campaign, actor=actor)
 
 
 @transaction.atomic

@@ -31,6 +31,19 @@ class Sendable:
         self.contacts.append(contact)
         return contact
 
+    def another(self, name: str) -> Campaign:
+        """A second campaign like the first, to the same list (a draft)."""
+        return campaigns.create_campaign(
+            self.world.alice_account,
+            actor=SYSTEM,
+            lists=[self.lst],
+            name=name,
+            subject=name,
+            from_name="Alice Shop",
+            from_address=self.campaign.from_address,
+            html=self.campaign.html,
+        )
+
     def start(self) -> int:
         return sends.start_send(self.campaign, actor=SYSTEM, guidelines_confirmed=True)
 

@@ -40,6 +40,7 @@ from domains.rules import (
     normalise_domain_name,
     outcome_of,
 )
+from domains.signals import domain_status_changed
 from domains.spf import (
     check_spf,
 )
@@ -216,6 +217,16 @@ def _apply(
             log.warning(
                 "sender domain %s of account %s stopped verifying", locked.name, locked.account_id
             )
+        # Running sends from it pause, and resume once it passes again (delivery).
+        domain_status_changed.send(
+            SenderDomain,
+            domain=locked,
+            previous=previous.value,
+            status=status.value,
+            reason="; ".join(
+                f"{r.kind.value}: {r.message}" for r in results if r.state != CheckState.PASS
+            )[:400],
+        )
     elif record_check:
         evidence.record(locked.account, "domain.checked", actor=actor, payload=payload)
     return locked

@@ -12,6 +12,7 @@ rejection never touches the contact. Every report then has its send judged again
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from datetime import timedelta
 from decimal import Decimal
 
@@ -30,6 +31,7 @@ from core.errors import RuleViolation
 from delivery import sends
 from delivery.models import FailureClass, LedgerState, SendLedgerEntry
 from feedback.models import FeedbackEvent, FeedbackKind, InboundMessage
+from feedback.parsers.classify import classify, find_enhanced_code, find_smtp_code
 from feedback.parsers.report import FeedbackReport, RecipientResult
 from feedback.rules import (
     ISP_DOMAINS,
@@ -37,6 +39,7 @@ from feedback.rules import (
     Limits,
     SendHealth,
     breaches,
+    isp_of,
     isp_of_mx,
     seven_day_breach,
     soft_bounces_make_bounced,
@@ -114,6 +117,8 @@ def _record(
     entry: SendLedgerEntry,
     kind: FeedbackKind,
     result: RecipientResult | None,
+    *,
+    isp: str = "",
 ) -> FeedbackEvent | None:
     """The event, or None when this row already has the same one (a repeated report)."""
     campaign = entry.campaign
@@ -130,7 +135,7 @@ def _record(
                 reason=(result.reason if result else "complaint")[:30],
                 hard=bool(result and result.hard) or kind == FeedbackKind.COMPLAINT,
                 sender_side=bool(result and result.sender_side),
-                isp=isp_for(entry.contact.address or "unknown@unknown")[:60],
+                isp=(isp or isp_for(entry.contact.address or "unknown@unknown"))[:60],
                 diagnostic=(result.diagnostic if result else "")[:500],
             )
     except IntegrityError:
@@ -172,6 +177,33 @@ def apply_report(
     return ("review" if unmatched else "processed"), lines
 
 
+def record_sync_failures(entry_ids: Sequence[int]) -> list[str]:
+    """INDUSTRY-4: rows whose hand-over the recipient's server refused at SMTP time count
+    exactly like DSNs: each becomes a bounce event (no inbound message) and the same rules
+    apply — a hard one bounces and suppresses, soft ones count (STATUS-3, INDUSTRY-5)."""
+    lines = []
+    rows = SendLedgerEntry.objects.filter(
+        pk__in=list(entry_ids),
+        state=LedgerState.FAILED,
+        failure_class__in=(FailureClass.HARD, FailureClass.SOFT),
+    ).select_related("campaign", "contact")
+    for entry in rows:
+        status = find_enhanced_code(entry.reply) or find_smtp_code(entry.reply)
+        hard = entry.failure_class == FailureClass.HARD
+        result = RecipientResult(
+            recipient=entry.contact.address,
+            status=status,
+            diagnostic=entry.reply,
+            reason=classify(status, entry.reply).reason,
+            hard=hard,
+            sender_side=False,
+        )
+        event = _record(None, entry, FeedbackKind.BOUNCE, result, isp=isp_of(result.recipient))
+        if event is not None:
+            lines.append(f"ledger #{entry.pk}: {_apply(event)}")
+    return lines
+
+
 def _apply(event: FeedbackEvent) -> str:
     actor = Actor("system", f"feedback:{event.pk}")
     ref = f"feedback:{event.pk}"
@@ -188,6 +220,14 @@ def _apply(event: FeedbackEvent) -> str:
         return f"complaint ({event.isp}): contact unsubscribed"
     if event.sender_side:
         return f"{event.reason} ({event.status}): the sender's problem, contact untouched"
+    bounces = FeedbackEvent.objects.filter(
+        contact=contact, kind=FeedbackKind.BOUNCE, sender_side=False
+    ).count()
+    allowed = int(cached_value("bounce.max_bounces_before_removal", contact.account))
+    if bounces >= allowed and contact.status == Status.ACTIVE:
+        # INDUSTRY-5: whatever their kind, the address goes at the latest after this many.
+        _make_bounced(contact, actor=actor, ref=ref)
+        return f"bounce {event.status} ({event.reason}): bounce {bounces} of {allowed}, contact B"
     if event.hard:
         needed = int(cached_value("bounce.hard_bounces_to_bounced", contact.account))
         count = FeedbackEvent.objects.filter(

@@ -287,9 +287,22 @@ def test_a_5_1_1_rejection_bounces_the_contact(sendable: Sendable) -> None:
     entry = SendLedgerEntry.objects.get(campaign=sendable.campaign, contact=target)
     assert (entry.state, entry.failure_class) == (LedgerState.FAILED, "hard")
     assert Contact.objects.get(pk=target.pk).status == Status.BOUNCED
+    # Exactly like a DSN (INDUSTRY-4): a feedback event of the row, the status change
+    # citing it, and the address untrusted on the whole platform.
+    from contacts.selectors import suppression_reasons
+    from feedback.models import FeedbackEvent
+
+    event = FeedbackEvent.objects.get(entry=entry)
+    assert (event.inbound, event.hard, event.status, event.reason) == (
+        None,
+        True,
+        "5.1.1",
+        "user_unknown",
+    )
     assert EvidenceRecord.objects.filter(
-        contact=target, kind="status.changed", payload__ref=f"ledger:{entry.pk}"
+        contact=target, kind="status.changed", payload__ref=f"feedback:{event.pk}"
     ).exists()
+    assert SuppressionReason.HARD_BOUNCE in suppression_reasons(target.address.upper())
 
 
 def test_a_5_7_1_rejection_never_touches_the_contact(sendable: Sendable) -> None:

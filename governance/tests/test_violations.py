@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import ReviewState
-from campaigns.models import Campaign
 from contacts.models import List
 from contacts.testing import SYSTEM
 from core.errors import RuleViolation
@@ -21,21 +20,6 @@ from policy import services as policy
 pytestmark = pytest.mark.django_db
 
 BREACH = Breach("hard_bounce_rate", "", 30, 200, Decimal("0.15"), Decimal("0.05"))
-
-
-def another_campaign(sendable: Sendable, name: str) -> Campaign:
-    from campaigns import services as campaigns
-
-    return campaigns.create_campaign(
-        sendable.world.alice_account,
-        actor=SYSTEM,
-        lists=[sendable.lst],
-        name=name,
-        subject=name,
-        from_name="Alice Shop",
-        from_address=sendable.campaign.from_address,
-        html=sendable.campaign.html,
-    )
 
 
 def test_a_breach_blocks_the_lists_slows_the_account_and_is_recorded_once(
@@ -56,6 +40,6 @@ def test_quality_3_repeated_violations_suspend_the_account(sendable: Sendable) -
     services.record_breaches(sendable.campaign, [BREACH], stop=sends.stop_send)
     sendable.world.alice_account.refresh_from_db()
     assert sendable.world.alice_account.review_state == ReviewState.ACTIVE
-    services.record_breaches(another_campaign(sendable, "Winter"), [BREACH], stop=sends.stop_send)
+    services.record_breaches(sendable.another("Winter"), [BREACH], stop=sends.stop_send)
     sendable.world.alice_account.refresh_from_db()
     assert sendable.world.alice_account.review_state == ReviewState.SUSPENDED

@@ -46,3 +46,16 @@ def test_a_pending_account_prepares_and_is_told_nothing_is_sent(world: Any) -> N
     response = client.post("/a/neu/lists/", {"name": "Kunden", "language": "de"})
     assert response.status_code == 302
     assert List.objects.filter(account__slug="neu", name="Kunden").exists()
+
+
+def test_the_suspension_speaks_german_and_french(world: Any) -> None:
+    accounts.change_review_state(world.alice_account, ReviewState.SUSPENDED, note=REASON)
+    client = world.client_for(world.alice)
+    for language, banner, denied in (
+        ("de", "Dieses Konto ist gesperrt.", "Nicht erlaubt"),
+        ("fr", "Ce compte est suspendu.", "Non autorisé"),
+    ):
+        text = client.get(f"{BASE}/lists/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert banner in text and REASON in text
+        response = client.post(f"{BASE}/lists/", {"name": "Neu"}, HTTP_ACCEPT_LANGUAGE=language)
+        assert denied in response.content.decode()

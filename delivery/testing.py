@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,3 +65,9 @@ def sendable(
     world.alice_account.refresh_from_db()
     campaign.refresh_from_db()
     return Sendable(world, campaign, lst, people, smtp_server)
+
+
+def counts_per_window(smtp: SmtpTestServer, *, seconds: int = 1) -> Counter[int]:
+    """SEND-5: how many messages the server received in each window of the shared rates
+    (numbered from the epoch, as delivery.rules counts them)."""
+    return Counter(int(m.received_at // seconds) for m in smtp.messages)

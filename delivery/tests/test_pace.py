@@ -136,7 +136,10 @@ def test_a_worker_takes_tokens_in_blocks_and_unused_ones_die_with_their_window()
 
 
 def set_gmail(per_minute: int) -> None:
-    group = ProviderGroup.objects.get(name="gmail")
+    # A transactional test empties the tables the migrations seeded: Gmail comes back.
+    group = ProviderGroup.objects.filter(name="gmail").first() or ProviderGroup(
+        name="gmail", domains="gmail.com googlemail.com"
+    )
     group.per_minute = per_minute
     policy.save_provider_group(group)
 

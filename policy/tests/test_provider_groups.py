@@ -54,6 +54,15 @@ def test_it_refuses_what_is_not_a_domain_naming_it(raw: str, message: str) -> No
     assert message in error.value.message
 
 
+def test_it_names_the_bad_domain_in_german_and_french() -> None:
+    from django.utils import translation
+
+    for language, words in (("de", "ist keine Domain"), ("fr", "n\u2019est pas un domaine")):
+        with translation.override(language), pytest.raises(InvalidInput) as error:
+            parse_patterns("gmail.com gmail")
+        assert f"'gmail' {words}" in error.value.message
+
+
 def test_it_reads_patterns_one_per_line_or_separated_and_lowercases() -> None:
     assert parse_patterns("GMX.de\n gmx.net, web.de;gmx.de") == ("gmx.de", "gmx.net", "web.de")
     assert parse_pattern("Hotmail.*") == "hotmail.*"
@@ -92,7 +101,7 @@ def test_services_keep_the_table_consistent(world: Any) -> None:
     )
     assert group.domains == "posteo.de\nposteo.net"
     assert provider_table().destination("posteo.net").per_minute == 120  # seen at once
-    with pytest.raises(InvalidInput, match="gmail.com is already in group gmail"):
+    with pytest.raises(InvalidInput, match=r"gmail\.com is already in group gmail"):
         services.save_provider_group(ProviderGroup(name="g2", domains="gmail.com", per_minute=5))
     with pytest.raises(InvalidInput, match="between 1 and"):
         services.save_provider_group(ProviderGroup(name="g3", domains="a.example", per_minute=0))

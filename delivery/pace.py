@@ -189,7 +189,9 @@ def lanes_of_a_test_send(account_id: int, *, share: Decimal) -> Callable[[str], 
 class Pace:
     """One worker's tokens of the current window, per lane.
 
-    Sender threads `acquire` a token for a recipient's domain. Only the thread that owns
+    Sender threads `acquire` a token for a recipient's domain, each at its turn: this
+    worker spaces its own hand-overs evenly at every rate of the lane, the tokens keep all
+    workers together within it. Only the thread that owns
     the database asks the store: served (`serve`), it calls `refill` whenever a sender
     wakes it; else (one thread) `acquire` asks the store itself."""
 
@@ -203,6 +205,9 @@ class Pace:
         self._waiting: dict[Lane, int] = {}
         self._expected: dict[Lane, int] = {}
         self._empty_until: dict[Lane, float] = {}
+        # This worker's next free hand-over per bucket (monotonic): its own messages are
+        # spaced evenly at each rate, not sent in a burst when a window opens.
+        self._next: dict[str, float] = {}
         self._wake: Callable[[], None] | None = None
 
     def lane(self, domain: str) -> Lane:
@@ -233,9 +238,18 @@ class Pace:
         """Wait for a token of `domain`'s lane; False when the send halts meanwhile."""
         lane = self.lane(domain)
         with self._cond:
+            # From expected to waiting: a sender in here counts until it has its token.
             self._expected[lane] = max(0, self._expected.get(lane, 0) - 1)
             self._waiting[lane] = self._waiting.get(lane, 0) + 1
+            now = time.monotonic()
+            slot = max([now, *(self._next.get(bucket.key, 0.0) for bucket in lane)])
+            for bucket in lane:
+                self._next[bucket.key] = slot + 60.0 / bucket.per_minute
         try:
+            while (wait := slot - time.monotonic()) > 0:
+                if halted():
+                    return False
+                time.sleep(min(wait, POLL_SECONDS))
             while True:
                 with self._cond:
                     self._roll()
@@ -258,19 +272,26 @@ class Pace:
                 self._waiting[lane] -= 1
 
     def refill(self) -> bool:
-        """Ask the store for the lanes that have waiting senders and no tokens; True when
+        """Ask the store for the lanes without tokens that senders wait for; True when
         anything was granted."""
         now = time.time()
         with self._cond:
             self._roll()
             window = self._window
-            requests = [
-                (lane, max(waiting, self._expected.get(lane, 0)))
-                for lane, waiting in self._waiting.items()
-                if waiting > 0
-                and self._tokens.get(lane, 0) == 0
-                and self._empty_until.get(lane, 0.0) <= now
-            ]
+            # Every lane a sender waits for, in one request to the store, for what it will
+            # need (not for lanes nobody waits for: their tokens could starve the others of
+            # a bucket they share). The smallest first, so a few recipients of a domain
+            # do not wait behind a great many of another.
+            requests = sorted(
+                (
+                    (lane, waiting + self._expected.get(lane, 0))
+                    for lane, waiting in self._waiting.items()
+                    if waiting > 0
+                    and self._tokens.get(lane, 0) == 0
+                    and self._empty_until.get(lane, 0.0) <= now
+                ),
+                key=lambda request: request[1],
+            )
         if not requests:
             return False
         grants = self._store.take(requests, window)
@@ -278,10 +299,9 @@ class Pace:
             self._roll()
             if self._window != window:
                 return False  # granted for a window that is over: those tokens are gone
-            for (lane, _), grant in zip(requests, grants, strict=True):
-                if grant:
-                    self._tokens[lane] = self._tokens.get(lane, 0) + grant
-                else:
+            for (lane, want), grant in zip(requests, grants, strict=True):
+                self._tokens[lane] = self._tokens.get(lane, 0) + grant
+                if grant < want:  # a bucket of the lane has nothing left in this window
                     self._empty_until[lane] = rules.window_end(window)
             self._cond.notify_all()
         return any(grants)

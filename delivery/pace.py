@@ -55,23 +55,44 @@ class DatabaseStore:
                     ignore_conflicts=True,
                 )
                 rows = self._locked(keys)
-            used = {key: rules.used_now(row.window, row.used, window) for key, row in rows.items()}
+            used = {key: rules.used_now(*rows[key], window) for key in rows}
             grants, after = rules.take_all(requests, used, window)
-            changed = []
-            for key, row in rows.items():
-                if used[key] is not None and (row.window, row.used) != (window, after[key]):
-                    row.window, row.used = window, after[key]
-                    changed.append(row)
+            changed = {
+                key: after[key]
+                for key, row in rows.items()
+                if used[key] is not None and row != (window, after[key])
+            }
             if changed:
-                PaceCounter.objects.bulk_update(changed, ["window", "used"])
+                self._write(changed, window)
         return grants
 
     @staticmethod
-    def _locked(keys: list[str]) -> dict[str, PaceCounter]:
+    def _locked(keys: list[str]) -> dict[str, tuple[int, int]]:
+        """(window, used) of each key's row, locked."""
         # In key order, so two workers with overlapping lanes never wait on each other
         # around a circle (PostgreSQL row locks; on SQLite the transaction's write lock).
         query = PaceCounter.objects.select_for_update().filter(key__in=keys).order_by("key")
-        return {row.key: row for row in query}
+        return {key: (win, used) for key, win, used in query.values_list("key", "window", "used")}
+
+    @staticmethod
+    def _write(changed: dict[str, int], window: int) -> None:
+        """One UPDATE for every changed counter (the ORM's bulk_update costs a worker's
+        database thread ~30 ms for 50 rows)."""
+        quote = connection.ops.quote_name
+        cases = " ".join(["WHEN %s THEN %s"] * len(changed))
+        marks = ", ".join(["%s"] * len(changed))
+        # Only quoted names and placeholders go into the text; the values are parameters.
+        sql = (
+            f"UPDATE {quote(PaceCounter._meta.db_table)} SET {quote('window')} = %s, "  # noqa: S608
+            f"{quote('used')} = CASE {quote('key')} {cases} END "
+            f"WHERE {quote('key')} IN ({marks})"
+        )
+        params: list[str | int] = [window]
+        for key, value in changed.items():
+            params += [key, value]
+        params += list(changed)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
 
 
 # KEYS: one counter per bucket for this window. ARGV: the lifetime of a counter (ms), each
@@ -272,26 +293,26 @@ class Pace:
                 self._waiting[lane] -= 1
 
     def refill(self) -> bool:
-        """Ask the store for the lanes without tokens that senders wait for; True when
-        anything was granted."""
+        """Ask the store for the lanes short of tokens for the senders that wait or soon
+        will; True when anything was granted."""
         now = time.time()
         with self._cond:
             self._roll()
             window = self._window
-            # Every lane a sender waits for, in one request to the store, for what it will
-            # need (not for lanes nobody waits for: their tokens could starve the others of
-            # a bucket they share). The smallest first, so a few recipients of a domain
-            # do not wait behind a great many of another.
-            requests = sorted(
-                (
-                    (lane, waiting + self._expected.get(lane, 0))
-                    for lane, waiting in self._waiting.items()
-                    if waiting > 0
-                    and self._tokens.get(lane, 0) == 0
-                    and self._empty_until.get(lane, 0.0) <= now
-                ),
-                key=lambda request: request[1],
-            )
+            # Every lane short of the tokens its senders wait for or will soon need, in one
+            # request to the store. Waiting lanes first, the smallest first: the store grants in
+            # order, so tokens asked ahead for one domain never starve a sender waiting for
+            # another of a bucket they share (the send's rate), nor do a few recipients of
+            # a domain wait behind a great many of another.
+            wanted = []
+            for lane in set(self._waiting) | set(self._expected):
+                waiting = self._waiting.get(lane, 0)
+                have = self._tokens.get(lane, 0)
+                want = waiting + self._expected.get(lane, 0) - have
+                if want > 0 and self._empty_until.get(lane, 0) <= now:
+                    wanted.append((not (waiting and not have), want, lane))
+            wanted.sort(key=lambda found: found[:2])
+            requests = [(lane, want) for _, want, lane in wanted]
         if not requests:
             return False
         grants = self._store.take(requests, window)

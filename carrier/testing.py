@@ -21,6 +21,7 @@ import itertools
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -98,6 +99,8 @@ class ReceivedMessage:
     login: str | None  # the AUTH user, None without AUTH
     tls: bool
     queue_id: str
+    # When the end of DATA arrived (time.time()): tests count messages per window by it.
+    received_at: float = field(default_factory=time.time)
 
     def parsed(self) -> EmailMessage:
         message = message_from_bytes(self.raw, policy=default_policy)

@@ -4,9 +4,10 @@ hands them over on a few threads, each with its own reused SMTP connection (SEND
 Only the calling thread touches the database: it claims, re-checks (every
 RECHECK_SECONDS, so an unsubscribe stops later hand-overs within a second — invariant 5),
 reads pause/cancel, renews the lease and writes outcomes in bulk. The sender threads
-render, sign and talk SMTP. With the sandbox transport (which writes to the database)
-everything runs on the calling thread. The coordinator (delivery.sends) decides whether a
-batch runs at all, and judges and finishes the send.
+render, sign and talk SMTP; a sender short of send-rate tokens (delivery.pace) wakes the
+calling thread, which takes them from the shared counters. With the sandbox transport
+(which writes to the database) everything runs on the calling thread. The coordinator
+(delivery.sends) decides whether a batch runs at all, and judges and finishes the send.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from django.utils import timezone
 
 from carrier.rules import FailureKind, Outcome, after_temporary_failure
 from carrier.transports import Transport, get_transport, sandbox_active
-from delivery import failures, ledger
+from delivery import failures, ledger, pace
 from delivery.builders import Builder, BuilderDied, Built, build_safely
 from delivery.builders import kept as kept_builders
 from delivery.ledger import Recipient
@@ -81,6 +82,7 @@ def run(
         run.threaded(plan.connections, settings.SEND_BUILD_PROCESSES)
     else:
         run.inline(transport or get_transport())
+    pace.prune()
     return report
 
 
@@ -154,11 +156,13 @@ class _Run:
             for _ in skipped:
                 self.report.add(INELIGIBLE)
         self.pending.update(eligible)
+        self.plan.pace.expect(r.domain for r in recipients)
         return recipients
 
     # -- the two ways of running ----------------------------------------------------------
 
     def inline(self, transport: Transport) -> None:
+        self.control.poll = self.maintain
         while recipients := self.top_up():
             for recipient in recipients:
                 self.maintain()
@@ -172,6 +176,8 @@ class _Run:
         jobs: Jobs = queue.SimpleQueue()
         ready: Ready = queue.Queue(maxsize=4 * connections + BUILD_GROUP * processes)
         wake = threading.Event()
+        # SEND-5: a sender short of tokens wakes this thread, which asks the shared store.
+        self.plan.pace.serve(wake.set)
         first = self.top_up()
         if not first:
             return
@@ -203,6 +209,7 @@ class _Run:
                         )
                     )
                 self.maintain()
+                self.plan.pace.refill()
                 halted = bool(self.control.halt)
                 if (self.exhausted or halted) and self.results.qsize() >= len(self.pending):
                     self.flush()  # every outcome is in

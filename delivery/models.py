@@ -1,4 +1,5 @@
-"""What a campaign send stores: the ledger of its recipients and the one-click unsubscribes."""
+"""What a campaign send stores: the ledger of its recipients, the one-click unsubscribes and
+the counters of the shared send rates."""
 
 from __future__ import annotations
 
@@ -101,3 +102,15 @@ class OneClickUnsubscribe(models.Model):
 
     def __str__(self) -> str:
         return f"one-click unsubscribe #{self.pk}"
+
+
+class PaceCounter(models.Model):
+    """SEND-5: one shared rate's use of its current window (delivery.pace), for every
+    worker of the platform; a provider group, a send, an account under measures."""
+
+    key = models.CharField(max_length=320, unique=True)
+    window = models.BigIntegerField()
+    used = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.used} in window {self.window}"

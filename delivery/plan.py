@@ -9,8 +9,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -20,8 +22,10 @@ from carrier.assembly import CampaignHeaders, Skeleton
 from carrier.rules import FailureKind, Outcome, classify_failure
 from carrier.transports import OutboundMessage, Transport, TransportError, get_transport
 from contacts.rules import LegalBasis
+from delivery import rules
 from delivery.builders import Built, build_safely
 from delivery.ledger import Recipient
+from delivery.pace import Pace, lanes_of_a_test_send, send_lanes, shared_store
 from delivery.throttle import Throttle
 
 if TYPE_CHECKING:
@@ -45,8 +49,12 @@ class Control:
 
     halt: str = ""  # "", RELEASED (pause, account stopped) or CANCELLED
     excluded: set[int] = field(default_factory=set)
+    # Run on one thread, the engine looks at the send again while a hand-over waits.
+    poll: Callable[[], None] | None = None
 
     def halted(self) -> bool:
+        if self.poll is not None:
+            self.poll()
         return bool(self.halt)
 
 
@@ -74,12 +82,17 @@ class SendPlan:
         self.skeleton = Skeleton(campaign_headers(campaign))
         self.keys: list[SigningKey] = signing_keys_for(account, campaign.from_address)
         limits = values(SEND_LIMITS, account)
-        share = float(limits["send.reduced_speed_share"]) if account.reduced_speed else 1.0
-        self.throttle = Throttle(
-            rate=max(float(limits["send.rate_per_second"]) * share, 0.01),
-            domain_rate=max(float(limits["send.domain_rate_per_second"]) * share, 0.01),
-            domain_concurrency=int(limits["send.domain_concurrency"]),
+        # SEND-5: an account under measures sends at the policy's share, on every rate.
+        share = Decimal(str(limits["send.reduced_speed_share"])) if account.reduced_speed else None
+        rate = rules.per_minute_of(limits["send.rate_per_second"])
+        lanes = send_lanes(
+            campaign.pk,
+            account.pk,
+            per_minute=rules.reduced(rate, share) if share is not None else rate,
+            share=share,
         )
+        self.pace = Pace(shared_store(), lanes)
+        self.throttle = Throttle(self.pace, int(limits["send.domain_concurrency"]))
         self.connections = int(limits["send.connections"])
         self.lease = timedelta(seconds=int(limits["send.lease_seconds"]))
         started = campaign.started_at or timezone.now()
@@ -126,8 +139,10 @@ class SendPlan:
     def before_build(self, recipient: Recipient, control: Control) -> Result | None:
         """The outcome without building, when the send halted or the recipient left."""
         if control.halt:
+            self.pace.forget(recipient.domain)
             return Result(recipient, control.halt)
         if recipient.entry_id in control.excluded:
+            self.pace.forget(recipient.domain)
             return Result(recipient, INELIGIBLE, "not eligible at hand-over (SEND-3)")
         return None
 
@@ -143,15 +158,17 @@ class SendPlan:
     ) -> Result:
         """Hand one built message over within the limits, after a last look at the send."""
         if built.message is None:
+            self.pace.forget(recipient.domain)
             return Result(recipient, Outcome.FAILED, built.error)
         if not self.throttle.acquire(recipient.domain, control.halted):
             return Result(recipient, control.halt or RELEASED)
         message_id = built.message_id
         try:
             # The last look before hand-over: the re-check may have run while we waited.
+            halted = control.halted()
             if recipient.entry_id in control.excluded:
                 return Result(recipient, INELIGIBLE, "not eligible at hand-over (SEND-3)")
-            if control.halt:
+            if halted:
                 return Result(recipient, control.halt)
             try:
                 sent = transport.send(built.message)
@@ -190,7 +207,6 @@ class SendPlan:
 SEND_LIMITS = (
     "send.reduced_speed_share",
     "send.rate_per_second",
-    "send.domain_rate_per_second",
     "send.domain_concurrency",
     "send.connections",
     "send.lease_seconds",
@@ -281,9 +297,15 @@ def send_test_messages(campaign: Campaign, addresses: list[str]) -> list[tuple[s
         if sending_block_reasons(campaign.account, campaign.from_address)
         else signing_keys_for(campaign.account, campaign.from_address)
     )
+    from policy.selectors import value
+
     transport = get_transport()
+    # SEND-5: test mail counts against its provider's rate, at the reduced share.
+    share = Decimal(str(value("send.reduced_speed_share", campaign.account)))
+    pace = Pace(shared_store(), lanes_of_a_test_send(campaign.account_id, share=share))
     outcomes = []
     for address in addresses:
+        pace.acquire(address.rpartition("@")[2], lambda: False)
         rendered = compiled.render(
             {"first_name": "", "last_name": "", "email": address, "fields": {}},
             unsubscribe_url=skeleton.unsubscribe_url(TEST_TOKEN),

@@ -77,3 +77,19 @@ def sendable(
     world.alice_account.refresh_from_db()
     campaign.refresh_from_db()
     return Sendable(world, campaign, lst, people, smtp_server)
+
+
+def most_in_any_span(messages: list[Any], seconds: float) -> int:
+    """SEND-5: the most messages the server received within any `seconds` in a row.
+
+    A shared rate lets at most `a` messages per second through in the windows it counts
+    (delivery.rules); a message arrives a little after its hand-over, and a span may cut
+    into one more window, so a rate that holds never shows more than (seconds + 1) * a."""
+    times = sorted(m.received_at for m in messages)
+    most = 0
+    first = 0
+    for last, at in enumerate(times):
+        while times[first] <= at - seconds:
+            first += 1
+        most = max(most, last - first + 1)
+    return most

@@ -1,44 +1,40 @@
-"""SEND-5: how fast one worker hands a send's messages over."""
+"""SEND-5: how fast one worker hands a send's messages over.
+
+The rates are shared by every worker of the platform (delivery.pace); what stays here is
+this worker's own limit of messages in flight to one destination domain at once.
+"""
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 
-# How long a waiting thread sleeps before it looks at the halt flag again.
-POLL_SECONDS = 1 / 20
+from delivery.pace import POLL_SECONDS, Pace
+
+__all__ = ["POLL_SECONDS", "Throttle"]
 
 
 class Throttle:
-    """SEND-5: an overall rate, a rate and a concurrency limit per destination domain."""
+    """SEND-5: a concurrency limit per destination domain, then a token of the shared rates."""
 
-    def __init__(self, rate: float, domain_rate: float, domain_concurrency: int) -> None:
+    def __init__(self, pace: Pace, domain_concurrency: int) -> None:
+        self.pace = pace
         self._cond = threading.Condition()
-        self._interval = 1.0 / rate
-        self._domain_interval = 1.0 / domain_rate
         self._concurrency = domain_concurrency
-        self._next = 0.0
-        self._domain_next: dict[str, float] = {}
         self._inflight: dict[str, int] = {}
 
     def acquire(self, domain: str, halted: Callable[[], bool]) -> bool:
-        """Wait for a slot; False (holding nothing) when the send halts meanwhile."""
+        """Wait for a slot and a token; False (holding nothing) when the send halts meanwhile."""
         with self._cond:
             while self._inflight.get(domain, 0) >= self._concurrency:
                 if halted():
+                    self.pace.forget(domain)
                     return False
                 self._cond.wait(POLL_SECONDS)
             self._inflight[domain] = self._inflight.get(domain, 0) + 1
-            now = time.monotonic()
-            slot = max(now, self._next, self._domain_next.get(domain, 0.0))
-            self._next = slot + self._interval
-            self._domain_next[domain] = slot + self._domain_interval
-        while (wait := slot - time.monotonic()) > 0:
-            if halted():
-                self.release(domain)
-                return False
-            time.sleep(min(wait, POLL_SECONDS))
+        if not self.pace.acquire(domain, halted):
+            self.release(domain)
+            return False
         return True
 
     def release(self, domain: str) -> None:

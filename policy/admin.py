@@ -1,4 +1,5 @@
-"""The policy table in the admin: values are checked like everywhere else."""
+"""The policy table and the mailbox provider groups in the admin: values are checked like
+everywhere else, and saved through policy.services."""
 
 from __future__ import annotations
 
@@ -6,12 +7,16 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import InvalidInput
+from policy import services
 from policy.defaults import BY_KEY
-from policy.models import PolicySetting
-from policy.rules import parse_value
+from policy.models import PolicySetting, ProviderGroup
+from policy.rules import check_per_minute, overlaps, parse_patterns, parse_value
+from policy.selectors import other_provider_patterns
 
 
 class PolicySettingForm(forms.ModelForm):
@@ -52,3 +57,63 @@ class PolicySettingAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: PolicySetting, form: Any, change: bool) -> None:
         obj.updated_by = request.user  # type: ignore[assignment]
         super().save_model(request, obj, form, change)
+
+
+class ProviderGroupForm(forms.ModelForm):
+    class Meta:
+        model = ProviderGroup
+        fields = ["name", "domains", "per_minute"]
+
+    def clean_domains(self) -> str:
+        raw = self.cleaned_data.get("domains", "")
+        if len(raw) > 20_000:
+            raise forms.ValidationError(_("the list of domains is too long"))
+        try:
+            patterns = parse_patterns(raw)
+        except InvalidInput as exc:
+            raise forms.ValidationError(exc.message) from None
+        if self.instance.is_default and patterns:
+            raise forms.ValidationError(
+                _("the default group lists no domains: it applies to all others")
+            )
+        if not self.instance.is_default and not patterns:
+            raise forms.ValidationError(_("name at least one domain"))
+        clashes = overlaps(patterns, other_provider_patterns(self.instance.pk))
+        if clashes:
+            raise forms.ValidationError(clashes)
+        return "\n".join(patterns)
+
+    def clean_per_minute(self) -> int:
+        value = int(self.cleaned_data["per_minute"])
+        try:
+            return check_per_minute(value)
+        except InvalidInput as exc:
+            raise forms.ValidationError(exc.message) from None
+
+
+@admin.register(ProviderGroup)
+class ProviderGroupAdmin(admin.ModelAdmin):
+    """SEND-5: the operator adds providers and changes their platform-wide rates."""
+
+    form = ProviderGroupForm
+    list_display = ["name", "per_minute", "domain_list", "is_default", "updated_at", "updated_by"]
+    search_fields = ["name", "domains"]
+
+    @admin.display(description=_("domains"))
+    def domain_list(self, obj: ProviderGroup) -> str:
+        if obj.is_default:
+            return str(_("every other domain, each on its own"))
+        return ", ".join(obj.domains.split())
+
+    def save_model(self, request: HttpRequest, obj: ProviderGroup, form: Any, change: bool) -> None:
+        services.save_provider_group(obj, by=request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: ProviderGroup | None = None) -> bool:
+        return super().has_delete_permission(request, obj) and not (obj and obj.is_default)
+
+    def delete_model(self, request: HttpRequest, obj: ProviderGroup) -> None:
+        services.delete_provider_group(obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ProviderGroup]) -> None:
+        for group in queryset.filter(is_default=False):
+            services.delete_provider_group(group)

@@ -320,15 +320,7 @@ ITEMS: tuple[PolicyItem, ...] = (
         200,
         "messages/s",
         "SEND-5",
-        "Overall hand-over rate of one send (per worker process).",
-        1,
-    ),
-    PolicyItem(
-        "send.domain_rate_per_second",
-        50,
-        "messages/s",
-        "SEND-5",
-        "Hand-over rate to one destination domain within one send.",
+        "Overall hand-over rate of one send, all its workers together.",
         1,
     ),
     PolicyItem(
@@ -386,3 +378,19 @@ ITEMS: tuple[PolicyItem, ...] = (
 )
 
 BY_KEY: dict[str, PolicyItem] = {item.key: item for item in ITEMS}
+
+# SEND-5: the mailbox provider groups a new platform starts with (name, messages per minute
+# across the whole platform, domains; `name.*` is every domain whose first label is `name`).
+# Operators edit them in the admin (policy.models.ProviderGroup); migration 0004 seeds them.
+PROVIDER_GROUPS: tuple[tuple[str, int, tuple[str, ...]], ...] = (
+    ("gmail", 3000, ("gmail.com", "googlemail.com")),
+    ("microsoft", 1200, ("outlook.com", "hotmail.*", "live.*", "msn.com")),
+    ("yahoo", 1200, ("yahoo.*", "aol.*")),
+    ("united-internet", 600, ("gmx.de", "gmx.net", "gmx.at", "web.de")),
+    ("t-online", 300, ("t-online.de",)),
+    ("orange", 300, ("orange.fr", "wanadoo.fr")),
+    ("free", 300, ("free.fr",)),
+)
+# Every other domain: this rate to each domain on its own (was send.domain_rate_per_second,
+# 50/s, per worker).
+DEFAULT_PROVIDER = ("default", 3000)

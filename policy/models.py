@@ -1,9 +1,11 @@
-"""The policy table: platform defaults (account empty) and per-account overrides."""
+"""The policy table: platform defaults (account empty) and per-account overrides; the
+mailbox provider groups and their rates."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from policy.defaults import ITEMS
 
@@ -37,3 +39,46 @@ class PolicySetting(models.Model):
     def __str__(self) -> str:
         scope = self.account.slug if self.account_id else "platform"  # type: ignore[union-attr]
         return f"{self.key} = {self.value} ({scope})"
+
+
+class ProviderGroup(models.Model):
+    """SEND-5: a mailbox provider's domains and the rate the whole platform sends to it.
+
+    The one default group (no domains) gives every other domain its own rate."""
+
+    name = models.SlugField(_("name"), max_length=40, unique=True)
+    domains = models.TextField(
+        _("domains"),
+        blank=True,
+        help_text=_(
+            "One per line, e.g. gmail.com; hotmail.* stands for every top-level domain. "
+            "Empty for the default group."
+        ),
+    )
+    per_minute = models.PositiveIntegerField(
+        _("messages per minute"),
+        help_text=_(
+            "All workers and sends together. The default group's rate applies to each "
+            "other domain on its own."
+        ),
+    )
+    is_default = models.BooleanField(_("default group"), default=False, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        verbose_name = _("mailbox provider group")
+        verbose_name_plural = _("mailbox provider groups")
+        ordering = ["-is_default", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=models.Q(is_default=True),
+                name="policy_one_default_provider",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

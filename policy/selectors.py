@@ -6,9 +6,9 @@ import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from policy.defaults import ITEMS, Number
-from policy.models import PolicySetting
-from policy.rules import item_for, parse_value
+from policy.defaults import DEFAULT_PROVIDER, ITEMS, Number
+from policy.models import PolicySetting, ProviderGroup
+from policy.rules import Provider, ProviderTable, item_for, parse_patterns, parse_value
 
 if TYPE_CHECKING:
     from accounts.models import Account
@@ -34,6 +34,7 @@ def cached_value(key: str, account: Account | None = None) -> Number | bool:
 
 def forget_cached() -> None:
     _cache.clear()
+    _providers.clear()
 
 
 def value(key: str, account: Account | None = None) -> Number | bool:
@@ -81,3 +82,36 @@ def effective_table(account: Account | None = None) -> list[tuple[str, Number | 
         else:
             table.append((item.key, item.default, "default"))
     return table
+
+
+_providers: dict[str, tuple[float, ProviderTable]] = {}
+
+
+def provider_table() -> ProviderTable:
+    """SEND-5: the mailbox provider groups, remembered for up to 10 s in this process (a
+    worker asks once per batch and per test send)."""
+    now = time.monotonic()
+    found = _providers.get("table")
+    if found is None or now - found[0] > CACHE_SECONDS:
+        found = (now, _read_provider_table())
+        _providers["table"] = found
+    return found[1]
+
+
+def _read_provider_table() -> ProviderTable:
+    groups = []
+    default = Provider(DEFAULT_PROVIDER[0], DEFAULT_PROVIDER[1], is_default=True)
+    for row in ProviderGroup.objects.all():
+        if row.is_default:
+            default = Provider(row.name, row.per_minute, is_default=True)
+        else:
+            groups.append(Provider(row.name, row.per_minute, parse_patterns(row.domains)))
+    return ProviderTable(tuple(groups), default)
+
+
+def other_provider_patterns(exclude_pk: int | None = None) -> dict[str, tuple[str, ...]]:
+    """The patterns of every group but one, by group name (for the overlap check)."""
+    rows = ProviderGroup.objects.filter(is_default=False)
+    if exclude_pk is not None:
+        rows = rows.exclude(pk=exclude_pk)
+    return {row.name: parse_patterns(row.domains) for row in rows}

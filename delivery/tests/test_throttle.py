@@ -6,21 +6,23 @@ import threading
 import time
 from typing import Any
 
+import pytest
+
+from delivery.pace import DatabaseStore, Pace
+from delivery.rules import Bucket
 from delivery.throttle import Throttle
 
 
-def test_the_overall_rate_spaces_hand_overs() -> None:
-    throttle = Throttle(rate=20, domain_rate=1000, domain_concurrency=10)
-    started = time.monotonic()
-    for n in range(5):
-        assert throttle.acquire(f"d{n}.example", lambda: False)
-        throttle.release(f"d{n}.example")
-    assert time.monotonic() - started >= 4 / 20 * 0.9
+def roomy_pace() -> Pace:
+    """Shared rates far above what a test sends: only the concurrency limit holds."""
+    return Pace(DatabaseStore(), lambda domain: (Bucket(f"domain:{domain}", 600_000),))
 
 
-def test_a_domain_gets_at_most_its_concurrency_and_its_rate() -> None:
-    throttle = Throttle(rate=1000, domain_rate=10, domain_concurrency=1)
-    assert throttle.acquire("gmail.com", lambda: False)
+@pytest.mark.django_db
+def test_a_domain_gets_at_most_its_concurrency() -> None:
+    pace = roomy_pace()
+    pace.serve(lambda: None)  # this thread asks the store, as the engine's does
+    throttle = Throttle(pace, domain_concurrency=1)
     got: list[float] = []
 
     def second() -> None:
@@ -28,25 +30,46 @@ def test_a_domain_gets_at_most_its_concurrency_and_its_rate() -> None:
         got.append(time.monotonic())
         throttle.release("gmail.com")
 
+    def serve(thread: threading.Thread, seconds: float) -> None:
+        until = time.monotonic() + seconds
+        while time.monotonic() < until and thread.is_alive():
+            pace.refill()
+            time.sleep(0.01)
+
+    first = threading.Thread(target=lambda: throttle.acquire("gmail.com", lambda: False))
+    first.start()
+    serve(first, 5)
     thread = threading.Thread(target=second)
     thread.start()
-    time.sleep(0.3)
+    serve(thread, 0.3)
     assert got == []  # still held by the first hand-over
     released = time.monotonic()
     throttle.release("gmail.com")
-    thread.join(5)
+    serve(thread, 5)
     assert got and got[0] >= released
     # Another domain is not held up by the busy one.
-    assert throttle.acquire("web.de", lambda: False)
+    other = threading.Thread(target=lambda: got.append(throttle.acquire("web.de", lambda: False)))
+    other.start()
+    serve(other, 5)
+    assert got[-1] is True
 
 
-def test_a_halted_send_stops_waiting_for_a_slot() -> None:
-    throttle = Throttle(rate=1000, domain_rate=0.5, domain_concurrency=1)
+@pytest.mark.django_db
+def test_a_halted_send_stops_waiting_for_a_slot_or_a_token() -> None:
+    throttle = Throttle(roomy_pace(), domain_concurrency=1)
     assert throttle.acquire("gmx.de", lambda: False)
+    assert not throttle.acquire("gmx.de", lambda: True)  # the slot is taken
     throttle.release("gmx.de")
+    # A rate of one a minute: of two hand-overs within a second, one waits until halted.
+    slow = Throttle(Pace(DatabaseStore(), lambda d: (Bucket("slow", 1),)), domain_concurrency=5)
+
+    def halt_in(seconds: float) -> Any:
+        until = time.monotonic() + seconds
+        return lambda: time.monotonic() > until
+
     started = time.monotonic()
-    assert not throttle.acquire("gmx.de", lambda: True)  # the next slot is 2 s away
-    assert time.monotonic() - started < 0.5
+    results = [slow.acquire("gmx.de", halt_in(0.3)) for _ in range(2)]
+    assert results.count(True) <= 1 and time.monotonic() - started < 5
 
 
 def test_the_ledger_is_filled_in_one_statement(

@@ -31,20 +31,23 @@ pytestmark = [
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def worker(smtp_url: str, *extra: str) -> subprocess.Popen[bytes]:
+def worker(
+    smtp_url: str, *extra: str, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     db = connection.settings_dict
     password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    env = dict(os.environ)
-    env.update(
+    environ = dict(os.environ)
+    environ.update(
         DATABASE_URL=f"postgresql://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}"
         f"/{db['NAME']}",
         CONSENTRY_SMTP_URL=smtp_url,
         CONSENTRY_LOG_LEVEL="WARNING",
     )
+    environ.update(env or {})
     return subprocess.Popen(
         [sys.executable, "-m", "config.cli", "db_worker", "--no-startup-delay", *extra],
         cwd=ROOT,
-        env=env,
+        env=environ,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

@@ -403,11 +403,12 @@ def test_recording_outcomes_takes_a_few_queries_per_chunk(
     sendable: Sendable, django_assert_max_num_queries: Any
 ) -> None:
     """Bulk paths: claim, re-check and record do not grow with the number of rows (83
-    messages; the periodic re-checks and flushes depend on the time the send takes)."""
+    messages; the periodic re-checks, flushes and the shared rate's top-ups depend on the
+    time the send takes, so a loaded machine needs a few more; one per row would be 166)."""
     for n in range(80):
         sendable.add(f"q{n}@example.org")
     sendable.start()
-    with django_assert_max_num_queries(60):
+    with django_assert_max_num_queries(80):
         run_all(sendable.campaign)
     assert len(sendable.smtp.messages) == 83
 

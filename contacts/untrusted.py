@@ -99,24 +99,30 @@ def load(lines: Iterable[str], reason: str, *, source: str, note: str = "") -> t
             f"{len(errors)} lines are not an address or an @domain; nothing was loaded",
             details=errors[:50],
         )
-    added = 0
     with transaction.atomic():
-        for chunk in _chunks(sorted(hashes)):
-            there = Suppression.objects.filter(address_hash__in=chunk, reason=reason)
-            known = set(there.values_list("address_hash", flat=True))
-            new = [Suppression(address_hash=h, reason=reason, **values) for h in chunk]
-            new = [row for row in new if row.address_hash not in known]
-            Suppression.objects.bulk_create(new, ignore_conflicts=True)
-            added += len(new)
-        for chunk in _chunks(sorted(domains)):
-            there_d = SuppressedDomain.objects.filter(domain__in=chunk, reason=reason)
-            known = set(there_d.values_list("domain", flat=True))
-            new_d = [SuppressedDomain(domain=d, reason=reason, **values) for d in chunk]
-            new_d = [row for row in new_d if row.domain not in known]
-            SuppressedDomain.objects.bulk_create(new_d, ignore_conflicts=True)
-            added += len(new_d)
+        added = _add_new(Suppression, "address_hash", hashes, reason, values)
+        added += _add_new(SuppressedDomain, "domain", domains, reason, values)
     log.info("untrusted list: %d entries loaded (%s) by %s", added, reason, values["source"])
     return added, len(hashes) + len(domains) - added
+
+
+def _add_new(
+    model: type[Suppression] | type[SuppressedDomain],
+    field: str,
+    keys: set[str],
+    reason: str,
+    values: dict[str, str],
+) -> int:
+    """Insert the entries of `keys` not on the list for `reason` yet, a chunk at a time;
+    returns how many were new."""
+    added = 0
+    for chunk in _chunks(sorted(keys)):
+        there = model.objects.filter(**{f"{field}__in": chunk, "reason": reason})
+        known = set(there.values_list(field, flat=True))
+        new = [model(**{field: key}, reason=reason, **values) for key in chunk if key not in known]
+        model.objects.bulk_create(new, ignore_conflicts=True)  # type: ignore[arg-type]
+        added += len(new)
+    return added
 
 
 def _chunks(items: list[str]) -> Iterable[list[str]]:

@@ -64,13 +64,17 @@ def test_a_send_a_user_paused_stays_paused_when_the_domain_passes(
 ) -> None:
     sendable.start()
     sends.pause_send(sendable.campaign, actor=SYSTEM)
+    running = sendable.another("Zwei")
+    sends.start_send(running, actor=SYSTEM, guidelines_confirmed=True)
     domain, record = dkim_record(sendable)
     dns_server.remove(record.name)
     domains.check_domain(domain, actor=SYSTEM)
     assert state(sendable.campaign).pause_reason == ""  # the user's pause, not the platform's
+    assert state(running).paused_for_domain == DOMAIN  # the platform's
     dns_server.txt(record.name, record.value)
     domains.check_domain(domain, actor=SYSTEM)
     assert state(sendable.campaign).state == CampaignState.PAUSED
+    assert state(running).state == CampaignState.SENDING
 
 
 def test_the_campaign_page_and_the_api_say_why(sendable: Sendable, dns_server: Any) -> None:

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from api.api import api
-from config.views import healthz
+from config.views import bad_request, healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -14,3 +14,6 @@ urlpatterns = [
     path("", include("subscriber.urls")),
     path("", include("web.urls")),
 ]
+
+# The API answers in JSON even when Django refuses the request before routing it.
+handler400 = bad_request

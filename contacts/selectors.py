@@ -81,6 +81,18 @@ def list_of(account: Account, list_id: int) -> List:
     return lst
 
 
+def list_by_ref(account: Account, ref: str) -> List:
+    """The CLI's way to name a list: its id, or its name within the account."""
+    text = str(ref).strip()
+    lst = None
+    if text.isdigit():
+        lst = lists_of(account).filter(pk=int(text)).first()
+    lst = lst or lists_of(account).filter(name=text).first()
+    if lst is None:
+        raise NotFound(f"no list {text!r} in {account.slug}")
+    return lst
+
+
 def contacts_on_list(
     account: Account, lst: List, *, state: str = "", status: str = ""
 ) -> QuerySet[Contact]:

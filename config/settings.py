@@ -99,6 +99,16 @@ CSA_COMPLAINTS = env_bool("CONSENTRY_CSA_COMPLAINTS", False)
 # DNS resolvers as host:port, comma-separated; empty = the system's resolvers.
 DNS_RESOLVERS = env_list("CONSENTRY_DNS_RESOLVERS", [])
 DNS_TIMEOUT = env_int("CONSENTRY_DNS_TIMEOUT", 5, minimum=1)
+# The sandbox DNS: while mail goes only to the sandbox mailbox, an account can publish its
+# sender domain's records in the platform itself ("Publish in the sandbox DNS") and the
+# domain checks read them there first, so a demo verifies a domain without the internet.
+# On by default when CONSENTRY_SMTP_URL is empty; refused when mail can leave the machine.
+DNS_SANDBOX = env_bool("CONSENTRY_DNS_SANDBOX", not SMTP_URL)
+if DNS_SANDBOX and SMTP_URL:
+    raise ImproperlyConfigured(
+        "CONSENTRY_DNS_SANDBOX: the sandbox DNS is only for the sandbox mailbox; "
+        "unset it or CONSENTRY_SMTP_URL"
+    )
 # What sender domains' SPF must authorise: an include domain and/or the sending IPs.
 SPF_INCLUDE = env_str("CONSENTRY_SPF_INCLUDE", "")
 SENDING_IPS = env_list("CONSENTRY_SENDING_IPS", [])

@@ -35,6 +35,11 @@ account_patterns = [
     path("domains/", domains.domains, name="domains"),
     path("domains/<int:domain_id>/", domains.domain_detail, name="domain"),
     path("domains/<int:domain_id>/check/", domains.domain_check, name="domain_check"),
+    path(
+        "domains/<int:domain_id>/sandbox-dns/",
+        domains.domain_sandbox_publish,
+        name="domain_sandbox_publish",
+    ),
     path("campaigns/", campaigns.campaigns, name="campaigns"),
     path("campaigns/<int:campaign_id>/", campaigns.campaign_detail, name="campaign"),
     path(

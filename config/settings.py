@@ -112,6 +112,9 @@ if DNS_SANDBOX and SMTP_URL:
 # What sender domains' SPF must authorise: an include domain and/or the sending IPs.
 SPF_INCLUDE = env_str("CONSENTRY_SPF_INCLUDE", "")
 SENDING_IPS = env_list("CONSENTRY_SENDING_IPS", [])
+# Seconds without a heartbeat after which a task worker counts as dead and the tasks it
+# was running are taken back by `consentry scheduler` (config.workers).
+WORKER_LOST_SECONDS = env_int("CONSENTRY_WORKER_LOST_SECONDS", 60, minimum=20)
 # Minutes between rechecks of verified sender domains (DOMAIN-1).
 DOMAIN_RECHECK_MINUTES = env_int("CONSENTRY_DOMAIN_RECHECK_MINUTES", 60, minimum=1)
 

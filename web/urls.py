@@ -28,6 +28,11 @@ account_patterns = [
     path("contacts/<int:contact_id>/status/", contacts.contact_status, name="contact_status"),
     path("contacts/<int:contact_id>/delete/", contacts.contact_delete, name="contact_delete"),
     path("contacts/<int:contact_id>/proof/", contacts.contact_proof, name="contact_proof"),
+    path(
+        "contacts/<int:contact_id>/personal-data/",
+        contacts.contact_personal_data,
+        name="contact_personal_data",
+    ),
     path("lists/", lists.lists, name="lists"),
     path("lists/<int:list_id>/", lists.list_detail, name="list"),
     path("lists/<int:list_id>/forms/", signup_forms.form_create, name="signup_form_create"),

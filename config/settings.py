@@ -175,6 +175,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "anymail",
+    # Serves the API docs' Swagger UI from its own static files, not from a CDN.
+    "ninja",
     "config.apps.ConfigConfig",
     "core",
     "policy",

@@ -10,7 +10,7 @@ PRODUCT_APPS = (
     "config", "core", "policy", "accounts", "contacts", "consent", "domains", "carrier",
     "delivery", "campaigns", "feedback", "governance", "imports", "api", "web", "subscriber",
 )  # fmt: skip
-HELP_ARGS = ([], ["help"], ["--help"], ["-h"])
+HELP_ARGS: tuple[list[str], ...] = ([], ["help"], ["--help"], ["-h"])
 
 
 def overview() -> str:

@@ -401,3 +401,10 @@ def check_address(address: str, *, rules: AddressRules | None = None) -> Address
         return AddressCheck(address, False, (INVALID,))
     classes, suggestion = classes_of(normalised, rules or DEFAULT_RULES)
     return AddressCheck(normalised, True, classes, suggestion)
+
+
+def refused_at_send(address: str, rules: AddressRules = DEFAULT_RULES) -> bool:
+    """SEND-3 with AUDIT-1: a stored address the classification refuses (role, disposable,
+    invalid, provider rule; DNS is left to the bounce) is not mailed, whichever door let it
+    in and whenever the rules changed."""
+    return check_address(address, rules=rules).refused

@@ -58,3 +58,21 @@ def test_the_hand_over_re_check_drops_them_too(sendable: Sendable) -> None:
     assert states["support@example.org"] == LedgerState.SKIPPED
     assert states[second.address] == LedgerState.SKIPPED
     assert sendable.received_by("support@example.org") == []
+
+
+def test_the_hand_over_skips_what_the_address_classification_refuses(
+    sendable: Sendable,
+) -> None:
+    """AUDIT-1: a disposable address, one its provider cannot have, or an impossible one,
+    stored below the doors (or before the rules changed), is skipped at hand-over."""
+    for address in ("anna@mailinator.com", "abc@gmail.com", '"anna"@example.org'):
+        sendable.add(address)
+    sendable.start()
+    run_all(sendable.campaign)
+    states = rows(sendable.campaign)
+    for address in ("anna@mailinator.com", "abc@gmail.com", '"anna"@example.org'):
+        assert states[address] == LedgerState.SKIPPED
+        assert sendable.received_by(address) == []
+    assert [s for a, s in states.items() if a.endswith("@example.org") and '"' not in a] == [
+        LedgerState.SENT
+    ] * 3

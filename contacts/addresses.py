@@ -368,27 +368,33 @@ def typo_of(domain: str) -> str | None:
 
 # The whole check ----------------------------------------------------------------------------
 
+# Domains whose verdicts one set of rules remembers.
+_MEMO_SIZE = 100_000
+
 
 def classes_of(
     address: str, rules: AddressRules = DEFAULT_RULES
 ) -> tuple[tuple[str, ...], str | None]:
     """The classes of an address that passed `checked_address` (normalised), and the
-    suggestion for a typo."""
+    suggestion for a typo. What depends on the domain alone is found once per domain."""
     local, _, domain = address.rpartition("@")
-    found: set[str] = set()
-    if is_role_address(address):
-        found.add(ROLE)
-    if is_disposable_domain(domain, rules):
-        found.add(DISPOSABLE)
-    provider = rules.provider_for(domain)
-    if provider is not None and provider.problem(local) is not None:
-        found.add(PROVIDER_RULE)
-    suggestion = None
-    corrected = typo_of(domain)
-    if corrected is not None:
-        found.add(TYPO)
-        suggestion = f"{local}@{corrected}"
-    return tuple(n for n in CLASSES if n in found), suggestion
+    facts = rules.memo.get(domain)
+    if facts is None:
+        if len(rules.memo) >= _MEMO_SIZE:
+            rules.memo.clear()
+        facts = rules.memo[domain] = (
+            is_disposable_domain(domain, rules),
+            rules.provider_for(domain),
+            typo_of(domain),
+        )
+    disposable, provider, corrected = facts
+    role = local.lower().split("+", 1)[0] in ROLE_LOCAL_PARTS
+    broken = provider is not None and provider.problem(local) is not None
+    if not (role or disposable or broken or corrected):
+        return (), None
+    found = (role, disposable, False, False, broken, corrected is not None, False)
+    classes = tuple(name for name, hit in zip(CLASSES, found, strict=True) if hit)
+    return classes, f"{local}@{corrected}" if corrected else None
 
 
 def check_address(address: str, *, rules: AddressRules | None = None) -> AddressCheck:

@@ -3,7 +3,8 @@ everywhere else, and saved through policy.services."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import admin
@@ -120,6 +121,35 @@ class ProviderGroupAdmin(admin.ModelAdmin):
             services.delete_provider_group(group)
 
 
+T = TypeVar("T")
+
+
+def _valid(check: Callable[[], T]) -> T:
+    """What `check` returns; its InvalidInput becomes the field's error."""
+    try:
+        return check()
+    except InvalidInput as exc:
+        raise forms.ValidationError(exc.message) from None
+
+
+class _ThroughServices(admin.ModelAdmin):
+    """Saved and deleted through policy.services, which check a row and forget the
+    cached tables."""
+
+    save_with: Callable[..., Any]
+    delete_with: Callable[[Any], None]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        type(self).save_with(obj, by=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        type(self).delete_with(obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for obj in queryset:
+            type(self).delete_with(obj)
+
+
 class MailboxProviderRuleForm(forms.ModelForm):
     class Meta:
         model = MailboxProviderRule
@@ -139,19 +169,14 @@ class MailboxProviderRuleForm(forms.ModelForm):
         raw = self.cleaned_data.get("domains", "")
         if len(raw) > 20_000:
             raise forms.ValidationError(_("the list of domains is too long"))
-        try:
-            patterns = parse_patterns(raw)
-        except InvalidInput as exc:
-            raise forms.ValidationError(exc.message) from None
+        patterns = _valid(lambda: parse_patterns(raw))
         if not patterns:
             raise forms.ValidationError(_("name at least one domain"))
         return "\n".join(patterns)
 
     def clean_extra_characters(self) -> str:
-        try:
-            return check_extra_characters(self.cleaned_data.get("extra_characters", ""))
-        except InvalidInput as exc:
-            raise forms.ValidationError(exc.message) from None
+        raw = self.cleaned_data.get("extra_characters", "")
+        return _valid(lambda: check_extra_characters(raw))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -165,30 +190,18 @@ class MailboxProviderRuleForm(forms.ModelForm):
 
 
 @admin.register(MailboxProviderRule)
-class MailboxProviderRuleAdmin(admin.ModelAdmin):
+class MailboxProviderRuleAdmin(_ThroughServices):
     """AUDIT-1 (v): the operator corrects and extends the providers' local-part rules."""
 
     form = MailboxProviderRuleForm
     list_display = ["name", "domain_list", "min_length", "max_length", "extra_characters"]
     search_fields = ["name", "domains"]
+    save_with = staticmethod(services.save_mailbox_provider_rule)
+    delete_with = staticmethod(services.delete_mailbox_provider_rule)
 
     @admin.display(description=_("domains"))
     def domain_list(self, obj: MailboxProviderRule) -> str:
         return ", ".join(obj.domains.split())
-
-    def save_model(
-        self, request: HttpRequest, obj: MailboxProviderRule, form: Any, change: bool
-    ) -> None:
-        services.save_mailbox_provider_rule(obj, by=request.user)
-
-    def delete_model(self, request: HttpRequest, obj: MailboxProviderRule) -> None:
-        services.delete_mailbox_provider_rule(obj)
-
-    def delete_queryset(
-        self, request: HttpRequest, queryset: QuerySet[MailboxProviderRule]
-    ) -> None:
-        for rule in queryset:
-            services.delete_mailbox_provider_rule(rule)
 
 
 class DisposableDomainForm(forms.ModelForm):
@@ -197,10 +210,8 @@ class DisposableDomainForm(forms.ModelForm):
         fields = ["domain", "disposable", "note"]
 
     def clean_domain(self) -> str:
-        try:
-            domain = parse_domain(self.cleaned_data.get("domain", ""))
-        except InvalidInput as exc:
-            raise forms.ValidationError(exc.message) from None
+        raw = self.cleaned_data.get("domain", "")
+        domain = _valid(lambda: parse_domain(raw))
         taken = DisposableDomain.objects.filter(domain=domain).exclude(pk=self.instance.pk)
         if taken.exists():
             raise forms.ValidationError(_("this domain is listed already"))
@@ -208,7 +219,7 @@ class DisposableDomainForm(forms.ModelForm):
 
 
 @admin.register(DisposableDomain)
-class DisposableDomainAdmin(admin.ModelAdmin):
+class DisposableDomainAdmin(_ThroughServices):
     """AUDIT-1 (ii): domains added to the published list of disposable domains, or taken
     off it."""
 
@@ -216,15 +227,5 @@ class DisposableDomainAdmin(admin.ModelAdmin):
     list_display = ["domain", "disposable", "note", "updated_at", "updated_by"]
     list_filter = ["disposable"]
     search_fields = ["domain", "note"]
-
-    def save_model(
-        self, request: HttpRequest, obj: DisposableDomain, form: Any, change: bool
-    ) -> None:
-        services.save_disposable_domain(obj, by=request.user)
-
-    def delete_model(self, request: HttpRequest, obj: DisposableDomain) -> None:
-        services.delete_disposable_domain(obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[DisposableDomain]) -> None:
-        for entry in queryset:
-            services.delete_disposable_domain(entry)
+    save_with = staticmethod(services.save_disposable_domain)
+    delete_with = staticmethod(services.delete_disposable_domain)

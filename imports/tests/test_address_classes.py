@@ -3,18 +3,17 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
 from contacts.models import Contact
 from contacts.rules import Status
-from contacts.testing import SYSTEM
 from domains.testing import TestDnsServer
-from imports import manual, reports, services
+from imports import manual, reports
 from imports.models import ImportJob
 from imports.tests.conftest import run
+from imports.tests.test_untrusted import add_by_hand
 from policy import services as policy_services
 from policy.models import DisposableDomain
 
@@ -85,19 +84,6 @@ def test_import_rows_at_domains_that_accept_no_mail_are_refused(
     }
     asked = [q for q in platform.zone.queries if q[0] == "fehlt.example"]
     assert asked.count(("fehlt.example", "MX")) == 1
-
-
-def add_by_hand(world: Any, address: str) -> Contact:
-    return manual.add_contact(
-        world.alice_account,
-        [world.alice_list],
-        address,
-        actor=SYSTEM,
-        source="existing_customer",
-        attested=services.ATTESTATIONS,
-        last_contact=date.today() - timedelta(days=30),
-        product_category="Gartenmöbel",
-    )
 
 
 @pytest.mark.parametrize(

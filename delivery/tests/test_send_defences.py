@@ -67,12 +67,11 @@ def test_the_hand_over_skips_what_the_address_classification_refuses(
     stored below the doors (or before the rules changed), is skipped at hand-over."""
     for address in ("anna@mailinator.com", "abc@gmail.com", '"anna"@example.org'):
         sendable.add(address)
-    sendable.start()
+    assert sendable.start() == len(sendable.contacts)  # the ledger takes them at the start
     run_all(sendable.campaign)
     states = rows(sendable.campaign)
     for address in ("anna@mailinator.com", "abc@gmail.com", '"anna"@example.org'):
         assert states[address] == LedgerState.SKIPPED
         assert sendable.received_by(address) == []
-    assert [s for a, s in states.items() if a.endswith("@example.org") and '"' not in a] == [
-        LedgerState.SENT
-    ] * 3
+    people = [c.address for c in sendable.contacts[:-3]]
+    assert {states[a] for a in people} == {LedgerState.SENT}

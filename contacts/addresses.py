@@ -330,7 +330,9 @@ LARGE_DOMAINS: tuple[str, ...] = (
     "bbox.fr",
     "club-internet.fr",
 )
-_LARGE = frozenset(LARGE_DOMAINS)
+# Real mailbox domains one letter from a large one: never called a typo.
+REAL_NEIGHBOURS = frozenset({"gmail.de", "aol.fr", "gmx.eu", "gmx.li", "gmx.us", "web.com"})
+_KNOWN = frozenset(LARGE_DOMAINS) | REAL_NEIGHBOURS
 # Shorter names are too close to too many real ones (me.com, ge.com) to guess at.
 _MIN_TYPO_LENGTH = 6
 
@@ -358,7 +360,7 @@ def _distance_at_most_one(a: str, b: str) -> bool:
 @lru_cache(maxsize=50_000)
 def typo_of(domain: str) -> str | None:
     """The large mailbox domain `domain` is likely a misspelling of, or None."""
-    if domain in _LARGE or len(domain) < _MIN_TYPO_LENGTH:
+    if domain in _KNOWN or len(domain) < _MIN_TYPO_LENGTH:
         return None
     for large in LARGE_DOMAINS:
         if len(large) >= _MIN_TYPO_LENGTH and _distance_at_most_one(domain, large):

@@ -157,6 +157,8 @@ def test_the_operator_extends_the_provider_rules() -> None:
         ("gmail.com", None),
         ("mail.com", None),  # a real provider, one letter from gmail.com
         ("gmx.at", None),
+        ("gmail.de", None),  # a small provider of its own, one letter from mail.de
+        ("aol.fr", None),
         ("example.de", None),
     ],
 )

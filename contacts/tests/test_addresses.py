@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from contacts.addresses import CLASSES, ROLE_LOCAL_PARTS, AddressCheck, check_address, typo_of
 from policy.address_rules import AddressRules, ProviderRule
@@ -195,3 +197,13 @@ def test_classes_come_in_a_stable_order_and_decide_refusal() -> None:
         "typo",
         "unknown_domain_state",
     }
+
+
+@given(st.one_of(st.text(max_size=300), st.emails()))
+def test_any_text_gets_a_verdict_and_never_an_error(text: str) -> None:
+    check = check_address(text)
+    assert check.valid == ("invalid" not in check.classes)
+    assert list(check.classes) == [c for c in CLASSES if c in check.classes]
+    if not check.valid:
+        assert check.classes == ("invalid",) and check.address == text
+    assert (check.suggestion is not None) == ("typo" in check.classes)

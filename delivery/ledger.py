@@ -45,7 +45,9 @@ def eligible_contacts(campaign: Campaign) -> QuerySet[Contact]:
     """SEND-3 in SQL for the start of a send: status A, confirmed on a target list, not
     suppressed, consent scope fits (CONSENT-5), a legal basis and no role address whatever
     door created the contact. `campaigns.rules.may_receive` is the same
-    rule for the re-check before hand-over; the tests hold both to it."""
+    rule for the re-check before hand-over; the tests hold both to it. The re-check also
+    applies the address classification (contacts.addresses: disposable, invalid, provider
+    rules), which has no SQL form: such a row is queued here and skipped at hand-over."""
     from campaigns.rules import CampaignKind
 
     list_ids = list(campaign.lists.values_list("pk", flat=True))

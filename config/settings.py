@@ -109,6 +109,8 @@ if DNS_SANDBOX and SMTP_URL:
         "CONSENTRY_DNS_SANDBOX: the sandbox DNS is only for the sandbox mailbox; "
         "unset it or CONSENTRY_SMTP_URL"
     )
+# AUDIT-1 (iii): imports and signups refuse an address whose domain accepts no mail.
+ADDRESS_DNS_CHECKS = env_bool("CONSENTRY_ADDRESS_DNS_CHECKS", True)
 # What sender domains' SPF must authorise: an include domain and/or the sending IPs.
 SPF_INCLUDE = env_str("CONSENTRY_SPF_INCLUDE", "")
 SENDING_IPS = env_list("CONSENTRY_SENDING_IPS", [])

@@ -111,6 +111,11 @@ if DNS_SANDBOX and SMTP_URL:
     )
 # AUDIT-1 (iii): imports and signups refuse an address whose domain accepts no mail.
 ADDRESS_DNS_CHECKS = env_bool("CONSENTRY_ADDRESS_DNS_CHECKS", True)
+# Domains that certainly accept mail: when DNS denies all of them too, the resolver cannot
+# see the internet (an offline machine) and "accepts no mail" is believed of no domain.
+ADDRESS_DNS_CANARIES = env_list(
+    "CONSENTRY_ADDRESS_DNS_CANARIES", ["gmail.com", "outlook.com", "gmx.de", "orange.fr"]
+)
 # What sender domains' SPF must authorise: an include domain and/or the sending IPs.
 SPF_INCLUDE = env_str("CONSENTRY_SPF_INCLUDE", "")
 SENDING_IPS = env_list("CONSENTRY_SENDING_IPS", [])

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
+from django.conf import settings
+
 from contacts.addresses import NO_MAIL_DOMAIN, UNKNOWN_DOMAIN_STATE, AddressCheck, check_address
 from core.addresses import domain_of
 from domains import dns as domain_dns
@@ -47,9 +49,22 @@ def domain_mail_states(domains: Iterable[str], *, concurrency: int = 64) -> dict
         return {}
     workers = max(1, min(concurrency, len(wanted)))
     if workers == 1:
-        return {domain: domain_mail_state(domain) for domain in wanted}
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mailhosts") as pool:
-        return dict(zip(wanted, pool.map(domain_mail_state, wanted), strict=True))
+        states = {domain: domain_mail_state(domain) for domain in wanted}
+    else:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mailhosts") as pool:
+            states = dict(zip(wanted, pool.map(domain_mail_state, wanted), strict=True))
+    if NO_MAIL in states.values() and not resolver_sees_mail_domains():
+        # A resolver that denies the large mailbox providers too (a machine without the
+        # internet, a captive network) knows nothing of these domains either.
+        return {domain: UNKNOWN if state == NO_MAIL else state for domain, state in states.items()}
+    return states
+
+
+def resolver_sees_mail_domains() -> bool:
+    """Whether the resolver knows domains that certainly accept mail
+    (settings.ADDRESS_DNS_CANARIES); with none listed it is believed."""
+    canaries = list(settings.ADDRESS_DNS_CANARIES)
+    return not canaries or any(domain_mail_state(domain) == OK for domain in canaries)
 
 
 def check_addresses(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from domains import dns as domain_dns
 from domains.mailhosts import check_addresses, domain_mail_state, domain_mail_states
 from domains.testing import TestDnsServer
 
@@ -95,3 +98,17 @@ def test_check_addresses_without_dns_asks_nothing(zone: TestDnsServer) -> None:
     checks = check_addresses(["bert@missing.example"], dns=False)
     assert checks[0].valid and checks[0].classes == ()
     assert len(zone.zone.queries) == before
+
+
+def test_a_resolver_that_denies_the_large_providers_too_is_not_believed(
+    zone: TestDnsServer, settings: Any
+) -> None:
+    """An offline machine's resolver answers NXDOMAIN for every name: its "no such domain"
+    says nothing, so no address is refused for it."""
+    settings.ADDRESS_DNS_CANARIES = ["gmail.example", "gmx.example"]
+    states = domain_mail_states(["missing.example", "mx.example", "slow.example"])
+    assert states == {"missing.example": "unknown", "mx.example": "ok", "slow.example": "unknown"}
+    # Once one of them answers, the resolver sees the internet and is believed.
+    zone.mx("gmx.example", "mx.gmx.example")
+    domain_dns.clear_cache()
+    assert domain_mail_states(["missing.example"]) == {"missing.example": "no_mail"}

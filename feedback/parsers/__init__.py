@@ -17,7 +17,7 @@ from email.message import Message
 from feedback.parsers import mime
 from feedback.parsers.arf import is_arf, parse_arf
 from feedback.parsers.dsn import delivery_status_part, original_message_id, parse_dsn
-from feedback.parsers.heuristics import looks_like_bounce, parse_heuristic
+from feedback.parsers.heuristics import looks_like_bounce, parse_heuristic, report_text
 from feedback.parsers.report import (
     Complaint,
     FeedbackReport,
@@ -84,7 +84,7 @@ def _parse(raw: bytes, envelope_to: tuple[str, ...]) -> FeedbackReport:
             verp = verp or mime.verp_token(complaint.original_mail_from)
             return _complaint(complaint, original, verp)
 
-    recipients = parse_dsn(parts)
+    recipients = parse_dsn(parts, report_text(text))
     if recipients and not original.message_id:
         original = replace(original, message_id=original_message_id(parts))
     if recipients:

@@ -256,6 +256,23 @@ def read_plain(text: str, fallback_recipients: tuple[str, ...] = ()) -> list[Pai
     return []
 
 
+def about(text: str, address: str, others: tuple[str, ...] = ()) -> str:
+    """What a report's text says about one recipient: from the line naming it up to a blank
+    line or a line naming another recipient; the whole text when it names no recipient and
+    `others` is empty (a report about one person). One line, bounded."""
+    lines = text.splitlines()
+    lowered = address.lower()
+    start = next((i for i, line in enumerate(lines) if lowered in line.lower()), None)
+    if start is None:
+        return "" if others else _one_line(text)[: MAX_DIAGNOSTIC * 4]
+    kept = [lines[start]]
+    for line in lines[start + 1 :]:
+        if not line.strip() or any(o.lower() in line.lower() for o in others if o != address):
+            break
+        kept.append(line)
+    return _one_line(" ".join(kept))[:MAX_DIAGNOSTIC]
+
+
 def _near(text: str, start: int) -> str:
     """The paragraph from `start`: the diagnostic when no reply line is marked."""
     rest = text[start:].lstrip(" :.\t\r\n")
@@ -331,11 +348,17 @@ def parse_heuristic(
     action = "delayed" if _DELAYED.search(body) else "failed"
     results: list[RecipientResult] = []
     seen = set()
+    named = tuple(raw for raw, _ in pairs[:MAX_RECIPIENTS])
     for raw_address, diagnostic in pairs[:MAX_RECIPIENTS]:
         address = clean_address(raw_address)
         if not address or address in seen:
             continue
         seen.add(address)
+        # A report about one person: all its words are about that person.
+        context = _one_line(body)[: MAX_DIAGNOSTIC * 4] if len(named) == 1 else ""
+        context = context or about(body, raw_address, named)
         status = find_enhanced_code(diagnostic) or find_smtp_code(diagnostic)
-        results.append(judge(address, status, diagnostic, action))
+        if not status and not diagnostic.strip():
+            status = find_enhanced_code(context) or find_smtp_code(context)
+        results.append(judge(address, status, diagnostic, action, context=context))
     return fingerprint(headers, text), results

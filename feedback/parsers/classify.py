@@ -45,6 +45,7 @@ class _Rule:
     reason: str
     strong: re.Pattern[str] | None
     weak: re.Pattern[str] | None
+    certain: re.Pattern[str] | None
 
 
 # Each reason's flags, stated at its first entry in the table.
@@ -71,7 +72,12 @@ SISIMAI_REASONS: dict[str, tuple[str, ...]] = {
 }
 
 _RULES: tuple[_Rule, ...] = tuple(
-    _Rule(e["name"], _compile(e.get("patterns", [])), _compile(e.get("weak_patterns", [])))
+    _Rule(
+        e["name"],
+        _compile(e.get("certain_patterns", []) + e.get("patterns", [])),
+        _compile(e.get("weak_patterns", [])),
+        _compile(e.get("certain_patterns", [])),
+    )
     for e in _TABLE["reason"]
 )
 _CODES: dict[tuple[int, int], str] = {
@@ -90,8 +96,9 @@ _COMMANDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 _ADDRESS_CODES = frozenset({(1, 1), (1, 2), (1, 3), (1, 6)})
 
 ENHANCED_CODE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.]*\d)")
-# A reply code at the start of a line or after a separator: "550 ", "550-", "550:", "#550".
-SMTP_CODE = re.compile(r"(?:^|[\s#:;'(\[])([245][0-5]\d)(?=[\s\-:,)\]]|$)")
+# A failure reply code at the start of a line or after a separator: "550 ", "550-", "550:",
+# "#550" (a 2xx in a bounce is an address or a greeting, never the failure).
+SMTP_CODE = re.compile(r"(?:^|[\s#:;'(\[])([45][0-5]\d)(?=[\s\-:,)\]]|$)")
 # Only this much of a text is read for words: a reply is a few hundred characters.
 MAX_TEXT = 4000
 
@@ -127,6 +134,11 @@ def _text_reason(text: str, *, weak: bool) -> str:
             if rule.weak is not None and rule.weak.search(text):
                 return rule.reason
     return ""
+
+
+def _certain(reason: str, text: str) -> bool:
+    """Whether the text words `reason` in one of the wordings that need no evidence."""
+    return any(r.reason == reason and r.certain and r.certain.search(text) for r in _RULES)
 
 
 def reason_from_text(text: str) -> str:
@@ -167,7 +179,10 @@ def classify(
     reason = _text_reason(diagnostic, weak=False)
     if (subject, detail) in _ADDRESS_CODES and reason not in _BEATS_ADDRESS_CODE:
         reason = coded
-    elif subject == 7 and reason not in SENDER_SIDE_REASONS:
+    elif (subject == 7 or subject == 1 and coded in SENDER_SIDE_REASONS) and (
+        reason not in SENDER_SIDE_REASONS
+    ):
+        # x.7.x, and x.1.7 / x.1.8 (the sender's address): the sender was refused.
         reason = coded or _text_reason(diagnostic, weak=True) or _SUBJECTS[7]
         reason = reason if reason in SENDER_SIDE_REASONS else _SUBJECTS[7]
     reason = reason or coded or _SUBJECTS.get(subject, "")
@@ -179,7 +194,11 @@ def classify(
         reason = "expired"  # still queued: news that it takes long, not a failure
     reason = reason or "other"
 
-    if reason == "user_unknown" and (subject, detail) not in _ADDRESS_CODES and subject != 1:
+    if (
+        reason == "user_unknown"
+        and subject != 1
+        and not _certain(reason, diagnostic or context)
+    ):
         # "User unknown" words are believed at RCPT TO, or where the words are all there is;
         # after DATA, or with a code that says nothing about the address and no command,
         # the recipient's server judged the message: a filter's verdict (reasons.toml, 5).

@@ -257,20 +257,26 @@ def read_plain(text: str, fallback_recipients: tuple[str, ...] = ()) -> list[Pai
 
 
 def about(text: str, address: str, others: tuple[str, ...] = ()) -> str:
-    """What a report's text says about one recipient: from the line naming it up to a blank
-    line or a line naming another recipient; the whole text when it names no recipient and
-    `others` is empty (a report about one person). One line, bounded."""
+    """What a report's text says about one recipient: each run of lines from a line naming
+    it up to a blank line or a line naming another recipient; the whole text when it never
+    names the recipient and `others` is empty (a report about one person). One line,
+    bounded."""
     lines = text.splitlines()
     lowered = address.lower()
-    start = next((i for i, line in enumerate(lines) if lowered in line.lower()), None)
-    if start is None:
+    rivals = [o.lower() for o in others if o.lower() != lowered]
+    kept: list[str] = []
+    inside = False
+    for line in lines:
+        low = line.lower()
+        if lowered in low:
+            inside = True
+        elif not line.strip() or any(o in low for o in rivals):
+            inside = False
+        if inside:
+            kept.append(line)
+    if not kept:
         return "" if others else _one_line(text)[: MAX_DIAGNOSTIC * 4]
-    kept = [lines[start]]
-    for line in lines[start + 1 :]:
-        if not line.strip() or any(o.lower() in line.lower() for o in others if o != address):
-            break
-        kept.append(line)
-    return _one_line(" ".join(kept))[:MAX_DIAGNOSTIC]
+    return _one_line(" ".join(kept))[: MAX_DIAGNOSTIC * 2]
 
 
 def _near(text: str, start: int) -> str:

@@ -53,7 +53,8 @@ _FAILURE_WORDS = re.compile(
     r"unknown|not found|does not exist|doesn't exist|no such|invalid|rejected|refused|"
     r"unavailable|disabled|full|quota|blocked|denied|failed|unbekannt|existiert nicht|"
     r"ungültig|nicht vorhanden|voll|abgelehnt|gesperrt|inconnu|n'existe pas|invalide|"
-    r"introuvable|inexistant|pleine|refusé|rejeté|bloqué|\b[45]\d\d\b",
+    r"introuvable|inexistant|pleine|refusé|rejeté|bloqué|\b[45]\d\d\b|error|could not|"
+    r"couldn't|unable|not reach|exceeds|timed out|expired|失敗|できません",
     re.IGNORECASE,
 )
 
@@ -225,23 +226,39 @@ def read_t_online(text: str) -> list[Pair]:
     return [(m.group(1), _one_line(m.group(2))) for m in _TONLINE_LINE.finditer(section)]
 
 
+# Addresses a bounce names that are not the failed recipient: its own senders and the
+# helpdesks its boilerplate points to.
+_NOT_RECIPIENTS = re.compile(r"^(?:support|help|helpdesk|abuse|no-?reply|bounces\+)", re.I)
+# Lines that are a header of the quoted original or of the bounce, not its report.
+_HEADER_LINE = re.compile(
+    r"^\s*(?:message-id|in-reply-to|references|from|von|de|to|an|à|cc|sender|reply-to|"
+    r"return-path|envelope-from|subject|date|received|x-[\w-]+)\s*:",
+    re.IGNORECASE,
+)
+
+
+def _recipients_in(line: str) -> list[str]:
+    return [
+        a
+        for a in ADDRESS.findall(line)
+        if not (BOUNCE_SENDERS.search(a) or _NOT_RECIPIENTS.search(a))
+    ]
+
+
 def read_plain(text: str, fallback_recipients: tuple[str, ...] = ()) -> list[Pair]:
     """Any wording (en/de/fr): the lines naming an address and a failure; else, when the
     text tells of a failure without naming anyone, the original message's recipient."""
     pairs: dict[str, str] = {}
     lines = text.splitlines()
     for i, line in enumerate(lines):
-        if re.match(r"^\s*(?:message-id|in-reply-to|references|from|von|de)\s*:", line, re.I):
+        if _HEADER_LINE.match(line):
             continue
-        addresses = [
-            a
-            for a in ADDRESS.findall(line)
-            if not (BOUNCE_SENDERS.search(a) or a.lower().startswith("bounces+"))
-        ]
+        addresses = _recipients_in(line)
         if not addresses:
             continue
-        # The diagnostic is usually on the address's line or the two after it.
-        context = _one_line(" ".join(lines[i : i + 3]))[:MAX_DIAGNOSTIC]
+        # The diagnostic is usually on the address's line or the few after it.
+        following = [x for x in lines[i + 1 : i + 8] if x.strip()][:3]
+        context = _one_line(" ".join([line, *following]))[:MAX_DIAGNOSTIC]
         if _FAILURE_WORDS.search(context):
             for address in addresses:
                 pairs.setdefault(address, context)
@@ -254,6 +271,19 @@ def read_plain(text: str, fallback_recipients: tuple[str, ...] = ()) -> list[Pai
         line_start = text.rfind("\n", 0, failure.start()) + 1
         return [(r, _near(text, line_start)) for r in fallback_recipients]
     return []
+
+
+def read_lone_addresses(text: str) -> list[Pair]:
+    """A report that tells of a failure and names addresses only outside the sentences that
+    say so (a list under a heading, "Failure Reasons" above the address): every address it
+    names outside header lines, the report's words read as each one's context."""
+    if not _FAILURE_WORDS.search(text):
+        return []
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        if not _HEADER_LINE.match(line):
+            found.update((a, "") for a in _recipients_in(line) if a not in found)
+    return list(found.items())[:MAX_RECIPIENTS]
 
 
 def about(text: str, address: str, others: tuple[str, ...] = ()) -> str:
@@ -347,10 +377,10 @@ def parse_heuristic(
     if not pairs:
         failed = header(msg, "X-Failed-Recipients")
         named = tuple(a for a in (clean_address(x) for x in failed.split(",")) if a)
-        fallback = named or tuple(
-            a for a in (clean_address(x) for x in original_to.split(",")) if a
-        )
-        pairs = read_plain(body, fallback)
+        pairs = read_plain(body, named) or read_lone_addresses(body)
+    if not pairs:
+        to = tuple(a for a in (clean_address(x) for x in original_to.split(",")) if a)
+        pairs = read_plain(body, to)
     action = "delayed" if _DELAYED.search(body) else "failed"
     results: list[RecipientResult] = []
     seen = set()

@@ -71,6 +71,11 @@ SISIMAI_REASONS: dict[str, tuple[str, ...]] = {
     for theirs in flags.get("sisimai", ())  # type: ignore[attr-defined]
 }
 
+# Reference reasons that a soft result of these reasons also agrees with (see the table).
+SOFT_EQUIVALENTS: dict[str, tuple[str, ...]] = {
+    theirs: tuple(ours) for theirs, ours in _TABLE["soft_equivalents"].items()
+}
+
 _RULES: tuple[_Rule, ...] = tuple(
     _Rule(
         e["name"],
@@ -88,6 +93,9 @@ for _key, _reason in _TABLE["code_ranges"].items():
     _low, _high = (int(n) for n in _details.split("-"))
     _CODES.update(dict.fromkeys(((int(_subject), d) for d in range(_low, _high + 1)), _reason))
 _SUBJECTS: dict[int, str] = {int(k): v for k, v in _TABLE["subjects"].items()}
+_TEMPORARY_SUBJECTS: dict[int, str] = {
+    int(k): v for k, v in _TABLE["temporary_subjects"].items()
+}
 _COMMANDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile("|".join(patterns), re.IGNORECASE))
     for name, patterns in _TABLE["commands"].items()
@@ -166,7 +174,10 @@ def classify(
     """
     status = (status or "").strip()
     diagnostic = diagnostic or ""
-    enhanced = find_enhanced_code(status) or find_enhanced_code(diagnostic)
+    enhanced = find_enhanced_code(status)
+    quoted = find_enhanced_code(diagnostic)
+    if not enhanced or (enhanced.endswith(".0.0") and quoted[:1] == enhanced[:1]):
+        enhanced = quoted or enhanced  # the server's own code says more than a generic one
     basic = find_smtp_code(status) or find_smtp_code(diagnostic)
     klass = int(enhanced[0]) if enhanced else int(basic[0]) if basic else 0
     if klass == 2:
@@ -179,12 +190,13 @@ def classify(
     reason = _text_reason(diagnostic, weak=False)
     if (subject, detail) in _ADDRESS_CODES and reason not in _BEATS_ADDRESS_CODE:
         reason = coded
-    elif (subject == 7 or subject == 1 and coded in SENDER_SIDE_REASONS) and (
-        reason not in SENDER_SIDE_REASONS
-    ):
+    elif subject == 7 or subject == 1 and coded in SENDER_SIDE_REASONS:
         # x.7.x, and x.1.7 / x.1.8 (the sender's address): the sender was refused.
-        reason = coded or _text_reason(diagnostic, weak=True) or _SUBJECTS[7]
-        reason = reason if reason in SENDER_SIDE_REASONS else _SUBJECTS[7]
+        if coded and detail > 1 or reason not in SENDER_SIDE_REASONS:
+            reason = coded if detail > 1 else _text_reason(diagnostic, weak=True)
+        if reason not in SENDER_SIDE_REASONS:
+            reason = coded if klass == 5 else _TEMPORARY_SUBJECTS.get(7, coded)
+        reason = reason or _SUBJECTS[7]
     reason = reason or coded or _SUBJECTS.get(subject, "")
     reason = reason or _text_reason(diagnostic, weak=True)
     reason = reason or _text_reason(context, weak=False)
@@ -194,22 +206,20 @@ def classify(
         reason = "expired"  # still queued: news that it takes long, not a failure
     reason = reason or "other"
 
-    if (
-        reason == "user_unknown"
-        and subject != 1
-        and not _certain(reason, diagnostic or context)
-    ):
-        # "User unknown" words are believed at RCPT TO, or where the words are all there is;
-        # after DATA, or with a code that says nothing about the address and no command,
-        # the recipient's server judged the message: a filter's verdict (reasons.toml, 5).
+    unproven = False
+    if reason == "user_unknown" and subject != 1 and not _certain(reason, diagnostic or context):
+        # "User unknown" words are proof at RCPT TO. After DATA the recipient was accepted
+        # and the message judged: a filter's verdict. With a code that says nothing about
+        # the address and no command, they are a soft bounce (reasons.toml, 5).
         command = smtp_command(diagnostic) or smtp_command(context)
-        if command == "data" or (command != "rcpt" and klass):
+        if command == "data":
             reason = "content_rejected"
+        unproven = command != "rcpt" and klass != 0
     if klass == 0:
         # No code anywhere: a plain-text bounce; only its words tell whether it is final.
         klass = 5 if reason in HARD_REASONS else 4
     sender_side = subject == 7 or reason in SENDER_SIDE_REASONS
-    hard = klass == 5 and reason in HARD_REASONS and not sender_side
+    hard = klass == 5 and reason in HARD_REASONS and not sender_side and not unproven
     return Classification(reason, hard=hard, sender_side=sender_side)
 
 

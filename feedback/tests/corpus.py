@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from feedback.parsers import FeedbackReport, RecipientResult, parse_feedback
-from feedback.parsers.classify import SISIMAI_REASONS
+from feedback.parsers.classify import SISIMAI_REASONS, SOFT_EQUIVALENTS
 
 # Reference reasons that are not bounces: the kind of report they stand for.
 KIND_OF = {"feedback": "complaint", "vacation": "autoreply", "delivered": "delivered"}
@@ -60,8 +60,10 @@ class Unit:
             return False
         if expected_kind != "bounce":
             return True
-        return self.found is not None and self.found.reason in SISIMAI_REASONS.get(
-            self.label_reason, ()
+        found = self.found
+        return found is not None and (
+            found.reason in SISIMAI_REASONS.get(self.label_reason, ())
+            or not found.hard and found.reason in SOFT_EQUIVALENTS.get(self.label_reason, ())
         )
 
     def describe(self) -> str:

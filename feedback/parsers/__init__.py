@@ -16,8 +16,18 @@ from email.message import Message
 
 from feedback.parsers import mime
 from feedback.parsers.arf import is_arf, parse_arf
-from feedback.parsers.dsn import delivery_status_part, original_message_id, parse_dsn
-from feedback.parsers.heuristics import looks_like_bounce, parse_heuristic, report_text
+from feedback.parsers.dsn import (
+    delivery_status_part,
+    original_message_id,
+    parse_dsn,
+    parse_quoted_dsn,
+)
+from feedback.parsers.heuristics import (
+    looks_like_bounce,
+    parse_heuristic,
+    report_text,
+    tells_of_failure,
+)
 from feedback.parsers.report import (
     Complaint,
     FeedbackReport,
@@ -44,6 +54,8 @@ _NOTE_LENGTH = 300
 # report is read whole well within this; beyond it the stdlib's MIME parse alone would take
 # seconds per megabyte of hostile input. The raw message is stored whole anyway.
 MAX_MESSAGE = 2 * 1024 * 1024
+# How much of the raw message is searched for quoted delivery-status fields.
+MAX_QUOTED = 256 * 1024
 
 
 def parse_feedback(raw: bytes, *, envelope_to: Sequence[str] = ()) -> FeedbackReport:
@@ -88,34 +100,52 @@ def _parse(raw: bytes, envelope_to: tuple[str, ...]) -> FeedbackReport:
     if recipients and not original.message_id:
         original = replace(original, message_id=original_message_id(parts))
     if recipients:
-        if any(r.action in ("failed", "delayed") for r in recipients):
-            return FeedbackReport("bounce", "rfc3464", tuple(recipients), original, verp)
-        return FeedbackReport(
-            "unknown",
-            "rfc3464",
-            tuple(recipients),
-            original,
-            verp,
-            note="a delivery report without failures (delivered or relayed)",
-        )
+        return _dsn(recipients, original, verp)
 
     has_dsn_part = delivery_status_part(parts) is not None
-    if looks_like_bounce(headers) or has_dsn_part:
+    returned = mime.original_message(parts) is not None
+    bounce_like = looks_like_bounce(headers) or has_dsn_part or returned and tells_of_failure(text)
+    if bounce_like:
+        # A report's fields quoted in a text or behind a broken MIME boundary.
+        whole = raw[:MAX_QUOTED].decode("utf-8", "replace")
+        recipients = parse_quoted_dsn(whole, report_text(text) or whole)
+        if recipients:
+            return _dsn(recipients, original, verp)
         found = _heuristic(msg, text, headers, original, verp)
         if found is not None:
             return found
-    if is_auto_reply(headers):
+    if is_auto_reply(headers) and not bounce_like:
+        # (A mail system's bounce often carries Precedence: bulk or Auto-Submitted too.)
         return FeedbackReport("autoreply", "autoreply", (), original, verp)
     if verp:
         # Sent to our bounce address but not in a known wording: still worth a try.
         found = _heuristic(msg, text, headers, original, verp)
         if found is not None:
             return found
-    if looks_like_bounce(headers) or has_dsn_part or verp:
+    if bounce_like or verp:
         note = "looks like a bounce, but names no failed recipient"
     else:
         note = "not a bounce, complaint or automatic reply"
     return FeedbackReport("unknown", "", (), original, verp, note=note)
+
+
+def _dsn(
+    recipients: list[RecipientResult], original: OriginalMessage, verp: str
+) -> FeedbackReport:
+    if any(r.action in ("failed", "delayed") for r in recipients):
+        return FeedbackReport("bounce", "rfc3464", tuple(recipients), original, verp)
+    if any(r.action == "delivered" or r.status.startswith("2") for r in recipients):
+        # A success report (RFC 3464 Action: delivered, relayed, expanded): nobody bounced.
+        delivered = tuple(replace(r, reason="", hard=False, sender_side=False) for r in recipients)
+        return FeedbackReport("delivered", "rfc3464", delivered, original, verp)
+    return FeedbackReport(
+        "unknown",
+        "rfc3464",
+        tuple(recipients),
+        original,
+        verp,
+        note="a delivery report without failures (relayed or expanded)",
+    )
 
 
 def _heuristic(

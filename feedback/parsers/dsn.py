@@ -99,9 +99,32 @@ def parse_dsn(parts: Parts, text: str = "") -> list[RecipientResult]:
     part = delivery_status_part(parts)
     if part is None:
         return []
+    return _judged(field_groups(part), text)
+
+
+_QUOTED_GROUPS = re.compile(r"^(?:Final|Original)-Recipient:", re.IGNORECASE | re.MULTILINE)
+
+
+def parse_quoted_dsn(whole: str, text: str = "") -> list[RecipientResult]:
+    """The delivery-status fields of a report that is not where MIME says: quoted in the
+    text of a forwarded or re-wrapped bounce, or behind a broken boundary. `whole` is the
+    message's raw text; the field groups are the blank-line separated blocks from the first
+    recipient field on, as long as they are fields."""
+    start = _QUOTED_GROUPS.search(whole)
+    if start is None:
+        return []
+    groups = []
+    for block in re.split(r"\r?\n[ \t]*\r?\n", whole[start.start() : start.start() + 64 * 1024]):
+        if not re.match(r"^[\w-]+:", block.strip()):
+            break
+        groups.append(load_headers(block))
+    return _judged(groups, text or whole)
+
+
+def _judged(field_groups: list[Message], text: str) -> list[RecipientResult]:
     groups = [
         (group, clean_address(_typed_value(final)))
-        for group in field_groups(part)
+        for group in field_groups
         # Without a recipient it is the per-message group (Reporting-MTA, Arrival-Date).
         if (final := header(group, "Final-Recipient") or header(group, "X-Actual-Recipient"))
     ]

@@ -54,7 +54,7 @@ _FAILURE_WORDS = re.compile(
     r"unavailable|disabled|full|quota|blocked|denied|failed|unbekannt|existiert nicht|"
     r"ungültig|nicht vorhanden|voll|abgelehnt|gesperrt|inconnu|n'existe pas|invalide|"
     r"introuvable|inexistant|pleine|refusé|rejeté|bloqué|\b[45]\d\d\b|error|could not|"
-    r"couldn't|unable|not reach|exceeds|timed out|expired|失敗|できません",
+    r"couldn't|unable|not reach|exceeds|timed out|expired|failure|失敗|できません|エラー",
     re.IGNORECASE,
 )
 
@@ -75,6 +75,12 @@ def looks_like_bounce(headers: Mapping[str, str]) -> bool:
         or lowered.get("return-path", "").strip() == "<>"
         or "x-failed-recipients" in lowered
     )
+
+
+def tells_of_failure(text: str) -> bool:
+    """The opening of a report says a message could not be delivered (a bounce whose
+    headers do not say so: a provider's own sender and a subject in its language)."""
+    return bool(BOUNCE_SUBJECTS.search(text[:2000]))
 
 
 def report_text(text: str) -> str:
@@ -238,10 +244,11 @@ _HEADER_LINE = re.compile(
 
 
 def _recipients_in(line: str) -> list[str]:
+    # A postmaster can be a recipient that failed; the mail system's own daemon never is.
     return [
         a
         for a in ADDRESS.findall(line)
-        if not (BOUNCE_SENDERS.search(a) or _NOT_RECIPIENTS.search(a))
+        if not (re.match(r"mail(?:er)?-daemon@", a, re.I) or _NOT_RECIPIENTS.search(a))
     ]
 
 

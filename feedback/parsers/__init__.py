@@ -15,7 +15,7 @@ from dataclasses import replace
 from email.message import Message
 
 from feedback.parsers import mime
-from feedback.parsers.arf import is_arf, parse_arf
+from feedback.parsers.arf import is_arf, is_jmrp, parse_arf
 from feedback.parsers.dsn import (
     delivery_status_part,
     original_message_id,
@@ -84,7 +84,8 @@ def _parse(raw: bytes, envelope_to: tuple[str, ...]) -> FeedbackReport:
     headers = mime.headers_of(msg)
     parts = mime.parts_of(msg)
     text = mime.human_text(parts)
-    original = mime.original_fields(mime.original_message(parts, text))
+    returned = mime.original_message(parts, text)
+    original = mime.original_fields(returned)
     lowered = {name.lower(): value for name, value in headers.items()}
     verp = mime.verp_token(
         *envelope_to, *(lowered.get(name, "") for name in _ENVELOPE_HEADERS), original.return_path
@@ -95,6 +96,8 @@ def _parse(raw: bytes, envelope_to: tuple[str, ...]) -> FeedbackReport:
         if complaint is not None:
             verp = verp or mime.verp_token(complaint.original_mail_from)
             return _complaint(complaint, original, verp)
+    if is_jmrp(returned) and not delivery_status_part(parts):
+        return _complaint(Complaint("abuse", "Microsoft JMRP"), original, verp)
 
     recipients = parse_dsn(parts, report_text(text))
     if recipients and not original.message_id:
@@ -103,8 +106,11 @@ def _parse(raw: bytes, envelope_to: tuple[str, ...]) -> FeedbackReport:
         return _dsn(recipients, original, verp)
 
     has_dsn_part = delivery_status_part(parts) is not None
-    returned = mime.original_message(parts) is not None
-    bounce_like = looks_like_bounce(headers) or has_dsn_part or returned and tells_of_failure(text)
+    bounce_like = (
+        looks_like_bounce(headers)
+        or has_dsn_part
+        or (mime.original_message(parts) is not None and tells_of_failure(text))
+    )
     if bounce_like:
         # A report's fields quoted in a text or behind a broken MIME boundary.
         whole = raw[:MAX_QUOTED].decode("utf-8", "replace")

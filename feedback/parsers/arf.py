@@ -65,3 +65,12 @@ def parse_arf(parts: Parts) -> Complaint | None:
         reported_domain=header(fields, "Reported-Domain"),
         source_ip=header(fields, "Source-IP"),
     )
+
+
+def is_jmrp(original: Message | None) -> bool:
+    """Microsoft's older junk-mail reports (JMRP) are no ARF: just the reported message,
+    attached, with the headers Outlook.com/Hotmail add to it (the recipient it was
+    delivered to, the reporter's address)."""
+    return original is not None and bool(
+        header(original, "X-HmXmrOriginalRecipient") or header(original, "X-Reporter-IP")
+    )

@@ -102,6 +102,9 @@ _COMMANDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 # The address codes: whatever most texts say, the address is gone.
 _ADDRESS_CODES = frozenset({(1, 1), (1, 2), (1, 3), (1, 6)})
+# x.1.y: the recipient's address (x.1.7 and x.1.8 are the sender's), proof enough for "user
+# unknown" words; Office 365's 5.1.351 ("the remote server said ...") included.
+_ADDRESS_DETAILS = frozenset(range(1000)) - {7, 8}
 
 ENHANCED_CODE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.]*\d)")
 # A failure reply code at the start of a line or after a separator: "550 ", "550-", "550:",
@@ -207,14 +210,15 @@ def classify(
     reason = reason or "other"
 
     unproven = False
-    if reason == "user_unknown" and subject != 1 and not _certain(reason, diagnostic or context):
+    address_code = subject == 1 and detail in _ADDRESS_DETAILS
+    if reason == "user_unknown" and not address_code and not _certain(reason, f"{diagnostic} {context}"):
         # "User unknown" words are proof at RCPT TO. After DATA the recipient was accepted
         # and the message judged: a filter's verdict. With a code that says nothing about
         # the address and no command, they are a soft bounce (reasons.toml, 5).
         command = smtp_command(diagnostic) or smtp_command(context)
         if command == "data":
             reason = "content_rejected"
-        unproven = command != "rcpt" and klass != 0
+        unproven = command != "rcpt"
     if klass == 0:
         # No code anywhere: a plain-text bounce; only its words tell whether it is final.
         klass = 5 if reason in HARD_REASONS else 4

@@ -184,11 +184,13 @@ _EXCHANGE_REPLY = re.compile(r"Remote Server returned\s*'([^']+)'", re.IGNORECAS
 
 
 def read_exchange(text: str) -> list[Pair]:
-    """Exchange / Office 365 NDRs: `address` then `#550 5.1.1 RESOLVER...`, or "Your message
-    to address couldn't be delivered" with "Remote Server returned '...'"."""
-    pairs = [(m.group(1), _one_line(m.group(2).strip("# "))) for m in _EXCHANGE_HASH.finditer(text)]
-    if pairs:
-        return pairs
+    """Exchange / Office 365 NDRs: `address` then `#550 5.1.1 RESOLVER...`."""
+    return [(m.group(1), _one_line(m.group(2).strip("# "))) for m in _EXCHANGE_HASH.finditer(text)]
+
+
+def read_exchange_sentence(text: str) -> list[Pair]:
+    """Exchange's "Your message to address couldn't be delivered" with "Remote Server
+    returned '...'": read after the list formats, whose entries can say "your message to"."""
     to = _EXCHANGE_TO.search(text)
     reply = _EXCHANGE_REPLY.search(text)
     if to:
@@ -202,8 +204,9 @@ _GMAIL_TO = re.compile(
     re.IGNORECASE,
 )
 _GMAIL_REPLY = re.compile(
-    r"(?:The response (?:from the remote server )?was:|Technical details of "
-    r"(?:permanent|temporary) failure:)\s*\n((?:[^\n]+\n?)+)",
+    r"(?:The response (?:from the remote server )?was:|The error that the other server "
+    r"returned was:|Technical details of (?:permanent|temporary) failure:)\s*\n"
+    r"((?:[^\n]+\n?)+)",
     re.IGNORECASE,
 )
 
@@ -214,7 +217,9 @@ def read_gmail(text: str) -> list[Pair]:
     to = _GMAIL_TO.search(text)
     if not to:
         return []
-    reply = _GMAIL_REPLY.search(text)
+    replies = list(_GMAIL_REPLY.finditer(text))
+    # The remote server's own words, when quoted, say more than Gmail's summary of them.
+    reply = replies[-1] if replies else None
     return [(to.group(1), _one_line(reply.group(1)) if reply else _near(text, to.end()))]
 
 
@@ -368,6 +373,7 @@ _READERS: tuple[Callable[[str], list[Pair]], ...] = (
     read_sendmail_transcript,
     read_angle_paragraphs,
     read_address_paragraphs,
+    read_exchange_sentence,
 )
 
 

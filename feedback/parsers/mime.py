@@ -192,7 +192,7 @@ ORIGINAL_MARKERS = re.compile(
     r"^[ \t|=*#-]*+[^\n]{0,12}(?:This is a copy of the message|"
     r"Below this line is a copy of the message|Original message follows|"
     r"Original message headers|Headers? of the original message|"
-    r"Message text follows|Unsent message below|Ursprüngliche Nachricht|"
+    r"Message text follows|Unsent message (?:below|follows)|Ursprüngliche Nachricht|"
     r"ursprünglichen Nachricht|Message d'origine|Copie du message)[^\n]{0,40}$",
     re.IGNORECASE | re.MULTILINE,
 )

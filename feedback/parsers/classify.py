@@ -59,6 +59,8 @@ HARD_REASONS = frozenset(name for name, flags in _FLAGS.items() if flags.get("ha
 # INDUSTRY-4 / issue 8: the problem is the sender's (its IP, domain, authentication, rate or
 # message), so the recipient is not bounced; it counts towards the send's health instead.
 SENDER_SIDE_REASONS = frozenset(name for name, f in _FLAGS.items() if f.get("sender_side"))
+# The reasons that are about the recipient's mailbox, not the sender.
+_RECIPIENT_SIDE = frozenset({"user_unknown", "domain_unknown", "mailbox_full", "mailbox_disabled"})
 # Text reasons that outweigh an address code (x.1.1 "over quota").
 _BEATS_ADDRESS_CODE = frozenset(n for n, f in _FLAGS.items() if f.get("beats_address_code"))
 # The reference classifier's reasons (Sisimai) -> the group of ours each falls in.
@@ -165,15 +167,21 @@ def smtp_command(text: str) -> str:
 
 
 def classify(
-    status: str, diagnostic: str = "", *, context: str = "", action: str = "failed"
+    status: str,
+    diagnostic: str = "",
+    *,
+    context: str = "",
+    action: str = "failed",
+    final: bool = False,
 ) -> Classification:
     """INDUSTRY-4: the reason, hard/soft and sender-side flag of one failed recipient.
 
     `status` is an enhanced code (`5.1.1`), a reply code (`550`) or ''; the code is also
     looked for in the diagnostic when `status` gives none. `context` is the text around the
     diagnostic (the bounce's paragraph about this recipient): it tells the SMTP command, and
-    its words count when neither the diagnostic nor the code names a reason. The precedence
-    is documented in reasons.toml.
+    its words count when neither the diagnostic nor the code names a reason. `final`: a
+    delivery report says the mail system gave up (Action: failed), so a temporary address
+    code was its last answer. The precedence is documented in reasons.toml.
     """
     status = (status or "").strip()
     diagnostic = diagnostic or ""
@@ -186,11 +194,15 @@ def classify(
     if klass == 2:
         return Classification("other", hard=False, sender_side=False)
     subject, detail = (int(n) for n in enhanced.split(".")[1:]) if enhanced else (0, 0)
+    reason = _text_reason(diagnostic, weak=False)
+    if subject == 7 and not quoted and find_smtp_code(diagnostic) and reason in _RECIPIENT_SIDE:
+        # The 5.7.x is the reporting system's gloss on a reply that had no enhanced code of
+        # its own ("553 Invalid recipient" reported as 5.7.1): the server's words decide.
+        subject, detail = 0, 0
     coded = _CODES.get((subject, detail), "")
     if (subject, detail) == (1, 10) and not re.search(r"null mx", diagnostic, re.I):
         coded = "user_unknown"  # Office 365 uses 5.1.10 for "recipient not found" too
 
-    reason = _text_reason(diagnostic, weak=False)
     if (subject, detail) in _ADDRESS_CODES and reason not in _BEATS_ADDRESS_CODE:
         reason = coded
     elif subject == 7 or subject == 1 and coded in SENDER_SIDE_REASONS:
@@ -223,7 +235,8 @@ def classify(
         # No code anywhere: a plain-text bounce; only its words tell whether it is final.
         klass = 5 if reason in HARD_REASONS else 4
     sender_side = subject == 7 or reason in SENDER_SIDE_REASONS
-    hard = klass == 5 and reason in HARD_REASONS and not sender_side and not unproven
+    gone = klass == 5 or final and klass == 4 and (subject, detail) in _ADDRESS_CODES
+    hard = gone and reason in HARD_REASONS and not sender_side and not unproven
     return Classification(reason, hard=hard, sender_side=sender_side)
 
 
@@ -234,11 +247,12 @@ def judge(
     action: str = "failed",
     *,
     context: str = "",
+    final: bool = False,
     **found: str,
 ) -> RecipientResult:
     """One recipient's result, classified; only a final failure bounces (a delay warning is
     news, never hard). `found` carries the DSN's Original-Recipient and Remote-MTA."""
-    verdict = classify(status, diagnostic, context=context, action=action)
+    verdict = classify(status, diagnostic, context=context, action=action, final=final)
     return RecipientResult(
         recipient=recipient,
         status=status,

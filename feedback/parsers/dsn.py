@@ -146,6 +146,7 @@ def _judged(field_groups: list[Message], text: str) -> list[RecipientResult]:
                 diagnostic,
                 action,
                 context=context,
+                final=header(group, "Action").lower().startswith("failed"),
                 original_recipient=original,
                 remote_mta=remote_mta,
             )

@@ -242,7 +242,7 @@ def read_t_online(text: str) -> list[Pair]:
 _NOT_RECIPIENTS = re.compile(r"^(?:support|help|helpdesk|abuse|no-?reply|bounces\+)", re.I)
 # Lines that are a header of the quoted original or of the bounce, not its report.
 _HEADER_LINE = re.compile(
-    r"^\s*(?:message-id|in-reply-to|references|from|von|de|to|an|à|cc|sender|reply-to|"
+    r"^\s*(?:message-id|in-reply-to|references|(?:mail )?from|von|de|to|an|à|cc|sender|reply-to|"
     r"return-path|envelope-from|subject|date|received|x-[\w-]+)\s*:",
     re.IGNORECASE,
 )

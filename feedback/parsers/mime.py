@@ -151,7 +151,8 @@ def parts_of(msg: Message) -> Parts:
     stack = [msg]
     while stack:
         part = stack.pop()
-        ctype = part.get_content_type()
+        # A parameter folded without its ";" ("text/plain\n   charset=...") stays in the type.
+        ctype = part.get_content_type().split()[0].rstrip(";")
         found.append((ctype, part))
         if ctype.startswith("message/"):
             continue

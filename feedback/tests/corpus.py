@@ -5,9 +5,10 @@ reference classifier (Sisimai) finds, each with its reason and whether the bounc
 Its reasons map onto ours through the `sisimai` lists of the reason table
 (feedback/parsers/reasons.toml); complaints, automatic replies and success reports map onto
 the report's kind. Each labelled recipient is one unit: it agrees when the classifier names
-that recipient (or, where the label names no address, returns a single result) and
-- hard/soft: says hard exactly where the label does;
-- reason group: gives the kind and a reason of the label's group.
+that recipient (by address, else by position) and
+- hard/soft: says hard exactly where the label does (a recipient not reported is not hard:
+  nothing would be marked gone);
+- reason group: gives the kind and a reason of the label's group (reasons.toml).
 """
 
 from __future__ import annotations
@@ -49,9 +50,9 @@ class Unit:
 
     @property
     def hard_agrees(self) -> bool:
-        return self.found is not None and self.found.hard == self.label_hard or (
-            self.found is None and self.kind == KIND_OF.get(self.label_reason) and not self.label_hard
-        )
+        """Whether we mark the address gone exactly where the reference does; a recipient we
+        do not report is not marked."""
+        return (self.found is not None and self.found.hard) == self.label_hard
 
     @property
     def group_agrees(self) -> bool:

@@ -205,6 +205,8 @@ def classify(
 
     if (subject, detail) in _ADDRESS_CODES and reason not in _BEATS_ADDRESS_CODE:
         reason = coded
+    elif (subject, detail) == (2, 2):
+        reason = coded  # mailbox full: the code is as specific as any wording
     elif subject == 7 or subject == 1 and coded in SENDER_SIDE_REASONS:
         # x.7.x, and x.1.7 / x.1.8 (the sender's address): the sender was refused.
         if coded and detail > 1 or reason not in SENDER_SIDE_REASONS:

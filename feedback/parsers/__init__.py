@@ -11,10 +11,11 @@ a note saying why, for the operators' review queue (invariant 7: nothing is drop
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 from dataclasses import replace
 from email.message import Message
 
-from feedback.parsers import mime
+from feedback.parsers import mime, ses
 from feedback.parsers.arf import is_arf, is_jmrp, parse_arf
 from feedback.parsers.dsn import (
     delivery_status_part,
@@ -105,6 +106,10 @@ def _parse(raw: bytes, envelope_to: tuple[str, ...]) -> FeedbackReport:
     if recipients:
         return _dsn(recipients, original, verp)
 
+    note = ses.notification(text) if "Type" in text else None
+    if note is not None and ses.kind_of(note):
+        return _ses(note, original, verp)
+
     has_dsn_part = delivery_status_part(parts) is not None
     bounce_like = (
         looks_like_bounce(headers)
@@ -152,6 +157,20 @@ def _dsn(
         verp,
         note="a delivery report without failures (relayed or expanded)",
     )
+
+
+def _ses(note: dict[str, Any], original: OriginalMessage, verp: str) -> FeedbackReport:
+    """An Amazon SES notification received as mail."""
+    original = original if original.message_id else replace(original, message_id=ses.message_id(note))
+    kind = ses.kind_of(note)
+    if kind == "complaint":
+        return _complaint(ses.complaint(note), original, verp)
+    if kind == "delivered":
+        return FeedbackReport("delivered", "ses", tuple(ses.delivered(note)), original, verp)
+    recipients = tuple(ses.bounced(note))
+    if not recipients:
+        return FeedbackReport("unknown", "ses", (), original, verp, note="an SES bounce naming no one")
+    return FeedbackReport("bounce", "ses", recipients, original, verp)
 
 
 def _heuristic(

@@ -94,6 +94,7 @@ for _key, _reason in _TABLE["code_ranges"].items():
     _subject, _details = _key.split(".")
     _low, _high = (int(n) for n in _details.split("-"))
     _CODES.update(dict.fromkeys(((int(_subject), d) for d in range(_low, _high + 1)), _reason))
+SES_SUBTYPES: dict[str, str] = dict(_TABLE["ses_subtypes"])
 _SUBJECTS: dict[int, str] = {int(k): v for k, v in _TABLE["subjects"].items()}
 _TEMPORARY_SUBJECTS: dict[int, str] = {
     int(k): v for k, v in _TABLE["temporary_subjects"].items()

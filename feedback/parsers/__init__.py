@@ -11,12 +11,15 @@ a note saying why, for the operators' review queue (invariant 7: nothing is drop
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 from dataclasses import replace
 from email.message import Message
+from typing import Any
+
+from flufl.bounce import all_failures
 
 from feedback.parsers import mime, ses
 from feedback.parsers.arf import is_arf, is_jmrp, parse_arf
+from feedback.parsers.classify import judge
 from feedback.parsers.dsn import (
     delivery_status_part,
     original_message_id,
@@ -24,6 +27,7 @@ from feedback.parsers.dsn import (
     parse_quoted_dsn,
 )
 from feedback.parsers.heuristics import (
+    about,
     looks_like_bounce,
     parse_heuristic,
     report_text,
@@ -106,9 +110,9 @@ def _parse(raw: bytes, envelope_to: tuple[str, ...]) -> FeedbackReport:
     if recipients:
         return _dsn(recipients, original, verp)
 
-    note = ses.notification(text) if "Type" in text else None
-    if note is not None and ses.kind_of(note):
-        return _ses(note, original, verp)
+    notification = ses.notification(text) if "Type" in text else None
+    if notification is not None and ses.kind_of(notification):
+        return _ses(notification, original, verp)
 
     has_dsn_part = delivery_status_part(parts) is not None
     bounce_like = (
@@ -123,8 +127,10 @@ def _parse(raw: bytes, envelope_to: tuple[str, ...]) -> FeedbackReport:
         if recipients:
             return _dsn(recipients, original, verp)
         found = _heuristic(msg, text, headers, original, verp)
+        if found is None:
+            found = _flufl(msg, text)
         if found is not None:
-            return found
+            return replace(found, original=original, verp_token=verp)
     if is_auto_reply(headers) and not bounce_like:
         # (A mail system's bounce often carries Precedence: bulk or Auto-Submitted too.)
         return FeedbackReport("autoreply", "autoreply", (), original, verp)
@@ -140,9 +146,7 @@ def _parse(raw: bytes, envelope_to: tuple[str, ...]) -> FeedbackReport:
     return FeedbackReport("unknown", "", (), original, verp, note=note)
 
 
-def _dsn(
-    recipients: list[RecipientResult], original: OriginalMessage, verp: str
-) -> FeedbackReport:
+def _dsn(recipients: list[RecipientResult], original: OriginalMessage, verp: str) -> FeedbackReport:
     if any(r.action in ("failed", "delayed") for r in recipients):
         return FeedbackReport("bounce", "rfc3464", tuple(recipients), original, verp)
     if any(r.action == "delivered" or r.status.startswith("2") for r in recipients):
@@ -161,7 +165,9 @@ def _dsn(
 
 def _ses(note: dict[str, Any], original: OriginalMessage, verp: str) -> FeedbackReport:
     """An Amazon SES notification received as mail."""
-    original = original if original.message_id else replace(original, message_id=ses.message_id(note))
+    original = (
+        original if original.message_id else replace(original, message_id=ses.message_id(note))
+    )
     kind = ses.kind_of(note)
     if kind == "complaint":
         return _complaint(ses.complaint(note), original, verp)
@@ -169,8 +175,31 @@ def _ses(note: dict[str, Any], original: OriginalMessage, verp: str) -> Feedback
         return FeedbackReport("delivered", "ses", tuple(ses.delivered(note)), original, verp)
     recipients = tuple(ses.bounced(note))
     if not recipients:
-        return FeedbackReport("unknown", "ses", (), original, verp, note="an SES bounce naming no one")
+        return FeedbackReport(
+            "unknown", "ses", (), original, verp, note="an SES bounce naming no one"
+        )
     return FeedbackReport("bounce", "ses", recipients, original, verp)
+
+
+def _flufl(msg: Message, text: str) -> FeedbackReport | None:
+    """Mailman's detectors (flufl.bounce) as the last reader of a bounce: the recipients
+    they find, each classified from the report's words."""
+    try:
+        permanent, temporary = all_failures(msg)
+    except Exception:  # a detector tripping over broken input: not ours to raise
+        return None
+    body = report_text(text)
+    found = [(a, "failed") for a in sorted(permanent)] + [
+        (a, "delayed") for a in sorted(temporary - permanent)
+    ]
+    recipients = tuple(
+        judge(address, "", "", action, context=about(body, address))
+        for address, action in (
+            (mime.clean_address(raw.decode("utf-8", "replace")), action) for raw, action in found
+        )
+        if address
+    )
+    return FeedbackReport("bounce", "flufl", recipients) if recipients else None
 
 
 def _heuristic(

@@ -22,13 +22,14 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from feedback.parsers.report import RecipientResult
 
 TABLE_FILE = Path(__file__).with_name("reasons.toml")
 
 
-def _load_table() -> dict:  # type: ignore[type-arg]
+def _load_table() -> dict[str, Any]:
     with TABLE_FILE.open("rb") as handle:
         return tomllib.load(handle)
 
@@ -96,9 +97,7 @@ for _key, _reason in _TABLE["code_ranges"].items():
     _CODES.update(dict.fromkeys(((int(_subject), d) for d in range(_low, _high + 1)), _reason))
 SES_SUBTYPES: dict[str, str] = dict(_TABLE["ses_subtypes"])
 _SUBJECTS: dict[int, str] = {int(k): v for k, v in _TABLE["subjects"].items()}
-_TEMPORARY_SUBJECTS: dict[int, str] = {
-    int(k): v for k, v in _TABLE["temporary_subjects"].items()
-}
+_TEMPORARY_SUBJECTS: dict[int, str] = {int(k): v for k, v in _TABLE["temporary_subjects"].items()}
 _COMMANDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile("|".join(patterns), re.IGNORECASE))
     for name, patterns in _TABLE["commands"].items()
@@ -208,9 +207,9 @@ def classify(
         reason = coded
     elif (subject, detail) == (2, 2):
         reason = coded  # mailbox full: the code is as specific as any wording
-    elif subject == 7 or subject == 1 and coded in SENDER_SIDE_REASONS:
+    elif subject == 7 or (subject == 1 and coded in SENDER_SIDE_REASONS):
         # x.7.x, and x.1.7 / x.1.8 (the sender's address): the sender was refused.
-        if coded and detail > 1 or reason not in SENDER_SIDE_REASONS:
+        if (coded and detail > 1) or reason not in SENDER_SIDE_REASONS:
             reason = coded if detail > 1 else _text_reason(diagnostic, weak=True)
         if reason not in SENDER_SIDE_REASONS:
             reason = coded if klass == 5 else _TEMPORARY_SUBJECTS.get(7, coded)
@@ -226,7 +225,11 @@ def classify(
 
     unproven = False
     address_code = subject == 1 and detail in _ADDRESS_DETAILS
-    if reason == "user_unknown" and not address_code and not _certain(reason, f"{diagnostic} {context}"):
+    if (
+        reason == "user_unknown"
+        and not address_code
+        and not _certain(reason, f"{diagnostic} {context}")
+    ):
         # "User unknown" words are proof at RCPT TO. After DATA the recipient was accepted
         # and the message judged: a filter's verdict. With a code that says nothing about
         # the address and no command, they are a soft bounce (reasons.toml, 5).
@@ -238,7 +241,7 @@ def classify(
         # No code anywhere: a plain-text bounce; only its words tell whether it is final.
         klass = 5 if reason in HARD_REASONS else 4
     sender_side = subject == 7 or reason in SENDER_SIDE_REASONS
-    gone = klass == 5 or final and klass == 4 and (subject, detail) in _ADDRESS_CODES
+    gone = klass == 5 or (final and klass == 4 and (subject, detail) in _ADDRESS_CODES)
     hard = gone and reason in HARD_REASONS and not sender_side and not unproven
     return Classification(reason, hard=hard, sender_side=sender_side)
 

@@ -32,7 +32,10 @@ def corpus_dir() -> Path | None:
     """CONSENTRY_BOUNCE_CORPUS, else the shared corpora beside the checkout (../shared)."""
     named = os.environ.get("CONSENTRY_BOUNCE_CORPUS")
     candidates = [Path(named)] if named else []
-    candidates += [ROOT.parent / "shared" / "corpora" / "bounces", ROOT / "shared" / "corpora" / "bounces"]
+    candidates += [
+        ROOT.parent / "shared" / "corpora" / "bounces",
+        ROOT / "shared" / "corpora" / "bounces",
+    ]
     for path in candidates:
         if (path / "labels.json").is_file():
             return path
@@ -64,7 +67,7 @@ class Unit:
         found = self.found
         return found is not None and (
             found.reason in SISIMAI_REASONS.get(self.label_reason, ())
-            or not found.hard and found.reason in SOFT_EQUIVALENTS.get(self.label_reason, ())
+            or (not found.hard and found.reason in SOFT_EQUIVALENTS.get(self.label_reason, ()))
         )
 
     def describe(self) -> str:

@@ -241,7 +241,11 @@ def test_it_reports_unreadable_files_after_the_readable_ones(tmp_path: Path) -> 
         # after DATA, soft where nothing says which (reasons.toml, precedence 5).
         ("5.0.0", "User unknown", ("user_unknown", False, False)),
         ("5.0.0", "User unknown (in reply to RCPT TO command)", ("user_unknown", True, False)),
-        ("5.0.0", "User unknown (in reply to end of DATA command)", ("content_rejected", False, True)),
+        (
+            "5.0.0",
+            "User unknown (in reply to end of DATA command)",
+            ("content_rejected", False, True),
+        ),
         ("4.0.0", "User unknown", ("user_unknown", False, False)),
         ("550", "Requested action not taken: mailbox unavailable", ("user_unknown", True, False)),
         (
@@ -258,7 +262,11 @@ def test_it_reports_unreadable_files_after_the_readable_ones(tmp_path: Path) -> 
         ("", "Benutzer unbekannt", ("user_unknown", False, False)),
         ("", "Empfängeradresse ist ungültig", ("user_unknown", False, False)),
         ("550", "SMTP-Fehler nach RCPT TO: Benutzer unbekannt", ("user_unknown", True, False)),
-        ("550", "Erreur après la commande DATA : utilisateur inconnu", ("content_rejected", False, True)),
+        (
+            "550",
+            "Erreur après la commande DATA : utilisateur inconnu",
+            ("content_rejected", False, True),
+        ),
         ("", "Das Postfach ist voll", ("mailbox_full", False, False)),
         ("", "Postfach gesperrt", ("mailbox_disabled", False, False)),
         ("", "utilisateur inconnu", ("user_unknown", False, False)),

@@ -9,9 +9,9 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from contacts.rules import Status
+from delivery import ledger
 from delivery.sends import run_batch
 from delivery.testing import Sendable
-from delivery import ledger
 from feedback.models import FeedbackEvent, InboundMessage, InboundState
 from feedback.parsers import parse_feedback
 from feedback.simulate import dsn

@@ -390,7 +390,8 @@ def parse_heuristic(
     if not pairs:
         failed = header(msg, "X-Failed-Recipients")
         named = tuple(a for a in (clean_address(x) for x in failed.split(",")) if a)
-        pairs = read_plain(body, named) or read_lone_addresses(body)
+        # X-Failed-Recipients (Exim, Google) names them; the text may greet the sender.
+        pairs = [(a, "") for a in named] or read_plain(body) or read_lone_addresses(body)
     if not pairs:
         to = tuple(a for a in (clean_address(x) for x in original_to.split(",")) if a)
         pairs = read_plain(body, to)

@@ -59,6 +59,9 @@ _NOTE_LENGTH = 300
 # report is read whole well within this; beyond it the stdlib's MIME parse alone would take
 # seconds per megabyte of hostile input. The raw message is stored whole anyway.
 MAX_MESSAGE = 2 * 1024 * 1024
+# How much of a message Mailman's detectors read: they scan line by line with dozens of
+# patterns each, seconds per megabyte of junk; a bounce's report is its first few KB.
+MAX_FLUFL = 32 * 1024
 # How much of the raw message is searched for quoted delivery-status fields.
 MAX_QUOTED = 256 * 1024
 
@@ -128,7 +131,7 @@ def _parse(raw: bytes, envelope_to: tuple[str, ...]) -> FeedbackReport:
             return _dsn(recipients, original, verp)
         found = _heuristic(msg, text, headers, original, verp)
         if found is None:
-            found = _flufl(msg, text)
+            found = _flufl(msg if len(raw) <= MAX_FLUFL else mime.load(raw[:MAX_FLUFL]), text)
         if found is not None:
             return replace(found, original=original, verp_token=verp)
     if is_auto_reply(headers) and not bounce_like:

@@ -76,11 +76,20 @@ def test_user_unknown_words_after_data_are_a_filters_verdict() -> None:
     assert only(report) == ("bounce", "lea@example.org", "content_rejected", False, True)
 
 
-def test_user_unknown_words_with_nothing_to_back_them_are_a_soft_bounce() -> None:
-    report = parse_feedback(
-        dsn(group("lea@example.org", "5.0.0", "550 <lea@example.org>: User unknown"))
-    )
-    assert only(report) == ("bounce", "lea@example.org", "user_unknown", False, False)
+@pytest.mark.parametrize(
+    ("status", "diagnostic", "reason"),
+    [
+        # User-unknown words that nothing backs (no address code, no command): soft.
+        ("5.0.0", "550 <lea@example.org>: User unknown", "user_unknown"),
+        # A name server that did not answer is no proof that the domain is gone.
+        ("4.4.3", "Name service error: Host not found, try again", "other"),
+    ],
+)
+def test_answers_that_prove_nothing_about_the_address_are_soft(
+    status: str, diagnostic: str, reason: str
+) -> None:
+    report = parse_feedback(dsn(group("lea@example.org", status, diagnostic)))
+    assert only(report) == ("bounce", "lea@example.org", reason, False, False)
 
 
 # -- delivery-time expiry ------------------------------------------------------------------
@@ -114,31 +123,38 @@ def test_delivery_time_expiry_is_expired(message: bytes) -> None:
 # -- bounces that carry automatic-reply markers --------------------------------------------
 
 
-def test_a_google_groups_rejection_is_a_bounce_not_an_automatic_reply() -> None:
-    raw = (
-        b"From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\n"
-        b"Subject: Delivery Status Notification (Failure)\n"
-        b"Auto-Submitted: auto-replied\n"
-        b"X-Failed-Recipients: team@groups.example.org\n"
-        b"Content-Type: text/plain; charset=UTF-8\n\n"
-        b"Hello news@news.example.com,\n\n"
-        b"We're writing to let you know that the group you tried to contact (team) may not\n"
-        b"exist, or you may not have permission to post messages to the group.\n"
-    )
-    report = parse_feedback(raw)
-    assert only(report) == ("bounce", "team@groups.example.org", "policy_block", False, True)
+GOOGLE_GROUPS = (
+    b"From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\n"
+    b"Subject: Delivery Status Notification (Failure)\n"
+    b"Auto-Submitted: auto-replied\n"
+    b"X-Failed-Recipients: team@groups.example.org\n"
+    b"Content-Type: text/plain; charset=UTF-8\n\n"
+    b"Hello news@news.example.com,\n\n"
+    b"We're writing to let you know that the group you tried to contact (team) may not\n"
+    b"exist, or you may not have permission to post messages to the group.\n"
+)
+BULK_POSTFIX = (
+    b"From: MAILER-DAEMON@mail.example.net (Mail Delivery System)\n"
+    b"Subject: Undelivered Mail Returned to Sender\nPrecedence: bulk\n"
+    b"Content-Type: text/plain\n\n"
+    b"<ida@example.org>: host mx.example.org[192.0.2.7] said: 550 5.1.1\n"
+    b"    <ida@example.org>: Recipient address rejected: User unknown (in reply to RCPT\n"
+    b"    TO command)\n"
+)
 
 
-def test_a_bounce_marked_precedence_bulk_is_still_a_bounce() -> None:
-    raw = (
-        b"From: MAILER-DAEMON@mail.example.net (Mail Delivery System)\n"
-        b"Subject: Undelivered Mail Returned to Sender\nPrecedence: bulk\n"
-        b"Content-Type: text/plain\n\n"
-        b"<ida@example.org>: host mx.example.org[192.0.2.7] said: 550 5.1.1\n"
-        b"    <ida@example.org>: Recipient address rejected: User unknown (in reply to RCPT\n"
-        b"    TO command)\n"
-    )
-    assert only(parse_feedback(raw)) == ("bounce", "ida@example.org", "user_unknown", True, False)
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (GOOGLE_GROUPS, ("bounce", "team@groups.example.org", "policy_block", False, True)),
+        (BULK_POSTFIX, ("bounce", "ida@example.org", "user_unknown", True, False)),
+    ],
+)
+def test_a_bounce_with_automatic_reply_markers_is_still_a_bounce(
+    raw: bytes, expected: tuple[str, str, str, bool, bool]
+) -> None:
+    """Google Groups' refusal (Auto-Submitted) and a Postfix bounce marked Precedence: bulk."""
+    assert only(parse_feedback(raw)) == expected
 
 
 # -- unknown mailboxes and hosts -----------------------------------------------------------
@@ -179,13 +195,6 @@ def test_mailbox_unknown_answers_are_user_unknown_and_hard(
 def test_host_unknown_is_domain_unknown_and_hard(message: bytes) -> None:
     report = parse_feedback(message)
     assert only(report) == ("bounce", "eve@nowhere.example", "domain_unknown", True, False)
-
-
-def test_a_temporary_name_service_failure_is_not_a_dead_domain() -> None:
-    report = parse_feedback(
-        dsn(group("eve@example.org", "4.4.3", "Name service error: Host not found, try again"))
-    )
-    assert only(report) == ("bounce", "eve@example.org", "other", False, False)
 
 
 # -- formats that name their recipient in their own way ------------------------------------

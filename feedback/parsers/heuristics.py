@@ -54,7 +54,8 @@ _FAILURE_WORDS = re.compile(
     r"unavailable|disabled|full|quota|blocked|denied|failed|unbekannt|existiert nicht|"
     r"ungültig|nicht vorhanden|voll|abgelehnt|gesperrt|inconnu|n'existe pas|invalide|"
     r"introuvable|inexistant|pleine|refusé|rejeté|bloqué|\b[45]\d\d\b|error|could not|"
-    r"couldn't|unable|not reach|exceeds|timed out|expired|failure|失敗|できません|エラー",
+    r"couldn't|unable|not reach|exceeds|timed out|expired|failure|not delivered|not listed|"
+    r"失敗|できません|エラー",
     re.IGNORECASE,
 )
 

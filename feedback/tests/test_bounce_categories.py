@@ -238,6 +238,38 @@ def test_host_unknown_is_domain_unknown_and_hard(message: bytes) -> None:
             "mailbox_full",
             False,
         ),
+        (  # qmail: the refusal came at RCPT TO ("does not like recipient")
+            "failure notice",
+            "Hi. This is the qmail-send program at mx.example.net.\n\n<max@example.org>:\n"
+            "192.0.2.1 does not like recipient.\n"
+            "Remote host said: 550 Requested action not taken: no such user here\n"
+            "Giving up on 192.0.2.1.\n",
+            "user_unknown",
+            True,
+        ),
+        (  # Lotus Domino
+            "DELIVERY FAILURE: User max not listed in Domino Directory",
+            "Your message\n\n  Subject: News\n\nwas not delivered to:\n\n  max@example.org\n\n"
+            "because:\n\n  User max (max@example.org) not listed in Domino Directory\n",
+            "user_unknown",
+            True,
+        ),
+        (  # Exim: no host to deliver to
+            "Mail delivery failed: returning message to sender",
+            "A message that you sent could not be delivered to one or more of its\n"
+            "recipients. This is a permanent error. The following address(es) failed:\n\n"
+            "  max@example.org\n    all relevant MX records point to non-existent hosts\n",
+            "domain_unknown",
+            True,
+        ),
+        (  # Sendmail giving up after days in the queue
+            "Returned mail: Cannot send message for 5 days",
+            "   ----- The following addresses had permanent fatal errors -----\n"
+            "<max@example.org>\n\n   ----- Transcript of session follows -----\n"
+            "451 example.org: Name server timeout\nMessage could not be delivered for 5 days\n",
+            "expired",
+            False,
+        ),
         (  # a Japanese gateway: the address under a heading, the reply below it
             "failure notice",
             "以下のメールアドレスへの送信に失敗しました。\nmax@example.org\n\n\n"

@@ -1,9 +1,13 @@
 """Reading bounces, complaints and automatic replies: `parse_feedback(raw)` (BOUNCE-1,
 COMPLAINT-1, INDUSTRY-4).
 
-Pure Python over the stdlib `email` package: no Django models, no database, no network.
-The order of the readers is the order of trust: an ARF report, an RFC 3464 DSN, then the
-texts of known mail systems; an automatic reply is recognised and is never a bounce.
+Pure Python over the stdlib `email` package (and Mailman's `flufl.bounce`): no Django
+models, no database, no network. The order of the readers is the order of trust: an ARF
+report (or Microsoft's JMRP), an RFC 3464 DSN, an Amazon SES notification, delivery-status
+fields quoted where MIME does not say, the texts of known mail systems, and last Mailman's
+detectors; a mail system's bounce is never taken for an automatic reply, even when it
+carries Auto-Submitted or Precedence: bulk. A success report is kind `delivered`. How a
+failure's words and codes become a reason is the table in reasons.toml (classify.py).
 Whatever the input, the answer is a FeedbackReport; what cannot be read is `unknown` with
 a note saying why, for the operators' review queue (invariant 7: nothing is dropped).
 """

@@ -129,8 +129,9 @@ def _parse(raw: bytes, envelope_to: tuple[str, ...]) -> FeedbackReport:
     )
     if bounce_like:
         # A report's fields quoted in a text or behind a broken MIME boundary.
+        # (Amazon WorkMail writes them into its text under "Technical report:".)
         whole = raw[:MAX_QUOTED].decode("utf-8", "replace")
-        recipients = parse_quoted_dsn(whole, report_text(text) or whole)
+        recipients = parse_quoted_dsn(text, text) or parse_quoted_dsn(whole, report_text(text))
         if recipients:
             return _dsn(recipients, original, verp)
         found = _heuristic(msg, text, headers, original, verp)

@@ -5,6 +5,7 @@ in their own way, SES / JMRP / success reports, and one result per recipient."""
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
@@ -396,3 +397,21 @@ def test_each_recipient_of_a_report_is_its_own_result() -> None:
         ("c@example.org", "auth_failure", False, "failed"),
         ("d@example.org", "expired", False, "delayed"),
     ]
+
+
+def test_report_fields_in_an_encoded_text_part_are_read() -> None:
+    """Amazon WorkMail writes the RFC 3464 fields into its (base64) text, under "Technical
+    report:", with no delivery-status part."""
+    fields = (
+        "Delivery has failed.\n\nTechnical report:\n\nReporting-MTA: dns; out.example.net\n\n"
+        "Action: failed\nFinal-Recipient: rfc822; max@example.org\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 <max@example.org>... User Unknown\nStatus: 5.1.1\n"
+    )
+    raw = (
+        "From: MAILER-DAEMON@out.example.net\nSubject: Delivery Status Notification (Failure)\n"
+        "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=x\n\n--x\n"
+        "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\n"
+        + base64.encodebytes(fields.encode()).decode()
+        + "\n--x--\n"
+    ).encode()
+    assert only(parse_feedback(raw)) == ("bounce", "max@example.org", "user_unknown", True, False)

@@ -22,7 +22,7 @@ from typing import Any
 from flufl.bounce import all_failures
 
 from feedback.parsers import mime, ses
-from feedback.parsers.arf import is_arf, is_jmrp, parse_arf
+from feedback.parsers.arf import fields_in_text, is_arf, is_jmrp, parse_arf
 from feedback.parsers.classify import judge
 from feedback.parsers.dsn import (
     delivery_status_part,
@@ -103,8 +103,8 @@ def _parse(raw: bytes, envelope_to: tuple[str, ...]) -> FeedbackReport:
         *envelope_to, *(lowered.get(name, "") for name in _ENVELOPE_HEADERS), original.return_path
     )
 
-    if is_arf(msg, parts):
-        complaint = parse_arf(parts)
+    if is_arf(msg, parts) or fields_in_text(text):
+        complaint = parse_arf(parts, text)
         if complaint is not None:
             verp = verp or mime.verp_token(complaint.original_mail_from)
             return _complaint(complaint, original, verp)

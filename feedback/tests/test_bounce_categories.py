@@ -415,3 +415,19 @@ def test_report_fields_in_an_encoded_text_part_are_read() -> None:
         + "\n--x--\n"
     ).encode()
     assert only(parse_feedback(raw)) == ("bounce", "max@example.org", "user_unknown", True, False)
+
+
+def test_an_arf_report_whose_fields_are_labelled_text_is_a_complaint() -> None:
+    raw = (
+        b"From: fbl@isp.example\nSubject: Complaint\nMIME-Version: 1.0\n"
+        b"Content-Type: multipart/mixed; boundary=z\n\n"
+        b"--z\nContent-Type: text/plain\n\nThis is an abuse report.\n\n"
+        b"--z\nContent-Type: text/plain\n\nFeedback-Type: abuse\nUser-Agent: SomeFBL/1.0\n"
+        b"Version: 1\nOriginal-Rcpt-To: <pia@isp.example>\n\n"
+        b"--z\nContent-Type: message/rfc822\n\nFrom: news@news.example.com\n"
+        b"To: pia@isp.example\nMessage-ID: <m7@news.example.com>\n\nhi\n--z--\n"
+    )
+    report = parse_feedback(raw)
+    assert report.kind == "complaint" and report.complaint is not None
+    assert report.complaint.feedback_type == "abuse"
+    assert [r.recipient for r in report.recipients] == ["pia@isp.example"]

@@ -83,8 +83,7 @@ FILES = sorted(str(p.relative_to(MESSAGES)) for p in MESSAGES.glob("*/*.eml"))
 
 def _rows(output: str) -> dict[str, list[tuple[str, str, str, str, bool]]]:
     found: dict[str, list[tuple[str, str, str, str, bool]]] = {}
-    for line in output.splitlines():
-        row = json.loads(line)
+    for row in json.loads(output):
         assert set(row) >= {"file", "kind", "recipient", "status", "reason", "hard"}
         name = str(Path(row["file"]).resolve().relative_to(MESSAGES.resolve()))
         values = (row["kind"], row["recipient"], row["status"], row["reason"], row["hard"])
@@ -161,7 +160,7 @@ def test_it_reports_unreadable_files_after_the_readable_ones(tmp_path: Path) -> 
         call_command(
             "feedback", "classify", str(junk), str(tmp_path / "missing.eml"), "--json", stdout=out
         )
-    (row,) = [json.loads(line) for line in out.getvalue().splitlines()]
+    (row,) = json.loads(out.getvalue())
     assert row["kind"] == "unknown" and row["reason"]
 
 

@@ -175,6 +175,7 @@ INSTALLED_APPS = [
     "feedback",
     "governance",
     "imports",
+    "admission",
     "api",
     "web",
     "subscriber",

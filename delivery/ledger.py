@@ -42,8 +42,13 @@ def eligible_contacts(campaign: Campaign) -> QuerySet[Contact]:
     """SEND-3 in SQL for the start of a send: status A, confirmed on a target list, not
     suppressed, consent scope fits (CONSENT-5), a legal basis and no role address whatever
     door created the contact. `campaigns.rules.may_receive` is the same
-    rule for the re-check before hand-over; the tests hold both to it."""
+    rule for the re-check before hand-over; the tests hold both to it.
+
+    At the start only: no problem address of a list's audit (AUDIT-1), and no contact
+    whose consent is stale (AUDIT-3, INDUSTRY-8; delivery.freshness)."""
+    from admission.selectors import is_problem_address
     from campaigns.rules import CampaignKind
+    from delivery.freshness import fresh_filter
 
     list_ids = list(campaign.lists.values_list("pk", flat=True))
     subscribed = Subscription.objects.filter(
@@ -56,19 +61,24 @@ def eligible_contacts(campaign: Campaign) -> QuerySet[Contact]:
         .exclude(is_suppressed("address_hash", "address"))
         .exclude(is_role("address"))
         .exclude(Exists(_leaving("pk")))
+        .exclude(is_problem_address("pk"))
+        .filter(fresh_filter(campaign.account, list_ids))
     )
     if campaign.kind != CampaignKind.SIMILAR_PRODUCTS:
         query = query.exclude(legal_basis=LegalBasis.EXISTING_CUSTOMER)
     return query
 
 
-def fill(campaign: Campaign, *, batch_size: int) -> int:
-    """SEND-4: every eligible contact becomes one `queued` row, numbered into batches, in
-    one INSERT … SELECT. A contact on several target lists is one row (dedup); the unique
-    (campaign, contact) constraint makes a repeated start add nothing."""
-    select_sql, params = (
-        eligible_contacts(campaign).order_by().values(eligible_id=F("pk")).query.sql_with_params()
-    )
+def fill(
+    campaign: Campaign, *, batch_size: int, recipients: QuerySet[Contact] | None = None
+) -> int:
+    """SEND-4: every eligible contact (or those of `recipients`, a part of them: a sample,
+    AUDIT-2) becomes one `queued` row, numbered into batches, in one INSERT … SELECT. A
+    contact on several target lists is one row (dedup); the unique (campaign, contact)
+    constraint makes a repeated start add nothing, and the rest after a sample only the
+    rest."""
+    chosen = eligible_contacts(campaign).order_by() if recipients is None else recipients
+    select_sql, params = chosen.values(eligible_id=F("pk")).query.sql_with_params()
     table = SendLedgerEntry._meta.db_table
     now = timezone.now()
     # "WHERE 1=1" keeps SQLite from reading ON CONFLICT as a join's ON.
@@ -80,8 +90,16 @@ def fill(campaign: Campaign, *, batch_size: int) -> int:
         f" FROM ({select_sql}) e WHERE 1=1"
         " ON CONFLICT (campaign_id, contact_id) DO NOTHING"
     )
+    first_batch = 0
+    if recipients is None:
+        # After a sample, the rest is numbered after the sample's batches.
+        last = SendLedgerEntry.objects.filter(campaign=campaign).order_by("-batch").first()
+        first_batch = last.batch + 1 if last is not None else 0
+    sql = sql.replace("/ %s,", "/ %s + %s,", 1)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [campaign.pk, batch_size, LedgerState.QUEUED, now, now, *params])
+        cursor.execute(
+            sql, [campaign.pk, batch_size, first_batch, LedgerState.QUEUED, now, now, *params]
+        )
         return int(cursor.rowcount)
 
 

@@ -33,8 +33,9 @@ from consent.models import Confirmation, SignupAttempt, SignupForm, Wording
 from consent.rules import SignupFacts, signup_refusal
 from contacts import selectors as contact_selectors
 from contacts import services as contacts
+from contacts.addresses import is_role_address
 from contacts.models import List, Subscription, SubscriptionState
-from contacts.rules import Cause, LegalBasis, Status, is_role_address
+from contacts.rules import Cause, LegalBasis, Status
 from core.actors import Actor
 from core.addresses import address_key, normalise_address
 from core.crypto import derive_key, keyed_hash, seal, unseal

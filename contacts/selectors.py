@@ -21,6 +21,7 @@ from django.db.models import (
 from django.db.models.functions import Lower, Replace, StrIndex, Substr
 from django.db.models.lookups import In
 
+from contacts.addresses import ROLE_LOCAL_PARTS
 from contacts.models import (
     Contact,
     List,
@@ -30,7 +31,6 @@ from contacts.models import (
     Suppression,
     UnsubscribeRequest,
 )
-from contacts.rules import ROLE_LOCAL_PARTS
 from core.addresses import address_key, domain_of, normalise_address
 from core.bulk import probe
 from core.crypto import SealBroken, derive_key, unseal

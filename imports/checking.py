@@ -8,20 +8,17 @@ writes the checked rows a batch at a time.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
-from email_validator import EmailNotValidError, validate_email
-from email_validator.rfc_constants import ATEXT
 
-from contacts.rules import LegalBasis, Status, is_role_address
+from contacts.addresses import checked_address, is_role_address
+from contacts.rules import LegalBasis, Status
 from contacts.services import FIELD_LIMIT
 from core.actors import Actor
-from core.addresses import MAX_ADDRESS_LENGTH, address_keyer, normalise_address
+from core.addresses import address_keyer
 from core.bulk import (
     json_text,
 )
@@ -310,70 +307,6 @@ def _plain(text: str, *, field: str, max_length: int, multiline: bool = False) -
     if len(text) <= max_length and text.isprintable() and text == text.strip():
         return text
     return clean_text(text, field=field, max_length=max_length, multiline=multiline)
-
-
-# What core.addresses refuses anywhere in an address: whitespace and control characters.
-_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
-# The common address: a local part that is email-validator's own ASCII dot-atom (which it
-# accepts as written, without further checks), one @, then the domain.
-DOT_ATOM_ADDRESS = re.compile(f"([{ATEXT}]+(?:\\.[{ATEXT}]+)*)@([^@]*)\\Z")
-
-
-# A lowercase letter-digit-hyphen DNS label with no "--" in it.
-_PLAIN_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9]|-(?!-)){0,62}(?<!-)\Z")
-
-
-@lru_cache(maxsize=50_000)
-def _checked_domain(domain: str) -> str | None:
-    """The normalised domain, or None if email-validator refuses it. A file has few
-    distinct domains: each is checked (and IDNA-encoded) once.
-
-    A plain label in front of a valid, already normalised ASCII domain without Punycode
-    (`shop.example.com` once `example.com` passed) passes too, without the full check:
-    every rule email-validator and core.addresses apply to a domain is one on each label
-    (letters, digits, hyphens, no leading, trailing or double hyphen, at most 63
-    characters), on the top-level domain, on a special-use suffix or on the length, and
-    none of those can fail for the longer name (IDNA's bidi rule could, which is why a
-    Punycode parent is left to the full check)."""
-    first, dot, parent = domain.partition(".")
-    if dot and len(domain) <= 200 and _PLAIN_LABEL.match(first):
-        known = _checked_domain(parent)
-        if known == parent and "xn--" not in parent:
-            return domain
-    try:
-        validate_email(f"x@{domain}", check_deliverability=False)
-        return normalise_address(f"x@{domain}").rpartition("@")[2]
-    except (EmailNotValidError, InvalidInput):
-        return None
-
-
-def checked_address(raw: str) -> str | None:
-    """email-validator's syntax check without DNS (IMPORT-5), and the address normalised
-    exactly as core.addresses does; None if it is not a valid address.
-
-    The common address, all ASCII with a dot-atom local part (which email-validator
-    accepts first and unchanged), needs only its domain checked, and that once per
-    domain; for ASCII text every length email-validator checks is the length in
-    characters checked below. Anything else (quoted, international, odd) gets
-    email-validator's verdict on the whole address: it counts lengths in UTF-8 bytes of
-    several forms of the address."""
-    text = raw.strip()
-    fast = DOT_ATOM_ADDRESS.match(text) if text.isascii() else None
-    if fast is not None:
-        local, domain = fast.group(1), fast.group(2)
-    else:
-        local, sep, domain = text.rpartition("@")
-        if not sep or not local or _SPACE_OR_CONTROL.search(local):
-            return None
-        try:
-            validate_email(text, check_deliverability=False)
-        except EmailNotValidError:
-            return None
-    ascii_domain = _checked_domain(domain)
-    if ascii_domain is None:
-        return None
-    address = f"{local}@{ascii_domain}"
-    return address if len(address) <= MAX_ADDRESS_LENGTH else None
 
 
 class RowChecker:

@@ -6,8 +6,9 @@ import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from policy.address_rules import AddressRules, ProviderRule
 from policy.defaults import DEFAULT_PROVIDER, ITEMS, Number
-from policy.models import PolicySetting, ProviderGroup
+from policy.models import DisposableDomain, MailboxProviderRule, PolicySetting, ProviderGroup
 from policy.rules import Provider, ProviderTable, item_for, parse_patterns, parse_value
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ def cached_value(key: str, account: Account | None = None) -> Number | bool:
 def forget_cached() -> None:
     _cache.clear()
     _providers.clear()
+    _address_rules.clear()
 
 
 def value(key: str, account: Account | None = None) -> Number | bool:
@@ -115,3 +117,40 @@ def other_provider_patterns(exclude_pk: int | None = None) -> dict[str, tuple[st
     if exclude_pk is not None:
         rows = rows.exclude(pk=exclude_pk)
     return {row.name: parse_patterns(row.domains) for row in rows}
+
+
+_address_rules: dict[str, tuple[float, AddressRules]] = {}
+
+
+def address_rules() -> AddressRules:
+    """AUDIT-1 (ii, v): the operator's provider rules and disposable domains, remembered
+    for up to 10 s in this process (an import asks once, the send once per batch)."""
+    now = time.monotonic()
+    found = _address_rules.get("rules")
+    if found is None or now - found[0] > CACHE_SECONDS:
+        found = (now, _read_address_rules())
+        _address_rules["rules"] = found
+    return found[1]
+
+
+def _read_address_rules() -> AddressRules:
+    providers = tuple(
+        ProviderRule(
+            row.name,
+            parse_patterns(row.domains),
+            min_length=row.min_length,
+            max_length=row.max_length,
+            extra_characters=row.extra_characters,
+            starts_with_letter=row.starts_with_letter,
+            ends_with_letter_or_digit=row.ends_with_letter_or_digit,
+            max_dots=row.max_dots,
+            tag=row.tag,
+        )
+        for row in MailboxProviderRule.objects.all()
+    )
+    listed = dict(DisposableDomain.objects.values_list("domain", "disposable"))
+    return AddressRules(
+        providers,
+        frozenset(d for d, disposable in listed.items() if disposable),
+        frozenset(d for d, disposable in listed.items() if not disposable),
+    )

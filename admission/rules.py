@@ -52,7 +52,7 @@ def sample_size(population: int, share_max: Decimal) -> int:
     """AUDIT-2: at most `share_max` of the list, rounded down (never above the share)."""
     if population <= 0:
         return 0
-    return int(math.floor(Decimal(population) * share_max))
+    return math.floor(Decimal(population) * share_max)
 
 
 class SampleState(StrEnum):

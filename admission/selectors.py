@@ -16,7 +16,7 @@ from admission.rules import ListFacts, SampleState, Standing
 from contacts.models import Contact, List, SubscriptionState
 from contacts.rules import Status
 from core.errors import NotFound
-from policy.selectors import value
+from policy.selectors import value, values
 
 if TYPE_CHECKING:
     from accounts.models import Account
@@ -125,9 +125,7 @@ def standing_of(lst: List) -> ListStanding:
     )
 
 
-def _reason(
-    found: Standing, lst: List, audit: ListAudit | None, sample: SampleSend | None
-) -> str:
+def _reason(found: Standing, lst: List, audit: ListAudit | None, sample: SampleSend | None) -> str:
     if found == Standing.ADMITTED:
         return _("The list is admitted for sending.")
     if found == Standing.BLOCKED:
@@ -137,9 +135,7 @@ def _reason(
             "reason": lst.admission_reason or "—"
         }
     if found == Standing.NOT_ATTESTED:
-        return _(
-            "Attest that hard bounces were removed from the list within the last two months."
-        )
+        return _("Attest that hard bounces were removed from the list within the last two months.")
     if found == Standing.AUDITING:
         return _("The list's audit is running; the send can start once it has passed.")
     if found == Standing.NOT_AUDITED:
@@ -154,8 +150,7 @@ def _reason(
         ) % {"share": f"{audit.share:.1%}", "limit": f"{audit.limit:.0%}"}
     if found == Standing.SAMPLE_DUE:
         return _(
-            "The list's first send goes to a random sample first; the rest waits for its "
-            "verdict."
+            "The list's first send goes to a random sample first; the rest waits for its verdict."
         )
     if found == Standing.SAMPLING:
         return _("The list's sample send is under way; its verdict comes after its window.")
@@ -172,7 +167,8 @@ def gate_facts(lst: List) -> tuple[bool, bool, str]:
 
 
 def stale_rule(account: Account) -> rules.Freshness:
+    found = values(("freshness.consent_max_age_days", "freshness.unused_consent_days"), account)
     return rules.Freshness(
-        first_mail_days=int(value("freshness.consent_max_age_days", account)),
-        unused_days=int(value("freshness.unused_consent_days", account)),
+        first_mail_days=int(found["freshness.consent_max_age_days"]),
+        unused_days=int(found["freshness.unused_consent_days"]),
     )

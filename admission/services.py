@@ -5,7 +5,7 @@ list's `admitted` (SEND-2), which an operator's mark overrides."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -137,7 +137,9 @@ def attest_bounces_removed(lst: List, *, actor: Actor, cleaned_on: date) -> Boun
 
 
 @transaction.atomic
-def start_audit(lst: List, *, actor: Actor, trigger: str = "on_demand", run: bool = True) -> ListAudit:
+def start_audit(
+    lst: List, *, actor: Actor, trigger: str = "on_demand", run: bool = True
+) -> ListAudit:
     """An audit of the list, run by the worker (`run`), or by the caller (the CLI shows its
     progress). A list has one running audit at a time: asking again returns it."""
     locked = List.objects.select_for_update().get(pk=lst.pk)
@@ -195,11 +197,20 @@ def run_audit(audit_id: int, *, progress: Progress | None = None) -> ListAudit:
 
 def _check(audit: ListAudit, progress: Progress | None) -> None:
     from contacts.addresses import check_address
-    from domains.mailhosts import domain_mail_states
+    from domains.mailhosts import domain_mail_states, with_domain_state
+    from policy.selectors import address_rules
+
+    in_force = address_rules()
+
+    def classify(address: str) -> tuple[str, ...]:
+        return with_domain_state(check_address(address, rules=in_force), states).classes
 
     members = members_query(audit.list)
     domains = sorted(
-        members.annotate(d=AddressDomain("address")).order_by().values_list("d", flat=True).distinct()
+        members.annotate(d=AddressDomain("address"))
+        .order_by()
+        .values_list("d", flat=True)
+        .distinct()
     )
     audit.total = members.count()
     audit.domains = len(domains)
@@ -216,24 +227,23 @@ def _check(audit: ListAudit, progress: Progress | None) -> None:
     for contact_id, address in members.values_list("pk", "address").iterator(chunk_size=CHUNK):
         batch.append((contact_id, address))
         if len(batch) >= CHUNK:
-            _classify(audit, batch, states, counts, examples, check_address, progress)
+            _classify(audit, batch, classify, counts, examples, progress)
             batch = []
-    _classify(audit, batch, states, counts, examples, check_address, progress)
+    _classify(audit, batch, classify, counts, examples, progress)
     audit.counts, audit.examples = counts, examples
 
 
 def _classify(
     audit: ListAudit,
     batch: Sequence[tuple[int, str]],
-    states: dict[str, str],
+    classify: Callable[[str], tuple[str, ...]],
     counts: dict[str, int],
     examples: dict[str, list[str]],
-    check_address: Callable[..., object],
     progress: Progress | None,
 ) -> None:
     findings = []
     for contact_id, address in batch:
-        classes = address_classes(check_address(address), states)
+        classes = classify(address)
         for name in classes:
             counts[name] = counts.get(name, 0) + 1
             shown = examples.setdefault(name, [])
@@ -248,19 +258,6 @@ def _classify(
     audit.problems += len(findings)
     audit.checked += len(batch)
     _save_progress(audit, progress, "checked", "problems")
-
-
-def address_classes(check: object, states: dict[str, str]) -> tuple[str, ...]:
-    """The classes of one address: its own (contacts.addresses) and its domain's mail
-    state, learnt once per audit; a domain that could not be resolved is `unknown`."""
-    classes = list(getattr(check, "classes", ()))
-    if getattr(check, "valid", False):
-        domain = str(getattr(check, "address", "")).rpartition("@")[2]
-        state = states.get(domain, "unknown")
-        name = {"no_mail": "no_mail_domain", "unknown": rules.UNKNOWN_CLASS}.get(state)
-        if name and name not in classes:
-            classes.append(name)
-    return tuple(classes)
 
 
 def _save_progress(audit: ListAudit, progress: Progress | None, *fields: str) -> None:
@@ -350,7 +347,7 @@ def sample_sent(sample: SampleSend) -> SampleSend:
 
 @transaction.atomic
 def decide_sample(
-    sample: SampleSend, *, passed: bool, reason: str, figures: dict[str, object],
+    sample: SampleSend, *, passed: bool, reason: str, figures: Mapping[str, object],
     actor: Actor = DECIDER, override: bool = False,
 ) -> SampleSend:  # fmt: skip
     """AUDIT-2: under the thresholds the lists are admitted; over, they are not, and the
@@ -364,7 +361,7 @@ def decide_sample(
         else (SampleState.PASSED if passed else SampleState.FAILED)
     )
     locked.reason = reason[:1000]
-    locked.figures = figures
+    locked.figures = dict(figures)
     locked.decided_at = timezone.now()
     locked.decided_by = actor.label[:120]
     locked.save()

@@ -51,7 +51,11 @@ def _mailed(contact_ref: str, since: datetime | None = None) -> Q:
 
 
 def stale_expression(
-    list_ids: Sequence[int], rule: Freshness, *, now: datetime | None = None, contact_ref: str = "pk"
+    list_ids: Sequence[int],
+    rule: Freshness,
+    *,
+    now: datetime | None = None,
+    contact_ref: str = "pk",
 ) -> Q:
     """A Q over contacts: true for a stale one (admission.rules.is_stale)."""
     first_cutoff, unused_cutoff = rule.cutoffs(now or timezone.now())

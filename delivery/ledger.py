@@ -70,13 +70,17 @@ def eligible_contacts(campaign: Campaign) -> QuerySet[Contact]:
 
 
 def fill(
-    campaign: Campaign, *, batch_size: int, recipients: QuerySet[Contact] | None = None
+    campaign: Campaign,
+    *,
+    batch_size: int,
+    recipients: QuerySet[Contact] | None = None,
+    first_batch: int = 0,
 ) -> int:
     """SEND-4: every eligible contact (or those of `recipients`, a part of them: a sample,
     AUDIT-2) becomes one `queued` row, numbered into batches, in one INSERT … SELECT. A
     contact on several target lists is one row (dedup); the unique (campaign, contact)
     constraint makes a repeated start add nothing, and the rest after a sample only the
-    rest."""
+    rest (numbered from `first_batch`, after the sample's batches)."""
     chosen = eligible_contacts(campaign).order_by() if recipients is None else recipients
     select_sql, params = chosen.values(eligible_id=F("pk")).query.sql_with_params()
     table = SendLedgerEntry._meta.db_table
@@ -90,17 +94,18 @@ def fill(
         f" FROM ({select_sql}) e WHERE 1=1"
         " ON CONFLICT (campaign_id, contact_id) DO NOTHING"
     )
-    first_batch = 0
-    if recipients is None:
-        # After a sample, the rest is numbered after the sample's batches.
-        last = SendLedgerEntry.objects.filter(campaign=campaign).order_by("-batch").first()
-        first_batch = last.batch + 1 if last is not None else 0
     sql = sql.replace("/ %s,", "/ %s + %s,", 1)
     with connection.cursor() as cursor:
         cursor.execute(
             sql, [campaign.pk, batch_size, first_batch, LedgerState.QUEUED, now, now, *params]
         )
         return int(cursor.rowcount)
+
+
+def next_batch(campaign: Campaign) -> int:
+    """The number after the send's last batch (the rest after a sample starts there)."""
+    last = SendLedgerEntry.objects.filter(campaign=campaign).order_by("-batch").first()
+    return last.batch + 1 if last is not None else 0
 
 
 def batches_with_work(campaign: Campaign) -> list[int]:

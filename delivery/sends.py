@@ -23,12 +23,12 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from accounts.models import Account
-from admission import services as admission
-from admission.rules import sample_size, sample_verdict
-from admission.selectors import sample_of_campaign, samples_waiting, standing_of
 from accounts.rules import may_send, strangers
 from accounts.selectors import own_address_keys
 from accounts.services import reserve_test_recipients
+from admission import services as admission
+from admission.rules import sample_size, sample_verdict
+from admission.selectors import sample_of_campaign, samples_waiting, standing_of
 from campaigns import services as campaigns
 from campaigns.models import Campaign
 from campaigns.rules import CampaignState
@@ -292,7 +292,11 @@ def _after_verdict(campaign: Campaign, *, passed: bool, reason: str, actor: Acto
     if locked.state not in (CampaignState.SENDING, CampaignState.PAUSED):
         return
     if passed:
-        ledger.fill(locked, batch_size=int(value("send.batch_size", locked.account)))
+        ledger.fill(
+            locked,
+            batch_size=int(value("send.batch_size", locked.account)),
+            first_batch=ledger.next_batch(locked),
+        )
         if locked.state == CampaignState.SENDING:
             transaction.on_commit(lambda: enqueue_batches(locked.pk))
     else:

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
@@ -34,7 +34,7 @@ from campaigns.models import Campaign
 from campaigns.rules import CampaignState
 from carrier.transports import Transport
 from consent import services as evidence
-from contacts.models import List, Subscription, SubscriptionState
+from contacts.models import Contact, List, Subscription, SubscriptionState
 from core.actors import Actor
 from core.addresses import InvalidAddress, address_key, normalise_address
 from core.errors import InvalidInput, RuleViolation
@@ -215,19 +215,25 @@ def register_sample_judge(judge: SampleJudge) -> None:
         _sample_judges.append(judge)
 
 
+def sample_population(campaign: Campaign, lists: Sequence[List]) -> QuerySet[Contact]:
+    """Whom a sample is drawn from: the campaign's eligible contacts on the sampled lists."""
+    on_lists = Subscription.objects.filter(
+        contact_id=OuterRef("pk"),
+        list_id__in=[lst.pk for lst in lists],
+        state=SubscriptionState.CONFIRMED,
+    )
+    return ledger.eligible_contacts(campaign).filter(Exists(on_lists))
+
+
 def _start_sample(
     campaign: Campaign, lists: Sequence[List], *, batch_size: int, actor: Actor
 ) -> int:
     """AUDIT-2: the send goes to a random sample of at most the policy's share of the
     lists' eligible contacts, at reduced speed; the rest is held until the verdict."""
     share = Decimal(str(value("audit.test_send_share_max", campaign.account)))
-    on_lists = Subscription.objects.filter(
-        contact_id=OuterRef("pk"),
-        list_id__in=[lst.pk for lst in lists],
-        state=SubscriptionState.CONFIRMED,
-    )
-    population = ledger.eligible_contacts(campaign).filter(Exists(on_lists))
-    size = sample_size(population.count(), share)
+    population = sample_population(campaign, lists)
+    total = population.count()
+    size = sample_size(total, share)
     if size == 0:
         raise RuleViolation(
             _(
@@ -236,6 +242,7 @@ def _start_sample(
             )
             % {"share": f"{share:.0%}"}
         )
+    # A random draw in the database: a different sample at every run.
     filled = ledger.fill(
         campaign, batch_size=batch_size, recipients=population.order_by("?")[:size]
     )
@@ -244,7 +251,7 @@ def _start_sample(
         campaign.pk,
         lists,
         size=filled,
-        population=population.count(),
+        population=total,
         share_max=share,
         actor=actor,
     )

@@ -139,9 +139,7 @@ def test_the_attestation_is_evidence_in_the_words_shown(world: Any) -> None:
         services.attest_bounces_removed(lst, actor=SYSTEM, cleaned_on=today + timedelta(days=1))
     with pytest.raises(RuleViolation):
         services.attest_bounces_removed(lst, actor=SYSTEM, cleaned_on=today - timedelta(days=61))
-    done = services.attest_bounces_removed(
-        lst, actor=SYSTEM, cleaned_on=today - timedelta(days=60)
-    )
+    done = services.attest_bounces_removed(lst, actor=SYSTEM, cleaned_on=today - timedelta(days=60))
     record = EvidenceRecord.objects.get(kind="list.bounces_removed_attested")
     assert record.seq == done.record_seq
     assert record.wording is not None and "hard-bounced" in record.wording.text

@@ -65,7 +65,10 @@ def test_a_sample_of_a_thousand_is_a_hundred() -> None:
 
 def test_a_sample_passes_only_without_breach_and_unstopped() -> None:
     assert sample_verdict([], stopped=False) == (True, "")
-    assert sample_verdict(["3 hard bounces of 20"], stopped=False) == (False, "3 hard bounces of 20")
+    assert sample_verdict(["3 hard bounces of 20"], stopped=False) == (
+        False,
+        "3 hard bounces of 20",
+    )
     assert not sample_verdict([], stopped=True)[0]
 
 
@@ -85,9 +88,7 @@ def test_freshness_of_a_mailed_contact_at_two_years() -> None:
     old = NOW - timedelta(days=1000)
     limit = NOW - timedelta(days=730)
     assert not is_stale(consent_at=old, last_mailed_at=limit, now=NOW, rule=RULE)
-    assert is_stale(
-        consent_at=old, last_mailed_at=limit - timedelta(seconds=1), now=NOW, rule=RULE
-    )
+    assert is_stale(consent_at=old, last_mailed_at=limit - timedelta(seconds=1), now=NOW, rule=RULE)
     assert not is_stale(
         consent_at=limit, last_mailed_at=old, now=NOW, rule=RULE
     )  # re-confirmed at the limit

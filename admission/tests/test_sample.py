@@ -87,9 +87,7 @@ def test_two_samples_draw_different_contacts(sendable: Any, dns_server: Any) -> 
     assert drawn != first
 
 
-def test_a_sample_over_the_hard_bounce_rate_is_not_admitted(
-    sendable: Any, dns_server: Any
-) -> None:
+def test_a_sample_over_the_hard_bounce_rate_is_not_admitted(sendable: Any, dns_server: Any) -> None:
     """QUALITY-1 on the sample: 1 of 20 (5 %) passes, 2 of 20 (10 %) do not; the send is
     cancelled, its rest never goes, and the account sees why."""
     lst = prepare(sendable, dns_server)

@@ -3,6 +3,8 @@ where it stands (for the gate, SEND-2, and the list's page)."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -78,6 +80,19 @@ def problem_addresses(audit: ListAudit) -> Iterator[tuple[str, str]]:
         .values_list("contact__address", "classes")
     )
     yield from rows.iterator(chunk_size=5000)
+
+
+def problems_csv(audit: ListAudit) -> str:
+    """The download of what to clean: one problem address a line with its classes."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["address", "classes"])
+    writer.writerows(problem_addresses(audit))
+    return out.getvalue()
+
+
+def problems_filename(audit: ListAudit) -> str:
+    return f"audit-{audit.pk}-problems.csv"
 
 
 def facts_of(lst: List) -> ListFacts:
@@ -159,11 +174,14 @@ def _reason(found: Standing, lst: List, audit: ListAudit | None, sample: SampleS
 
 
 def gate_facts(lst: List) -> tuple[bool, bool, str]:
-    """For the compliance gate (SEND-2): (admitted, may go to a sample, reason if not)."""
+    """For the compliance gate (SEND-2): (admitted, the send takes the list's next step,
+    why not admitted). That step is its first audit, started by the send (AUDIT-1), or its
+    sample (AUDIT-2)."""
     found = standing_of(lst)
     if found.admitted:
         return True, False, ""
-    return False, found.sample_due, found.reason
+    first_audit = found.standing == Standing.NOT_AUDITED and found.audit is None
+    return False, found.sample_due or first_audit, found.reason
 
 
 def stale_rule(account: Account) -> rules.Freshness:

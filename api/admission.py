@@ -4,8 +4,6 @@ for the operator's mark and override (SEND-2, AUDIT-2)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -174,13 +172,8 @@ def problem_addresses(request: HttpRequest, list_id: int) -> HttpResponse:
 
 
 def problems_csv(found: ListAudit) -> HttpResponse:
-    """The download of what to clean: one address a line with its classes."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["address", "classes"])
-    writer.writerows(selectors.problem_addresses(found))
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="audit-{found.pk}-problems.csv"'
+    response = HttpResponse(selectors.problems_csv(found), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{selectors.problems_filename(found)}"'
     return response
 
 

@@ -92,8 +92,9 @@ class ListFacts:
     name: str
     admitted: bool
     blocked: bool
-    # AUDIT-2: not admitted yet, but its first send may start as a sample.
-    sample_due: bool = False
+    # Not admitted yet, but the send itself takes the list's next step: its first audit
+    # (AUDIT-1: automatically before its first send) or its sample (AUDIT-2).
+    step_at_send: bool = False
     # Why it is not admitted, from its audit, sample and attestation (admission app).
     reason: str = ""
 
@@ -143,7 +144,7 @@ def gate(facts: SendFacts) -> list[Refusal]:
     for lst in facts.lists:
         if lst.blocked:
             refusals.append(Refusal(Service.ADMISSION, f"the list {lst.name!r} is blocked"))
-        elif not lst.admitted and not lst.sample_due:
+        elif not lst.admitted and not lst.step_at_send:
             why = f": {lst.reason}" if lst.reason else ""
             refusals.append(
                 Refusal(Service.ADMISSION, f"the list {lst.name!r} is not admitted (AUDIT-1){why}")

@@ -97,8 +97,8 @@ def _list_facts(lst: List) -> ListFacts:
     decided it (AUDIT-1/2/4)."""
     if lst.blocked:
         return ListFacts(lst.name, lst.admitted, True)
-    admitted, sample_due, reason = gate_facts(lst)
-    return ListFacts(lst.name, admitted, False, sample_due=sample_due, reason=reason)
+    admitted, step_at_send, reason = gate_facts(lst)
+    return ListFacts(lst.name, admitted, False, step_at_send=step_at_send, reason=reason)
 
 
 def gate_result(campaign: Campaign, *, guidelines_ticked: bool) -> list[Refusal]:

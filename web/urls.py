@@ -5,6 +5,7 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from web.views import (
     accounts,
+    admission,
     api_keys,
     campaigns,
     contacts,
@@ -31,6 +32,16 @@ account_patterns = [
     path("lists/", lists.lists, name="lists"),
     path("lists/<int:list_id>/", lists.list_detail, name="list"),
     path("lists/<int:list_id>/forms/", signup_forms.form_create, name="signup_form_create"),
+    path("lists/<int:list_id>/audit/", admission.audit_start, name="list_audit_start"),
+    path("lists/<int:list_id>/audits/<int:audit_id>/", admission.audit_detail, name="list_audit"),
+    path(
+        "lists/<int:list_id>/audits/<int:audit_id>/problems.csv",
+        admission.audit_problems,
+        name="list_audit_problems",
+    ),
+    path("lists/<int:list_id>/attest/", admission.attest, name="list_attest"),
+    path("lists/<int:list_id>/stale/", admission.stale, name="list_stale"),
+    path("lists/<int:list_id>/reconfirm/", admission.reconfirm, name="list_reconfirm"),
     path("forms/<int:form_id>/", signup_forms.form_detail, name="signup_form"),
     path("domains/", domains.domains, name="domains"),
     path("domains/<int:domain_id>/", domains.domain_detail, name="domain"),

@@ -139,3 +139,20 @@ def test_an_operators_mark_is_never_changed_by_the_decisions() -> None:
     assert automatic_admission(marked) is None
     assert standing(marked) == Standing.REFUSED
     assert standing(ListFacts(**{**marked.__dict__, "admitted": True})) == Standing.ADMITTED
+
+
+def test_the_reasons_read_in_german_and_french(db: object) -> None:
+    """Every screen in de, en, fr: the admission's own catalogue translates its texts."""
+    from django.utils import translation
+
+    from admission.selectors import _reason
+
+    with translation.override("de"):
+        assert (
+            _reason(Standing.ADMITTED, None, None, None) == "Die Liste ist zum Versand zugelassen."
+        )  # type: ignore[arg-type]
+    with translation.override("fr"):
+        assert (
+            _reason(Standing.NOT_AUDITED, None, None, None)
+            == "La liste n'a pas encore été auditée."
+        )  # type: ignore[arg-type]

@@ -38,7 +38,8 @@ class ListAudit(models.Model):
     problems = models.PositiveIntegerField(default=0)
     share = models.DecimalField(max_digits=7, decimal_places=6, default=0)
     limit = models.DecimalField(max_digits=7, decimal_places=6, default=0)
-    # {class: addresses}, and up to five example addresses of each class.
+    # {class: addresses}, and up to five examples of each class as contact ids: shown by
+    # their address at the time (an erased contact's is gone, STATUS-4).
     counts = models.JSONField(default=dict, blank=True)
     examples = models.JSONField(default=dict, blank=True)
     admitted = models.BooleanField(null=True, blank=True)

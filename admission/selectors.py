@@ -82,6 +82,18 @@ def problem_addresses(audit: ListAudit) -> Iterator[tuple[str, str]]:
     yield from rows.iterator(chunk_size=5000)
 
 
+def examples_of(audit: ListAudit) -> dict[str, list[str]]:
+    """The audit's examples of each class by their addresses now (erased ones left out)."""
+    ids = {pk for shown in audit.examples.values() for pk in shown}
+    addresses = dict(
+        Contact.objects.filter(pk__in=ids).exclude(address="").values_list("pk", "address")
+    )
+    return {
+        name: [addresses[pk] for pk in shown if pk in addresses]
+        for name, shown in audit.examples.items()
+    }
+
+
 def problems_csv(audit: ListAudit) -> str:
     """The download of what to clean: one problem address a line with its classes."""
     out = io.StringIO()

@@ -223,7 +223,7 @@ def _check(audit: ListAudit, progress: Progress | None) -> None:
         audit.domains_checked += len(part)
         _save_progress(audit, progress, "domains_checked")
     counts: dict[str, int] = {}
-    examples: dict[str, list[str]] = {}
+    examples: dict[str, list[int]] = {}
     batch: list[tuple[int, str]] = []
     for contact_id, address in members.values_list("pk", "address").iterator(chunk_size=CHUNK):
         batch.append((contact_id, address))
@@ -239,7 +239,7 @@ def _classify(
     batch: Sequence[tuple[int, str]],
     classify: Callable[[str], tuple[str, ...]],
     counts: dict[str, int],
-    examples: dict[str, list[str]],
+    examples: dict[str, list[int]],
     progress: Progress | None,
 ) -> None:
     findings = []
@@ -249,7 +249,7 @@ def _classify(
             counts[name] = counts.get(name, 0) + 1
             shown = examples.setdefault(name, [])
             if len(shown) < rules.EXAMPLES_PER_CLASS:
-                shown.append(address)
+                shown.append(contact_id)
         problem = rules.problem_classes(classes)
         if problem:
             findings.append(

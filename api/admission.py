@@ -49,6 +49,10 @@ class AuditOut(Schema):
     created_at: datetime
     finished_at: datetime | None
 
+    @staticmethod
+    def resolve_examples(obj: ListAudit) -> dict[str, list[str]]:
+        return selectors.examples_of(obj)
+
 
 class SampleOut(Schema):
     id: int

@@ -62,7 +62,8 @@ def test_it_classes_each_address_asking_each_domain_once(world: Any, dns_server:
         "unknown_domain_state": 1,
     }
     assert done.problems == 3
-    assert sorted(done.examples["no_mail_domain"]) == ["dora@nx.example", "emil@nullmx.example"]
+    examples = selectors.examples_of(done)
+    assert sorted(examples["no_mail_domain"]) == ["dora@nx.example", "emil@nullmx.example"]
     mx_asked = [name for name, qtype in dns_server.zone.queries if qtype == "MX"]
     assert sorted(set(mx_asked)) == sorted(mx_asked)  # each domain once
     assert dict(selectors.problem_addresses(done)) == {
@@ -164,3 +165,14 @@ def test_an_operators_mark_overrides_the_audit_with_a_reason(world: Any, dns_ser
     assert not lst.admitted and not lst.admission_override
     record = EvidenceRecord.objects.filter(kind="list.admission_changed").first()
     assert record is not None
+
+
+def test_an_erased_contact_leaves_the_audits_examples(world: Any, dns_server: Any) -> None:
+    """STATUS-4: examples are shown by the address the contact has now."""
+    mail_domains(dns_server, "example.de")
+    (role,) = bulk_members(world.alice_list, ["info@example.de"])
+    done = audit(world.alice_list)
+    assert selectors.examples_of(done) == {"role": ["info@example.de"]}
+    contacts.delete_contact(role, actor=SYSTEM)
+    assert selectors.examples_of(done) == {"role": []}
+    assert list(selectors.problem_addresses(done)) == []

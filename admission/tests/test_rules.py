@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -147,12 +148,10 @@ def test_the_reasons_read_in_german_and_french(db: object) -> None:
 
     from admission.selectors import _reason
 
+    no_list: Any = None
     with translation.override("de"):
-        assert (
-            _reason(Standing.ADMITTED, None, None, None) == "Die Liste ist zum Versand zugelassen."
-        )  # type: ignore[arg-type]
+        admitted = _reason(Standing.ADMITTED, no_list, None, None)
+        assert admitted == "Die Liste ist zum Versand zugelassen."
     with translation.override("fr"):
-        assert (
-            _reason(Standing.NOT_AUDITED, None, None, None)
-            == "La liste n'a pas encore été auditée."
-        )  # type: ignore[arg-type]
+        not_audited = _reason(Standing.NOT_AUDITED, no_list, None, None)
+        assert not_audited == "La liste n'a pas encore été auditée."

@@ -67,8 +67,9 @@ def _audit_of(request: HttpRequest, slug: str, list_id: int, audit_id: int) -> L
 
 
 def _audit_context(found: ListAudit) -> dict[str, Any]:
+    examples = selectors.examples_of(found)
     rows = [
-        (CLASS_LABELS.get(name, name), count, found.examples.get(name, []))
+        (CLASS_LABELS.get(name, name), count, examples.get(name, []))
         for name, count in sorted(found.counts.items(), key=lambda item: -item[1])
     ]
     return {

@@ -132,7 +132,7 @@ class Command(DomainCommand):
                 writer.writerows(admission_selectors.problem_addresses(done))
 
     def _report(self, done: ListAudit, *, as_json: bool) -> None:
-        result = {
+        result: dict[str, Any] = {
             "audit": done.pk,
             "total": done.total,
             "domains": done.domains,
@@ -141,13 +141,14 @@ class Command(DomainCommand):
             "limit": str(done.limit),
             "admitted": done.admitted,
             "counts": done.counts,
-            "examples": done.examples,
+            "examples": admission_selectors.examples_of(done),
         }
         if as_json:
             self.stdout.write(json.dumps(result, ensure_ascii=False))
             return
+        examples = result["examples"]
         for name, count in sorted(done.counts.items()):
-            self.stdout.write(f"{name}\t{count}\t{', '.join(done.examples.get(name, []))}")
+            self.stdout.write(f"{name}\t{count}\t{', '.join(examples.get(name, []))}")
         verdict = "passed" if done.admitted else "NOT admitted"
         self.stdout.write(
             f"{done.problems} of {done.total} problem addresses ({done.share:.1%}, limit "

@@ -6,6 +6,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from api import (
+    addresses,
     admission,
     campaigns,
     contacts,
@@ -40,5 +41,6 @@ api.add_router("/", campaigns.router)
 api.add_router("/", unsubscribe_requests.router)
 api.add_router("/", imports.router)
 api.add_router("/", operator.router)
+api.add_router("/", addresses.router)
 api.add_router("/", admission.router)
 api.add_router("/", admission.operator_router)

@@ -99,6 +99,8 @@ CSA_COMPLAINTS = env_bool("CONSENTRY_CSA_COMPLAINTS", False)
 # DNS resolvers as host:port, comma-separated; empty = the system's resolvers.
 DNS_RESOLVERS = env_list("CONSENTRY_DNS_RESOLVERS", [])
 DNS_TIMEOUT = env_int("CONSENTRY_DNS_TIMEOUT", 5, minimum=1)
+# AUDIT-1 (iii): imports and signups refuse an address whose domain accepts no mail.
+ADDRESS_DNS_CHECKS = env_bool("CONSENTRY_ADDRESS_DNS_CHECKS", True)
 # What sender domains' SPF must authorise: an include domain and/or the sending IPs.
 SPF_INCLUDE = env_str("CONSENTRY_SPF_INCLUDE", "")
 SENDING_IPS = env_list("CONSENTRY_SENDING_IPS", [])

@@ -330,7 +330,9 @@ LARGE_DOMAINS: tuple[str, ...] = (
     "bbox.fr",
     "club-internet.fr",
 )
-_LARGE = frozenset(LARGE_DOMAINS)
+# Real mailbox domains one letter from a large one: never called a typo.
+REAL_NEIGHBOURS = frozenset({"gmail.de", "aol.fr", "gmx.eu", "gmx.li", "gmx.us", "web.com"})
+_KNOWN = frozenset(LARGE_DOMAINS) | REAL_NEIGHBOURS
 # Shorter names are too close to too many real ones (me.com, ge.com) to guess at.
 _MIN_TYPO_LENGTH = 6
 
@@ -358,7 +360,7 @@ def _distance_at_most_one(a: str, b: str) -> bool:
 @lru_cache(maxsize=50_000)
 def typo_of(domain: str) -> str | None:
     """The large mailbox domain `domain` is likely a misspelling of, or None."""
-    if domain in _LARGE or len(domain) < _MIN_TYPO_LENGTH:
+    if domain in _KNOWN or len(domain) < _MIN_TYPO_LENGTH:
         return None
     for large in LARGE_DOMAINS:
         if len(large) >= _MIN_TYPO_LENGTH and _distance_at_most_one(domain, large):
@@ -368,27 +370,33 @@ def typo_of(domain: str) -> str | None:
 
 # The whole check ----------------------------------------------------------------------------
 
+# Domains whose verdicts one set of rules remembers.
+_MEMO_SIZE = 100_000
+
 
 def classes_of(
     address: str, rules: AddressRules = DEFAULT_RULES
 ) -> tuple[tuple[str, ...], str | None]:
     """The classes of an address that passed `checked_address` (normalised), and the
-    suggestion for a typo."""
+    suggestion for a typo. What depends on the domain alone is found once per domain."""
     local, _, domain = address.rpartition("@")
-    found: set[str] = set()
-    if is_role_address(address):
-        found.add(ROLE)
-    if is_disposable_domain(domain, rules):
-        found.add(DISPOSABLE)
-    provider = rules.provider_for(domain)
-    if provider is not None and provider.problem(local) is not None:
-        found.add(PROVIDER_RULE)
-    suggestion = None
-    corrected = typo_of(domain)
-    if corrected is not None:
-        found.add(TYPO)
-        suggestion = f"{local}@{corrected}"
-    return tuple(n for n in CLASSES if n in found), suggestion
+    facts = rules.memo.get(domain)
+    if facts is None:
+        if len(rules.memo) >= _MEMO_SIZE:
+            rules.memo.clear()
+        facts = rules.memo[domain] = (
+            is_disposable_domain(domain, rules),
+            rules.provider_for(domain),
+            typo_of(domain),
+        )
+    disposable, provider, corrected = facts
+    role = local.lower().split("+", 1)[0] in ROLE_LOCAL_PARTS
+    broken = provider is not None and provider.problem(local) is not None
+    if not (role or disposable or broken or corrected):
+        return (), None
+    found = (role, disposable, False, False, broken, corrected is not None, False)
+    classes = tuple(name for name, hit in zip(CLASSES, found, strict=True) if hit)
+    return classes, f"{local}@{corrected}" if corrected else None
 
 
 def check_address(address: str, *, rules: AddressRules | None = None) -> AddressCheck:
@@ -401,3 +409,10 @@ def check_address(address: str, *, rules: AddressRules | None = None) -> Address
         return AddressCheck(address, False, (INVALID,))
     classes, suggestion = classes_of(normalised, rules or DEFAULT_RULES)
     return AddressCheck(normalised, True, classes, suggestion)
+
+
+def refused_at_send(address: str, rules: AddressRules = DEFAULT_RULES) -> bool:
+    """SEND-3 with AUDIT-1: a stored address the classification refuses (role, disposable,
+    invalid, provider rule; DNS is left to the bounce) is not mailed, whichever door let it
+    in and whenever the rules changed."""
+    return check_address(address, rules=rules).refused

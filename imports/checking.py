@@ -12,18 +12,26 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.utils import timezone
 
-from contacts.addresses import checked_address, is_role_address
+from contacts.addresses import (
+    DISPOSABLE,
+    PROVIDER_RULE,
+    ROLE,
+    checked_address,
+    classes_of,
+)
 from contacts.rules import LegalBasis, Status
 from contacts.services import FIELD_LIMIT
 from core.actors import Actor
-from core.addresses import address_keyer
+from core.addresses import address_keyer, domain_of
 from core.bulk import (
     json_text,
 )
 from core.errors import InvalidInput
 from core.text import clean_text
+from domains.mailhosts import NO_MAIL, domain_mail_states
 from imports import files
 from imports.files import Cell, FileInfo, FileProblem
 from imports.rules import (
@@ -37,6 +45,8 @@ from imports.rules import (
     shape_problem,
     sponsors_refusal,
 )
+from policy.address_rules import DEFAULT_RULES, AddressRules
+from policy.selectors import address_rules
 from policy.selectors import value as policy_value
 
 if TYPE_CHECKING:
@@ -154,6 +164,10 @@ class Context:
     ref: str
     file_sha256: str
     import_record: int | None
+    # AUDIT-1 (ii, v): the operator's provider rules and disposable domains.
+    address_rules: AddressRules = DEFAULT_RULES
+    # AUDIT-1 (iii): ask DNS whether each domain accepts mail (CONSENTRY_ADDRESS_DNS_CHECKS).
+    dns_checks: bool = False
 
     @classmethod
     def for_job(cls, job: ImportJob) -> Context:
@@ -178,6 +192,8 @@ class Context:
             ref=job.ref,
             file_sha256=job.file_sha256,
             import_record=job.evidence_seq,
+            address_rules=address_rules(fresh=True),
+            dns_checks=settings.ADDRESS_DNS_CHECKS,
         )
 
 
@@ -309,6 +325,14 @@ def _plain(text: str, *, field: str, max_length: int, multiline: bool = False) -
     return clean_text(text, field=field, max_length=max_length, multiline=multiline)
 
 
+# The classes of contacts.addresses that refuse a row, and the reason the report names.
+_REFUSED_CLASSES = {
+    ROLE: Reason.ROLE_ADDRESS,
+    DISPOSABLE: Reason.DISPOSABLE_ADDRESS,
+    PROVIDER_RULE: Reason.PROVIDER_RULE,
+}
+
+
 class RowChecker:
     """Every check of one row that needs no database (STATUS-5, IMPORT-3/4/5/8), with the
     column positions, the declared source and the hash key looked up once per batch.
@@ -333,6 +357,24 @@ class RowChecker:
         self.custom = list(columns.custom.items())
         self.declared = CATALOGUE.get(ctx.source)
         self.hashed = address_keyer()
+        self.domain_states: dict[str, str] = {}
+
+    def check_domains(self, batch: list[Parsed]) -> None:
+        """AUDIT-1 (iii): reject the rows whose domain accepts no mail. Each domain is asked
+        once a run, many at a time; one DNS does not answer for is let through."""
+        if not self.ctx.dns_checks:
+            return
+        rows = [
+            p
+            for p in batch
+            if p.outcome is None and p.address and (p.status is None or p.status == Status.ACTIVE)
+        ]
+        new = {domain_of(p.address) for p in rows} - self.domain_states.keys()
+        if new:
+            self.domain_states.update(domain_mail_states(new))
+        for p in rows:
+            if self.domain_states[domain_of(p.address)] == NO_MAIL:
+                p.reject(Reason.NO_MAIL_DOMAIN)
 
     def parse(self, number: int, cells: list[Cell]) -> Parsed:
         ctx = self.ctx
@@ -361,8 +403,13 @@ class RowChecker:
         parsed.address = address
         parsed.digest = self.hashed(address)
         mailable = parsed.status is None or parsed.status == Status.ACTIVE
-        if mailable and is_role_address(address):
-            return parsed.reject(Reason.ROLE_ADDRESS)
+        if mailable:
+            # AUDIT-1 (i, ii, v) as everywhere (contacts.addresses); a typo is no reason.
+            classes, _suggestion = classes_of(address, ctx.address_rules)
+            for name in classes:
+                refused = _REFUSED_CLASSES.get(name)
+                if refused is not None:
+                    return parsed.reject(refused)
         source = _text(cells, self.source) or ctx.source
         product = _text(cells, self.product) or ctx.product_category
         spec = self.declared if source == ctx.source else None

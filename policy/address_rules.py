@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import string
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.utils.translation import gettext as _
 
@@ -41,6 +42,10 @@ class ProviderRule:
     max_dots: int | None = None
     tag: str = "+"
 
+    @cached_property
+    def allowed(self) -> frozenset[str]:
+        return frozenset(string.ascii_lowercase + string.digits + self.extra_characters)
+
     def matches(self, domain: str) -> bool:
         return any(pattern_matches(pattern, domain) for pattern in self.domains)
 
@@ -48,7 +53,7 @@ class ProviderRule:
         """Why `local` cannot be an address at this provider, or None."""
         base = local.split(self.tag, 1)[0] if self.tag else local
         base = base.lower()
-        allowed = set(string.ascii_lowercase + string.digits + self.extra_characters)
+        allowed = self.allowed
         if len(base) < self.min_length:
             return f"{self.name}: at least {self.min_length} characters before the @"
         if len(base) > self.max_length:
@@ -147,6 +152,11 @@ class AddressRules:
     providers: tuple[ProviderRule, ...] = DEFAULT_PROVIDER_RULES
     disposable: frozenset[str] = field(default_factory=frozenset)
     not_disposable: frozenset[str] = field(default_factory=frozenset)
+    # What contacts.addresses found for each domain under these rules (an import meets
+    # few domains in many rows): (disposable, the provider's rule, the domain a typo meant).
+    memo: dict[str, tuple[bool, ProviderRule | None, str | None]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
     def provider_for(self, domain: str) -> ProviderRule | None:
         for rule in self.providers:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from policy.address_rules import AddressRules, ProviderRule
 from policy.defaults import DEFAULT_PROVIDER, ITEMS, Number
@@ -35,8 +35,7 @@ def cached_value(key: str, account: Account | None = None) -> Number | bool:
 
 def forget_cached() -> None:
     _cache.clear()
-    _providers.clear()
-    _address_rules.clear()
+    _tables.clear()
 
 
 def value(key: str, account: Account | None = None) -> Number | bool:
@@ -86,18 +85,24 @@ def effective_table(account: Account | None = None) -> list[tuple[str, Number | 
     return table
 
 
-_providers: dict[str, tuple[float, ProviderTable]] = {}
+_tables: dict[str, tuple[float, Any]] = {}
+T = TypeVar("T")
+
+
+def _remembered(name: str, read: Callable[[], T], *, fresh: bool = False) -> T:
+    """An operator's table as `read` returns it, remembered for up to 10 s."""
+    now = time.monotonic()
+    found = _tables.get(name)
+    if fresh or found is None or now - found[0] > CACHE_SECONDS:
+        found = (now, read())
+        _tables[name] = found
+    return cast(T, found[1])
 
 
 def provider_table() -> ProviderTable:
     """SEND-5: the mailbox provider groups, remembered for up to 10 s in this process (a
     worker asks once per batch and per test send)."""
-    now = time.monotonic()
-    found = _providers.get("table")
-    if found is None or now - found[0] > CACHE_SECONDS:
-        found = (now, _read_provider_table())
-        _providers["table"] = found
-    return found[1]
+    return _remembered("providers", _read_provider_table)
 
 
 def _read_provider_table() -> ProviderTable:
@@ -119,18 +124,11 @@ def other_provider_patterns(exclude_pk: int | None = None) -> dict[str, tuple[st
     return {row.name: parse_patterns(row.domains) for row in rows}
 
 
-_address_rules: dict[str, tuple[float, AddressRules]] = {}
-
-
-def address_rules() -> AddressRules:
+def address_rules(*, fresh: bool = False) -> AddressRules:
     """AUDIT-1 (ii, v): the operator's provider rules and disposable domains, remembered
-    for up to 10 s in this process (an import asks once, the send once per batch)."""
-    now = time.monotonic()
-    found = _address_rules.get("rules")
-    if found is None or now - found[0] > CACHE_SECONDS:
-        found = (now, _read_address_rules())
-        _address_rules["rules"] = found
-    return found[1]
+    for up to 10 s in this process (the send asks once per batch); `fresh` reads them
+    anew (an import, once per run)."""
+    return _remembered("address_rules", _read_address_rules, fresh=fresh)
 
 
 def _read_address_rules() -> AddressRules:

@@ -5,6 +5,7 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from web.views import (
     accounts,
+    addresses,
     admission,
     api_keys,
     campaigns,
@@ -25,6 +26,7 @@ app_name = "web"
 account_patterns = [
     path("", accounts.account_home, name="account"),
     path("contacts/", contacts.contacts, name="contacts"),
+    path("contacts/check/", addresses.address_check, name="address_check"),
     path("contacts/<int:contact_id>/", contacts.contact, name="contact"),
     path("contacts/<int:contact_id>/status/", contacts.contact_status, name="contact_status"),
     path("contacts/<int:contact_id>/delete/", contacts.contact_delete, name="contact_delete"),

@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 
 from api import (
     addresses,
+    admission,
     campaigns,
     contacts,
     domains,
@@ -41,3 +42,5 @@ api.add_router("/", unsubscribe_requests.router)
 api.add_router("/", imports.router)
 api.add_router("/", operator.router)
 api.add_router("/", addresses.router)
+api.add_router("/", admission.router)
+api.add_router("/", admission.operator_router)

@@ -84,7 +84,7 @@ class Service(StrEnum):
     """Which part of the platform refuses: the user sees who to ask."""
 
     ACCOUNTS = "accounts"  # the operator's review of the account
-    ADMISSION = "admission"  # the operator's admission or block of a list
+    ADMISSION = "admission"  # the list's audit, sample and attestation, or an operator's mark
     DOMAINS = "domains"  # the sender domain's DNS checks
     CAMPAIGNS = "campaigns"  # the campaign's own content
     SEND = "send"  # the user's confirmation at the start
@@ -95,6 +95,11 @@ class ListFacts:
     name: str
     admitted: bool
     blocked: bool
+    # Not admitted yet, but the send itself takes the list's next step: its first audit
+    # (AUDIT-1: automatically before its first send) or its sample (AUDIT-2).
+    step_at_send: bool = False
+    # Why it is not admitted, from its audit, sample and attestation (admission app).
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -142,9 +147,10 @@ def gate(facts: SendFacts) -> list[Refusal]:
     for lst in facts.lists:
         if lst.blocked:
             refusals.append(Refusal(Service.ADMISSION, f"the list {lst.name!r} is blocked"))
-        elif not lst.admitted:
+        elif not lst.admitted and not lst.step_at_send:
+            why = f": {lst.reason}" if lst.reason else ""
             refusals.append(
-                Refusal(Service.ADMISSION, f"the list {lst.name!r} is not admitted (AUDIT-1)")
+                Refusal(Service.ADMISSION, f"the list {lst.name!r} is not admitted (AUDIT-1){why}")
             )
     if not facts.guidelines_ticked:
         refusals.append(

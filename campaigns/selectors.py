@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
+from admission.selectors import gate_facts
 from campaigns.imprint import Imprint
 from campaigns.models import Campaign
 from campaigns.render import CompiledCampaign
@@ -15,6 +16,7 @@ from core.errors import DomainError, NotFound
 
 if TYPE_CHECKING:
     from accounts.models import Account
+    from contacts.models import List
 
 
 def campaigns_of(account: Account) -> QuerySet[Campaign]:
@@ -84,10 +86,19 @@ def send_facts(campaign: Campaign, *, guidelines_ticked: bool) -> SendFacts:
         domain_reasons=tuple(sending_block_reasons(account, campaign.from_address)),
         html_names=html_names,
         text_names=text_names,
-        lists=tuple(ListFacts(lst.name, lst.admitted, lst.blocked) for lst in campaign.lists.all()),
+        lists=tuple(_list_facts(lst) for lst in campaign.lists.all()),
         guidelines_ticked=guidelines_ticked,
         template_error=template_error,
     )
+
+
+def _list_facts(lst: List) -> ListFacts:
+    """SEND-2: the list's admission as its audit, sample and attestation (or an operator)
+    decided it (AUDIT-1/2/4)."""
+    if lst.blocked:
+        return ListFacts(lst.name, lst.admitted, True)
+    admitted, step_at_send, reason = gate_facts(lst)
+    return ListFacts(lst.name, admitted, False, step_at_send=step_at_send, reason=reason)
 
 
 def gate_result(campaign: Campaign, *, guidelines_ticked: bool) -> list[Refusal]:

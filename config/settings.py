@@ -197,6 +197,7 @@ INSTALLED_APPS = [
     "feedback",
     "governance",
     "imports",
+    "admission",
     "api",
     "web",
     "subscriber",

@@ -85,19 +85,54 @@ class ContactAdmin(admin.ModelAdmin):
 
 @admin.register(List)
 class ListAdmin(admin.ModelAdmin):
-    list_display = ["name", "account", "language", "admitted", "blocked", "created_at"]
-    list_filter = ["account", "language", "admitted", "blocked"]
+    list_display = [
+        "name",
+        "account",
+        "language",
+        "admitted",
+        "blocked",
+        "admission_override",
+        "admission_reason",
+        "created_at",
+    ]
+    list_filter = ["account", "language", "admitted", "blocked", "admission_override"]
     search_fields = ["name"]
-    readonly_fields = ["admitted", "blocked"]
-    actions = ["admit", "withdraw_admission", "block", "unblock"]
+    readonly_fields = [
+        "admitted",
+        "blocked",
+        "admission_override",
+        "admission_reason",
+        "admission_actor",
+        "admission_changed_at",
+    ]
+    actions = ["admit", "withdraw_admission", "hand_back", "block", "unblock"]
 
     def _admission(self, request: HttpRequest, queryset: QuerySet[List], **change: bool) -> None:
+        """The operator's mark (SEND-2): it overrides the list's audit and sample until it
+        is handed back. With a reason given on the command line or in the API
+        (`consentry list admit --reason`), here the console is named as the reason."""
         actor = Actor.for_user(request.user, request)
+        override = True if "admitted" in change else None
         for lst in queryset:
-            services.set_list_admission(lst, actor=actor, **change)
+            services.set_list_admission(
+                lst,
+                actor=actor,
+                reason="marked in the operator console",
+                override=override,
+                **change,
+            )
         messages.success(request, f"{queryset.count()} lists changed")
 
-    @admin.action(description="Admit for sending (SEND-2, until list audits exist)")
+    @admin.action(description="Hand back to the audit and sample (the mark ends)")
+    def hand_back(self, request: HttpRequest, queryset: QuerySet[List]) -> None:
+        actor = Actor.for_user(request.user, request)
+        for lst in queryset:
+            services.set_list_admission(
+                lst, actor=actor, override=False, reason="handed back in the operator console"
+            )
+        messages.success(request, f"{queryset.count()} lists handed back")
+
+    @admin.action(description="Admit for sending whatever the audit says (SEND-2)")
     def admit(self, request: HttpRequest, queryset: QuerySet[List]) -> None:
         self._admission(request, queryset, admitted=True)
 

@@ -64,10 +64,16 @@ class List(models.Model):
         choices=[("de", "Deutsch"), ("en", "English"), ("fr", "Français")],
     )
     description = models.TextField(blank=True)
-    # SEND-2: set by an operator until list audits (AUDIT-1) decide admission themselves.
+    # SEND-2: decided by the list's audit and sample send (admission app, AUDIT-1/2), or
+    # marked by an operator: then `admission_override` keeps the decisions from changing it.
     admitted = models.BooleanField(default=False)
-    # SEND-2: an operator's block stops every send to the list.
+    # SEND-2: an operator's block (or the breaker's, QUALITY-3) stops every send to the list.
     blocked = models.BooleanField(default=False)
+    admission_override = models.BooleanField(default=False, db_default=False)
+    # Why the list stands as it does, who decided it and when (shown on the list's page).
+    admission_reason = models.CharField(max_length=500, blank=True, default="", db_default="")
+    admission_actor = models.CharField(max_length=120, blank=True, default="", db_default="")
+    admission_changed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

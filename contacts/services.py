@@ -373,25 +373,45 @@ def purge_pending_subscription(subscription: Subscription, *, actor: Actor, ref:
 
 @transaction.atomic
 def set_list_admission(
-    lst: List, *, actor: Actor, admitted: bool | None = None, blocked: bool | None = None
+    lst: List,
+    *,
+    actor: Actor,
+    admitted: bool | None = None,
+    blocked: bool | None = None,
+    reason: str = "",
+    override: bool | None = None,
 ) -> List:
-    """An operator admits or blocks a list for sending (SEND-2; AUDIT-1 decides this later)."""
+    """Admit, refuse or block a list for sending (SEND-2), with the reason and the actor.
+
+    The list's audit and sample send decide `admitted` (admission app, AUDIT-1/2) with
+    `override=None`: a list an operator marked (`override=True`) keeps its mark until an
+    operator hands it back (`override=False`). A block is always applied."""
     locked = List.objects.select_for_update().get(pk=lst.pk)
     changes: dict[str, bool] = {}
     if admitted is not None and locked.admitted != admitted:
-        changes["admitted"] = admitted
+        if override is None and locked.admission_override:
+            admitted = None  # an operator's mark stands
+        else:
+            changes["admitted"] = admitted
     if blocked is not None and locked.blocked != blocked:
         changes["blocked"] = blocked
+    if override is not None and locked.admission_override != override:
+        changes["admission_override"] = override
     if not changes:
         return locked
     for name, value in changes.items():
         setattr(locked, name, value)
-    locked.save(update_fields=list(changes))
+    locked.admission_reason = reason[:500]
+    locked.admission_actor = actor.label[:120]
+    locked.admission_changed_at = timezone.now()
+    locked.save(
+        update_fields=[*changes, "admission_reason", "admission_actor", "admission_changed_at"]
+    )
     evidence.record(
         locked.account,
         "list.admission_changed",
         actor=actor,
-        payload={"list": locked.pk, **changes},
+        payload={"list": locked.pk, **changes, "reason": reason[:500]},
     )
     return locked
 

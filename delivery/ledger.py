@@ -47,8 +47,13 @@ def eligible_contacts(campaign: Campaign) -> QuerySet[Contact]:
     door created the contact. `campaigns.rules.may_receive` is the same
     rule for the re-check before hand-over; the tests hold both to it. The re-check also
     applies the address classification (contacts.addresses: disposable, invalid, provider
-    rules), which has no SQL form: such a row is queued here and skipped at hand-over."""
+    rules), which has no SQL form: such a row is queued here and skipped at hand-over.
+
+    At the start only: no problem address of a list's audit (AUDIT-1), and no contact
+    whose consent is stale (AUDIT-3, INDUSTRY-8; delivery.freshness)."""
+    from admission.selectors import is_problem_address
     from campaigns.rules import CampaignKind
+    from delivery.freshness import fresh_filter
 
     list_ids = list(campaign.lists.values_list("pk", flat=True))
     subscribed = Subscription.objects.filter(
@@ -61,19 +66,28 @@ def eligible_contacts(campaign: Campaign) -> QuerySet[Contact]:
         .exclude(is_suppressed("address_hash", "address"))
         .exclude(is_role("address"))
         .exclude(Exists(_leaving("pk")))
+        .exclude(is_problem_address("pk"))
+        .filter(fresh_filter(campaign.account, list_ids))
     )
     if campaign.kind != CampaignKind.SIMILAR_PRODUCTS:
         query = query.exclude(legal_basis=LegalBasis.EXISTING_CUSTOMER)
     return query
 
 
-def fill(campaign: Campaign, *, batch_size: int) -> int:
-    """SEND-4: every eligible contact becomes one `queued` row, numbered into batches, in
-    one INSERT … SELECT. A contact on several target lists is one row (dedup); the unique
-    (campaign, contact) constraint makes a repeated start add nothing."""
-    select_sql, params = (
-        eligible_contacts(campaign).order_by().values(eligible_id=F("pk")).query.sql_with_params()
-    )
+def fill(
+    campaign: Campaign,
+    *,
+    batch_size: int,
+    recipients: QuerySet[Contact] | None = None,
+    first_batch: int = 0,
+) -> int:
+    """SEND-4: every eligible contact (or those of `recipients`, a part of them: a sample,
+    AUDIT-2) becomes one `queued` row, numbered into batches, in one INSERT … SELECT. A
+    contact on several target lists is one row (dedup); the unique (campaign, contact)
+    constraint makes a repeated start add nothing, and the rest after a sample only the
+    rest (numbered from `first_batch`, after the sample's batches)."""
+    chosen = eligible_contacts(campaign).order_by() if recipients is None else recipients
+    select_sql, params = chosen.values(eligible_id=F("pk")).query.sql_with_params()
     table = SendLedgerEntry._meta.db_table
     now = timezone.now()
     # "WHERE 1=1" keeps SQLite from reading ON CONFLICT as a join's ON.
@@ -85,9 +99,18 @@ def fill(campaign: Campaign, *, batch_size: int) -> int:
         f" FROM ({select_sql}) e WHERE 1=1"
         " ON CONFLICT (campaign_id, contact_id) DO NOTHING"
     )
+    sql = sql.replace("/ %s,", "/ %s + %s,", 1)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [campaign.pk, batch_size, LedgerState.QUEUED, now, now, *params])
+        cursor.execute(
+            sql, [campaign.pk, batch_size, first_batch, LedgerState.QUEUED, now, now, *params]
+        )
         return int(cursor.rowcount)
+
+
+def next_batch(campaign: Campaign) -> int:
+    """The number after the send's last batch (the rest after a sample starts there)."""
+    last = SendLedgerEntry.objects.filter(campaign=campaign).order_by("-batch").first()
+    return last.batch + 1 if last is not None else 0
 
 
 def batches_with_work(campaign: Campaign) -> list[int]:

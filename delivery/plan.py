@@ -73,6 +73,7 @@ class SendPlan:
     """Everything per campaign that is built once: templates, skeleton, keys, limits."""
 
     def __init__(self, campaign: Campaign, *, compiled: CompiledCampaign) -> None:
+        from admission.services import open_sample
         from domains.selectors import signing_keys_for
         from policy.selectors import values
 
@@ -82,8 +83,10 @@ class SendPlan:
         self.skeleton = Skeleton(campaign_headers(campaign))
         self.keys: list[SigningKey] = signing_keys_for(account, campaign.from_address)
         limits = values(SEND_LIMITS, account)
-        # SEND-5: an account under measures sends at the policy's share, on every rate.
-        share = Decimal(str(limits["send.reduced_speed_share"])) if account.reduced_speed else None
+        # SEND-5: an account under measures sends at the policy's share, on every rate; so
+        # does a list's sample send (AUDIT-2).
+        slow = account.reduced_speed or open_sample(campaign.pk) is not None
+        share = Decimal(str(limits["send.reduced_speed_share"])) if slow else None
         rate = rules.per_minute_of(limits["send.rate_per_second"])
         lanes = send_lanes(
             campaign.pk,

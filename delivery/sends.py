@@ -13,9 +13,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
@@ -24,11 +26,15 @@ from accounts.models import Account
 from accounts.rules import may_send, strangers
 from accounts.selectors import own_address_keys
 from accounts.services import reserve_test_recipients
+from admission import services as admission
+from admission.rules import sample_size, sample_verdict
+from admission.selectors import sample_of_campaign, samples_waiting, standing_of
 from campaigns import services as campaigns
 from campaigns.models import Campaign
 from campaigns.rules import CampaignState
 from carrier.transports import Transport
 from consent import services as evidence
+from contacts.models import Contact, List, Subscription, SubscriptionState
 from core.actors import Actor
 from core.addresses import InvalidAddress, address_key, normalise_address
 from core.errors import InvalidInput, RuleViolation
@@ -66,17 +72,33 @@ def register_judge(judge: Judge) -> None:
         _judges.append(judge)
 
 
-@transaction.atomic
 def start_send(
     campaign: Campaign, *, actor: Actor, guidelines_confirmed: bool, language: str = "en"
 ) -> int:
     """SEND-1/2/4: gate, the guideline tick as evidence, the ledger in one statement.
 
+    A target list never audited nor marked by an operator is audited first (AUDIT-1); a
+    list whose first send must go to a sample gets one (AUDIT-2), the rest waits.
     Raises RuleViolation listing every failing reason. Returns the number of recipients."""
+    admission.audit_before_first_send(list(campaign.lists.all()), actor=actor)
+    return _start_send(
+        campaign, actor=actor, guidelines_confirmed=guidelines_confirmed, language=language
+    )
+
+
+@transaction.atomic
+def _start_send(
+    campaign: Campaign, *, actor: Actor, guidelines_confirmed: bool, language: str
+) -> int:
     locked = campaigns.begin_send(
         campaign, actor=actor, guidelines_confirmed=guidelines_confirmed, language=language
     )
-    recipients = ledger.fill(locked, batch_size=int(value("send.batch_size", locked.account)))
+    batch_size = int(value("send.batch_size", locked.account))
+    sampled = [lst for lst in locked.lists.all() if standing_of(lst).sample_due]
+    if sampled:
+        recipients = _start_sample(locked, sampled, batch_size=batch_size, actor=actor)
+    else:
+        recipients = ledger.fill(locked, batch_size=batch_size)
     evidence.record(
         locked.account,
         "send.started",
@@ -117,6 +139,7 @@ def tend() -> dict[str, int]:
     with nothing left are finished."""
     expired = ledger.expire_leases()
     enqueued = 0
+    tend_samples()
     for campaign in Campaign.objects.filter(state=CampaignState.SENDING):
         if finish_if_done(campaign):
             continue
@@ -140,8 +163,9 @@ def _waiting(campaign_id: int) -> bool:
 
 
 def finish_if_done(campaign: Campaign) -> bool:
-    """The end of a send with no open rows left; True once nothing is open."""
-    if ledger.has_open_rows(campaign):
+    """The end of a send with no open rows left; True once nothing is open. A send whose
+    sample awaits its verdict is not over: its rest is still to come (AUDIT-2)."""
+    if ledger.has_open_rows(campaign) or admission.open_sample(campaign.pk) is not None:
         return False
     campaigns.mark_finished(campaign)
     return True
@@ -176,6 +200,131 @@ def stop_send(campaign: Campaign, actor: Actor) -> object:
     if campaign.state in (CampaignState.SENDING, CampaignState.PAUSED):
         return cancel_send(campaign, actor=actor)
     return None
+
+
+# The sample send (AUDIT-2) -------------------------------------------------------------------
+
+# Who tells a sample's breaches of QUALITY-1/2 (the governance app, with feedback's rates).
+SampleJudge = Callable[[Campaign], list[str]]
+_sample_judges: list[SampleJudge] = []
+SAMPLER = Actor.system("sample-send")
+
+
+def register_sample_judge(judge: SampleJudge) -> None:
+    if judge not in _sample_judges:
+        _sample_judges.append(judge)
+
+
+def sample_population(campaign: Campaign, lists: Sequence[List]) -> QuerySet[Contact]:
+    """Whom a sample is drawn from: the campaign's eligible contacts on the sampled lists."""
+    on_lists = Subscription.objects.filter(
+        contact_id=OuterRef("pk"),
+        list_id__in=[lst.pk for lst in lists],
+        state=SubscriptionState.CONFIRMED,
+    )
+    return ledger.eligible_contacts(campaign).filter(Exists(on_lists))
+
+
+def _start_sample(
+    campaign: Campaign, lists: Sequence[List], *, batch_size: int, actor: Actor
+) -> int:
+    """AUDIT-2: the send goes to a random sample of at most the policy's share of the
+    lists' eligible contacts, at reduced speed; the rest is held until the verdict."""
+    share = Decimal(str(value("audit.test_send_share_max", campaign.account)))
+    population = sample_population(campaign, lists)
+    total = population.count()
+    size = sample_size(total, share)
+    if size == 0:
+        raise RuleViolation(
+            _(
+                "The list is too small for a sample of at most %(share)s of it: an operator "
+                "can admit it."
+            )
+            % {"share": f"{share:.0%}"}
+        )
+    # A random draw in the database: a different sample at every run.
+    filled = ledger.fill(
+        campaign, batch_size=batch_size, recipients=population.order_by("?")[:size]
+    )
+    admission.record_sample(
+        campaign.account,
+        campaign.pk,
+        lists,
+        size=filled,
+        population=total,
+        share_max=share,
+        actor=actor,
+    )
+    return filled
+
+
+def tend_samples() -> int:
+    """Samples whose messages are all out get their verdict time; past it, the verdict:
+    the rest goes, or the send is cancelled and the lists are not admitted."""
+    decided = 0
+    for sample in samples_waiting():
+        campaign = Campaign.objects.select_related("account").filter(pk=sample.campaign_id).first()
+        if campaign is None or campaign.state == CampaignState.CANCELLED:
+            admission.decide_sample(
+                sample, passed=False, reason="the sample send was stopped", figures={}
+            )
+            decided += 1
+        elif ledger.has_open_rows(campaign):
+            continue
+        elif sample.verdict_at is None:
+            admission.sample_sent(sample)
+        elif sample.verdict_at <= timezone.now():
+            judge_sample(campaign)
+            decided += 1
+    return decided
+
+
+def judge_sample(campaign: Campaign) -> bool:
+    """AUDIT-2: the sample's hard-bounce and complaint rates against QUALITY-1/2; under
+    the thresholds the rest goes, over them the send is cancelled. True if it passed."""
+    sample = admission.open_sample(campaign.pk)
+    if sample is None:
+        return False
+    breaches = [text for judge in _sample_judges for text in judge(campaign)]
+    passed, reason = sample_verdict(breaches, stopped=False)
+    figures = {**ledger.counts(campaign), **ledger.failures(campaign)}
+    with transaction.atomic():
+        admission.decide_sample(sample, passed=passed, reason=reason, figures=figures)
+        _after_verdict(campaign, passed=passed, reason=reason, actor=SAMPLER)
+    return passed
+
+
+def _after_verdict(campaign: Campaign, *, passed: bool, reason: str, actor: Actor) -> None:
+    locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if locked.state not in (CampaignState.SENDING, CampaignState.PAUSED):
+        return
+    if passed:
+        ledger.fill(
+            locked,
+            batch_size=int(value("send.batch_size", locked.account)),
+            first_batch=ledger.next_batch(locked),
+        )
+        if locked.state == CampaignState.SENDING:
+            transaction.on_commit(lambda: enqueue_batches(locked.pk))
+    else:
+        cancel_send(locked, actor=actor)
+        logger.warning("campaign %s: its sample failed: %s", locked.pk, reason)
+
+
+@transaction.atomic
+def override_sample(campaign: Campaign, *, admitted: bool, reason: str, actor: Actor) -> bool:
+    """AUDIT-2: an operator decides a sample before or against its verdict, with a
+    recorded reason; admitted, the rest of the send goes."""
+    if not reason.strip():
+        raise InvalidInput(_("Give the reason for the decision."), details=["reason"])
+    sample = sample_of_campaign(campaign.pk)
+    if sample is None:
+        raise RuleViolation(_("This send has no sample."))
+    admission.decide_sample(
+        sample, passed=admitted, reason=reason.strip(), figures={}, actor=actor, override=True
+    )
+    _after_verdict(campaign, passed=admitted, reason=reason, actor=actor)
+    return admitted
 
 
 # A user's or an operator's hand on a running send ------------------------------------------

@@ -13,3 +13,5 @@ class GovernanceConfig(AppConfig):
 
         # QUALITY-3: every send is judged by the policy's thresholds.
         sends.register_judge(sends.Judge(judge=services.judge, has_bounces=has_hard_bounces))
+        # AUDIT-2: a list's sample send is judged by the same thresholds.
+        sends.register_sample_judge(services.judge_sample)

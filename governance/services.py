@@ -7,6 +7,7 @@ and records them, stopping the send through the `stop` it is handed."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -19,8 +20,8 @@ from core.actors import Actor
 from core.errors import RuleViolation
 from core.text import clean_text
 from delivery.sends import Stop
-from feedback.apply import judge_send
-from feedback.rules import Breach
+from feedback.apply import judge_send, limits_for, send_health
+from feedback.rules import Breach, breaches
 from governance.models import Violation, ViolationState
 
 BREAKER = Actor.system("quality-breaker")
@@ -34,6 +35,13 @@ def judge(campaign: Campaign, stop: Stop) -> list[Violation]:
     for violation in created:
         log.warning("campaign %s stopped: %s", campaign.pk, violation.explanation)
     return created
+
+
+def judge_sample(campaign: Campaign) -> list[str]:
+    """AUDIT-2: the thresholds (QUALITY-1/2) a list's sample send broke, each explained;
+    a sample is judged whatever its volume, as it is the whole of what there is to judge."""
+    limits = replace(limits_for(campaign), min_volume=1)
+    return [breach.explain() for breach in breaches(send_health(campaign), limits)]
 
 
 def record_breaches(campaign: Campaign, breaches: list[Breach], *, stop: Stop) -> list[Violation]:

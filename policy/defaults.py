@@ -165,6 +165,22 @@ ITEMS: tuple[PolicyItem, ...] = (
         1,
     ),
     PolicyItem(
+        "audit.sample_required",
+        False,
+        "yes/no",
+        "AUDIT-2",
+        "A list's first send goes to a random sample first; the rest waits for its verdict.",
+        None,
+    ),
+    PolicyItem(
+        "audit.sample_wait_hours",
+        4,
+        "hours",
+        "AUDIT-2",
+        "How long after a sample's last message its bounces and complaints are awaited.",
+        0,
+    ),
+    PolicyItem(
         "audit.min_local_part_length",
         1,
         "characters",

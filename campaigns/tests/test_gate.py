@@ -150,12 +150,14 @@ def test_it_refuses_an_incomplete_imprint(sendable: Sendable) -> None:
 
 
 def test_it_refuses_lists_not_admitted_or_blocked(sendable: Sendable) -> None:
-    """SEND-2: admitted (by an operator until AUDIT-1 exists) and not blocked."""
+    """SEND-2: admitted (by its audit and sample, AUDIT-1/2, or an operator) and not
+    blocked; the refusal says what the list still needs."""
     other = contacts.create_list(sendable.world.alice_account, "Fresh", actor=SYSTEM)
     services.update_campaign(sendable.campaign, actor=SYSTEM, lists=[sendable.lst, other])
     contacts.set_list_admission(sendable.lst, actor=SYSTEM, blocked=True)
     assert refused(sendable) == [
-        "the list 'Fresh' is not admitted (AUDIT-1) (admission)",
+        "the list 'Fresh' is not admitted (AUDIT-1): Attest that hard bounces were removed "
+        "from the list within the last two months. (admission)",
         "the list 'Newsletter' is blocked (admission)",
     ]
 

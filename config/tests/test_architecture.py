@@ -12,7 +12,8 @@ from django.conf import settings
 ROOT = Path(settings.BASE_DIR)
 APPS = (
     "config", "core", "accounts", "policy", "contacts", "domains", "carrier", "consent",
-    "imports", "campaigns", "delivery", "feedback", "governance", "api", "web", "subscriber",
+    "imports", "admission", "campaigns", "delivery", "feedback", "governance", "api", "web",
+    "subscriber",
 )  # fmt: skip
 MAX_LINES = 800
 

@@ -75,12 +75,13 @@ def test_a_halted_send_stops_waiting_for_a_slot_or_a_token() -> None:
 def test_the_ledger_is_filled_in_one_statement(
     sendable: Any, django_assert_num_queries: Any
 ) -> None:
-    """SEND-4: one INSERT … SELECT whatever the number of recipients (plus the list ids)."""
+    """SEND-4: one INSERT … SELECT whatever the number of recipients (plus the list ids,
+    and the account's freshness policy, AUDIT-3)."""
     from delivery import ledger
 
     for n in range(30):
         sendable.add(f"f{n}@example.org")
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(4):
         assert ledger.fill(sendable.campaign, batch_size=10) == 33
     assert ledger.batches_with_work(sendable.campaign) == [0, 1, 2, 3]
     assert ledger.fill(sendable.campaign, batch_size=10) == 0  # a second fill adds nothing

@@ -18,6 +18,7 @@ from core.errors import Conflict, DomainError
 from web.access import get_account_for_user, get_list_for_user
 from web.errors import add_domain_error
 from web.forms import ListForm
+from web.views.admission import admission_context
 from web.views.signup_forms import SignupFormForm
 
 PAGE_SIZE = 50
@@ -64,5 +65,6 @@ def list_detail(request: HttpRequest, slug: str, list_id: int) -> HttpResponse:
         "page": page,
         "forms": forms_of(lst.account, lst),
         "new_form": SignupFormForm(),
+        **admission_context(lst),
     }
     return render(request, "web/lists/detail.html", context)

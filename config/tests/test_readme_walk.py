@@ -73,3 +73,14 @@ def test_every_command_of_the_readme_walk_works_on_a_fresh_demo(
     assert (tmp_path / "proof.html").read_text().startswith("<!doctype html>")
     assert json.loads(outputs["feedback classify"])[0]["kind"] == "bounce"
     assert "ok" in outputs["evidence verify"]
+    # The demo can send at once: its list is admitted and its gate passes.
+    demo_send = StringIO()
+    call_command(
+        "campaign", "create", "demo", "--name", "Demo", "--subject", "Hallo",
+        "--from-name", "Demo", "--from", "news@news.demo.example",
+        "--html", str(tmp_path / "examples" / "herbst.html"), "--list", "Newsletter",
+        stdout=StringIO(),
+    )  # fmt: skip
+    demo_campaign = Campaign.objects.get(account__slug="demo")
+    call_command("campaign", "show", str(demo_campaign.pk), stdout=demo_send)
+    assert "passes once the guidelines are confirmed" in demo_send.getvalue()

@@ -10,8 +10,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.utils import timezone
 
 from accounts import services as accounts
+from admission import services as admission
 from accounts.models import Account, ReviewState
 from contacts import services as contacts
 from contacts.models import SubscriptionState
@@ -88,6 +90,9 @@ class Command(BaseCommand):
             if status != Status.ACTIVE:
                 cause = Cause.UNSUBSCRIBE_LINK if status == Status.UNSUBSCRIBED else Cause.BOUNCE
                 contacts.change_status(contact, status, actor=actor, cause=cause)
+        # The demo's list is admitted by the operator's mark, its bounce attestation given.
+        admission.attest_bounces_removed(newsletter, actor=actor, cleaned_on=timezone.localdate())
+        admission.mark(newsletter, actor=actor, admitted=True, reason="demo account")
         if settings.DNS_SANDBOX:
             # No mail leaves this machine: the demo's sender domain is verified against the
             # sandbox DNS, and may not send once mail can leave (domains.selectors).

@@ -92,3 +92,34 @@ def test_the_dashboard_through_the_api(world: Personas) -> None:
     assert body["accounts_by_state"] == {"pending": 0, "active": 2, "suspended": 0}
     assert body["messages_today"] == 0 and len(body["per_hour"]) == 24
     assert body["hard_bounce_rate_max"] == 0.05
+
+
+def test_operator_keys_from_the_command_line(world: Personas) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("operatorkey", "create", "olga", "monitoring", stdout=out, stderr=io.StringIO())
+    plain = out.getvalue().strip()
+    assert bearer(plain).get(OPERATOR_URLS[0]).status_code == 200
+    prefix = plain.split("_")[1]
+    call_command("operatorkey", "revoke", prefix, "--reason", "rotated", stdout=io.StringIO())
+    assert bearer(plain).get(OPERATOR_URLS[0]).status_code == 401
+    assert AuditEntry.objects.filter(action="key_revoke", reason="rotated").exists()
+
+
+def test_figures_refresh_from_the_command_line(world: Personas) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("figures", "refresh", "--days", "30", stdout=out)
+    assert "rows of figures for the last 30 days" in out.getvalue()
+
+
+def test_the_console_speaks_german(world: Personas) -> None:
+    client = world.client_for(world.operator)
+    page = client.get("/console/", headers={"Accept-Language": "de"}).content.decode()
+    assert "Nachrichten heute" in page and "Prüfprotokoll" in page

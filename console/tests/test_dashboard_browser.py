@@ -65,7 +65,10 @@ def test_the_operator_sees_the_charts_drawn(
     page.reload()
     expect(page.locator("#messages-today")).to_have_text("460")
     expect(page.locator("body")).to_have_attribute("data-charts", "drawn")
-    for canvas in ("#chart-per-hour", "#chart-providers-7", "#chart-providers-30"):
+    charts = ["#chart-per-hour"] + [
+        f"#chart-{s}-{d}" for s in ("providers", "accounts") for d in (7, 30)
+    ]
+    for canvas in charts:
         drawn = page.evaluate(
             """(selector) => {
               const canvas = document.querySelector(selector);
@@ -81,5 +84,9 @@ def test_the_operator_sees_the_charts_drawn(
         assert drawn["chart"] and drawn["width"] > 0 and drawn["painted"] > 500, (canvas, drawn)
     bars = page.evaluate("Chart.getChart('chart-per-hour').data.datasets[0].data")
     assert bars[-1] == 120 and bars[-2] == 300 and sum(bars) == 460
+    accounts = page.evaluate("Chart.getChart('chart-accounts-7').data")
+    assert accounts["labels"] == ["alice-shop"]
+    drawn = [d["data"][0] for d in accounts["datasets"]]  # rates and thresholds, in %
+    assert drawn == pytest.approx([30 / 460 * 100, 1 / 460 * 100, 5.0, 0.5])
     assert page.evaluate("window.__csp") == []
     assert missing == [] and errors == []

@@ -28,7 +28,7 @@
   document.querySelectorAll("canvas.rates-chart").forEach(function (canvas) {
     var period = data.periods[canvas.getAttribute("data-period")];
     if (!period) { return; }
-    var rows = period.providers;
+    var rows = period[canvas.dataset.series] || period.providers;
     var count = rows.labels.length;
     new Chart(canvas, {
       type: "bar",

@@ -201,6 +201,7 @@ INSTALLED_APPS = [
     "api",
     "web",
     "subscriber",
+    "console",
 ]
 
 MIDDLEWARE = [

@@ -117,7 +117,7 @@ class ListAdmin(admin.ModelAdmin):
             services.set_list_admission(
                 lst,
                 actor=actor,
-                reason="marked in the operator console",
+                reason="changed in the Django admin",
                 override=override,
                 **change,
             )

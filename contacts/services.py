@@ -42,6 +42,7 @@ from contacts.signals import contact_erased
 from core import evidence
 from core.actors import Actor
 from core.addresses import address_key, normalise_address
+from core.audit import record_operator_action
 from core.crypto import derive_key, seal
 from core.errors import Conflict, InvalidInput, RuleViolation
 from core.text import clean_text
@@ -371,6 +372,15 @@ def purge_pending_subscription(subscription: Subscription, *, actor: Actor, ref:
     return True
 
 
+# The audit log's word for each admission change (ACCOUNT-2).
+ADMISSION_ACTIONS = {
+    ("admitted", True): "admit_list",
+    ("admitted", False): "withdraw_admission",
+    ("blocked", True): "block_list",
+    ("blocked", False): "unblock_list",
+}
+
+
 @transaction.atomic
 def set_list_admission(
     lst: List,
@@ -413,6 +423,11 @@ def set_list_admission(
         actor=actor,
         payload={"list": locked.pk, **changes, "reason": reason[:500]},
     )
+    for name, value in changes.items():
+        action = ADMISSION_ACTIONS[name, value]
+        record_operator_action(
+            actor, action, locked, reason, account=locked.account, detail=changes
+        )
     return locked
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.audit import record_operator_action
 from core.errors import InvalidInput, RuleViolation
 from policy.address_rules import check_extra_characters, check_lengths, parse_domain
 from policy.models import DisposableDomain, MailboxProviderRule, PolicySetting, ProviderGroup
@@ -17,29 +18,52 @@ if TYPE_CHECKING:
     from accounts.models import Account
 
 
+def _record(actor: Any, target: Any, reason: str, account: Any, **detail: Any) -> None:
+    """Every change of the policy is an operator action in the audit log (ACCOUNT-2)."""
+    if isinstance(target, str):
+        target = f"{target} ({account.slug if account else 'platform'})"
+    record_operator_action(actor, "policy_change", target, reason, account=account, detail=detail)
+
+
 @transaction.atomic
 def set_value(
-    key: str, raw: str, *, account: Account | None = None, by: Any = None
+    key: str,
+    raw: str,
+    *,
+    account: Account | None = None,
+    by: Any = None,
+    actor: Any = None,
+    reason: str = "",
 ) -> PolicySetting:
-    """Set the platform value (account None) or an account's override; refuses bad values."""
+    """Set the platform value (account None) or an account's override; refuses bad values.
+    `by` is the user who changed it, `actor` whoever did when no user did (the CLI)."""
     parse_value(item_for(key), raw)
+    before = PolicySetting.objects.filter(key=key, account=account).first()
     row, _ = PolicySetting.objects.update_or_create(
         key=key, account=account, defaults={"value": raw.strip(), "updated_by": by}
     )
     forget_cached()
+    old = before.value if before else None
+    _record(by or actor, key, reason, account, key=key, old=old, new=row.value)
     return row
 
 
 @transaction.atomic
-def clear_value(key: str, *, account: Account | None = None) -> None:
+def clear_value(
+    key: str, *, account: Account | None = None, by: Any = None, reason: str = ""
+) -> None:
     """Remove an override so the next level (platform value, then default) applies."""
     item_for(key)
-    PolicySetting.objects.filter(key=key, account=account).delete()
+    rows = PolicySetting.objects.filter(key=key, account=account)
+    old = [row.value for row in rows]
+    rows.delete()
     forget_cached()
+    if old:
+        _record(by, key, reason, account, key=key, old=old[0], new=None)
 
 
 @transaction.atomic
-def save_provider_group(group: ProviderGroup, *, by: Any = None) -> ProviderGroup:
+def save_provider_group(group: ProviderGroup, *, by: Any = None, reason: str = "") -> ProviderGroup:
     """SEND-5: add or change a mailbox provider group; its domains are checked and written
     one per line, a domain already in another group is refused."""
     patterns = parse_patterns(group.domains)
@@ -55,19 +79,24 @@ def save_provider_group(group: ProviderGroup, *, by: Any = None) -> ProviderGrou
     group.updated_by = by
     group.save()
     forget_cached()
+    _record(by, group, reason, None, per_minute=group.per_minute, domains=list(patterns))
     return group
 
 
 @transaction.atomic
-def delete_provider_group(group: ProviderGroup) -> None:
+def delete_provider_group(group: ProviderGroup, *, by: Any = None, reason: str = "") -> None:
     """Its domains fall back to the default rate; the default group itself stays."""
     if group.is_default:
         raise RuleViolation(_("the default group cannot be deleted"))
+    _record(by, group, reason, None, deleted=True)
     group.delete()
     forget_cached()
 
 
-def save_mailbox_provider_rule(rule: MailboxProviderRule, *, by: Any = None) -> MailboxProviderRule:
+@transaction.atomic
+def save_mailbox_provider_rule(
+    rule: MailboxProviderRule, *, by: Any = None, reason: str = ""
+) -> MailboxProviderRule:
     """AUDIT-1 (v): add or change a provider's rule for the local part; domains, lengths and
     characters are checked first."""
     patterns = parse_patterns(rule.domains)
@@ -83,15 +112,23 @@ def save_mailbox_provider_rule(rule: MailboxProviderRule, *, by: Any = None) -> 
     rule.updated_by = by
     rule.save()
     forget_cached()
+    _record(by, rule, reason, None, domains=list(patterns))
     return rule
 
 
-def delete_mailbox_provider_rule(rule: MailboxProviderRule) -> None:
+@transaction.atomic
+def delete_mailbox_provider_rule(
+    rule: MailboxProviderRule, *, by: Any = None, reason: str = ""
+) -> None:
+    _record(by, rule, reason, None, deleted=True)
     rule.delete()
     forget_cached()
 
 
-def save_disposable_domain(entry: DisposableDomain, *, by: Any = None) -> DisposableDomain:
+@transaction.atomic
+def save_disposable_domain(
+    entry: DisposableDomain, *, by: Any = None, reason: str = ""
+) -> DisposableDomain:
     """AUDIT-1 (ii): add a throw-away domain to the platform's list, or take one off the
     published list (`disposable` false)."""
     entry.domain = parse_domain(entry.domain)
@@ -99,9 +136,12 @@ def save_disposable_domain(entry: DisposableDomain, *, by: Any = None) -> Dispos
     entry.updated_by = by
     entry.save()
     forget_cached()
+    _record(by, entry, reason, None, disposable=entry.disposable)
     return entry
 
 
-def delete_disposable_domain(entry: DisposableDomain) -> None:
+@transaction.atomic
+def delete_disposable_domain(entry: DisposableDomain, *, by: Any = None, reason: str = "") -> None:
+    _record(by, entry, reason, None, deleted=True)
     entry.delete()
     forget_cached()

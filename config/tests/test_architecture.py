@@ -13,7 +13,7 @@ ROOT = Path(settings.BASE_DIR)
 APPS = (
     "config", "core", "accounts", "policy", "contacts", "domains", "carrier", "consent",
     "imports", "admission", "campaigns", "delivery", "feedback", "governance", "api", "web",
-    "subscriber",
+    "subscriber", "console",
 )  # fmt: skip
 MAX_LINES = 800
 

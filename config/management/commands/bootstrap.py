@@ -13,8 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import services as accounts
-from admission import services as admission
 from accounts.models import Account, ReviewState
+from admission import services as admission
 from contacts import services as contacts
 from contacts.models import SubscriptionState
 from contacts.rules import Cause, LegalBasis, Status

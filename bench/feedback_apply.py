@@ -66,9 +66,11 @@ def reports(rows: list[tuple[str, str, str]]) -> list[tuple[bytes, str]]:
 
 
 def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
-    call_command("migrate", verbosity=0)
     from feedback import services
+
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    batch = int(sys.argv[2]) if len(sys.argv) > 2 else services.BATCH_SIZE
+    call_command("migrate", verbosity=0)
     from feedback.models import FeedbackEvent, InboundMessage
 
     mix = reports(seed(count))
@@ -77,8 +79,14 @@ def main() -> None:
     floor = len(stored) / (time.perf_counter() - start)
     InboundMessage.objects.all().delete()
     start = time.perf_counter()
-    for raw, to in mix:
-        services.process(services.receive(raw, mail_from="", rcpt_to=[to]))
+    for first in range(0, len(mix), batch):
+        # As the listener stores each message on arrival, then processes what waits.
+        services.process_many(
+            [
+                services.receive(raw, mail_from="", rcpt_to=[to])
+                for raw, to in mix[first : first + batch]
+            ]
+        )
     rate = len(mix) / (time.perf_counter() - start)
     database = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite"
     events = FeedbackEvent.objects.count()

@@ -16,6 +16,7 @@ from contacts.models import Contact, Subscription, SubscriptionState, Suppressio
 from contacts.rules import Cause, Status, decide_transition
 from core import evidence
 from core.actors import Actor
+from core.bulk import db_datetime, insert_new_rows
 
 if TYPE_CHECKING:
     from accounts.models import Account
@@ -95,12 +96,11 @@ def suppress_many(rows: Sequence[tuple[str, SuppressionReason, str]], *, source:
         (digest, reason): note[:200]
         for digest, reason, note in reversed(rows)  # the first note of an address wins
     }
-    Suppression.objects.bulk_create(
-        [
-            Suppression(address_hash=digest, reason=reason, note=note, source=source[:120])
-            for (digest, reason), note in wanted.items()
-        ],
-        ignore_conflicts=True,
+    when = db_datetime(timezone.now())
+    insert_new_rows(
+        Suppression,
+        ("address_hash", "reason", "note", "source", "created_at"),
+        [(digest, reason, note, source[:120], when) for (digest, reason), note in wanted.items()],
     )
 
 

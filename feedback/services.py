@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from core.bulk import db_datetime, update_rows
+from core.bulk import db_datetime, insert_one, update_rows
 from feedback.apply import Report, apply_reports
 from feedback.handlers import Outcome, feedback_outcome, read_feedback
 from feedback.models import InboundMessage, InboundState
@@ -28,15 +29,39 @@ def receive(
 ) -> InboundMessage:
     """Keep the message exactly as it arrived; nothing has read it yet. `route` is known
     beforehand only for webhook events (`webhook:<esp>`)."""
-    with transaction.atomic():
-        return InboundMessage.objects.create(
-            raw=raw,
-            size=len(raw),
-            mail_from=mail_from[:500],
-            rcpt_to=list(rcpt_to),
-            peer=peer[:100],
-            route=route[:20],
+    return receive_many([Arrival(raw, mail_from, rcpt_to, peer, route)])[0]
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A message as it arrived, with its SMTP envelope (see `receive`)."""
+
+    raw: bytes
+    mail_from: str
+    rcpt_to: Sequence[str]
+    peer: str = ""
+    route: str = ""
+
+
+def receive_many(arrivals: Sequence[Arrival]) -> list[InboundMessage]:
+    """`receive` for messages that arrived together (a mailbox poll, a listener's
+    deliveries of the same moment): kept in one transaction, so one commit (PostgreSQL
+    flushes its log to disk at each) stands for them all."""
+    messages = [
+        InboundMessage(
+            raw=a.raw,
+            size=len(a.raw),
+            mail_from=a.mail_from[:500],
+            rcpt_to=list(a.rcpt_to),
+            peer=a.peer[:100],
+            route=a.route[:20],
         )
+        for a in arrivals
+    ]
+    with transaction.atomic():
+        for message in messages:
+            insert_one(message)
+    return messages
 
 
 FEEDBACK_HANDLER = "feedback.handlers.handle_feedback"

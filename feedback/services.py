@@ -160,17 +160,17 @@ def _conclude(
     return message
 
 
-def process_waiting(batch_size: int = BATCH_SIZE) -> int:
-    """Process what was stored but never processed (the listener stopped in between), in
-    batches."""
+def process_waiting(batch_size: int = BATCH_SIZE, *, mail_only: bool = False) -> int:
+    """Process what was stored but not processed yet (the listener stopped in between, or
+    it arrived while other mail was processed), in batches. `mail_only`: only what came
+    by mail, not the providers' webhook events, which their request processes itself."""
     count = last = 0
+    waiting = InboundMessage.objects.filter(state=InboundState.RECEIVED).order_by("pk")
+    if mail_only:
+        waiting = waiting.filter(route="")
     while True:
-        waiting = list(
-            InboundMessage.objects.filter(state=InboundState.RECEIVED, pk__gt=last).order_by("pk")[
-                :batch_size
-            ]
-        )
-        if not waiting:
+        batch = list(waiting.filter(pk__gt=last)[:batch_size])
+        if not batch:
             return count
-        process_many(waiting)
-        count, last = count + len(waiting), waiting[-1].pk
+        process_many(batch)
+        count, last = count + len(batch), batch[-1].pk

@@ -23,6 +23,7 @@ from delivery.testing import Sendable
 from feedback import recording, services
 from feedback.models import FeedbackEvent, InboundMessage, InboundState
 from feedback.simulate import arf, dsn
+from feedback.tests.test_feedback_flow import big  # noqa: F401  (the fixture)
 from governance.models import Violation
 from policy import services as policy
 from policy.selectors import forget_cached
@@ -35,18 +36,13 @@ SENDER_SIDE = ("5.7.26", "550 5.7.26 unauthenticated mail is not accepted")
 
 
 @pytest.fixture
-def sent(sendable: Sendable, settings: Any) -> Sendable:
+def sent(big: Sendable) -> Sendable:  # noqa: F811  (the fixture imported above)
     """20 recipients, sent in batches of 5 up to the tenth message; judged from 10 on."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    for n in range(17):
-        sendable.add(f"person{n}@example.org")
-    policy.set_value("send.batch_size", "5")
-    policy.set_value("quality.min_volume", "10")
-    sendable.start()
-    for batch in sorted(ledger.batches_with_work(sendable.campaign))[:2]:
-        run_batch(sendable.campaign.pk, batch)
-    assert len(sendable.smtp.messages) == 10
-    return sendable
+    big.start()
+    for batch in sorted(ledger.batches_with_work(big.campaign))[:2]:
+        run_batch(big.campaign.pk, batch)
+    assert len(big.smtp.messages) == 10
+    return big
 
 
 def bounce(sendable: Sendable, n: int, code: tuple[str, str]) -> services.Arrival:
@@ -199,3 +195,23 @@ def test_a_batch_costs_the_same_queries_whatever_its_size(sent: Sendable) -> Non
     assert Contact.objects.filter(status=Status.BOUNCED).count() == 5
     assert Contact.objects.filter(status=Status.UNSUBSCRIBED).count() == 5
     assert verify_chain(sent.world.alice_account).ok
+
+
+def test_the_listener_processes_what_waits_with_the_next_delivery(
+    sent: Sendable, inbound: Any
+) -> None:
+    """Reports stored while another delivery was processed are applied in one batch with
+    the next one; a provider's webhook event, which its request processes, is left alone."""
+    import smtplib
+
+    waiting = services.receive_many([bounce(sent, n, HARD) for n in range(3)])
+    webhook = services.receive(b"{}", mail_from="", rcpt_to=[], route="webhook:generic")
+    arrival = bounce(sent, 3, HARD)
+    with smtplib.SMTP(inbound.hostname, inbound.port, timeout=10) as smtp:
+        smtp.sendmail("", arrival.rcpt_to, arrival.raw)
+    for message in waiting:
+        message.refresh_from_db()
+        assert message.state == InboundState.PROCESSED
+    assert [status_of(sent, n) for n in range(4)] == ["B"] * 4
+    webhook.refresh_from_db()
+    assert webhook.state == InboundState.RECEIVED

@@ -6,6 +6,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from api import (
+    addresses,
     campaigns,
     contacts,
     domains,
@@ -39,3 +40,4 @@ api.add_router("/", campaigns.router)
 api.add_router("/", unsubscribe_requests.router)
 api.add_router("/", imports.router)
 api.add_router("/", operator.router)
+api.add_router("/", addresses.router)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -16,6 +15,7 @@ from consent.selectors import CHAIN_FIELDS, merged_into
 from core.actors import Actor
 from core.bulk import db_datetime, db_json, insert_rows
 from core.crypto import derive_key, new_data_key, seal, unwrap_key, wrap_key
+from core.evidence import Entry
 
 if TYPE_CHECKING:
     from accounts.models import Account
@@ -114,17 +114,6 @@ def create_contact_keys(contact_ids: Sequence[int]) -> dict[int, bytes]:
     return keys
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One record for `record_many`; `contact_id` None for an account-level record."""
-
-    kind: str
-    contact_id: int | None = None
-    payload: dict[str, Any] | None = None
-    personal: dict[str, Any] | None = None
-    source: str = ""
-
-
 def record_many(
     account: Account,
     entries: Sequence[Entry],
@@ -135,8 +124,9 @@ def record_many(
     """Append many records in one statement, chained exactly as `record` chains them.
 
     Personal data of a contact is sealed with its key from `keys` (see
-    `create_contact_keys`); the actor's IP and user agent are not added here, the bulk
-    writer's records point to a record that carries them. Returns the last seq written.
+    `create_contact_keys`); an entry's own actor, if it names one, stands for `actor`; the
+    actors' IP and user agent are not added here, the bulk writer's records point to a
+    record that carries them. Returns the last seq written.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("evidence is written inside the transaction of the change it proves")
@@ -162,7 +152,7 @@ def record_many(
             "kind": entry.kind,
             "contact_id": entry.contact_id,
             "created_at": now,
-            "actor": actor.label,
+            "actor": (entry.actor or actor).label,
             "source": entry.source[:300],
             "wording_id": None,
             "payload": _json_safe(entry.payload or {}),

@@ -10,6 +10,7 @@ lookup, suppression and match (IMPORT-5/7, STATUS-2/4). Rows store its keyed has
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Callable
 
@@ -33,13 +34,21 @@ def normalise_address(raw: str) -> str:
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in address):
         raise InvalidAddress(f"an email address contains no spaces or control characters: {raw!r}")
     try:
-        ascii_domain = idna.encode(domain.rstrip("."), uts46=True).decode("ascii")
+        ascii_domain = _ascii_domain(domain.rstrip("."))
     except idna.IDNAError as exc:
         raise InvalidAddress(f"invalid domain in {raw!r}: {exc}") from None
-    normalised = f"{local}@{ascii_domain.lower()}"
+    normalised = f"{local}@{ascii_domain}"
     if len(normalised) > MAX_ADDRESS_LENGTH:
         raise InvalidAddress(f"address longer than {MAX_ADDRESS_LENGTH} characters")
     return normalised
+
+
+@functools.lru_cache(maxsize=4096)
+def _ascii_domain(domain: str) -> str:
+    """The domain IDNA-encoded and lowercased; remembered, since a few mailbox providers'
+    domains make up most addresses and the encoding costs more than the rest of
+    normalising (an invalid domain raises each time: errors are not cached)."""
+    return idna.encode(domain, uts46=True).decode("ascii").lower()
 
 
 def domain_of(address: str) -> str:

@@ -38,6 +38,24 @@ def insert_rows(
         cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
 
 
+def insert_new_rows(
+    model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """`insert_rows`, leaving out the rows a unique constraint already has (ON CONFLICT DO
+    NOTHING, on both databases): one executemany, for the few hundred rows of a batch."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    marks = ", ".join(["%s"] * len(columns))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({marks}) "  # noqa: S608
+            "ON CONFLICT DO NOTHING",
+            rows,
+        )
+
+
 def probe_query(
     model: type[models.Model],
     column: str,
@@ -188,3 +206,32 @@ def update_rows(
                 f"AS v({', '.join(names)}, pk) WHERE {table}.{pk} = CAST(v.pk AS bigint)",
                 [value for row in part for value in row],
             )
+
+
+_INSERTS: dict[tuple[type[models.Model], str], tuple[str, list[models.Field[Any, Any]]]] = {}
+
+
+def insert_one(obj: models.Model) -> None:
+    """INSERT `obj` as a new row and set its id, inside the caller's transaction: what
+    `save()` writes, with the statement built once per model instead of on every call
+    (which cost twice the database's work on the inbound listener's path). No signals
+    are sent: only for models no receiver listens to."""
+    model = type(obj)
+    key = (model, connection.vendor)
+    if key not in _INSERTS:
+        fields = [f for f in model._meta.concrete_fields if f is not model._meta.pk]
+        quote = connection.ops.quote_name
+        names = ", ".join(quote(f.column) for f in fields)
+        marks = ", ".join(["%s"] * len(fields))
+        _INSERTS[key] = (
+            f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({marks}) "  # noqa: S608
+            f"RETURNING {quote(model._meta.pk.column)}",
+            fields,
+        )
+    sql, fields = _INSERTS[key]
+    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        obj.pk = cursor.fetchone()[0]
+    obj._state.adding = False
+    obj._state.db = connection.alias

@@ -11,28 +11,27 @@ rejection never touches the contact. Every report then has its send judged again
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from accounts.models import Account
 from campaigns.models import Campaign
 from carrier.tokens import UNSUBSCRIBE, VERP, BadToken, read_token
-from contacts import services as contacts
-from contacts.models import SOURCE_FEEDBACK, Contact, SuppressionReason
-from contacts.rules import Cause, Status
-from core.actors import Actor
 from core.addresses import InvalidAddress, address_key, domain_of, normalise_address
-from core.errors import RuleViolation
 from delivery import sends
 from delivery.models import FailureClass, LedgerState, SendLedgerEntry
 from feedback.models import FeedbackEvent, FeedbackKind, InboundMessage
 from feedback.parsers.classify import classify, find_enhanced_code, find_smtp_code
 from feedback.parsers.report import FeedbackReport, RecipientResult
+from feedback.recording import ROW_VALUES, Event, Row, record_and_apply, rows_of
+from feedback.recording import isp_for as isp_for  # where callers found it before
 from feedback.rules import (
     ISP_DOMAINS,
     Breach,
@@ -40,60 +39,89 @@ from feedback.rules import (
     SendHealth,
     breaches,
     isp_of,
-    isp_of_mx,
     seven_day_breach,
-    soft_bounces_make_bounced,
 )
 from policy.selectors import cached_value
 
 HANDED_OVER = (LedgerState.SENT, LedgerState.FAILED)
 
 
-def isp_for(address: str) -> str:
-    """The provider of an address: the fixed list, else by its domain's MX hosts (DNS,
-    cached for their TTL); a DNS failure leaves the domain standing for itself."""
-    from domains.dns import lookup
-
-    domain = address.rpartition("@")[2].lower().rstrip(".")
-    if domain in ISP_DOMAINS:
-        return ISP_DOMAINS[domain]
+def _token_entry_id(purpose: str, token: str) -> int | None:
     try:
-        records = lookup(domain, "MX")
-    except Exception:  # a timeout or a broken zone: judged as its own domain
-        return domain
-    return isp_of_mx(domain, [r.split()[-1] for r in records if r.split()])
-
-
-def _entry_by_token(purpose: str, token: str) -> SendLedgerEntry | None:
-    try:
-        entry_id = read_token(purpose, token).entry_id
+        return read_token(purpose, token).entry_id
     except BadToken:
         return None
-    return SendLedgerEntry.objects.filter(pk=entry_id).first()
 
 
-def match_entry(
-    report: FeedbackReport, recipient: str, *, sender_domain: str = ""
-) -> SendLedgerEntry | None:
-    """BOUNCE-1: VERP first, heuristics second. Matched by address alone, only a message
-    sent From `sender_domain` (where the report arrived) counts: another account's mail
-    to the same address is never taken for it (PRIVACY-2)."""
-    if report.verp_token:
-        entry = _entry_by_token(VERP, report.verp_token)
-        if entry is not None:
-            return entry
-    if report.original.unsubscribe_token:
-        entry = _entry_by_token(UNSUBSCRIBE, report.original.unsubscribe_token)
-        if entry is not None:
-            return entry
+def _message_ids(report: FeedbackReport) -> list[str]:
+    """The forms the original's Message-ID may have in the ledger, first the one quoted."""
     message_id = report.original.message_id.strip()
-    if message_id:
-        bare = message_id.strip("<>")
-        entry = SendLedgerEntry.objects.filter(
-            Q(message_id=message_id) | Q(message_id=f"<{bare}>") | Q(message_id=bare)
-        ).first()
-        if entry is not None:
-            return entry
+    if not message_id:
+        return []
+    bare = message_id.strip("<>")
+    return list(dict.fromkeys([message_id, f"<{bare}>", bare]))
+
+
+class _Matcher:
+    """BOUNCE-1: VERP first, heuristics second, for a batch of reports: the ledger rows the
+    tokens and Message-IDs name are read in two queries; only a report matched by the
+    recipient's address alone costs one of its own."""
+
+    def __init__(self, reports: Sequence[FeedbackReport]) -> None:
+        self.reports = reports
+        # The ledger rows the report's VERP token, then its unsubscribe token, name.
+        self.tokens = [
+            [
+                entry_id
+                for purpose, token in (
+                    (VERP, report.verp_token),
+                    (UNSUBSCRIBE, report.original.unsubscribe_token),
+                )
+                if token and (entry_id := _token_entry_id(purpose, token)) is not None
+            ]
+            for report in reports
+        ]
+        ids = sorted({i for found in self.tokens for i in found})
+        rows = SendLedgerEntry.objects.order_by()
+        values = list(rows.filter(pk__in=ids).values_list(*ROW_VALUES)) if ids else []
+        known = {v[0] for v in values}
+        # The Message-IDs only of the reports no token matched (mostly none).
+        message_ids = sorted(
+            {
+                m
+                for report, found in zip(reports, self.tokens, strict=True)
+                if not any(i in known for i in found)
+                for m in _message_ids(report)
+            }
+        )
+        by_message_id: dict[str, tuple[Any, ...]] = {}
+        if message_ids:
+            for found in rows.filter(message_id__in=message_ids).values_list(
+                "message_id", *ROW_VALUES
+            ):
+                # The first row sent wins.
+                if found[0] not in by_message_id or found[1] < by_message_id[found[0]][0]:
+                    by_message_id[found[0]] = found[1:]
+        made = rows_of([*values, *by_message_id.values()])
+        self.by_id = {row.entry_id: row for row in made}
+        self.by_message_id = {m: self.by_id[v[0]] for m, v in by_message_id.items()}
+
+    def match(self, n: int, recipient: str, sender_domain: str) -> Row | None:
+        """The row the recipient of the `n`th report is about, if any."""
+        report = self.reports[n]
+        for entry_id in self.tokens[n]:
+            if entry_id in self.by_id:
+                return self.by_id[entry_id]
+        found = [self.by_message_id[m] for m in _message_ids(report) if m in self.by_message_id]
+        if found:
+            return min(found, key=lambda row: row.entry_id)
+        return _row_by_address(report, recipient, sender_domain)
+
+
+def _row_by_address(report: FeedbackReport, recipient: str, sender_domain: str) -> Row | None:
+    """Matched by address alone, only a message sent From `sender_domain` (where the
+    report arrived) counts: another account's mail to the same address is never taken
+    for it (PRIVACY-2)."""
     address = (recipient or report.original.to).strip().strip("<>")
     if "@" not in address:
         return None
@@ -109,37 +137,28 @@ def match_entry(
         campaign_id = mailing.rpartition("-")[2]
         if campaign_id.isdigit():
             query = query.filter(campaign_id=int(campaign_id))
-    return query.order_by("-sent_at", "-pk").first()
+    found = query.order_by("-sent_at", "-pk").values_list(*ROW_VALUES).first()
+    return rows_of([found])[0] if found else None
 
 
-def _record(
-    message: InboundMessage | None,
-    entry: SendLedgerEntry,
-    kind: FeedbackKind,
-    result: RecipientResult | None,
-    *,
-    isp: str = "",
-) -> FeedbackEvent | None:
-    """The event, or None when this row already has the same one (a repeated report)."""
-    campaign = entry.campaign
-    try:
-        with transaction.atomic():
-            return FeedbackEvent.objects.create(
-                inbound=message,
-                kind=kind,
-                account_id=campaign.account_id,
-                campaign=campaign,
-                entry=entry,
-                contact=entry.contact,
-                status=result.status[:20] if result else "",
-                reason=(result.reason if result else "complaint")[:30],
-                hard=bool(result and result.hard) or kind == FeedbackKind.COMPLAINT,
-                sender_side=bool(result and result.sender_side),
-                isp=(isp or isp_for(entry.contact.address or "unknown@unknown"))[:60],
-                diagnostic=(result.diagnostic if result else "")[:500],
-            )
-    except IntegrityError:
-        return None
+@dataclass(frozen=True)
+class Report:
+    """One parsed report of a batch, with the inbound message it came in and the domain
+    it was addressed to (matching by address is limited to mail sent from there)."""
+
+    message: InboundMessage | None
+    report: FeedbackReport
+    sender_domain: str = ""
+
+
+@dataclass
+class Applied:
+    """What became of one report: "processed" or "review", one line per recipient, and the
+    account its events belong to (the first one's)."""
+
+    state: str = "processed"
+    lines: list[str] = field(default_factory=list)
+    account: Account | None = None
 
 
 def apply_report(
@@ -147,129 +166,104 @@ def apply_report(
 ) -> tuple[str, list[str]]:
     """Record and apply every recipient of a parsed report. Returns the state for the
     inbound message ("processed" or "review") and one line per recipient."""
-    lines: list[str] = []
-    unmatched = False
-    campaigns: dict[int, Campaign] = {}
-    if report.kind == "complaint":
-        targets: list[tuple[str, RecipientResult | None]] = [
-            (addr, None) for addr in (report.complaint.original_rcpt_to if report.complaint else ())
-        ] or [(report.original.to, None)]
-    else:
-        targets = [(r.recipient, r) for r in report.failed]
-    for recipient, result in targets:
-        entry = match_entry(report, recipient, sender_domain=sender_domain)
-        if entry is None:
-            unmatched = True
-            lines.append(f"{recipient or '(no recipient)'}: matches no message we sent")
-            continue
-        kind = FeedbackKind.COMPLAINT if report.kind == "complaint" else FeedbackKind.BOUNCE
-        event = _record(message, entry, kind, result)
-        if event is None:
-            lines.append(f"ledger #{entry.pk}: already recorded")
-            continue
-        lines.append(f"ledger #{entry.pk}: {_apply(event)}")
-        campaigns[entry.campaign_id] = entry.campaign
-    for campaign in campaigns.values():
-        sends.judge(campaign)  # a breach stops the send
-    if not targets:
-        unmatched = True
-        lines.append("no failed recipient in the report")
-    return ("review" if unmatched else "processed"), lines
+    applied = apply_reports([Report(message, report, sender_domain)])[0]
+    return applied.state, applied.lines
+
+
+def apply_reports(reports: Sequence[Report]) -> list[Applied]:
+    """Record and apply a batch of reports in one transaction: each recipient matched to
+    its ledger row and recorded once, the contacts' changes written together with their
+    evidence (one lock of each account's chain), then each send the batch touched judged
+    once, so a send whose rates the batch pushes past a limit stops within it."""
+    matcher = _Matcher([r.report for r in reports])
+    results = [Applied() for _ in reports]
+    pending: list[tuple[int, Event]] = []
+    for n, item in enumerate(reports):
+        report, applied = item.report, results[n]
+        if report.kind == "complaint":
+            original = report.complaint.original_rcpt_to if report.complaint else ()
+            targets: list[tuple[str, RecipientResult | None]] = [
+                (addr, None) for addr in original
+            ] or [(report.original.to, None)]
+        else:
+            targets = [(r.recipient, r) for r in report.failed]
+        for recipient, result in targets:
+            row = matcher.match(n, recipient, item.sender_domain)
+            if row is None:
+                applied.state = "review"
+                applied.lines.append(f"{recipient or '(no recipient)'}: matches no message we sent")
+                continue
+            kind = FeedbackKind.COMPLAINT if report.kind == "complaint" else FeedbackKind.BOUNCE
+            message_id = item.message.pk if item.message is not None else None
+            pending.append((n, _event(message_id, row, kind, result)))
+        if not targets:
+            applied.state = "review"
+            applied.lines.append("no failed recipient in the report")
+    with transaction.atomic():
+        lines, recorded = record_and_apply(pending)
+        for n, line in lines:
+            results[n].lines.append(line)
+        for n, event in recorded:
+            results[n].account = results[n].account or event.row.campaign.account
+        _judge({e.row.campaign.pk: e.row.campaign for _n, e in recorded})
+    return results
 
 
 def record_sync_failures(entry_ids: Sequence[int]) -> list[str]:
     """INDUSTRY-4: rows whose hand-over the recipient's server refused at SMTP time count
     exactly like DSNs: each becomes a bounce event (no inbound message) and the same rules
     apply — a hard one bounces and suppresses, soft ones count (STATUS-3, INDUSTRY-5)."""
-    lines = []
-    rows = SendLedgerEntry.objects.filter(
+    pending = []
+    failed = SendLedgerEntry.objects.filter(
         pk__in=list(entry_ids),
         state=LedgerState.FAILED,
         failure_class__in=(FailureClass.HARD, FailureClass.SOFT),
-    ).select_related("campaign", "contact")
-    for entry in rows:
-        status = find_enhanced_code(entry.reply) or find_smtp_code(entry.reply)
-        hard = entry.failure_class == FailureClass.HARD
+    )
+    replies = dict(failed.values_list("pk", "reply"))
+    hard = set(failed.filter(failure_class=FailureClass.HARD).values_list("pk", flat=True))
+    for row in rows_of(list(failed.order_by("pk").values_list(*ROW_VALUES))):
+        reply = replies[row.entry_id]
+        status = find_enhanced_code(reply) or find_smtp_code(reply)
         result = RecipientResult(
-            recipient=entry.contact.address,
+            recipient=row.address,
             status=status,
-            diagnostic=entry.reply,
-            reason=classify(status, entry.reply).reason,
-            hard=hard,
+            diagnostic=reply,
+            reason=classify(status, reply).reason,
+            hard=row.entry_id in hard,
             sender_side=False,
         )
-        event = _record(None, entry, FeedbackKind.BOUNCE, result, isp=isp_of(result.recipient))
-        if event is not None:
-            lines.append(f"ledger #{entry.pk}: {_apply(event)}")
-    return lines
+        event = _event(None, row, FeedbackKind.BOUNCE, result, isp=isp_of(result.recipient))
+        pending.append((0, event))
+    with transaction.atomic():
+        lines, _recorded = record_and_apply(pending)
+    # Not judged here: the send's coordinator judges at its next flush.
+    return [line for _n, line in lines if not line.endswith(": already recorded")]
 
 
-def _apply(event: FeedbackEvent) -> str:
-    actor = Actor("system", f"feedback:{event.pk}")
-    ref = f"feedback:{event.pk}"
-    contact = Contact.objects.get(pk=event.contact_id)
-    if event.kind == FeedbackKind.COMPLAINT:
-        # COMPLAINT-1: consent withdrawn, and the address is untrusted on the platform.
-        contacts.unsubscribe(
-            contact, actor=actor, method="complaint", cause=Cause.COMPLAINT, ref=ref
-        )
-        if contact.address:
-            contacts.suppress(
-                contact.address, SuppressionReason.COMPLAINT, note=ref, source=SOURCE_FEEDBACK
-            )
-        return f"complaint ({event.isp}): contact unsubscribed"
-    if event.sender_side:
-        return f"{event.reason} ({event.status}): the sender's problem, contact untouched"
-    bounces = FeedbackEvent.objects.filter(
-        contact=contact, kind=FeedbackKind.BOUNCE, sender_side=False
-    ).count()
-    allowed = int(cached_value("bounce.max_bounces_before_removal", contact.account))
-    if bounces >= allowed and contact.status == Status.ACTIVE:
-        # INDUSTRY-5: whatever their kind, the address goes at the latest after this many.
-        _make_bounced(contact, actor=actor, ref=ref)
-        return f"bounce {event.status} ({event.reason}): bounce {bounces} of {allowed}, contact B"
-    if event.hard:
-        needed = int(cached_value("bounce.hard_bounces_to_bounced", contact.account))
-        count = FeedbackEvent.objects.filter(
-            contact=contact, kind=FeedbackKind.BOUNCE, hard=True, sender_side=False
-        ).count()
-        if count >= needed:
-            _make_bounced(contact, actor=actor, ref=ref)
-            return f"hard bounce {event.status} ({event.reason}): contact B"
-        return f"hard bounce {event.status}: {count} of {needed}"
-    if _soft_limit_reached(contact):
-        _make_bounced(contact, actor=actor, ref=ref)
-        return f"soft bounce {event.status} ({event.reason}): limit reached, contact B"
-    return f"soft bounce {event.status} ({event.reason}): counted"
+def _judge(campaigns: dict[int, Campaign]) -> None:
+    for campaign in campaigns.values():
+        sends.judge(campaign)  # a breach stops the send
 
 
-def _make_bounced(contact: Contact, *, actor: Actor, ref: str) -> None:
-    with contextlib.suppress(RuleViolation):  # U, B or D already: nothing to lower
-        contacts.change_status(contact, Status.BOUNCED, actor=actor, cause=Cause.BOUNCE, ref=ref)
-    if contact.address:
-        contacts.suppress(
-            contact.address, SuppressionReason.HARD_BOUNCE, note=ref, source=SOURCE_FEEDBACK
-        )
-
-
-def _soft_limit_reached(contact: Contact) -> bool:
-    """STATUS-3: soft bounces of consecutive sends since the last delivered message."""
-    clean = (
-        SendLedgerEntry.objects.filter(contact=contact, state=LedgerState.SENT)
-        .exclude(feedback__isnull=False)
-        .order_by("-sent_at")
-        .values_list("sent_at", flat=True)
-        .first()
-    )
-    softs = FeedbackEvent.objects.filter(
-        contact=contact, kind=FeedbackKind.BOUNCE, hard=False, sender_side=False
-    )
-    if clean is not None:
-        softs = softs.filter(entry__sent_at__gt=clean)
-    return soft_bounces_make_bounced(
-        list(softs.values_list("campaign_id", "created_at")),
-        sends=int(cached_value("bounce.soft_bounce_sends", contact.account)),
-        span_days=int(cached_value("bounce.soft_bounce_span_days", contact.account)),
+def _event(
+    message_id: int | None,
+    row: Row,
+    kind: FeedbackKind,
+    result: RecipientResult | None,
+    *,
+    isp: str = "",
+) -> Event:
+    return Event(
+        row=row,
+        inbound_id=message_id,
+        kind=kind,
+        status=result.status[:20] if result else "",
+        reason=(result.reason if result else "complaint")[:30],
+        hard=bool(result and result.hard) or kind == FeedbackKind.COMPLAINT,
+        sender_side=bool(result and result.sender_side),
+        isp=isp[:60],
+        diagnostic=(result.diagnostic if result else "")[:500],
+        created_at=timezone.now(),
     )
 
 

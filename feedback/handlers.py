@@ -17,6 +17,7 @@ from feedback.rules import asks_to_unsubscribe, is_auto_reply
 
 if TYPE_CHECKING:
     from accounts.models import Account
+    from feedback.apply import Applied, Report
 
 ACTOR = Actor.system("inbound")
 
@@ -37,7 +38,17 @@ def handle_feedback(message: InboundMessage, recipient: str, params: dict[str, s
     """BOUNCE-1, COMPLAINT-1: a DSN to the VERP return path, or an ARF report to the
     feedback-loop address: parsed, matched, recorded once, applied. What cannot be read or
     matched waits for review."""
-    from feedback.apply import apply_report
+    from feedback.apply import apply_reports
+
+    read = read_feedback(message, recipient)
+    if isinstance(read, Outcome):
+        return read
+    return feedback_outcome(read, apply_reports([read])[0])
+
+
+def read_feedback(message: InboundMessage, recipient: str) -> Report | Outcome:
+    """The parsed report to apply, or the outcome of a message that is none."""
+    from feedback.apply import Report
     from feedback.parsers import parse_feedback
 
     report = parse_feedback(bytes(message.raw), envelope_to=[recipient])
@@ -49,11 +60,15 @@ def handle_feedback(message: InboundMessage, recipient: str, params: dict[str, s
         return Outcome(InboundState.PROCESSED, f"a delivery report, delivered: {who}")
     if report.kind == "unknown":
         return Outcome(InboundState.REVIEW, f"not a bounce or report we can read: {report.note}")
-    state, lines = apply_report(message, report, sender_domain=recipient.rpartition("@")[2].lower())
-    event = message.events.select_related("account").first()
-    account = event.account if event is not None else None
+    return Report(message, report, recipient.rpartition("@")[2].lower())
+
+
+def feedback_outcome(read: Report, applied: Applied) -> Outcome:
+    report = read.report
     return Outcome(
-        InboundState(state), f"{report.kind} ({report.source_format}): " + "; ".join(lines), account
+        InboundState(applied.state),
+        f"{report.kind} ({report.source_format}): " + "; ".join(applied.lines),
+        applied.account,
     )
 
 

@@ -3,12 +3,14 @@
 It answers 250 once the message is stored, whatever processing then makes of it; if it
 cannot even store the message it answers 451, so the sending MTA tries again later and
 nothing is lost. Database work runs in a worker thread: Django's ORM is synchronous.
+Messages that arrive while others are processed are processed together, as one batch.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -19,6 +21,12 @@ from django.db import close_old_connections
 log = logging.getLogger(__name__)
 
 
+# One delivery's thread at a time processes; the deliveries that arrive meanwhile are
+# stored and wait here, and the next thread processes all that wait as one batch
+# (feedback.services.process_many): under load, reports are applied in batches.
+_processing = threading.Lock()
+
+
 def _store_and_process(raw: bytes, mail_from: str, rcpt_to: list[str], peer: str) -> int:
     from feedback import services
 
@@ -26,7 +34,8 @@ def _store_and_process(raw: bytes, mail_from: str, rcpt_to: list[str], peer: str
     try:
         message = services.receive(raw, mail_from=mail_from, rcpt_to=rcpt_to, peer=peer)
         try:
-            services.process(message)
+            with _processing:
+                services.process_waiting(mail_only=True)  # this message among them
         except Exception:  # stored: it stays `received` and is processed on the next start
             log.exception("inbound message %s stored but not processed", message.pk)
         return message.pk

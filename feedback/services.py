@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from feedback.handlers import Outcome
+from core.bulk import db_datetime, insert_one, update_rows
+from feedback.apply import Report, apply_reports
+from feedback.handlers import Outcome, feedback_outcome, read_feedback
 from feedback.models import InboundMessage, InboundState
 from feedback.routing import route_for
 
@@ -26,15 +29,48 @@ def receive(
 ) -> InboundMessage:
     """Keep the message exactly as it arrived; nothing has read it yet. `route` is known
     beforehand only for webhook events (`webhook:<esp>`)."""
-    with transaction.atomic():
-        return InboundMessage.objects.create(
-            raw=raw,
-            size=len(raw),
-            mail_from=mail_from[:500],
-            rcpt_to=list(rcpt_to),
-            peer=peer[:100],
-            route=route[:20],
+    return receive_many([Arrival(raw, mail_from, rcpt_to, peer, route)])[0]
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A message as it arrived, with its SMTP envelope (see `receive`)."""
+
+    raw: bytes
+    mail_from: str
+    rcpt_to: Sequence[str]
+    peer: str = ""
+    route: str = ""
+
+
+def receive_many(arrivals: Sequence[Arrival]) -> list[InboundMessage]:
+    """`receive` for messages that arrived together (a mailbox poll, a listener's
+    deliveries of the same moment): kept in one transaction, so one commit (PostgreSQL
+    flushes its log to disk at each) stands for them all."""
+    messages = [
+        InboundMessage(
+            raw=a.raw,
+            size=len(a.raw),
+            mail_from=a.mail_from[:500],
+            rcpt_to=list(a.rcpt_to),
+            peer=a.peer[:100],
+            route=a.route[:20],
         )
+        for a in arrivals
+    ]
+    with transaction.atomic():
+        for message in messages:
+            insert_one(message)
+    return messages
+
+
+FEEDBACK_HANDLER = "feedback.handlers.handle_feedback"
+# Reports applied in one transaction by `process_many`: enough that the account's chain
+# lock and the send's judging are paid once for hundreds of reports, few enough that a
+# batch a failure sends back to one-by-one processing is quickly done again.
+BATCH_SIZE = 500
+# The columns `_conclude` sets, as `update_rows` writes them.
+CONCLUDED = ("state", "reason", "route", "account_id", "processed_at")
 
 
 def process(message: InboundMessage) -> InboundMessage:
@@ -49,10 +85,69 @@ def process(message: InboundMessage) -> InboundMessage:
             with transaction.atomic():
                 outcomes.append(handler(message, recipient, params))
         except Exception as exc:  # a bug or a message no handler foresaw: keep it for review
-            log.exception("inbound message %s: handler %s failed", message.pk, route.name)
-            outcomes.append(
-                Outcome(InboundState.REVIEW, f"{route.name} failed: {type(exc).__name__}: {exc}")
-            )
+            outcomes.append(_failed(message, route.name, exc))
+    return _conclude(message, outcomes, routes)
+
+
+def process_many(messages: Sequence[InboundMessage]) -> list[InboundMessage]:
+    """`process` for many messages at once, the same outcomes: bounces and complaints are
+    parsed one by one, then recorded and applied together in one transaction with the
+    messages' outcomes (a process that dies midway leaves them all `received`, to be
+    processed again); each send they touch is judged once. Messages to other routes, and
+    every message of a batch that fails as a whole, are processed one by one."""
+    batch: list[tuple[InboundMessage, list[Outcome | Report]]] = []
+    alone: list[InboundMessage] = []
+    for message in messages:
+        recipients = message.rcpt_to or [""]
+        if not all(route_for(r)[0].handler == FEEDBACK_HANDLER for r in recipients):
+            alone.append(message)
+            continue
+        reads: list[Outcome | Report] = []
+        for recipient in recipients:
+            try:
+                reads.append(read_feedback(message, recipient))
+            except Exception as exc:  # a message no parser foresaw: kept for review
+                reads.append(_failed(message, route_for(recipient)[0].name, exc))
+        batch.append((message, reads))
+    try:
+        with transaction.atomic():
+            _apply_batch(batch)
+    except Exception:
+        log.exception("a batch of %s inbound messages failed: each is processed alone", len(batch))
+        alone = [m for m, _r in batch] + alone
+    for message in alone:
+        process(message)
+    return list(messages)
+
+
+def _apply_batch(batch: list[tuple[InboundMessage, list[Outcome | Report]]]) -> None:
+    reports = [r for _m, reads in batch for r in reads if isinstance(r, Report)]
+    applied = iter(apply_reports(reports))
+    for message, reads in batch:
+        outcomes = [
+            r if isinstance(r, Outcome) else feedback_outcome(r, next(applied)) for r in reads
+        ]
+        routes = [route_for(r)[0].name for r in message.rcpt_to or [""]]
+        _conclude(message, outcomes, routes, save=False)
+    update_rows(
+        InboundMessage,
+        CONCLUDED,
+        [
+            (m.state, m.reason, m.route, m.account_id, db_datetime(m.processed_at), m.pk)
+            for m, _r in batch
+            if m.processed_at is not None
+        ],
+    )
+
+
+def _failed(message: InboundMessage, route: str, exc: Exception) -> Outcome:
+    log.exception("inbound message %s: handler %s failed", message.pk, route, exc_info=exc)
+    return Outcome(InboundState.REVIEW, f"{route} failed: {type(exc).__name__}: {exc}")
+
+
+def _conclude(
+    message: InboundMessage, outcomes: list[Outcome], routes: list[str], *, save: bool = True
+) -> InboundMessage:
     review = any(o.state == InboundState.REVIEW for o in outcomes)
     accounts = {o.account.pk: o.account for o in outcomes if o.account is not None}
     message.state = InboundState.REVIEW if review else InboundState.PROCESSED
@@ -60,14 +155,22 @@ def process(message: InboundMessage) -> InboundMessage:
     message.route = ",".join(dict.fromkeys(routes))[:20]
     message.account = next(iter(accounts.values())) if len(accounts) == 1 else None
     message.processed_at = timezone.now()
-    message.save(update_fields=["state", "reason", "route", "account", "processed_at"])
+    if save:
+        message.save(update_fields=["state", "reason", "route", "account", "processed_at"])
     return message
 
 
-def process_waiting() -> int:
-    """Process what was stored but never processed (the listener stopped in between)."""
-    count = 0
-    for message in InboundMessage.objects.filter(state=InboundState.RECEIVED).order_by("pk"):
-        process(message)
-        count += 1
-    return count
+def process_waiting(batch_size: int = BATCH_SIZE, *, mail_only: bool = False) -> int:
+    """Process what was stored but not processed yet (the listener stopped in between, or
+    it arrived while other mail was processed), in batches. `mail_only`: only what came
+    by mail, not the providers' webhook events, which their request processes itself."""
+    count = last = 0
+    waiting = InboundMessage.objects.filter(state=InboundState.RECEIVED).order_by("pk")
+    if mail_only:
+        waiting = waiting.filter(route="")
+    while True:
+        batch = list(waiting.filter(pk__gt=last)[:batch_size])
+        if not batch:
+            return count
+        process_many(batch)
+        count, last = count + len(batch), batch[-1].pk

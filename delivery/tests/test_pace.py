@@ -146,7 +146,7 @@ def set_gmail(per_minute: int) -> None:
 
 def gmail_send(sendable: Sendable, count: int) -> None:
     for n in range(count):
-        sendable.add(f"g{n}@{'gmail.com' if n % 2 else 'googlemail.com'}")
+        sendable.add(f"gruppe{n:03d}@{'gmail.com' if n % 2 else 'googlemail.com'}")
 
 
 def run_all(campaign: Any) -> None:
@@ -183,7 +183,7 @@ def test_a_test_send_goes_at_the_reduced_share_of_its_providers_rate(
     policy.set_value("send.reduced_speed_share", "0.25")  # one a second
     from accounts import services as accounts
 
-    addresses = [f"t{n}@gmail.com" for n in range(4)]
+    addresses = [f"tester{n}@gmail.com" for n in range(4)]
     for n, address in enumerate(addresses):  # test mail goes to members' own addresses only
         member = accounts.create_user(f"tester{n}", "a long enough password 1", email=address)
         accounts.add_member(sendable.world.alice_account, member)

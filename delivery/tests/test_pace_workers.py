@@ -34,7 +34,7 @@ def test_two_workers_together_keep_a_providers_rate(
         extra_env["CONSENTRY_CACHE_URL"] = REDIS_URL
     set_gmail(PER_SECOND * 60)
     for n in range(80):
-        sendable.add(f"p{n}@{'gmail.com' if n % 2 else 'googlemail.com'}")
+        sendable.add(f"person{n:03d}@{'gmail.com' if n % 2 else 'googlemail.com'}")
     policy.set_value("send.batch_size", "42")  # the 83 recipients: two batches
     use_task_database(settings)
     assert sendable.start() == 83

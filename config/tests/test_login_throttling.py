@@ -50,9 +50,12 @@ def test_the_lock_is_per_client_address_across_usernames(world: Any) -> None:
         _fail(guesser, url, name, 1)
     response = guesser.post(url, {"username": "bob", "password": PASSWORD})
     assert response.status_code == 429
-    assert Client(REMOTE_ADDR="198.51.100.8").post(
-        url, {"username": "bob", "password": PASSWORD}
-    ).status_code == 302
+    assert (
+        Client(REMOTE_ADDR="198.51.100.8")
+        .post(url, {"username": "bob", "password": PASSWORD})
+        .status_code
+        == 302
+    )
 
 
 def test_the_message_is_translated(world: Any) -> None:

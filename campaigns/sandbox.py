@@ -102,9 +102,12 @@ class BoundedSandbox(SandboxedEnvironment):
                     raise _refuse("a repetition")
             return left * right
         if operator_ == "**":
-            if isinstance(left, int) and isinstance(right, int) and right > 0:
-                if max(abs(left).bit_length(), 1) * right > MAX_POWER_BITS:
-                    raise TemplateTooLarge(f"a power over {MAX_POWER_BITS} bits is refused")
+            if (
+                isinstance(left, int)
+                and isinstance(right, int)
+                and max(abs(left).bit_length(), 1) * right > MAX_POWER_BITS
+            ):
+                raise TemplateTooLarge(f"a power over {MAX_POWER_BITS} bits is refused")
             return operator.pow(left, right)
         if isinstance(left, str) and _WIDE_FORMAT.search(left):
             raise _refuse("a %-format")

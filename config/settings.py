@@ -291,6 +291,10 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
+        # Style attributes are used across the pages (a bar's width, spacing): allowed as
+        # attributes only; <style> elements still come from the platform's files alone.
+        "style-src-elem": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],

@@ -33,7 +33,7 @@ HUGE = [
 
 @pytest.mark.parametrize("source", HUGE)
 def test_a_template_over_the_bounds_is_refused_at_save(source: str) -> None:
-    with pytest.raises(InvalidInput, match="the HTML body fails.*2,000,000 characters|over 4096"):
+    with pytest.raises(InvalidInput, match=r"the HTML body fails.*(2,000,000 characters|over 4096)"):
         check_template(source, part="HTML body")
 
 

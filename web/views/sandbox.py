@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from csp.decorators import csp_update
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -43,6 +44,16 @@ FRAME_PREAMBLE = (
     '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
     "style-src 'unsafe-inline'; img-src data: https: http:; font-src data:\">"
     '<base target="_blank">'
+)
+# A frame's srcdoc document inherits the policy of the page around it: a page that shows a
+# mail in a frame allows the mail's inline styles and remote images (the frame's own
+# policy above still refuses every script).
+frames_mail = csp_update(
+    {
+        "style-src": ["'unsafe-inline'"],
+        "style-src-elem": ["'unsafe-inline'"],
+        "img-src": ["https:", "http:"],
+    }
 )
 HEAD = re.compile(r"<head(\s[^>]*)?>", re.IGNORECASE)
 
@@ -147,6 +158,7 @@ def sandbox_all(request: HttpRequest) -> HttpResponse:
 # -- one message ------------------------------------------------------------------------------
 
 
+@frames_mail
 def _detail(request: HttpRequest, slug: str | None, message_id: int) -> HttpResponse:
     captured = _message_for(request, slug, message_id)
     parsed = _parsed(captured)

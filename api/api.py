@@ -3,6 +3,7 @@ the operator's (/operator/…), which need an operator's credentials (api.operat
 
 from __future__ import annotations
 
+from csp.decorators import csp_update
 from ninja import NinjaAPI
 
 from api import (
@@ -18,6 +19,17 @@ from api import (
 )
 from api.auth import ApiKeyAuth
 
+# ninja's Swagger UI page loads its script and styles from the jsDelivr CDN and starts with
+# an inline script: its page alone is allowed them, until the UI is served from our files.
+SWAGGER_CSP = csp_update(
+    {
+        "script-src": ["https://cdn.jsdelivr.net", "'unsafe-inline'"],
+        "style-src": ["https://cdn.jsdelivr.net"],
+        "style-src-elem": ["https://cdn.jsdelivr.net"],
+        "img-src": ["https://django-ninja.dev"],
+    }
+)
+
 api = NinjaAPI(
     title="consentry API",
     version="1",
@@ -29,6 +41,7 @@ api = NinjaAPI(
         '`{"error": code, "message": text, "details": [text]}`.'
     ),
     auth=ApiKeyAuth(),
+    docs_decorator=SWAGGER_CSP,
 )
 errors.install(api)
 api.add_router("/", contacts.router)

@@ -33,7 +33,8 @@ HUGE = [
 
 @pytest.mark.parametrize("source", HUGE)
 def test_a_template_over_the_bounds_is_refused_at_save(source: str) -> None:
-    with pytest.raises(InvalidInput, match=r"the HTML body fails.*(2,000,000 characters|over 4096)"):
+    refused = r"the HTML body fails.*(2,000,000 characters|over 4096)"
+    with pytest.raises(InvalidInput, match=refused):
         check_template(source, part="HTML body")
 
 

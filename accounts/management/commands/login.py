@@ -27,7 +27,8 @@ class Command(DomainCommand):
         for attempt in AccessAttempt.objects.order_by("-attempt_time"):
             self.stdout.write(
                 f"{attempt.username or '-'}\t{attempt.ip_address or '-'}\t"
-                f"{attempt.failures_since_start} failures\tlast {attempt.attempt_time:%Y-%m-%d %H:%M}"
+                f"{attempt.failures_since_start} failures\t"
+                f"last {attempt.attempt_time:%Y-%m-%d %H:%M}"
             )
 
     def do_unlock(self, target: str, **_: Any) -> None:

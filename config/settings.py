@@ -278,7 +278,8 @@ STORAGES = {
 
 SESSION_COOKIE_HTTPONLY = True
 # A sign-in lasts this many hours (Django's default is two weeks).
-SESSION_COOKIE_AGE = env_int("CONSENTRY_SESSION_HOURS", 12, minimum=1) * 3600
+CONSENTRY_SESSION_SECONDS = env_int("CONSENTRY_SESSION_HOURS", 12, minimum=1) * 3600
+SESSION_COOKIE_AGE = CONSENTRY_SESSION_SECONDS
 # Password-reset links are good for this long.
 PASSWORD_RESET_TIMEOUT = 3600
 SESSION_COOKIE_SECURE = BASE_URL.startswith("https://")

@@ -114,3 +114,9 @@ def test_the_admin_lists_the_failed_attempts(world: Any) -> None:
     response = world.client_for(world.operator).get("/admin/axes/accessattempt/")
     assert response.status_code == 200
     assert b"alice" in response.content
+
+
+def test_a_sign_in_lasts_the_configured_hours(world: Any) -> None:
+    client = Client()
+    client.post(reverse("web:login"), {"username": "alice", "password": PASSWORD})
+    assert client.session.get_expiry_age() == settings.CONSENTRY_SESSION_SECONDS == 12 * 3600

@@ -11,19 +11,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _run(var: Path, code: str) -> None:
+    """Python code in a fresh process whose var directory is `var` (and SQLite its database)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CONSENTRY_VAR_DIR")}
+    env["CONSENTRY_VAR_DIR"] = str(var)
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, timeout=300)
+
+
 def test_a_fresh_var_directory_and_database_are_private(tmp_path: Path) -> None:
     var = tmp_path / "var"
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("DATABASE_URL", "CONSENTRY_VAR_DIR")
-    }
-    env["CONSENTRY_VAR_DIR"] = str(var)
-    subprocess.run(
-        [sys.executable, "-c", "import os; os.umask(0o022); "
-         "from config.cli import main; main(['consentry', 'migrate', '-v0'])"],
-        cwd=ROOT, env=env, check=True, timeout=300,
-    )  # fmt: skip
+    _run(
+        var,
+        "import os; os.umask(0o022); "
+        "from config.cli import main; main(['consentry', 'migrate', '-v0'])",
+    )
     assert stat.S_IMODE(var.stat().st_mode) == 0o700
     database = var / "consentry.sqlite3"
     assert stat.S_IMODE(database.stat().st_mode) == 0o600
@@ -37,11 +38,9 @@ def test_an_existing_open_var_directory_is_closed(tmp_path: Path) -> None:
     var = tmp_path / "var"
     var.mkdir()
     os.chmod(var, 0o755)  # noqa: S103 (the state of an install before this change)
-    env = {key: value for key, value in os.environ.items() if key != "CONSENTRY_VAR_DIR"}
-    env["CONSENTRY_VAR_DIR"] = str(var)
-    subprocess.run(
-        [sys.executable, "-c", "import django, os; "
-         "os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; django.setup()"],
-        cwd=ROOT, env=env, check=True, timeout=120,
-    )  # fmt: skip
+    _run(
+        var,
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; "
+        "django.setup()",
+    )
     assert stat.S_IMODE(var.stat().st_mode) == 0o700

@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import time
 from typing import Any
 
 from django.test import Client
 
-from config.tests.test_up import _free_port, _start
+from config.tests.test_up import _free_port, _start, wait_for_port
 
 TEN_GB = str(10 * 1024**3)
 
@@ -94,12 +93,7 @@ def test_the_web_server_refuses_early_and_bounds_headers(settings: Any) -> None:
     settings.LISTEN, settings.WEB_WORKERS = f"127.0.0.1:{port}", 1
     proc = _start(web_command())
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.1)
+        wait_for_port(port)
 
         def exchange(head: bytes) -> bytes:
             with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:

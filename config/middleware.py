@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from api.errors import error_body
@@ -45,7 +46,9 @@ def too_large(request: HttpRequest, limit: int) -> HttpResponse:
         )
         response: HttpResponse = JsonResponse(body, status=413)
     else:
-        message = _("The request is too large: at most %(size)s MB.") % {"size": megabytes}
+        # Ahead of LocaleMiddleware: the request's language is chosen here.
+        with translation.override(translation.get_language_from_request(request)):
+            message = _("The request is too large: at most %(size)s MB.") % {"size": megabytes}
         response = HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
     # The body is never read: the connection cannot carry another request after it.
     response["Connection"] = "close"

@@ -39,6 +39,9 @@ def test_an_anonymous_login_post_of_ten_gigabytes_is_refused_unread(db: Any) -> 
     response = _post(Client(), "/login/", TEN_GB)
     assert response.status_code == 413
     assert b"too large" in response.content
+    german = _post(Client(HTTP_ACCEPT_LANGUAGE="de"), "/login/", TEN_GB)
+    assert "zu groß" in german.content.decode()
+    assert b"too large" in _post(Client(), "/login/", TEN_GB).content
 
 
 def test_a_form_over_the_small_limit_is_refused(db: Any, settings: Any) -> None:

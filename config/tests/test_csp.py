@@ -51,3 +51,32 @@ def test_the_swagger_page_keeps_working_with_its_own_policy(db: Any) -> None:
     policy = _policy(response)
     assert "https://cdn.jsdelivr.net" in policy["script-src"]
     assert "https://cdn.jsdelivr.net" not in _policy(Client().get("/login/"))["script-src"]
+
+
+@pytest.mark.browser
+def test_chromium_reports_no_policy_violation_on_the_pages(
+    transactional_db: Any, live_server: Any, page: Any, sendable: Any
+) -> None:
+    """The policy and the pages agree: signing in, the campaign page with its preview frame
+    and the admin run without a single refused script or style."""
+    from playwright.sync_api import expect
+
+    from contacts.testing import PASSWORD
+
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Campaigns").click()
+    page.get_by_role("link", name="Herbst").click()
+    expect(page.frame_locator("#preview").locator("body")).to_contain_text("Hallo Anna!")
+    page.goto(f"{live_server.url}/a/alice-shop/contacts/")
+    page.wait_for_load_state("networkidle")
+    assert violations == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -303,3 +304,18 @@ def reserve_test_recipients(account: Account, count: int, *, limit: int) -> int:
         )
     TestSendDay.objects.filter(pk=day.pk).update(recipients=F("recipients") + count)
     return day.recipients + count
+
+
+def unlock_sign_in(target: str) -> int:
+    """Forget the failed sign-ins of a username or a client address (django-axes), so a
+    locked-out user may sign in again at once; the number of records forgotten."""
+    from axes.utils import reset
+
+    target = target.strip()
+    if not target:
+        raise InvalidInput("name a username or a client address to unlock")
+    try:
+        ipaddress.ip_address(target)
+    except ValueError:
+        return reset(username=target)
+    return reset(ip=target)

@@ -16,16 +16,29 @@ import css_inline
 import nh3
 from inscriptis import get_text
 from inscriptis.model.config import ParserConfig
-from jinja2 import TemplateSyntaxError, meta
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import ChainableUndefined, TemplateSyntaxError, meta
 from markupsafe import Markup
 
 from campaigns.imprint import Imprint, footer_html, footer_text
 from campaigns.rules import KNOWN_NAMES
+from campaigns.sandbox import BoundedSandbox, bounded
 from core.errors import InvalidInput
 
-_HTML_ENV = SandboxedEnvironment(autoescape=True, keep_trailing_newline=True)
-_TEXT_ENV = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
+_HTML_ENV = BoundedSandbox(autoescape=True, keep_trailing_newline=True)
+_TEXT_ENV = BoundedSandbox(autoescape=False, keep_trailing_newline=True)
+# The save's trial rendering: a field the sample contact lacks is empty, as it may be.
+_TRIAL_ENVS = {
+    html: BoundedSandbox(autoescape=html, keep_trailing_newline=True, undefined=ChainableUndefined)
+    for html in (True, False)
+}
+_SAMPLE = {
+    "first_name": "Anna",
+    "last_name": "Muster",
+    "email": "anna@example.org",
+    "fields": {},
+    "unsubscribe_url": "https://example.org/u/sample/",
+    "imprint": "Example GmbH, Musterstraße 1, 10115 Berlin",
+}
 _INLINER = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
 _TEXT_CONFIG = ParserConfig(display_links=True)
 
@@ -60,13 +73,34 @@ def template_names(source: str, *, html: bool = True) -> frozenset[str]:
         raise InvalidInput(f"template error on line {exc.lineno}: {exc.message}") from None
 
 
+def _template_line(exc: BaseException) -> int | None:
+    """The template line a rendering failed on: Jinja rewrites the traceback so that the
+    template's frames carry its own line numbers."""
+    line, tb = None, exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
 def check_template(source: str, *, part: str, html: bool = True) -> None:
+    """Refuses a template with unknown names, or one that fails or grows beyond the
+    sandbox's bounds when rendered for a sample contact: refused when saved, not sent."""
     unknown = template_names(source, html=html) - KNOWN_NAMES
     if unknown:
         raise InvalidInput(
             f"the {part} uses unknown names: {', '.join(sorted(unknown))}",
             details=[f"known: {', '.join(sorted(KNOWN_NAMES))}"],
         )
+    try:
+        template = _TRIAL_ENVS[html].from_string(source)
+        for _piece in bounded(template.generate(_SAMPLE)):
+            pass
+    except Exception as exc:  # whatever the template raises, its author is told where
+        line = _template_line(exc)
+        where = f" on line {line}" if line else ""
+        raise InvalidInput(f"the {part} fails{where}: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -136,15 +170,21 @@ class CompiledCampaign:
     ) -> Rendered:
         """`contact` holds first_name, last_name, email and fields."""
         context, text_context = self._contexts(contact, unsubscribe_url, objection)
-        subject = " ".join(self.subject.render(text_context).split())
-        return Rendered(subject, self.html.render(context), self.text.render(text_context))
+        subject = " ".join("".join(bounded(self.subject.generate(text_context))).split())
+        return Rendered(
+            subject,
+            "".join(bounded(self.html.generate(context))),
+            "".join(bounded(self.text.generate(text_context))),
+        )
 
     def render_pieces(
         self, contact: Mapping[str, Any], *, unsubscribe_url: str, objection: bool
     ) -> RenderedPieces:
         """As `render`, the bodies left as the templates' pieces (the send's hot path)."""
         context, text_context = self._contexts(contact, unsubscribe_url, objection)
-        subject = " ".join(self.subject.render(text_context).split())
+        subject = " ".join("".join(bounded(self.subject.generate(text_context))).split())
         return RenderedPieces(
-            subject, self.html.generate(context), self.text.generate(text_context)
+            subject,
+            bounded(self.html.generate(context)),
+            bounded(self.text.generate(text_context)),
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -14,7 +14,9 @@ from config.env import env_bool, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CONSENTRY_VAR_DIR", str(BASE_DIR / "var"))).resolve()
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# Other local users read nothing here: the database, the secret key, uploaded imports.
+VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+VAR_DIR.chmod(0o700)
 
 
 def _secret_key() -> str:
@@ -184,6 +186,8 @@ INSTALLED_APPS = [
     "anymail",
     # Serves the API docs' Swagger UI from its own static files, not from a CDN.
     "ninja",
+    "axes",
+    "csp",
     "config.apps.ConfigConfig",
     "core",
     "policy",
@@ -205,7 +209,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Refuses a body over its limit by its Content-Length, before anything reads it.
+    "config.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -214,6 +221,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a sign-in refused for too many failures into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -239,6 +248,30 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Login throttling (django-axes): after CONSENTRY_LOGIN_FAILURES wrong passwords for one
+# username, or from one client address, sign-in is refused for CONSENTRY_LOGIN_LOCKOUT_MINUTES
+# on /login/, /admin/login/ and the operator API's Basic auth. Unlock: `consentry login unlock`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("CONSENTRY_LOGIN_FAILURES", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("CONSENTRY_LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "core.http.client_ip"
+AXES_LOCKOUT_CALLABLE = "config.views.locked_out"
+AXES_VERBOSE = False
+
+# Request bodies (config.middleware): forms and API JSON up to CONSENTRY_MAX_REQUEST_KB; an
+# import's upload up to CONSENTRY_IMPORT_MAX_MB. Anything larger is answered 413 by its
+# Content-Length before a byte of it is read.
+MAX_REQUEST_BYTES = env_int("CONSENTRY_MAX_REQUEST_KB", 2048, minimum=64) * 1024
+IMPORT_MAX_BYTES = env_int("CONSENTRY_IMPORT_MAX_MB", 512, minimum=1) * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
@@ -258,9 +291,35 @@ STORAGES = {
 }
 
 SESSION_COOKIE_HTTPONLY = True
+# A sign-in lasts this many hours (Django's default is two weeks).
+CONSENTRY_SESSION_SECONDS = env_int("CONSENTRY_SESSION_HOURS", 12, minimum=1) * 3600
+SESSION_COOKIE_AGE = CONSENTRY_SESSION_SECONDS
+# Password-reset links are good for this long.
+PASSWORD_RESET_TIMEOUT = 3600
 SESSION_COOKIE_SECURE = BASE_URL.startswith("https://")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy on every page (django-csp): scripts, styles, images and fonts only
+# from the platform itself, no inline script; the sandbox views set their own stricter one.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # Style attributes are used across the pages (a bar's width, spacing): allowed as
+        # attributes only; <style> elements still come from the platform's files alone.
+        "style-src-elem": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 # Rate-limit counters and other short-lived data: local memory in one process; a Redis URL

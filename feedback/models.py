@@ -86,3 +86,15 @@ class FeedbackEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.reason})"
+
+
+class WebhookReplay(models.Model):
+    """A webhook delivery already accepted (feedback.replays): the same one again is refused,
+    by every web process, for as long as its sender could still present it."""
+
+    key = models.CharField(max_length=128, unique=True)
+    seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.key

@@ -11,6 +11,7 @@ environment (config/env.py) is the one place they come from.
 from __future__ import annotations
 
 import json
+import time
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -22,7 +23,6 @@ from anymail.webhooks.mailgun import MailgunTrackingWebhookView
 from anymail.webhooks.postmark import PostmarkTrackingWebhookView
 from anymail.webhooks.sendgrid import SendGridTrackingWebhookView
 from django.conf import settings
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -30,7 +30,7 @@ from django.views.decorators.http import require_POST
 from core import ratelimit
 from core.errors import InvalidInput
 from core.http import client_ip
-from feedback import sns, webhooks
+from feedback import replays, sns, webhooks
 
 # anymail warns on every SendGrid request that it no longer tests SendGrid itself; the
 # webhook format and its signature are stable and covered by our own tests.
@@ -122,7 +122,7 @@ class MailgunTracking(KeepsUnreadable, MailgunTrackingWebhookView):
     def run_validators(self, request: HttpRequest) -> None:
         super().run_validators(request)  # the signature is right: now the token is real
         token = _mailgun_token(request)
-        if not cache.add(f"webhook:mailgun:{token}", 1, timeout=MAILGUN_TOKEN_SECONDS):
+        if not replays.claim(f"mailgun:{token}", seconds=MAILGUN_TOKEN_SECONDS):
             raise AnymailWebhookValidationFailure("Mailgun webhook token used before")
         self.claimed = token
 
@@ -131,7 +131,7 @@ class MailgunTracking(KeepsUnreadable, MailgunTrackingWebhookView):
             return super().post(request, *args, **kwargs)
         except Exception:
             if self.claimed:
-                cache.delete(f"webhook:mailgun:{self.claimed}")
+                replays.release(f"mailgun:{self.claimed}")
             raise
 
 
@@ -198,16 +198,31 @@ def provider_door(esp: str) -> Callable[..., HttpResponse]:
 @require_POST
 def generic(request: HttpRequest) -> HttpResponse:
     """`POST /webhooks/generic/`: one bounce or complaint from a relay anymail does not
-    know, signed with HMAC-SHA256 of the body under CONSENTRY_WEBHOOK_SECRET."""
+    know. `X-Consentry-Timestamp` is the Unix time of sending (within five minutes of ours)
+    and `X-Consentry-Signature` is `sha256=` and the HMAC-SHA256, keyed by
+    CONSENTRY_WEBHOOK_SECRET, of the timestamp, a dot and the raw body. The same body is
+    accepted once (409 after), by every web process."""
     if not settings.WEBHOOK_SECRET:
         raise Http404
     if not _within_limit(request):
         return _too_many()
     signature = request.headers.get("X-Consentry-Signature", "")
-    if not webhooks.signature_ok(request.body, signature, settings.WEBHOOK_SECRET):
-        return JsonResponse({"error": "missing or invalid X-Consentry-Signature"}, status=403)
+    timestamp = request.headers.get("X-Consentry-Timestamp", "")
+    if not webhooks.signature_ok(
+        request.body, signature, timestamp, settings.WEBHOOK_SECRET, now=time.time()
+    ):
+        return JsonResponse(
+            {"error": "missing, expired or invalid X-Consentry-Signature/X-Consentry-Timestamp"},
+            status=403,
+        )
+    key = webhooks.replay_key(request.body)
+    if not replays.claim(key, seconds=2 * webhooks.GENERIC_WINDOW_SECONDS):
+        return JsonResponse({"error": "this delivery was received before"}, status=409)
     try:
         message = webhooks.receive_generic(request.body, peer=client_ip(request))
     except InvalidInput as exc:
         return JsonResponse({"error": exc.message}, status=400)
+    except Exception:
+        replays.release(key)  # the sender's retry may succeed
+        raise
     return JsonResponse({"inbound": message.pk, "state": message.state})

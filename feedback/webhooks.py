@@ -232,13 +232,32 @@ def _ses_original(ses_event: dict[str, Any]) -> OriginalMessage:
 # The generic JSON webhook -------------------------------------------------------------
 
 
-def signature_ok(body: bytes, header: str, secret: str) -> bool:
-    """`X-Consentry-Signature: sha256=<hex>`, HMAC-SHA256 of the raw body, compared in
-    constant time."""
-    if not secret or not header.startswith(SIGNATURE_PREFIX):
+# How far a delivery's X-Consentry-Timestamp may be from our clock, either way.
+GENERIC_WINDOW_SECONDS = 300
+
+
+def generic_signature(body: bytes, timestamp: str, secret: str) -> str:
+    """`sha256=<hex>`: HMAC-SHA256, keyed by the secret, of `<timestamp>.` and the raw body."""
+    signed = timestamp.encode() + b"." + body
+    return SIGNATURE_PREFIX + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+
+
+def signature_ok(body: bytes, header: str, timestamp: str, secret: str, *, now: float) -> bool:
+    """`X-Consentry-Signature` right for this body and `X-Consentry-Timestamp` (Unix
+    seconds, within GENERIC_WINDOW_SECONDS of `now`), compared in constant time."""
+    if not secret or not header.startswith(SIGNATURE_PREFIX) or not timestamp.isdigit():
         return False
-    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, header[len(SIGNATURE_PREFIX) :].strip().lower())
+    if abs(now - int(timestamp)) > GENERIC_WINDOW_SECONDS:
+        return False
+    expected = generic_signature(body, timestamp, secret)
+    return hmac.compare_digest(
+        expected, SIGNATURE_PREFIX + header[len(SIGNATURE_PREFIX) :].strip().lower()
+    )
+
+
+def replay_key(body: bytes) -> str:
+    """The same body is one delivery, whatever its timestamp."""
+    return "generic:" + hashlib.sha256(body).hexdigest()
 
 
 def read_generic(body: bytes) -> ProviderEvent:

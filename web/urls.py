@@ -14,6 +14,7 @@ from web.views import (
     imports,
     lists,
     own_addresses,
+    passwords,
     sandbox,
     signup_forms,
     unsubscribe_requests,
@@ -125,6 +126,18 @@ urlpatterns: list[URLPattern | URLResolver] = [
             template_name="web/login.html", redirect_authenticated_user=True
         ),
         name="login",
+    ),
+    path("password-reset/", passwords.password_reset, name="password_reset"),
+    path("password-reset/sent/", passwords.password_reset_done, name="password_reset_done"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        passwords.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        passwords.password_reset_complete,
+        name="password_reset_complete",
     ),
     # Django's LogoutView accepts POST only: a link or a prefetch cannot sign anyone out.
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -39,6 +39,15 @@ def _start(command: list[str], *, env: dict[str, str] | None = None) -> subproce
     )
 
 
+def wait_for_port(port: int, *, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+
+
 def _get(url: str, *, timeout: float = 5) -> tuple[int, str]:
     with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (loopback only)
         return response.status, response.read().decode()
@@ -115,12 +124,7 @@ def test_up_a_web_request_may_take_as_long_as_the_timeout_says(
     assert (timeout < slow_wsgi.SECONDS) is not answered
     proc = _start(web_command(app="config.tests.slow_wsgi:app"))
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.1)
+        wait_for_port(port)
         try:
             status, body = _get(f"http://127.0.0.1:{port}/", timeout=30)
         except urllib.error.HTTPError as exc:

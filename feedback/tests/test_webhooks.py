@@ -9,6 +9,7 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from django.core.cache import cache
 from django.test import Client
 
 from contacts.models import Contact
@@ -418,7 +420,9 @@ def test_bounce_2_mailgun_signed_events_make_the_contacts_b_and_u(sent: Sent) ->
     # The same event in a second delivery (a new token) counts once.
     assert mailgun_post(mailgun_body(failed)).status_code == 200
     assert FeedbackEvent.objects.count() == 2
-    # Mailgun's signature does not cover the body: a seen token never comes back.
+    # Mailgun's signature does not cover the body: a seen token never comes back, not even
+    # to another web process (whose local cache never saw it: the store is shared).
+    cache.clear()
     replayed = json.loads(body)
     replayed["event-data"]["recipient"] = complained
     assert mailgun_post(json.dumps(replayed).encode()).status_code == 400
@@ -539,9 +543,14 @@ def test_an_unconfigured_provider_answers_404(esp: str) -> None:
 # The generic JSON webhook -------------------------------------------------------------
 
 
-def generic_post(body: bytes, secret: str = SECRET, **headers: str) -> Any:
-    signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def generic_post(
+    body: bytes, secret: str = SECRET, *, timestamp: int | None = None, **headers: str
+) -> Any:
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    signed = stamp.encode() + b"." + body
+    signature = "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
     headers.setdefault("HTTP_X_CONSENTRY_SIGNATURE", signature)
+    headers.setdefault("HTTP_X_CONSENTRY_TIMESTAMP", stamp)
     return post("/webhooks/generic/", body, **headers)
 
 
@@ -560,7 +569,10 @@ def test_bounce_2_the_generic_webhook_applies_a_signed_bounce_and_complaint(sent
     complaint = {"event": "complaint", "recipient": complained, "message_id": complained_id}
     assert generic_post(json.dumps(complaint).encode()).status_code == 200
     assert_bounced_and_complained(sent, bounced, complained, "generic")
-    assert generic_post(body).status_code == 200  # the same event twice counts once
+    # The same body again, even signed anew, is a replay: refused, whichever process.
+    cache.clear()
+    replayed = generic_post(body)
+    assert replayed.status_code == 409 and "received before" in replayed.json()["error"]
     assert FeedbackEvent.objects.count() == 2
     assert Client().get("/webhooks/generic/").status_code == 405
 
@@ -577,6 +589,12 @@ def test_the_generic_webhook_refuses_a_forged_or_missing_signature(sent: Sent) -
     assert generic_post(body, secret="consentry:guessed").status_code == 403
     assert generic_post(body, HTTP_X_CONSENTRY_SIGNATURE="").status_code == 403
     assert generic_post(body, HTTP_X_CONSENTRY_SIGNATURE="sha256=zz").status_code == 403
+    # A signature of the body alone (no timestamp), an old or a future timestamp: refused.
+    body_only = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    assert generic_post(body, HTTP_X_CONSENTRY_SIGNATURE=body_only).status_code == 403
+    assert generic_post(body, HTTP_X_CONSENTRY_TIMESTAMP="").status_code == 403
+    assert generic_post(body, timestamp=int(time.time()) - 301).status_code == 403
+    assert generic_post(body, timestamp=int(time.time()) + 301).status_code == 403
     assert_nothing_changed(sent)
 
 
@@ -604,10 +622,10 @@ def test_the_generic_webhook_is_rate_limited_per_client_address(
 ) -> None:
     settings.WEBHOOK_MAX_PER_MINUTE = 2
     monkeypatch.setattr("core.ratelimit.time.time", lambda: 1764584100.0)  # one window
-    body = b'{"event": "bounce", "recipient": "a@example.org"}'
-    statuses = [generic_post(body, REMOTE_ADDR="198.51.100.7").status_code for _ in range(3)]
+    bodies = [f'{{"event": "bounce", "recipient": "a{n}@example.org"}}'.encode() for n in range(4)]
+    statuses = [generic_post(body, REMOTE_ADDR="198.51.100.7").status_code for body in bodies[:3]]
     assert statuses == [200, 200, 429]
-    assert generic_post(body, REMOTE_ADDR="198.51.100.8").status_code == 200
+    assert generic_post(bodies[3], REMOTE_ADDR="198.51.100.8").status_code == 200
 
 
 def test_the_system_checks_refuse_a_bad_sendgrid_key_and_warn_of_a_short_secret(

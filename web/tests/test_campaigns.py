@@ -4,6 +4,8 @@ Every page: charlie gets 404, the wrong method 405, alice the happy path (PRIVAC
 
 from __future__ import annotations
 
+import re
+from html import unescape
 from typing import Any
 
 import pytest
@@ -78,10 +80,16 @@ def test_the_detail_page_shows_a_sanitised_preview_and_the_gate(sendable: Sendab
             "</body>", "<script>alert(1)</script><img src=x onerror=alert(2)></body>"
         ),
     )
-    html = sendable.world.client_for(sendable.world.alice).get(base(sendable)).content.decode()
-    preview = html.split('id="preview">', 1)[1].split("</section>", 1)[0]
+    response = sendable.world.client_for(sendable.world.alice).get(base(sendable))
+    html = response.content.decode()
+    # The preview lives only inside a sandboxed frame, never in the account's own page.
+    [frame] = re.findall(r'<iframe class="mail-frame"[^>]*id="preview"[^>]*>', html)
+    assert 'sandbox="allow-popups allow-popups-to-escape-sandbox"' in frame
+    preview = unescape(frame.split('srcdoc="', 1)[1].split('"', 1)[0])
     assert "Hallo Anna!" in preview and "Alice Shop GmbH" in preview
     assert "<script" not in preview and "onerror" not in preview
+    assert "default-src 'none'" in preview
+    assert "script-src 'self'" in response["Content-Security-Policy"]
     assert "The compliance gate passes" in html
     assert "I confirm that this send follows the anti-spam guidelines" in html
 
@@ -164,7 +172,7 @@ def test_sending_from_the_page_in_a_browser_with_live_counts(
     page.get_by_role("link", name="Campaigns").click()
     page.get_by_role("link", name="Herbst").click()
     expect(page.locator("#gate-heading")).to_have_text("The compliance gate passes")
-    expect(page.locator("#preview")).to_contain_text("Hallo Anna!")
+    expect(page.frame_locator("#preview").locator("body")).to_contain_text("Hallo Anna!")
     page.get_by_role("checkbox", name="I confirm that this send").check()
     page.get_by_role("button", name="Send now").click()
     expect(page.get_by_text("Sending to 3 recipients.")).to_be_visible()

@@ -30,6 +30,7 @@ from feedback.selectors import campaign_feedback
 from governance.selectors import violations_of
 from web.access import MANAGERS, get_account_for_user
 from web.errors import add_domain_error, raise_for_http
+from web.views.sandbox import framed, frames_mail
 
 
 class CampaignForm(forms.Form):
@@ -149,7 +150,9 @@ def _detail_context(request: HttpRequest, campaign: Campaign, form: CampaignForm
             unsubscribe_url="#",
             objection=False,
         )
-        preview = sanitised(rendered.html)
+        # Only ever inside a sandboxed frame: the mail's own styles (a position:fixed
+        # overlay, say) cannot reach the account's page around it.
+        preview = framed(sanitised(rendered.html))
     except Exception as exc:  # a template that fails at render time: show why
         preview = ""
         messages.warning(request, _("The preview failed: %(error)s") % {"error": exc})
@@ -170,6 +173,7 @@ def _detail_context(request: HttpRequest, campaign: Campaign, form: CampaignForm
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@frames_mail
 def campaign_detail(request: HttpRequest, slug: str, campaign_id: int) -> HttpResponse:
     campaign = get_campaign_for_user(request, slug, campaign_id)
     initial = {name: getattr(campaign, name) for name in services.EDITABLE}

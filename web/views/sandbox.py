@@ -8,8 +8,11 @@ Content-Security-Policy: it is untrusted content, and it must not run in our ori
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar, cast
 
+from csp.decorators import csp_update
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -44,6 +47,22 @@ FRAME_PREAMBLE = (
     "style-src 'unsafe-inline'; img-src data: https: http:; font-src data:\">"
     '<base target="_blank">'
 )
+# A frame's srcdoc document inherits the policy of the page around it: a page that shows a
+# mail in a frame allows the mail's inline styles and remote images (the frame's own
+# policy above still refuses every script).
+_FRAME_POLICY = {
+    "style-src": ["'unsafe-inline'"],
+    "style-src-elem": ["'unsafe-inline'"],
+    "img-src": ["https:", "http:"],
+}
+_View = TypeVar("_View", bound=Callable[..., HttpResponse])
+
+
+def frames_mail(view: _View) -> _View:
+    """The page shows a mail in a frame: its policy allows what the mail may use."""
+    return cast("_View", csp_update(_FRAME_POLICY)(view))
+
+
 HEAD = re.compile(r"<head(\s[^>]*)?>", re.IGNORECASE)
 
 
@@ -147,6 +166,7 @@ def sandbox_all(request: HttpRequest) -> HttpResponse:
 # -- one message ------------------------------------------------------------------------------
 
 
+@frames_mail
 def _detail(request: HttpRequest, slug: str | None, message_id: int) -> HttpResponse:
     captured = _message_for(request, slug, message_id)
     parsed = _parsed(captured)

@@ -19,6 +19,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 GRACE_SECONDS = 10
+# The request line (a URL with its query), the number of headers and each header's size.
+LIMIT_REQUEST_LINE = 8190
+LIMIT_REQUEST_FIELDS = 100
+LIMIT_REQUEST_FIELD_SIZE = 8190
 
 
 def web_command(*, app: str = "config.wsgi:application") -> list[str]:
@@ -27,7 +31,10 @@ def web_command(*, app: str = "config.wsgi:application") -> list[str]:
     upload of an import file is stored and read through once for its checks in its
     request, about 20 s for an Excel sheet of a million rows and more for a wide one).
     Threaded workers would never cut a request off, but serve the one-click unsubscribe a
-    third slower (bench/one_click.py)."""
+    third slower (bench/one_click.py).
+
+    gunicorn bounds the request line and the headers (a longer one is answered 431 or 414); it has
+    no limit on bodies, which config.middleware refuses by their Content-Length."""
     return [
         sys.executable,
         "-m",
@@ -44,6 +51,12 @@ def web_command(*, app: str = "config.wsgi:application") -> list[str]:
         "--graceful-timeout",
         str(GRACE_SECONDS),
         "--no-control-socket",
+        "--limit-request-line",
+        str(LIMIT_REQUEST_LINE),
+        "--limit-request-fields",
+        str(LIMIT_REQUEST_FIELDS),
+        "--limit-request-field_size",
+        str(LIMIT_REQUEST_FIELD_SIZE),
     ]
 
 

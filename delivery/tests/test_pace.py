@@ -146,8 +146,7 @@ def set_gmail(per_minute: int) -> None:
 
 def gmail_send(sendable: Sendable, count: int) -> None:
     for n in range(count):
-        # Gmail takes local parts of 6 to 30 characters (the provider rule at hand-over).
-        sendable.add(f"guser{n:03d}@{'gmail.com' if n % 2 else 'googlemail.com'}")
+        sendable.add(f"g{n}@{'gmail.com' if n % 2 else 'googlemail.com'}")
 
 
 def run_all(campaign: Any) -> None:

@@ -7,10 +7,20 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
-from accounts.models import Account, ApiKey, Membership, Role, TestAddress, TestSendDay
+from accounts.models import (
+    Account,
+    ApiKey,
+    Application,
+    CaseState,
+    GuidelinesAcceptance,
+    Membership,
+    Role,
+    TestAddress,
+    TestSendDay,
+)
 from core.errors import NotFound
 
 
@@ -106,3 +116,21 @@ def own_address_keys(account: Account) -> set[str]:
 def recipients_used_on(account: Account, day: date) -> int:
     row = TestSendDay.objects.filter(account=account, day=day).first()
     return row.recipients if row else 0
+
+
+def accepted_guidelines_version(account: Account, user_id: int | None = None) -> int | None:
+    """ACCOUNT-4: the newest guidelines version this user (or, without one, anyone of the
+    account) accepted; None if none was."""
+    rows = GuidelinesAcceptance.objects.filter(account=account)
+    if user_id is not None:
+        rows = rows.filter(user_id=user_id)
+    return rows.aggregate(newest=Max("version"))["newest"]
+
+
+def review_queue() -> QuerySet[Application]:
+    """ACCOUNT-1: the sign-ups waiting for the operator, longest waiting first."""
+    return (
+        Application.objects.filter(case_state=CaseState.WAITING)
+        .select_related("account", "owner")
+        .order_by("queued_at", "pk")
+    )

@@ -178,6 +178,7 @@ INSTALLED_APPS = [
     "api",
     "web",
     "subscriber",
+    "console",
 ]
 
 MIDDLEWARE = [

@@ -222,9 +222,7 @@ class ReviewMessage(models.Model):
     """One turn of the review's conversation: the operator's question or decision, or the
     account's answer to a request for more information."""
 
-    application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="messages"
-    )
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="messages")
     from_operator = models.BooleanField()
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL

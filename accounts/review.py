@@ -85,16 +85,18 @@ def _checked(data: SignupData) -> dict[str, Any]:
         "address": _required(data.address, field=_("address"), max_length=1000, multiline=True),
         "register": clean_text(data.register or "", field=_("register entry"), max_length=300),
         "vat_id": clean_text(data.vat_id or "", field=_("VAT ID"), max_length=50),
-        "representative": _required(
-            data.representative, field=_("represented by"), max_length=300
-        ),
+        "representative": _required(data.representative, field=_("represented by"), max_length=300),
         "username": _required(data.username, field=_("username"), max_length=150),
         "address_sources": _required(
-            data.address_sources, field=_("where the addresses come from"), max_length=MAX_ANSWER,
+            data.address_sources,
+            field=_("where the addresses come from"),
+            max_length=MAX_ANSWER,
             multiline=True,
         ),
         "consent_method": _required(
-            data.consent_method, field=_("how consent was collected"), max_length=MAX_ANSWER,
+            data.consent_method,
+            field=_("how consent was collected"),
+            max_length=MAX_ANSWER,
             multiline=True,
         ),
     }
@@ -148,7 +150,7 @@ def register(data: SignupData, *, terms_version: int) -> Application:
     user.save()
     account = Account.objects.create(slug=_free_slug(clean["company"]), name=clean["company"])
     Membership.objects.create(user=user, account=account, role=Role.OWNER)
-    update_imprint(
+    account = update_imprint(
         account,
         imprint_name=clean["company"],
         imprint_address=clean["address"],
@@ -242,9 +244,7 @@ def decide(account: Account, decision: str, *, operator: Any, reason: str) -> Ac
         ReviewMessage.objects.create(
             application=application, from_operator=True, author=_user(operator), text=text
         )
-    record_operator_action(
-        operator, action, locked, text, detail={"from": before, "to": state}
-    )
+    record_operator_action(operator, action, locked, text, detail={"from": before, "to": state})
     return locked
 
 
@@ -259,7 +259,9 @@ def answer(account: Account, user: Any, text: str) -> Application:
     application = Application.objects.select_for_update().filter(account=account).first()
     if application is None or application.case_state != CaseState.ASKED:
         raise RuleViolation(_("the operator has asked for nothing: there is nothing to answer"))
-    ReviewMessage.objects.create(application=application, from_operator=False, author=user, text=body)
+    ReviewMessage.objects.create(
+        application=application, from_operator=False, author=user, text=body
+    )
     application.case_state, application.queued_at = CaseState.WAITING, timezone.now()
     application.save(update_fields=["case_state", "queued_at"])
     return application

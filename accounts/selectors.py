@@ -134,3 +134,35 @@ def review_queue() -> QuerySet[Application]:
         .select_related("account", "owner")
         .order_by("queued_at", "pk")
     )
+
+
+def case_json(application: Application) -> dict[str, Any]:
+    """One sign-up as the operator reviews it (CLI and API)."""
+    account = application.account
+    return {
+        "account": account.slug,
+        "name": account.name,
+        "review_state": account.review_state,
+        "case_state": application.case_state,
+        "owner_email": application.owner_email,
+        "email_confirmed_at": application.email_confirmed_at,
+        "website": application.website,
+        "expected_volume": application.expected_volume,
+        "frequency": application.frequency,
+        "address_sources": application.address_sources,
+        "consent_method": application.consent_method,
+        "imprint": {
+            "name": account.imprint_name,
+            "address": account.imprint_address,
+            "register": account.imprint_register,
+            "vat_id": account.imprint_vat_id,
+            "representative": account.imprint_representative,
+        },
+        "terms_version": application.terms_version,
+        "submitted_at": application.submitted_at,
+        "queued_at": application.queued_at,
+        "messages": [
+            {"from_operator": m.from_operator, "text": m.text, "at": m.created_at}
+            for m in application.messages.all()
+        ],
+    }

@@ -153,11 +153,11 @@ class Command(BaseCommand):
             return
         if not ref.isdigit():
             raise CommandError(f"import {action} JOB --reason ...: JOB is the import's number")
-        job = ImportJob.objects.filter(pk=int(ref)).first()
-        if job is None:
+        found = ImportJob.objects.filter(pk=int(ref)).first()
+        if found is None:
             raise NotFound(f"no import #{ref}")
         decide = hold.release if action == "release" else hold.refuse
-        job = decide(job, operator=actor.label, reason=reason)
+        job = decide(found, operator=actor.label, reason=reason)
         self.stdout.write(f"import #{job.pk} {job.state}: {job.review_note}")
 
     def _start(self, account: Any, actor: Actor, opts: dict[str, Any]) -> ImportJob:

@@ -47,7 +47,8 @@ def first_send_lists(campaign: Campaign) -> list[List]:
     """The campaign's lists no send has started to yet."""
     started = Campaign.objects.filter(account_id=campaign.account_id, started_at__isnull=False)
     started = started.exclude(pk=campaign.pk).exclude(state=CampaignState.DRAFT)
-    return list(campaign.lists.exclude(campaigns__in=started).order_by("name"))
+    used = Campaign.lists.through.objects.filter(campaign__in=started).values("list_id")
+    return list(campaign.lists.exclude(pk__in=used).order_by("name"))
 
 
 def changed_for(account: Account, user_id: int | None) -> bool:

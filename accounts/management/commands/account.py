@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import CommandParser
 
 from accounts import review, services
-from accounts.selectors import case_json, review_queue
 from accounts.models import Account, ReviewState
+from accounts.selectors import case_json, review_queue
 from core.commands import DomainCommand
 from core.errors import NotFound
 

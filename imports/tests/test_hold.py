@@ -21,7 +21,9 @@ ROWS = "email;first_name\nanna@example.com;Anna\nben@example.com;Ben\n"
 
 
 def addresses(world: Any) -> set[str]:
-    return set(Contact.objects.filter(account=world.alice_account).values_list("address", flat=True))
+    return set(
+        Contact.objects.filter(account=world.alice_account).values_list("address", flat=True)
+    )
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from api import (
     imports,
     lists,
     operator,
+    operator_accounts,
     unsubscribe_requests,
 )
 from api.auth import ApiKeyAuth
@@ -39,3 +40,4 @@ api.add_router("/", campaigns.router)
 api.add_router("/", unsubscribe_requests.router)
 api.add_router("/", imports.router)
 api.add_router("/", operator.router)
+api.add_router("/", operator_accounts.router)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, include, path
 
-from console import audit, dashboard
+from console import audit, dashboard, review
 
 app_name = "console"
 
@@ -12,5 +12,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", dashboard.dashboard, name="dashboard"),
     path("audit/", audit.audit_log, name="audit_log"),
     # Accounts and review (sign-up): console/review.py
+    path("review/", include(review.urls)),
     # Abuse desk and replies: console/abuse.py
 ]

@@ -16,7 +16,6 @@ from imports.models import ImportState
 from imports.tests.conftest import run
 
 
-
 def test_decision_by_the_operator_is_logged_and_others_are_refused(world: Any) -> None:
     from contacts.testing import PASSWORD
 

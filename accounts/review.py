@@ -35,7 +35,7 @@ from accounts.models import (
     Role,
 )
 from accounts.rules import MAX_EXPECTED_VOLUME, may_change_review_state
-from accounts.services import update_imprint
+from accounts.services import set_reduced_speed, update_imprint
 from core.addresses import InvalidAddress, normalise_address
 from core.audit import record_operator_action
 from core.errors import Conflict, InvalidInput, RuleViolation
@@ -267,22 +267,10 @@ def answer(account: Account, user: Any, text: str) -> Application:
     return application
 
 
-@transaction.atomic
 def set_speed(account: Account, *, reduced: bool, operator: Any, reason: str) -> Account:
-    """SEND-5: the operator slows an account down (or lifts it), logged with the reason."""
-    text = _reason(reason)
-    locked = Account.objects.select_for_update().get(pk=account.pk)
-    before = locked.reduced_speed
-    locked.reduced_speed = reduced
-    locked.save(update_fields=["reduced_speed"])
-    record_operator_action(
-        operator,
-        "reduce_speed" if reduced else "lift",
-        locked,
-        text,
-        detail={"reduced_speed": {"from": before, "to": reduced}},
-    )
-    return locked
+    """SEND-5: the operator slows an account down (or lifts it); the reason is required,
+    the change is logged by accounts.services.set_reduced_speed."""
+    return set_reduced_speed(account, reduced, actor=operator, reason=_reason(reason))
 
 
 @transaction.atomic

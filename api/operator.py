@@ -88,6 +88,7 @@ class UntrustedIn(Schema):
 class UntrustedRemoveIn(Schema):
     entry: str = Field(max_length=260, description="an address, or a whole domain as @domain")
     reason: SuppressionReason | None = Field(None, description="only this reason; default all")
+    note: str = Field("", max_length=200, description="why it is taken off the list")
 
 
 class RemovedOut(Schema):
@@ -165,6 +166,9 @@ def remove_untrusted(request: HttpRequest, payload: UntrustedRemoveIn) -> dict[s
     """The entry is in the body, so no address appears in a URL or an access log."""
     user = operator_of(request, _perm(payload.entry, "delete"))
     removed = untrusted.remove(
-        payload.entry, by=f"api:{user.get_username()}", reason=payload.reason or ""
+        payload.entry,
+        by=f"api:{user.get_username()}",
+        reason=payload.reason or "",
+        note=payload.note,
     )
     return {"removed": removed}

@@ -53,7 +53,7 @@ class AccountOut(Schema):
 class HeldImportOut(Schema):
     id: int
     account: str
-    list: str
+    list_name: str
     state: str
     file_name: str
     rows: int
@@ -74,7 +74,7 @@ def _import(job: ImportJob) -> dict[str, Any]:
     return {
         "id": job.pk,
         "account": job.account.slug,
-        "list": job.list.name,
+        "list_name": job.list.name,
         "state": job.state,
         "file_name": job.file_name,
         "rows": job.rows_total,

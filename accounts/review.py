@@ -10,7 +10,6 @@ transaction as the change.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -35,7 +34,7 @@ from accounts.models import (
     Role,
 )
 from accounts.rules import MAX_EXPECTED_VOLUME, may_change_review_state
-from accounts.services import set_reduced_speed, update_imprint
+from accounts.services import set_reduced_speed, signed_pk, update_imprint
 from core.addresses import InvalidAddress, normalise_address
 from core.audit import record_operator_action
 from core.errors import Conflict, InvalidInput, RuleViolation
@@ -180,15 +179,13 @@ def owner_token_of(application: Application) -> str:
 @transaction.atomic
 def confirm_owner(token: str) -> Application:
     """The click on the owner's link: the address is confirmed, the case is queued."""
-    signer = signing.TimestampSigner(salt=OWNER_LINK_SALT)
-    try:
-        pk = int(signer.unsign(token[:200], max_age=timedelta(days=OWNER_LINK_DAYS)))
-    except signing.SignatureExpired:
-        raise OwnerLinkInvalid(
-            _("This confirmation link has expired: sign in and ask for a new one.")
-        ) from None
-    except (signing.BadSignature, ValueError):
-        raise OwnerLinkInvalid(_("This confirmation link is not valid.")) from None
+    pk = signed_pk(
+        token,
+        salt=OWNER_LINK_SALT,
+        days=OWNER_LINK_DAYS,
+        expired=_("This confirmation link has expired: sign in and ask for a new one."),
+        error=OwnerLinkInvalid,
+    )
     application = (
         Application.objects.select_for_update().select_related("account").filter(pk=pk).first()
     )

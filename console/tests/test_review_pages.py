@@ -49,7 +49,7 @@ def test_the_operator_reads_the_case_and_reduces_speed(world: Any) -> None:
     assert AuditEntry.objects.get(action="reduce_speed").reason == "Complaints."
 
 
-def test_the_operator_refuses_a_held_import_on_the_page(verified: Any) -> None:
+def test_the_operator_refuses_a_held_import_on_the_page(verified: Any) -> None:  # noqa: F811
     review.set_import_review(
         verified.alice_account, held=True, operator=verified.operator, reason="New."
     )

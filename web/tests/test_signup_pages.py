@@ -107,3 +107,16 @@ def test_the_import_page_shows_the_guidelines_and_no_legal_approval(world: Any) 
     page = world.client_for(world.alice).get("/a/alice-shop/imports/").content.decode()
     assert "import-guidelines" in page and "no legal approval" in page
     assert texts.GUIDELINES["en"][:40] in page
+
+
+def test_the_owner_asks_for_the_link_again(sandbox_outbox: Any) -> None:
+    application, _answer = signup.sign_up(DATA, actor=PUBLIC)
+    owner = Client()
+    owner.force_login(application.owner)
+    url = f"/a/{application.account.slug}/review/"
+    assert "owner-unconfirmed" in owner.get(url).content.decode()
+    for _n in range(4):
+        owner.post(url, {"resend": "1"})
+    assert len(sandbox_outbox.messages()) == 4  # the first mail and three again, no more
+    signup.confirm_owner(link_in(sandbox_outbox), actor=PUBLIC)
+    assert "owner-unconfirmed" not in owner.get(url).content.decode()

@@ -29,6 +29,8 @@ from web.errors import add_domain_error
 
 # Sign-ups per client address and hour: a person signs up once, a script is turned away.
 SIGNUPS_PER_IP_PER_HOUR = 10
+# The owner's confirmation mail, sent again on request, per sign-up and hour.
+OWNER_LINKS_PER_HOUR = 3
 # Page views per client address and minute.
 VIEWS_PER_IP_PER_MINUTE = 60
 
@@ -138,6 +140,9 @@ def account_review(request: HttpRequest, slug: str) -> HttpResponse:
     """The account's side of its review: its answers, the operator's messages, an answer."""
     account = get_account_for_user(request, slug)
     application = Application.objects.filter(account=account).first()
+    if request.method == "POST" and "resend" in request.POST and application is not None:
+        _resend(request, application)
+        return redirect("web:account_review", slug)
     form = AnswerForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -155,6 +160,21 @@ def account_review(request: HttpRequest, slug: str) -> HttpResponse:
         "form": form,
     }
     return render(request, "web/signup/review.html", context)
+
+
+def _resend(request: HttpRequest, application: Application) -> None:
+    """The owner's confirmation mail again (a few times an hour at most)."""
+    if application.email_confirmed_at is not None:
+        return
+    if not ratelimit.allow(
+        "owner-link", str(application.pk), limit=OWNER_LINKS_PER_HOUR, window_seconds=3600
+    ):
+        messages.error(request, _("Too many requests: try again later."))
+        return
+    signup.mail_owner_link(application)
+    messages.success(
+        request, _("A new confirmation link went to %(email)s.") % {"email": application.owner_email}
+    )
 
 
 @require_http_methods(["GET", "POST"])

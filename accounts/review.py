@@ -220,7 +220,8 @@ def decide(account: Account, decision: str, *, operator: Any, reason: str) -> Ac
     """The operator's decision on a pending account, with a reason the account reads."""
     if decision not in DECISIONS:
         raise InvalidInput(_("decision: activate, refuse or ask"))
-    text = _reason(reason)
+    # Activating may go without a word; a refusal or a question always says why.
+    text = _reason(reason) if decision != "activate" or reason.strip() else ""
     state, case_state, action = DECISIONS[decision]
     locked = Account.objects.select_for_update().get(pk=account.pk)
     before = locked.review_state
@@ -238,9 +239,10 @@ def decide(account: Account, decision: str, *, operator: Any, reason: str) -> Ac
         application.case_state = case_state
         application.decided_at = now if case_state == CaseState.DECIDED else None
         application.save(update_fields=["case_state", "decided_at"])
-        ReviewMessage.objects.create(
-            application=application, from_operator=True, author=_user(operator), text=text
-        )
+        if text:
+            ReviewMessage.objects.create(
+                application=application, from_operator=True, author=_user(operator), text=text
+            )
     record_operator_action(operator, action, locked, text, detail={"from": before, "to": state})
     return locked
 

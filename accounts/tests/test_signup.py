@@ -122,7 +122,9 @@ def test_ask_answer_and_activate_each_logged_with_the_reason(
     signup.confirm_owner(link_in(outbox), actor=PUBLIC)
     account = application.account
     with pytest.raises(InvalidInput):
-        review.decide(account, "activate", operator=world.operator, reason=" ")
+        review.decide(account, "refuse", operator=world.operator, reason=" ")
+    with pytest.raises(InvalidInput):
+        review.decide(account, "ask", operator=world.operator, reason="")
     review.decide(account, "ask", operator=world.operator, reason="Show your signup form.")
     account.refresh_from_db()
     assert account.review_note == "Show your signup form."

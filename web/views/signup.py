@@ -173,7 +173,8 @@ def _resend(request: HttpRequest, application: Application) -> None:
         return
     signup.mail_owner_link(application)
     messages.success(
-        request, _("A new confirmation link went to %(email)s.") % {"email": application.owner_email}
+        request,
+        _("A new confirmation link went to %(email)s.") % {"email": application.owner_email},
     )
 
 

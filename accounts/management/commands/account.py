@@ -113,7 +113,7 @@ class Command(DomainCommand):
         self.stdout.write(f"{account.slug}: {account.review_state} ({account.review_note})")
 
     def do_activate(self, slug: str, reason: str, **_: Any) -> None:
-        self._decide(slug, "activate", reason or "activated after review")
+        self._decide(slug, "activate", reason)
 
     def do_refuse(self, slug: str, reason: str, **_: Any) -> None:
         self._decide(slug, "refuse", reason)

@@ -70,3 +70,15 @@ def test_a_new_list_is_a_first_send_again(sendable: Any) -> None:
     third.lists.set([other])
     assert guidelines.first_send_lists(third) == [other]
     assert guidelines.due_before_send(third, sendable.world.alice.pk)
+
+
+def test_the_cli_prints_the_guidelines_before_a_lists_first_send(
+    sendable: Any, capsys: Any
+) -> None:
+    from django.core.management import call_command
+
+    call_command("send", str(sendable.campaign.pk), "--confirm-guidelines", "--no-wait")
+    assert texts.GUIDELINES["en"][:50] in capsys.readouterr().out
+    second = sendable.another("Winter")
+    call_command("send", str(second.pk), "--confirm-guidelines", "--no-wait")
+    assert texts.GUIDELINES["en"][:50] not in capsys.readouterr().out

@@ -15,6 +15,7 @@ from api import (
     lists,
     operator,
     operator_accounts,
+    operator_console,
     unsubscribe_requests,
 )
 from api.auth import ApiKeyAuth
@@ -25,8 +26,9 @@ api = NinjaAPI(
     urls_namespace="api",
     description=(
         "Contacts, lists, subscriptions and imports of one account. Authenticate with "
-        "`Authorization: Bearer <API key>`; the operator's endpoints (/operator/…) take a "
-        "staff user's HTTP Basic credentials or the admin's session instead. Errors answer "
+        "`Authorization: Bearer <API key>`; the operator's endpoints (/operator/…) take an "
+        "operator API key, a staff user's HTTP Basic credentials or the admin's session "
+        "instead. Errors answer "
         '`{"error": code, "message": text, "details": [text]}`.'
     ),
     auth=ApiKeyAuth(),
@@ -41,3 +43,4 @@ api.add_router("/", unsubscribe_requests.router)
 api.add_router("/", imports.router)
 api.add_router("/", operator.router)
 api.add_router("/", operator_accounts.router)
+api.add_router("/", operator_console.router)

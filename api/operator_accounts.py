@@ -10,18 +10,15 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
-from ninja.security import SessionAuthIsStaff
 
 from accounts import review
 from accounts.models import Account
 from accounts.selectors import case_json, review_queue
-from api.operator import OPERATOR_ERRORS, AccountKeyRefused, OperatorBasicAuth, operator_of
+from api.operator import OPERATOR_AUTH, OPERATOR_ERRORS, operator_of
 from imports import hold
 from imports.models import ImportJob
 
-router = Router(
-    tags=["operator"], auth=[OperatorBasicAuth(), SessionAuthIsStaff(), AccountKeyRefused()]
-)
+router = Router(tags=["operator"], auth=OPERATOR_AUTH)
 
 CHANGE_ACCOUNT = "accounts.change_account"
 

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, include, path
 
-from console import audit, dashboard, review
+from console import accounts, audit, dashboard, keys, policy, review, violations
 
 app_name = "console"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", dashboard.dashboard, name="dashboard"),
     path("audit/", audit.audit_log, name="audit_log"),
+    path("accounts/<slug:slug>/", accounts.account, name="account"),
+    path("accounts/<slug:slug>/<slug:action>/", accounts.account_action, name="account_action"),
+    path("violations/", violations.violations, name="violations"),
+    path("violations/<int:violation_id>/lift/", violations.violation_lift, name="violation_lift"),
+    path("policy/", policy.policy, name="policy"),
+    path("keys/", keys.keys, name="keys"),
+    path("keys/<int:key_id>/revoke/", keys.key_revoke, name="key_revoke"),
     # Accounts and review (sign-up): console/review.py
     path("review/", include(review.urls)),
     # Abuse desk and replies: console/abuse.py

@@ -109,3 +109,22 @@ def audit_entries(
 
 def entries_of_account(account: Any) -> models.QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(account_id=account.pk)
+
+
+AUDIT_COLUMNS = ("at", "actor", "action", "target", "account", "reason", "detail")
+
+
+def entry_row(entry: AuditEntry) -> dict[str, Any]:
+    """One entry as plain values: the CSV export, `--json` and the API show the same."""
+    return {
+        "id": entry.pk,
+        "at": entry.at.isoformat(),
+        "actor": entry.actor,
+        "action": entry.action,
+        "target": entry.target,
+        "target_type": entry.target_type,
+        "target_id": entry.target_id,
+        "account": entry.account_slug or None,
+        "reason": entry.reason,
+        "detail": entry.detail,
+    }

@@ -6,5 +6,5 @@ from core.appendonly import refuse_changes
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0001_audit_log")]
+    dependencies = [("core", "0001_initial")]
     operations = [refuse_changes("core_auditentry", "audit log entries")]

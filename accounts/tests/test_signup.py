@@ -180,3 +180,11 @@ def test_speed_reduced_and_lifted_with_a_reason(world: Any, capsys: Any) -> None
         ("reduce_speed", "Complaints."),
         ("lift", "Fixed."),
     ]
+
+
+def test_the_admin_shows_sign_ups_read_only(signed_up: tuple[Application, Any], world: Any) -> None:
+    olga = world.client_for(world.operator)
+    page = olga.get("/admin/accounts/application/")
+    assert page.status_code == 200 and "erika@beispiel.example" in page.content.decode().lower()
+    assert olga.get("/admin/accounts/application/add/").status_code == 403
+    assert olga.get("/admin/accounts/guidelinesacceptance/").status_code == 200

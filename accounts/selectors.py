@@ -17,6 +17,7 @@ from accounts.models import (
     CaseState,
     GuidelinesAcceptance,
     Membership,
+    ReviewState,
     Role,
     TestAddress,
     TestSendDay,
@@ -129,8 +130,11 @@ def accepted_guidelines_version(account: Account, user_id: int | None = None) ->
 
 def review_queue() -> QuerySet[Application]:
     """ACCOUNT-1: the sign-ups waiting for the operator, longest waiting first."""
+    # An account activated (or suspended) elsewhere leaves the queue whatever its case says.
     return (
-        Application.objects.filter(case_state=CaseState.WAITING)
+        Application.objects.filter(
+            case_state=CaseState.WAITING, account__review_state=ReviewState.PENDING
+        )
         .select_related("account", "owner")
         .order_by("queued_at", "pk")
     )

@@ -188,3 +188,15 @@ def test_the_admin_shows_sign_ups_read_only(signed_up: tuple[Application, Any], 
     assert page.status_code == 200 and "erika@beispiel.example" in page.content.decode().lower()
     assert olga.get("/admin/accounts/application/add/").status_code == 403
     assert olga.get("/admin/accounts/guidelinesacceptance/").status_code == 200
+
+
+def test_an_account_activated_elsewhere_leaves_the_queue(
+    signed_up: tuple[Application, Any], world: Any
+) -> None:
+    from accounts.services import change_review_state
+
+    application, outbox = signed_up
+    signup.confirm_owner(link_in(outbox), actor=PUBLIC)
+    assert review_queue().exists()
+    change_review_state(application.account, ReviewState.ACTIVE, actor=world.operator)
+    assert not review_queue().exists()

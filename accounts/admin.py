@@ -19,6 +19,7 @@ from accounts.models import (
     ReviewState,
 )
 from core.errors import DomainError
+from core.readonly_admin import ReadOnlyAdmin
 
 
 class MembershipInline(admin.TabularInline):
@@ -90,19 +91,6 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         for key in queryset:
             services.revoke_api_key(key, actor=request.user, reason="revoked in the Django admin")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Raw data only: sign-ups and acceptances change through the review, never here."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Application)

@@ -43,6 +43,10 @@ def handle_feedback(message: InboundMessage, recipient: str, params: dict[str, s
     report = parse_feedback(bytes(message.raw), envelope_to=[recipient])
     if report.kind == "autoreply":
         return Outcome(InboundState.PROCESSED, "an automatic reply, not a bounce")
+    if report.kind == "delivered":
+        # A success report (RFC 3464 Action: delivered/relayed): nobody bounced.
+        who = ", ".join(r.recipient for r in report.recipients if r.recipient) or "(no recipient)"
+        return Outcome(InboundState.PROCESSED, f"a delivery report, delivered: {who}")
     if report.kind == "unknown":
         return Outcome(InboundState.REVIEW, f"not a bounce or report we can read: {report.note}")
     state, lines = apply_report(message, report, sender_domain=recipient.rpartition("@")[2].lower())

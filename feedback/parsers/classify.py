@@ -1,9 +1,10 @@
 """Bounce reasons: a pure function from (status code, diagnostic text) to a fixed reason,
 hard or soft, and whether the sender rather than the recipient is at fault (INDUSTRY-4).
 
-The enhanced status code (RFC 3463) decides where it is specific; the diagnostic text
-(English, German, French) decides where the code is generic (`5.0.0`, a bare `550`) or
-missing, as in the plain-text bounces of older or home-made mail systems.
+The patterns, codes and their precedence are data: `reasons.toml` beside this module, with
+the order in which the failure's words, its enhanced status code (RFC 3463) and the SMTP
+command it answered are read, and how each reason maps to the reference classifier's. This
+module only applies that table.
 
 Only reasons that say the address does not exist (`user_unknown`, `domain_unknown`) are
 hard, and only with a permanent (5) class: they make the contact B at the first bounce
@@ -18,34 +19,101 @@ a recipient bounce (INDUSTRY-4): they are flagged `sender_side` and are never ha
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from feedback.parsers.report import RecipientResult
 
-REASONS: tuple[str, ...] = (
-    "user_unknown",
-    "domain_unknown",
-    "mailbox_full",
-    "mailbox_disabled",
-    "policy_block",
-    "spam_block",
-    "auth_failure",
-    "rate_limited",
-    "expired",
-    "content_rejected",
-    "other",
-)
+TABLE_FILE = Path(__file__).with_name("reasons.toml")
+
+
+def _load_table() -> dict[str, Any]:
+    with TABLE_FILE.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+_TABLE = _load_table()
+
+
+def _compile(patterns: list[str]) -> re.Pattern[str] | None:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE) if patterns else None
+
+
+@dataclass(frozen=True)
+class _Rule:
+    reason: str
+    strong: re.Pattern[str] | None
+    weak: re.Pattern[str] | None
+    certain: re.Pattern[str] | None
+
+
+# Each reason's flags, stated at its first entry in the table.
+_FLAGS: dict[str, dict[str, object]] = {}
+for _entry in _TABLE["reason"]:
+    _FLAGS.setdefault(_entry["name"], _entry)
+
+REASONS: tuple[str, ...] = tuple(_FLAGS)
 # INDUSTRY-4: the address itself is gone.
-HARD_REASONS = frozenset({"user_unknown", "domain_unknown"})
+HARD_REASONS = frozenset(name for name, flags in _FLAGS.items() if flags.get("hard"))
 # INDUSTRY-4 / issue 8: the problem is the sender's (its IP, domain, authentication, rate or
 # message), so the recipient is not bounced; it counts towards the send's health instead.
-SENDER_SIDE_REASONS = frozenset(
-    {"policy_block", "spam_block", "auth_failure", "rate_limited", "content_rejected"}
+SENDER_SIDE_REASONS = frozenset(name for name, f in _FLAGS.items() if f.get("sender_side"))
+# The reasons that are about the recipient's mailbox, not the sender.
+_RECIPIENT_SIDE = frozenset({"user_unknown", "domain_unknown", "mailbox_full", "mailbox_disabled"})
+# Text reasons that outweigh an address code (x.1.1 "over quota").
+_BEATS_ADDRESS_CODE = frozenset(n for n, f in _FLAGS.items() if f.get("beats_address_code"))
+# The reference classifier's reasons (Sisimai) -> the group of ours each falls in.
+REASON_GROUPS: dict[str, tuple[str, ...]] = {
+    name: tuple(members) for name, members in _TABLE["groups"].items()
+}
+SISIMAI_REASONS: dict[str, tuple[str, ...]] = {
+    theirs: next(g for g in REASON_GROUPS.values() if name in g)
+    for name, flags in _FLAGS.items()
+    for theirs in flags.get("sisimai", ())  # type: ignore[attr-defined]
+}
+
+# Reference reasons that a soft result of these reasons also agrees with (see the table).
+SOFT_EQUIVALENTS: dict[str, tuple[str, ...]] = {
+    theirs: tuple(ours) for theirs, ours in _TABLE["soft_equivalents"].items()
+}
+
+_RULES: tuple[_Rule, ...] = tuple(
+    _Rule(
+        e["name"],
+        _compile(e.get("certain_patterns", []) + e.get("patterns", [])),
+        _compile(e.get("weak_patterns", [])),
+        _compile(e.get("certain_patterns", [])),
+    )
+    for e in _TABLE["reason"]
 )
+_CODES: dict[tuple[int, int], str] = {
+    (int(k.split(".")[0]), int(k.split(".")[1])): v for k, v in _TABLE["codes"].items()
+}
+for _key, _reason in _TABLE["code_ranges"].items():
+    _subject, _details = _key.split(".")
+    _low, _high = (int(n) for n in _details.split("-"))
+    _CODES.update(dict.fromkeys(((int(_subject), d) for d in range(_low, _high + 1)), _reason))
+SES_SUBTYPES: dict[str, str] = dict(_TABLE["ses_subtypes"])
+_SUBJECTS: dict[int, str] = {int(k): v for k, v in _TABLE["subjects"].items()}
+_TEMPORARY_SUBJECTS: dict[int, str] = {int(k): v for k, v in _TABLE["temporary_subjects"].items()}
+_COMMANDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile("|".join(patterns), re.IGNORECASE))
+    for name, patterns in _TABLE["commands"].items()
+)
+# The address codes: whatever most texts say, the address is gone.
+_ADDRESS_CODES = frozenset({(1, 1), (1, 2), (1, 3), (1, 6)})
+# x.1.y: the recipient's address (x.1.7 and x.1.8 are the sender's), proof enough for "user
+# unknown" words; Office 365's 5.1.351 ("the remote server said ...") included.
+_ADDRESS_DETAILS = frozenset(range(1000)) - {7, 8}
 
 ENHANCED_CODE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.]*\d)")
-# A reply code at the start of a line or after a separator: "550 ", "550-", "550:", "#550".
-SMTP_CODE = re.compile(r"(?:^|[\s#:;'(\[])([245][0-5]\d)(?=[\s\-:,)\]]|$)")
+# A failure reply code at the start of a line or after a separator: "550 ", "550-", "550:",
+# "#550" (a 2xx in a bounce is an address or a greeting, never the failure).
+SMTP_CODE = re.compile(r"(?:^|[\s#:;'(\[])([45][0-5]\d)(?=[\s\-:,)\]]|$)")
+# Only this much of a text is read for words: a reply is a few hundred characters.
+MAX_TEXT = 4000
 
 
 @dataclass(frozen=True)
@@ -53,206 +121,6 @@ class Classification:
     reason: str
     hard: bool
     sender_side: bool
-
-
-# (class.)subject.detail -> reason, for the codes whose meaning does not depend on the text.
-_BY_CODE: dict[tuple[int, int], str] = {
-    (1, 1): "user_unknown",  # bad destination mailbox address
-    (1, 2): "domain_unknown",  # bad destination system address
-    (1, 3): "user_unknown",  # bad destination mailbox address syntax
-    (1, 6): "user_unknown",  # destination mailbox has moved, no forwarding address
-    (1, 7): "auth_failure",  # bad sender's mailbox address syntax
-    (1, 8): "auth_failure",  # bad sender's system address
-    (2, 1): "mailbox_disabled",  # mailbox disabled, not accepting messages
-    (2, 2): "mailbox_full",
-    (2, 3): "content_rejected",  # message length exceeds administrative limit
-    (3, 4): "content_rejected",  # message too big for system
-    (4, 4): "domain_unknown",  # unable to route (no MX, no A)
-    (4, 7): "expired",  # delivery time expired
-    (5, 3): "other",  # too many recipients: our envelope, not the address
-}
-
-_X7_BY_DETAIL: dict[int, str] = {
-    1: "policy_block",  # delivery not authorized, message refused (text may say spam)
-    7: "content_rejected",  # message integrity failure
-    # 5.7.20-5.7.27: no/failed DKIM, SPF, DMARC, reverse DNS (RFC 7372; Gmail's 5.7.25/26).
-    **dict.fromkeys(range(20, 28), "auth_failure"),
-    28: "spam_block",  # Gmail: unusual rate of unsolicited mail from the sender
-    515: "auth_failure",  # Outlook.com: the sender domain does not meet authentication
-    # Office 365 / Outlook.com: 5.7.606-649 banned sending IP, 5.7.705/708 tenant or IP
-    # blocked for bad reputation; 5.7.750 unregistered sending domain.
-    **dict.fromkeys(range(606, 650), "spam_block"),
-    705: "spam_block",
-    708: "spam_block",
-    750: "policy_block",
-}
-
-_TEXT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (reason, re.compile("|".join(patterns), re.IGNORECASE))
-    for reason, patterns in (
-        (
-            "expired",
-            (
-                r"delivery time expired",
-                r"retry time(?:out)? (?:not reached|exceeded)",
-                r"message expired",
-                r"(?:could not|couldn't) be delivered (?:with)?in \d",
-                r"have been failing for \d",
-                r"too long in (?:the )?queue",
-                r"zeit(?:limit|überschreitung)",
-                r"délai (?:de remise )?(?:expiré|dépassé)",
-            ),
-        ),
-        (
-            "mailbox_full",
-            (
-                r"mailbox (?:is )?full",
-                r"over ?quota",
-                r"quota (?:exceeded|exceed)",
-                r"exceeded (?:the )?storage",
-                r"insufficient (?:system )?storage",
-                r"mailbox size limit",
-                r"postfach (?:ist )?(?:voll|überfüllt)",
-                r"speicher(?:platz|grenze) (?:erreicht|überschritten)",
-                r"quota (?:überschritten|dépassé)",
-                r"bo[iî]te (?:aux lettres |du destinataire )?(?:est )?pleine",
-            ),
-        ),
-        (
-            "domain_unknown",
-            (
-                r"host (?:or domain name )?not found",
-                r"domain (?:not found|does not exist|doesn't exist|unknown)",
-                r"no such domain",
-                r"unrouteable (?:mail )?(?:address|domain)",
-                r"nxdomain",
-                r"name service error",
-                r"no mx (?:record|host)",
-                r"domain existiert nicht",
-                r"domaine (?:inexistant|inconnu|introuvable)",
-            ),
-        ),
-        (
-            "mailbox_disabled",
-            (
-                r"(?:account|mailbox|address) (?:has been |is )?(?:disabled|deactivated|suspended|"
-                r"inactive|closed|locked)",
-                r"(?:disabled|inactive|suspended) (?:account|mailbox)",
-                r"no longer (?:active|in use|available|valid)",
-                r"(?:postfach|konto|account) (?:ist )?(?:gesperrt|deaktiviert|stillgelegt)",
-                r"compte (?:est )?(?:désactivé|suspendu|bloqué|fermé)",
-                r"bo[iî]te (?:aux lettres )?(?:désactivée|fermée|suspendue)",
-            ),
-        ),
-        (
-            "user_unknown",
-            (
-                r"user(?:name)? (?:is )?unknown",
-                r"unknown (?:user|recipient|mailbox|address|local[- ]part)",
-                r"recipient (?:address )?(?:unknown|not found|invalid)",
-                r"invalid (?:recipient|mailbox|address|user)",
-                r"no such (?:user|recipient|mailbox|address|account|person)",
-                r"(?:user|mailbox|recipient|account|address) (?:not found|does not exist|"
-                r"doesn't exist|not exist)",
-                r"does not exist",
-                # Exchange/Office 365 wording for people: "couldn't be found", "wasn't found".
-                r"address you entered (?:couldn't|could not) be found",
-                r"wasn't found at",
-                r"doesn't have an? [\w.-]+ account",
-                r"mailbox (?:unavailable|not available|not found)",
-                r"not our customer",
-                r"no mailbox here",
-                r"recipnotfound|recipientnotfound",
-                # Office 365 directory-based edge blocking (5.4.1): no such recipient.
-                r"recipient address rejected: access denied",
-                r"benutzer (?:ist )?unbekannt",
-                r"unbekannte[rn]? (?:benutzer|empfänger|adresse|e-mail-adresse)",
-                r"empfänger(?:adresse)? (?:ist )?(?:unbekannt|ungültig|nicht vorhanden)",
-                r"ungültige (?:empfänger(?:adresse)?|e-mail-adresse|adresse)",
-                r"(?:postfach|mailbox|adresse|e-mail-adresse) (?:ist )?(?:nicht vorhanden|"
-                r"existiert nicht|unbekannt)",
-                r"kein(?:en)? (?:solche[rn]? )?(?:benutzer|postfach)",
-                r"utilisateur (?:est )?inconnu",
-                r"destinataire (?:est )?(?:inconnu|invalide|introuvable|inexistant)",
-                r"adresse (?:(?:e-?mail|électronique) )?(?:est )?(?:inconnue|invalide|"
-                r"introuvable|inexistante)",
-                r"n'existe pas",
-                r"bo[iî]te (?:aux lettres )?inexistante",
-                r"compte inexistant",
-            ),
-        ),
-        (
-            "auth_failure",
-            (
-                r"\bdmarc\b",
-                r"\bspf\b",
-                r"\bdkim\b",
-                r"unauthenticated",
-                r"not authenticated",
-                r"authentication (?:failed|required|level)",
-                r"reverse dns",
-                r"\bptr\b",
-            ),
-        ),
-        (
-            "spam_block",
-            (
-                r"\bspam\b",
-                r"block ?list(?:ed)?",
-                r"black ?list(?:ed)?",
-                r"blocked using",
-                r"listed (?:at|in|on)",
-                r"spamhaus|spamcop|barracuda|sorbs",
-                r"banned",
-                r"(?:poor|bad|low) reputation",
-                r"unsolicited",
-                r"junk",
-                r"\(BL\)",
-                r"tosa@rx\.t-online\.de",
-                r"OFR(?:004)?_1\d\d",
-            ),
-        ),
-        (
-            "rate_limited",
-            (
-                r"rate limit",
-                r"too many (?:connections|messages|mails|emails|recipients)",
-                r"throttl",
-                r"try (?:again )?later",
-                r"zu viele",
-                r"trop de",
-                r"temporarily deferred",
-            ),
-        ),
-        (
-            "content_rejected",
-            (
-                r"virus",
-                r"malware",
-                r"message (?:is )?too (?:large|big)",
-                r"size limit",
-                r"message size",
-                r"content (?:rejected|refused|filter)",
-                r"attachment",
-            ),
-        ),
-        (
-            "policy_block",
-            (
-                r"relay(?:ing)? (?:access )?(?:denied|not permitted)",
-                r"policy",
-                r"not (?:permitted|authorized|allowed)",
-                r"access denied",
-                r"refused",
-                r"rejected",
-                r"blocked",
-            ),
-        ),
-    )
-)
-# The plain-text rules that also count as permanent when the text gives no code at all:
-# "user unknown" is permanent whether or not the message says 550 (INDUSTRY-4).
-_PERMANENT_WITHOUT_CODE = HARD_REASONS
 
 
 def find_enhanced_code(text: str) -> str:
@@ -267,64 +135,130 @@ def find_smtp_code(text: str) -> str:
     return match.group(1) if match else ""
 
 
+def _text_reason(text: str, *, weak: bool) -> str:
+    """The first reason of the table whose words the text holds ('' if none); `weak` also
+    reads the words that only count where no code says more."""
+    text = text[:MAX_TEXT]
+    for rule in _RULES:
+        if rule.strong is not None and rule.strong.search(text):
+            return rule.reason
+    if weak:
+        for rule in _RULES:
+            if rule.weak is not None and rule.weak.search(text):
+                return rule.reason
+    return ""
+
+
+def _certain(reason: str, text: str) -> bool:
+    """Whether the text words `reason` in one of the wordings that need no evidence."""
+    return any(r.reason == reason and r.certain and r.certain.search(text) for r in _RULES)
+
+
 def reason_from_text(text: str) -> str:
     """The reason a diagnostic text gives in English, German or French; `other` if none."""
-    for reason, pattern in _TEXT_RULES:
-        if pattern.search(text):
-            return reason
-    return "other"
+    return _text_reason(text, weak=True) or "other"
 
 
-def _sender_side_reason_from_text(text: str) -> str:
-    for reason, pattern in _TEXT_RULES:
-        if reason in SENDER_SIDE_REASONS and pattern.search(text):
-            return reason
-    return "policy_block"
+def smtp_command(text: str) -> str:
+    """The SMTP stage a failure answered, as the bounce words it: rcpt, data, mail, connect
+    or '' (the earliest mention in the text counts)."""
+    found = [(m.start(), name) for name, p in _COMMANDS if (m := p.search(text[:MAX_TEXT]))]
+    return min(found)[1] if found else ""
 
 
-def classify(status: str, diagnostic: str = "") -> Classification:
+def classify(
+    status: str,
+    diagnostic: str = "",
+    *,
+    context: str = "",
+    action: str = "failed",
+    final: bool = False,
+) -> Classification:
     """INDUSTRY-4: the reason, hard/soft and sender-side flag of one failed recipient.
 
     `status` is an enhanced code (`5.1.1`), a reply code (`550`) or ''; the code is also
-    looked for in the diagnostic when `status` gives none.
+    looked for in the diagnostic when `status` gives none. `context` is the text around the
+    diagnostic (the bounce's paragraph about this recipient): it tells the SMTP command, and
+    its words count when neither the diagnostic nor the code names a reason. `final`: a
+    delivery report says the mail system gave up (Action: failed), so a temporary address
+    code was its last answer. The precedence is documented in reasons.toml.
     """
     status = (status or "").strip()
     diagnostic = diagnostic or ""
-    enhanced = find_enhanced_code(status) or find_enhanced_code(diagnostic)
+    enhanced = find_enhanced_code(status)
+    quoted = find_enhanced_code(diagnostic)
+    if not enhanced or (enhanced.endswith(".0.0") and quoted[:1] == enhanced[:1]):
+        enhanced = quoted or enhanced  # the server's own code says more than a generic one
     basic = find_smtp_code(status) or find_smtp_code(diagnostic)
     klass = int(enhanced[0]) if enhanced else int(basic[0]) if basic else 0
     if klass == 2:
         return Classification("other", hard=False, sender_side=False)
     subject, detail = (int(n) for n in enhanced.split(".")[1:]) if enhanced else (0, 0)
+    reason = _text_reason(diagnostic, weak=False)
+    if subject == 7 and not quoted and find_smtp_code(diagnostic) and reason in _RECIPIENT_SIDE:
+        # The 5.7.x is the reporting system's gloss on a reply that had no enhanced code of
+        # its own ("553 Invalid recipient" reported as 5.7.1): the server's words decide.
+        subject, detail = 0, 0
+    coded = _CODES.get((subject, detail), "")
+    if (subject, detail) == (1, 10) and not re.search(r"null mx", diagnostic, re.I):
+        coded = "user_unknown"  # Office 365 uses 5.1.10 for "recipient not found" too
 
-    if subject == 7:
-        # INDUSTRY-4: every 5.7.x / 4.7.x is a policy or authentication rejection.
-        reason = _X7_BY_DETAIL.get(detail) or _sender_side_reason_from_text(diagnostic)
-        if reason == "policy_block" and detail in (0, 1):
-            reason = _sender_side_reason_from_text(diagnostic)
-    elif subject == 1 and detail == 10:
-        # RFC 7505 null MX; Office 365 also uses it for "recipient not found".
-        reason = "domain_unknown" if re.search(r"null mx", diagnostic, re.I) else "user_unknown"
-    elif (subject, detail) in _BY_CODE:
-        reason = _BY_CODE[subject, detail]
-    else:
-        reason = reason_from_text(diagnostic)
-        if klass == 4 and reason == "other" and subject == 0 and basic == "421":
-            reason = "rate_limited"
+    if (subject, detail) in _ADDRESS_CODES and reason not in _BEATS_ADDRESS_CODE:
+        reason = coded
+    elif (subject, detail) == (2, 2):
+        reason = coded  # mailbox full: the code is as specific as any wording
+    elif subject == 7 or (subject == 1 and coded in SENDER_SIDE_REASONS):
+        # x.7.x, and x.1.7 / x.1.8 (the sender's address): the sender was refused.
+        if (coded and detail > 1) or reason not in SENDER_SIDE_REASONS:
+            reason = coded if detail > 1 else _text_reason(diagnostic, weak=True)
+        if reason not in SENDER_SIDE_REASONS:
+            reason = coded if klass == 5 else _TEMPORARY_SUBJECTS.get(7, coded)
+        reason = reason or _SUBJECTS[7]
+    reason = reason or coded or _SUBJECTS.get(subject, "")
+    reason = reason or _text_reason(diagnostic, weak=True)
+    reason = reason or _text_reason(context, weak=False)
+    if not reason and klass == 4 and basic == "421" and subject == 0:
+        reason = "rate_limited"  # a bare 421: the server closes on us
+    if not reason and action == "delayed":
+        reason = "expired"  # still queued: news that it takes long, not a failure
+    reason = reason or "other"
+
+    unproven = False
+    address_code = subject == 1 and detail in _ADDRESS_DETAILS
+    if (
+        reason == "user_unknown"
+        and not address_code
+        and not _certain(reason, f"{diagnostic} {context}")
+    ):
+        # "User unknown" words are proof at RCPT TO. After DATA the recipient was accepted
+        # and the message judged: a filter's verdict. With a code that says nothing about
+        # the address and no command, they are a soft bounce (reasons.toml, 5).
+        command = smtp_command(diagnostic) or smtp_command(context)
+        if command == "data":
+            reason = "content_rejected"
+        unproven = command != "rcpt"
     if klass == 0:
         # No code anywhere: a plain-text bounce; only its words tell whether it is final.
-        klass = 5 if reason in _PERMANENT_WITHOUT_CODE else 4
+        klass = 5 if reason in HARD_REASONS else 4
     sender_side = subject == 7 or reason in SENDER_SIDE_REASONS
-    hard = klass == 5 and reason in HARD_REASONS and not sender_side
+    gone = klass == 5 or (final and klass == 4 and (subject, detail) in _ADDRESS_CODES)
+    hard = gone and reason in HARD_REASONS and not sender_side and not unproven
     return Classification(reason, hard=hard, sender_side=sender_side)
 
 
 def judge(
-    recipient: str, status: str, diagnostic: str, action: str = "failed", **found: str
+    recipient: str,
+    status: str,
+    diagnostic: str,
+    action: str = "failed",
+    *,
+    context: str = "",
+    final: bool = False,
+    **found: str,
 ) -> RecipientResult:
     """One recipient's result, classified; only a final failure bounces (a delay warning is
     news, never hard). `found` carries the DSN's Original-Recipient and Remote-MTA."""
-    verdict = classify(status, diagnostic)
+    verdict = classify(status, diagnostic, context=context, action=action, final=final)
     return RecipientResult(
         recipient=recipient,
         status=status,

@@ -14,6 +14,7 @@ import re
 from email.message import Message
 
 from feedback.parsers.classify import find_enhanced_code, find_smtp_code, judge
+from feedback.parsers.heuristics import about
 from feedback.parsers.mime import (
     Parts,
     clean_address,
@@ -90,20 +91,51 @@ def original_message_id(parts: Parts) -> str:
     return ""
 
 
-def parse_dsn(parts: Parts) -> list[RecipientResult]:
-    """Every recipient of an RFC 3464 report; [] if it has no delivery-status part."""
+def parse_dsn(parts: Parts, text: str = "") -> list[RecipientResult]:
+    """Every recipient of an RFC 3464 report; [] if it has no delivery-status part.
+
+    `text` is the report's human-readable part: what it says about a recipient tells the
+    SMTP command the failure answered, and stands in for a missing Diagnostic-Code."""
     part = delivery_status_part(parts)
     if part is None:
         return []
-    groups = field_groups(part)
+    return _judged(field_groups(part), text)
+
+
+_QUOTED_GROUPS = re.compile(r"^(?:Final|Original)-Recipient:", re.IGNORECASE | re.MULTILINE)
+
+
+def parse_quoted_dsn(whole: str, text: str = "") -> list[RecipientResult]:
+    """The delivery-status fields of a report that is not where MIME says: quoted in the
+    text of a forwarded or re-wrapped bounce, or behind a broken boundary. `whole` is the
+    message's raw text; the field groups are the blank-line separated blocks from the first
+    recipient field on, as long as they are fields."""
+    start = _QUOTED_GROUPS.search(whole)
+    if start is None:
+        return []
+    groups = []
+    for block in re.split(r"\r?\n[ \t]*\r?\n", whole[start.start() : start.start() + 64 * 1024]):
+        if not re.match(r"^[\w-]+:", block.strip()):
+            break
+        groups.append(load_headers(block))
+    return _judged(groups, text or whole)
+
+
+def _judged(field_groups: list[Message], text: str) -> list[RecipientResult]:
+    groups = [
+        (group, clean_address(_typed_value(final)))
+        for group in field_groups
+        # Without a recipient it is the per-message group (Reporting-MTA, Arrival-Date).
+        if (final := header(group, "Final-Recipient") or header(group, "X-Actual-Recipient"))
+    ]
+    everyone = tuple(recipient for _, recipient in groups if recipient)
     results = []
-    for group in groups:
-        final = header(group, "Final-Recipient") or header(group, "X-Actual-Recipient")
-        if not final:
-            continue  # the per-message group (Reporting-MTA, Arrival-Date)
-        recipient = clean_address(_typed_value(final))
-        action = header(group, "Action").lower().split(" ")[0] or "failed"
+    for group, recipient in groups:
+        action = _action(header(group, "Action"))
+        context = about(text, recipient, everyone if len(everyone) > 1 else ()) if text else ""
         diagnostic = _typed_value(decode_words(group.get("Diagnostic-Code", "")))
+        if not diagnostic.strip() and (find_enhanced_code(context) or find_smtp_code(context)):
+            diagnostic = context
         status = effective_status(header(group, "Status"), diagnostic)
         original = clean_address(_typed_value(header(group, "Original-Recipient")))
         remote_mta = _typed_value(header(group, "Remote-MTA"))
@@ -113,8 +145,19 @@ def parse_dsn(parts: Parts) -> list[RecipientResult]:
                 status,
                 diagnostic,
                 action,
+                context=context,
+                final=header(group, "Action").lower().startswith("failed"),
                 original_recipient=original,
                 remote_mta=remote_mta,
             )
         )
     return results
+
+
+# RFC 3464 names five actions; some MTAs write their own words for them.
+_ACTIONS = {"deliverable": "delivered", "expired": "failed", "failure": "failed"}
+
+
+def _action(value: str) -> str:
+    word = value.lower().split(" ")[0] or "failed"
+    return _ACTIONS.get(word, word)

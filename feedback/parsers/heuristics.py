@@ -53,7 +53,9 @@ _FAILURE_WORDS = re.compile(
     r"unknown|not found|does not exist|doesn't exist|no such|invalid|rejected|refused|"
     r"unavailable|disabled|full|quota|blocked|denied|failed|unbekannt|existiert nicht|"
     r"ungültig|nicht vorhanden|voll|abgelehnt|gesperrt|inconnu|n'existe pas|invalide|"
-    r"introuvable|inexistant|pleine|refusé|rejeté|bloqué|\b[45]\d\d\b",
+    r"introuvable|inexistant|pleine|refusé|rejeté|bloqué|\b[45]\d\d\b|error|could not|"
+    r"couldn't|unable|not reach|exceeds|timed out|expired|failure|not delivered|not listed|"
+    r"失敗|できません|エラー",
     re.IGNORECASE,
 )
 
@@ -74,6 +76,12 @@ def looks_like_bounce(headers: Mapping[str, str]) -> bool:
         or lowered.get("return-path", "").strip() == "<>"
         or "x-failed-recipients" in lowered
     )
+
+
+def tells_of_failure(text: str) -> bool:
+    """The opening of a report says a message could not be delivered (a bounce whose
+    headers do not say so: a provider's own sender and a subject in its language)."""
+    return bool(BOUNCE_SUBJECTS.search(text[:2000]))
 
 
 def report_text(text: str) -> str:
@@ -177,11 +185,13 @@ _EXCHANGE_REPLY = re.compile(r"Remote Server returned\s*'([^']+)'", re.IGNORECAS
 
 
 def read_exchange(text: str) -> list[Pair]:
-    """Exchange / Office 365 NDRs: `address` then `#550 5.1.1 RESOLVER...`, or "Your message
-    to address couldn't be delivered" with "Remote Server returned '...'"."""
-    pairs = [(m.group(1), _one_line(m.group(2).strip("# "))) for m in _EXCHANGE_HASH.finditer(text)]
-    if pairs:
-        return pairs
+    """Exchange / Office 365 NDRs: `address` then `#550 5.1.1 RESOLVER...`."""
+    return [(m.group(1), _one_line(m.group(2).strip("# "))) for m in _EXCHANGE_HASH.finditer(text)]
+
+
+def read_exchange_sentence(text: str) -> list[Pair]:
+    """Exchange's "Your message to address couldn't be delivered" with "Remote Server
+    returned '...'": read after the list formats, whose entries can say "your message to"."""
     to = _EXCHANGE_TO.search(text)
     reply = _EXCHANGE_REPLY.search(text)
     if to:
@@ -195,8 +205,9 @@ _GMAIL_TO = re.compile(
     re.IGNORECASE,
 )
 _GMAIL_REPLY = re.compile(
-    r"(?:The response (?:from the remote server )?was:|Technical details of "
-    r"(?:permanent|temporary) failure:)\s*\n((?:[^\n]+\n?)+)",
+    r"(?:The response (?:from the remote server )?was:|The error that the other server "
+    r"returned was:|Technical details of (?:permanent|temporary) failure:)\s*\n"
+    r"((?:[^\n]+\n?)+)",
     re.IGNORECASE,
 )
 
@@ -207,7 +218,9 @@ def read_gmail(text: str) -> list[Pair]:
     to = _GMAIL_TO.search(text)
     if not to:
         return []
-    reply = _GMAIL_REPLY.search(text)
+    replies = list(_GMAIL_REPLY.finditer(text))
+    # The remote server's own words, when quoted, say more than Gmail's summary of them.
+    reply = replies[-1] if replies else None
     return [(to.group(1), _one_line(reply.group(1)) if reply else _near(text, to.end()))]
 
 
@@ -225,23 +238,40 @@ def read_t_online(text: str) -> list[Pair]:
     return [(m.group(1), _one_line(m.group(2))) for m in _TONLINE_LINE.finditer(section)]
 
 
+# Addresses a bounce names that are not the failed recipient: its own senders and the
+# helpdesks its boilerplate points to.
+_NOT_RECIPIENTS = re.compile(r"^(?:support|help|helpdesk|abuse|no-?reply|bounces\+)", re.I)
+# Lines that are a header of the quoted original or of the bounce, not its report.
+_HEADER_LINE = re.compile(
+    r"^\s*(?:message-id|in-reply-to|references|(?:mail )?from|von|de|to|an|à|cc|sender|reply-to|"
+    r"return-path|envelope-from|subject|date|received|x-[\w-]+)\s*:",
+    re.IGNORECASE,
+)
+
+
+def _recipients_in(line: str) -> list[str]:
+    # A postmaster can be a recipient that failed; the mail system's own daemon never is.
+    return [
+        a
+        for a in ADDRESS.findall(line)
+        if not (re.match(r"mail(?:er)?-daemon@", a, re.I) or _NOT_RECIPIENTS.search(a))
+    ]
+
+
 def read_plain(text: str, fallback_recipients: tuple[str, ...] = ()) -> list[Pair]:
     """Any wording (en/de/fr): the lines naming an address and a failure; else, when the
     text tells of a failure without naming anyone, the original message's recipient."""
     pairs: dict[str, str] = {}
     lines = text.splitlines()
     for i, line in enumerate(lines):
-        if re.match(r"^\s*(?:message-id|in-reply-to|references|from|von|de)\s*:", line, re.I):
+        if _HEADER_LINE.match(line):
             continue
-        addresses = [
-            a
-            for a in ADDRESS.findall(line)
-            if not (BOUNCE_SENDERS.search(a) or a.lower().startswith("bounces+"))
-        ]
+        addresses = _recipients_in(line)
         if not addresses:
             continue
-        # The diagnostic is usually on the address's line or the two after it.
-        context = _one_line(" ".join(lines[i : i + 3]))[:MAX_DIAGNOSTIC]
+        # The diagnostic is usually on the address's line or the few after it.
+        following = [x for x in lines[i + 1 : i + 8] if x.strip()][:3]
+        context = _one_line(" ".join([line, *following]))[:MAX_DIAGNOSTIC]
         if _FAILURE_WORDS.search(context):
             for address in addresses:
                 pairs.setdefault(address, context)
@@ -254,6 +284,42 @@ def read_plain(text: str, fallback_recipients: tuple[str, ...] = ()) -> list[Pai
         line_start = text.rfind("\n", 0, failure.start()) + 1
         return [(r, _near(text, line_start)) for r in fallback_recipients]
     return []
+
+
+def read_lone_addresses(text: str) -> list[Pair]:
+    """A report that tells of a failure and names addresses only outside the sentences that
+    say so (a list under a heading, "Failure Reasons" above the address): every address it
+    names outside header lines, the report's words read as each one's context."""
+    if not _FAILURE_WORDS.search(text):
+        return []
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        if not _HEADER_LINE.match(line):
+            found.update((a, "") for a in _recipients_in(line) if a not in found)
+    return list(found.items())[:MAX_RECIPIENTS]
+
+
+def about(text: str, address: str, others: tuple[str, ...] = ()) -> str:
+    """What a report's text says about one recipient: each run of lines from a line naming
+    it up to a blank line or a line naming another recipient; the whole text when it never
+    names the recipient and `others` is empty (a report about one person). One line,
+    bounded."""
+    lines = text.splitlines()
+    lowered = address.lower()
+    rivals = [o.lower() for o in others if o.lower() != lowered]
+    kept: list[str] = []
+    inside = False
+    for line in lines:
+        low = line.lower()
+        if lowered in low:
+            inside = True
+        elif not line.strip() or any(o in low for o in rivals):
+            inside = False
+        if inside:
+            kept.append(line)
+    if not kept:
+        return "" if others else _one_line(text)[: MAX_DIAGNOSTIC * 4]
+    return _one_line(" ".join(kept))[: MAX_DIAGNOSTIC * 2]
 
 
 def _near(text: str, start: int) -> str:
@@ -308,6 +374,7 @@ _READERS: tuple[Callable[[str], list[Pair]], ...] = (
     read_sendmail_transcript,
     read_angle_paragraphs,
     read_address_paragraphs,
+    read_exchange_sentence,
 )
 
 
@@ -324,18 +391,25 @@ def parse_heuristic(
     if not pairs:
         failed = header(msg, "X-Failed-Recipients")
         named = tuple(a for a in (clean_address(x) for x in failed.split(",")) if a)
-        fallback = named or tuple(
-            a for a in (clean_address(x) for x in original_to.split(",")) if a
-        )
-        pairs = read_plain(body, fallback)
+        # X-Failed-Recipients (Exim, Google) names them; the text may greet the sender.
+        pairs = [(a, "") for a in named] or read_plain(body) or read_lone_addresses(body)
+    if not pairs:
+        to = tuple(a for a in (clean_address(x) for x in original_to.split(",")) if a)
+        pairs = read_plain(body, to)
     action = "delayed" if _DELAYED.search(body) else "failed"
     results: list[RecipientResult] = []
     seen = set()
+    named = tuple(raw for raw, _ in pairs[:MAX_RECIPIENTS])
     for raw_address, diagnostic in pairs[:MAX_RECIPIENTS]:
         address = clean_address(raw_address)
         if not address or address in seen:
             continue
         seen.add(address)
+        # A report about one person: all its words are about that person.
+        context = _one_line(body)[: MAX_DIAGNOSTIC * 4] if len(named) == 1 else ""
+        context = context or about(body, raw_address, named)
         status = find_enhanced_code(diagnostic) or find_smtp_code(diagnostic)
-        results.append(judge(address, status, diagnostic, action))
+        if not status and not diagnostic.strip():
+            status = find_enhanced_code(context) or find_smtp_code(context)
+        results.append(judge(address, status, diagnostic, action, context=context))
     return fingerprint(headers, text), results

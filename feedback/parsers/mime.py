@@ -151,7 +151,8 @@ def parts_of(msg: Message) -> Parts:
     stack = [msg]
     while stack:
         part = stack.pop()
-        ctype = part.get_content_type()
+        # A parameter folded without its ";" ("text/plain\n   charset=...") stays in the type.
+        ctype = part.get_content_type().split()[0].rstrip(";")
         found.append((ctype, part))
         if ctype.startswith("message/"):
             continue
@@ -192,7 +193,7 @@ ORIGINAL_MARKERS = re.compile(
     r"^[ \t|=*#-]*+[^\n]{0,12}(?:This is a copy of the message|"
     r"Below this line is a copy of the message|Original message follows|"
     r"Original message headers|Headers? of the original message|"
-    r"Message text follows|Unsent message below|Ursprüngliche Nachricht|"
+    r"Message text follows|Unsent message (?:below|follows)|Ursprüngliche Nachricht|"
     r"ursprünglichen Nachricht|Message d'origine|Copie du message)[^\n]{0,40}$",
     re.IGNORECASE | re.MULTILINE,
 )

@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-Kind = Literal["bounce", "complaint", "autoreply", "unknown"]
+# `delivered`: a success report (RFC 3464 Action: delivered / relayed / expanded), which
+# some servers send when asked (NOTIFY=SUCCESS) or by mistake: it bounces nobody.
+Kind = Literal["bounce", "complaint", "autoreply", "delivered", "unknown"]
 
 
 @dataclass(frozen=True)

@@ -77,12 +77,18 @@ class Command(DomainCommand):
             help="raw RFC 5322 messages; a directory stands for every file below it",
         )
         parser.add_argument(
-            "--json", dest="as_json", action="store_true", help="one JSON object per line"
+            "--json",
+            dest="as_json",
+            action="store_true",
+            help="a JSON list, one object per recipient found (one a line)",
         )
 
     def do_classify(self, files: list[str], as_json: bool, **_: Any) -> None:
         unreadable = []
         table: list[dict[str, Any]] = []
+        if as_json:
+            self.stdout.write("[")
+        separator = ""
         for path in expand(files):
             try:
                 raw = path.read_bytes()
@@ -90,12 +96,15 @@ class Command(DomainCommand):
                 unreadable.append(f"{path}: {exc.strerror or exc}")
                 continue
             found = rows(str(path), parse_feedback(raw))
-            if as_json:  # streamed: a corpus of thousands shows progress
+            if as_json:  # streamed, one object a line: a corpus of thousands shows progress
                 for row in found:
-                    self.stdout.write(json.dumps(row, ensure_ascii=False))
+                    self.stdout.write(separator + json.dumps(row, ensure_ascii=False))
+                    separator = ","
             else:
                 table.extend(found)
-        if not as_json:
+        if as_json:
+            self.stdout.write("]")
+        else:
             self._print_table(table)
         if unreadable:
             raise CommandError("could not read:\n  " + "\n  ".join(unreadable))

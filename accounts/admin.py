@@ -10,8 +10,16 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from accounts import services
-from accounts.models import Account, ApiKey, Membership, ReviewState
+from accounts.models import (
+    Account,
+    ApiKey,
+    Application,
+    GuidelinesAcceptance,
+    Membership,
+    ReviewState,
+)
 from core.errors import DomainError
+from core.readonly_admin import ReadOnlyAdmin
 
 
 class MembershipInline(admin.TabularInline):
@@ -83,3 +91,15 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         for key in queryset:
             services.revoke_api_key(key, actor=request.user, reason="revoked in the Django admin")
+
+
+@admin.register(Application)
+class ApplicationAdmin(ReadOnlyAdmin):
+    list_display = ["account", "owner_email", "case_state", "submitted_at", "queued_at"]
+    list_filter = ["case_state"]
+
+
+@admin.register(GuidelinesAcceptance)
+class GuidelinesAcceptanceAdmin(ReadOnlyAdmin):
+    list_display = ["account", "user", "version", "context", "list_id", "accepted_at"]
+    list_filter = ["version", "context"]

@@ -11,6 +11,8 @@ class ReviewState(models.TextChoices):
     PENDING = "pending", _("pending review")
     ACTIVE = "active", _("active")
     SUSPENDED = "suspended", _("suspended")
+    # ACCOUNT-1: the operator declined the sign-up; the account reads its reason, sends nothing.
+    REFUSED = "refused", _("refused")
 
 
 class Role(models.TextChoices):
@@ -46,6 +48,10 @@ class Account(models.Model):
     # Why the operator (or the quality rules) set the review state: shown to the account's
     # users and its API keys while it is suspended (ACCOUNT-1).
     review_note = models.CharField(max_length=500, blank=True)
+    # IMPORT-10: set by the operator; the account's imports wait for the operator's release.
+    import_review = models.BooleanField(
+        default=False, help_text="Set by the operator: imports wait for the operator's release."
+    )
 
     class Meta:
         ordering = ["slug"]
@@ -160,6 +166,102 @@ class TestSendDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} {self.day}: {self.recipients}"
+
+
+class Frequency(models.TextChoices):
+    DAILY = "daily", _("daily")
+    WEEKLY = "weekly", _("weekly")
+    MONTHLY = "monthly", _("monthly")
+    RARELY = "rarely", _("a few times a year")
+
+
+class CaseState(models.TextChoices):
+    """Where a sign-up stands in the operator's review (ACCOUNT-1)."""
+
+    UNCONFIRMED = "unconfirmed", _("owner's address not confirmed yet")
+    WAITING = "waiting", _("waiting for the operator's review")
+    ASKED = "asked", _("more information asked for")
+    DECIDED = "decided", _("decided")
+
+
+class Application(models.Model):
+    """A sign-up's answers (ACCOUNT-1): what the operator reviews before activating.
+
+    The company and imprint data are on the account itself; the acceptance of the terms and
+    guidelines is an evidence record (and a GuidelinesAcceptance row)."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="application")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    owner_email = models.CharField(max_length=254)
+    email_confirmed_at = models.DateTimeField(null=True, blank=True)
+    website = models.CharField(max_length=300)
+    expected_volume = models.PositiveIntegerField(help_text="Messages a month, expected.")
+    frequency = models.CharField(max_length=10, choices=Frequency.choices)
+    address_sources = models.TextField(help_text="Where the addresses come from.")
+    consent_method = models.TextField(help_text="How consent was collected.")
+    terms_version = models.PositiveIntegerField()
+    language = models.CharField(max_length=2, default="en")
+    case_state = models.CharField(
+        max_length=12, choices=CaseState.choices, default=CaseState.UNCONFIRMED
+    )
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    # When the case last entered the operator's queue (confirmed, or answered).
+    queued_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["queued_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"sign-up of {self.account}"
+
+
+class ReviewMessage(models.Model):
+    """One turn of the review's conversation: the operator's question or decision, or the
+    account's answer to a request for more information."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="messages")
+    from_operator = models.BooleanField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"review message #{self.pk}"
+
+
+class GuidelinesAcceptance(models.Model):
+    """A user of an account accepted a version of the anti-spam guidelines (ACCOUNT-4); the
+    evidence record (its sequence number in the account's chain) holds the wording shown."""
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="guidelines_acceptances"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    actor = models.CharField(max_length=120)
+    version = models.PositiveIntegerField()
+    language = models.CharField(max_length=2)
+    # Where it was shown: "signup", "first_send", "changed".
+    context = models.CharField(max_length=20)
+    # The list whose first send it preceded, if any (contacts is above accounts: an id).
+    list_id = models.PositiveBigIntegerField(null=True, blank=True)
+    evidence_seq = models.PositiveBigIntegerField()
+    accepted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "version"], name="guidelines_account_version")]
+
+    def __str__(self) -> str:
+        return f"{self.account} accepted guidelines v{self.version}"
 
 
 # Models, not test classes, whatever pytest thinks of their names (the model metaclass

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Final
 
 ALLOWED: Final[dict[str, frozenset[str]]] = {
-    "pending": frozenset({"active", "suspended"}),
+    "pending": frozenset({"active", "suspended", "refused"}),
     "active": frozenset({"suspended"}),
     # Lifting a suspension is an operator decision (QUALITY-3).
     "suspended": frozenset({"active"}),
+    # The operator may reconsider a refused sign-up.
+    "refused": frozenset({"active"}),
 }
 
 
@@ -23,8 +25,9 @@ def may_send(review_state: str) -> bool:
 
 
 def may_change_data(review_state: str) -> bool:
-    """A suspended account's users read; they change nothing until the operator lifts it."""
-    return review_state != "suspended"
+    """A suspended (or refused) account's users read; they change nothing until the
+    operator lifts it."""
+    return review_state not in ("suspended", "refused")
 
 
 def suspension_notice(note: str) -> str:
@@ -57,3 +60,13 @@ def strangers(requested: dict[str, str], own: set[str]) -> list[str]:
 def sends_left_today(used: int, limit: int) -> int:
     """Recipients of test mail an account may still use today."""
     return max(limit - used, 0)
+
+
+# ACCOUNT-1: the expected volume a sign-up states, in messages a month.
+MAX_EXPECTED_VOLUME = 1_000_000_000
+
+
+def guidelines_due(accepted: int | None, current: int, *, first_send: bool) -> bool:
+    """ACCOUNT-4: the guidelines are shown (and accepted) again before a list's first
+    send, and whenever a newer version than the one accepted is in force."""
+    return first_send or accepted is None or accepted < current

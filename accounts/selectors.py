@@ -7,10 +7,21 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
-from accounts.models import Account, ApiKey, Membership, Role, TestAddress, TestSendDay
+from accounts.models import (
+    Account,
+    ApiKey,
+    Application,
+    CaseState,
+    GuidelinesAcceptance,
+    Membership,
+    ReviewState,
+    Role,
+    TestAddress,
+    TestSendDay,
+)
 from core.errors import NotFound
 
 
@@ -106,3 +117,56 @@ def own_address_keys(account: Account) -> set[str]:
 def recipients_used_on(account: Account, day: date) -> int:
     row = TestSendDay.objects.filter(account=account, day=day).first()
     return row.recipients if row else 0
+
+
+def accepted_guidelines_version(account: Account, user_id: int | None = None) -> int | None:
+    """ACCOUNT-4: the newest guidelines version this user (or, without one, anyone of the
+    account) accepted; None if none was."""
+    rows = GuidelinesAcceptance.objects.filter(account=account)
+    if user_id is not None:
+        rows = rows.filter(user_id=user_id)
+    return rows.aggregate(newest=Max("version"))["newest"]
+
+
+def review_queue() -> QuerySet[Application]:
+    """ACCOUNT-1: the sign-ups waiting for the operator, longest waiting first."""
+    # An account activated (or suspended) elsewhere leaves the queue whatever its case says.
+    return (
+        Application.objects.filter(
+            case_state=CaseState.WAITING, account__review_state=ReviewState.PENDING
+        )
+        .select_related("account", "owner")
+        .order_by("queued_at", "pk")
+    )
+
+
+def case_json(application: Application) -> dict[str, Any]:
+    """One sign-up as the operator reviews it (CLI and API)."""
+    account = application.account
+    return {
+        "account": account.slug,
+        "name": account.name,
+        "review_state": account.review_state,
+        "case_state": application.case_state,
+        "owner_email": application.owner_email,
+        "email_confirmed_at": application.email_confirmed_at,
+        "website": application.website,
+        "expected_volume": application.expected_volume,
+        "frequency": application.frequency,
+        "address_sources": application.address_sources,
+        "consent_method": application.consent_method,
+        "imprint": {
+            "name": account.imprint_name,
+            "address": account.imprint_address,
+            "register": account.imprint_register,
+            "vat_id": account.imprint_vat_id,
+            "representative": account.imprint_representative,
+        },
+        "terms_version": application.terms_version,
+        "submitted_at": application.submitted_at,
+        "queued_at": application.queued_at,
+        "messages": [
+            {"from_operator": m.from_operator, "text": m.text, "at": m.created_at}
+            for m in application.messages.all()
+        ],
+    }

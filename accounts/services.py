@@ -247,21 +247,31 @@ def add_test_address(account: Account, user: Any, address: str) -> tuple[TestAdd
     return row, True
 
 
+def signed_pk(token: str, *, salt: str, days: int, expired: str, error: type[InvalidInput]) -> int:
+    """The row id a signed confirmation link names; `error` (saying `expired`, or that the
+    link is not valid) otherwise."""
+    signer = signing.TimestampSigner(salt=salt)
+    try:
+        return int(signer.unsign(token[:200], max_age=timedelta(days=days)))
+    except signing.SignatureExpired:
+        raise error(expired) from None
+    except (signing.BadSignature, ValueError):
+        raise error(_("This confirmation link is not valid.")) from None
+
+
 def confirmation_token_of(row: TestAddress) -> str:
     return signing.TimestampSigner(salt=TEST_ADDRESS_SALT).sign(str(row.pk))
 
 
 def address_for_token(token: str) -> TestAddress:
     """The test address a confirmation link names; TestAddressLinkInvalid otherwise."""
-    signer = signing.TimestampSigner(salt=TEST_ADDRESS_SALT)
-    try:
-        pk = int(signer.unsign(token[:200], max_age=timedelta(days=TEST_ADDRESS_LINK_DAYS)))
-    except signing.SignatureExpired:
-        raise TestAddressLinkInvalid(
-            _("This confirmation link has expired: add the address again.")
-        ) from None
-    except (signing.BadSignature, ValueError):
-        raise TestAddressLinkInvalid(_("This confirmation link is not valid.")) from None
+    pk = signed_pk(
+        token,
+        salt=TEST_ADDRESS_SALT,
+        days=TEST_ADDRESS_LINK_DAYS,
+        expired=_("This confirmation link has expired: add the address again."),
+        error=TestAddressLinkInvalid,
+    )
     row = TestAddress.objects.select_related("account", "user").filter(pk=pk).first()
     if row is None:
         raise TestAddressLinkInvalid(_("This confirmation link is not valid."))

@@ -16,6 +16,7 @@ from api import (
     imports,
     lists,
     operator,
+    operator_accounts,
     operator_console,
     unsubscribe_requests,
 )
@@ -47,3 +48,4 @@ api.add_router("/", operator_console.router)
 api.add_router("/", addresses.router)
 api.add_router("/", admission.router)
 api.add_router("/", admission.operator_router)
+api.add_router("/", operator_accounts.router)

@@ -12,7 +12,7 @@ from accounts.services import TestSendLimitReached
 from api.auth import account_of, actor_of
 from api.errors import error_body
 from api.schemas import ERRORS, ErrorOut
-from campaigns import selectors, services
+from campaigns import guidelines, selectors, services
 from campaigns.models import Campaign
 from campaigns.rules import CampaignKind, CampaignState
 from contacts.selectors import list_of
@@ -48,6 +48,11 @@ class CampaignOut(Schema):
     finished_at: datetime | None
     gate: list[RefusalOut] = Field(
         description="SEND-2: every reason a send would be refused (the guideline tick aside)"
+    )
+    guidelines: str | None = Field(
+        None,
+        description="ACCOUNT-4: the platform's anti-spam guidelines, set before a list's first "
+        "send or after a new version: show them; the send's confirm_guidelines accepts them",
     )
 
 
@@ -125,6 +130,9 @@ def campaign_out(campaign: Campaign) -> CampaignOut:
         ]
         if campaign.state == CampaignState.DRAFT
         else [],
+        guidelines=guidelines.wording().text
+        if campaign.state == CampaignState.DRAFT and guidelines.due_before_send(campaign, None)
+        else None,
     )
 
 

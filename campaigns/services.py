@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
-from campaigns import selectors
+from campaigns import guidelines, selectors
 from campaigns.models import Campaign
 from campaigns.render import check_template
 from campaigns.rules import CampaignKind, CampaignState, may_change_state
@@ -173,6 +173,16 @@ def begin_send(
     refusals = selectors.gate_result(locked, guidelines_ticked=guidelines_confirmed)
     if refusals:
         raise RuleViolation("the send is refused (SEND-2)", details=[str(r) for r in refusals])
+    first = guidelines.first_send_lists(locked)
+    if guidelines.due_before_send(locked, guidelines.user_id_of(actor)):
+        # ACCOUNT-4: the send page showed the guidelines in full; the tick accepts them.
+        guidelines.accept(
+            locked.account,
+            actor=actor,
+            context="first_send" if first else "changed",
+            language=language,
+            lists=first,
+        )
     wording = guidelines_wording(language)
     record = evidence.record(
         locked.account,

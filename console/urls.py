@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, include, path
 
-from console import accounts, audit, dashboard, keys, policy, violations
+from console import accounts, audit, dashboard, keys, policy, review, violations
 
 app_name = "console"
 
@@ -24,5 +24,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("keys/", keys.keys, name="keys"),
     path("keys/<int:key_id>/revoke/", keys.key_revoke, name="key_revoke"),
     # Accounts and review (sign-up): console/review.py
+    path("review/", include(review.urls)),
     # Abuse desk and replies: console/abuse.py
 ]

@@ -7,8 +7,6 @@ plain, names who asked and counts against the account's test mail of the day.
 
 from __future__ import annotations
 
-import logging
-from email.utils import parseaddr
 from typing import Any
 
 from django.conf import settings
@@ -18,13 +16,10 @@ from django.utils.translation import gettext as _
 from accounts import services as accounts
 from accounts.models import Account, TestAddress
 from accounts.rules import TEST_ADDRESS_LINK_DAYS
-from carrier.compose import compose
-from carrier.transports import OutboundMessage, TransportError, get_transport
 from consent import services as evidence
 from core.actors import Actor
+from delivery.platform_mail import send_platform_mail
 from policy.selectors import value
-
-logger = logging.getLogger(__name__)
 
 
 def confirmation_url(row: TestAddress) -> str:
@@ -72,25 +67,13 @@ def _mail_confirmation(row: TestAddress, user: Any) -> str:
             % {"days": TEST_ADDRESS_LINK_DAYS},
         ]
     )
-    raw, _message_id = compose(
-        from_addr=settings.DEFAULT_FROM_EMAIL,
+    return send_platform_mail(
         to=row.address,
         subject=_("Confirm your address for test mail of %(account)s") % {"account": account.name},
-        text=text + "\n",
-        headers={"Auto-Submitted": "auto-generated"},
-    )
-    message = OutboundMessage(
-        mail_from=parseaddr(settings.DEFAULT_FROM_EMAIL)[1],
-        rcpt_to=(row.address,),
-        raw=raw,
+        text=text,
         account_id=account.pk,
-        kind="transactional",
+        what=f"test address {row.pk} confirmation",
     )
-    try:
-        return get_transport().send(message).response
-    except TransportError as exc:
-        logger.warning("test address %s: confirmation not sent: %s", row.pk, exc.reason)
-        return exc.reason
 
 
 def confirm_test_address(token: str, *, actor: Actor) -> TestAddress:

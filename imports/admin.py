@@ -8,11 +8,12 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from core.readonly_admin import ReadOnlyAdmin
 from imports.models import ImportJob
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(ReadOnlyAdmin):
     list_display = ("pk", "account", "file_name", "source", "state", "rows_total", "created")
     list_filter = ("state", "source")
     search_fields = ("account__slug", "file_name", "file_sha256")
@@ -22,12 +23,3 @@ class ImportJobAdmin(admin.ModelAdmin):
         return [
             f.name for f in ImportJob._meta.fields if f.name not in ("file_path", "report_path")
         ]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -70,6 +70,13 @@ def add_contact(
                 "and it is added once the person confirms the mail they receive"
             )
         )
+    if account.import_review:
+        raise RuleViolation(
+            _(
+                "the operator reviews this account's imports before their contacts are "
+                "written: import the contact as a file, it waits for the operator's release"
+            )
+        )
     if not lists:
         raise InvalidInput(_("choose the list the contact joins"), details=["lists"])
     missing = [a for a in services.ATTESTATIONS if a not in attested]

@@ -13,6 +13,10 @@ class ImportState(models.TextChoices):
     # Uploaded and inspected; the attestations are still to be given.
     DRAFT = "draft", _("waiting for the attestations")
     QUEUED = "queued", _("queued")
+    # IMPORT-10: attested and started, waiting for the operator's release; no row written.
+    HELD = "held", _("waiting for the operator's review")
+    # IMPORT-10: the operator refused it; no row was written, the reason is on the job.
+    REFUSED = "refused", _("refused by the operator")
     RUNNING = "running", _("running")
     DONE = "done", _("done")
     FAILED = "failed", _("failed")
@@ -75,6 +79,17 @@ class ImportJob(models.Model):
     # a contact erased since; it cannot be resumed then.
     file_deleted_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # IMPORT-10: the operator's release or refusal of a held import, and why (the account
+    # reads it).
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    review_note = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -367,9 +367,11 @@ def start_import(job: ImportJob, *, actor: Actor, enqueue: bool = True) -> Impor
         },
     )
     locked.evidence_seq = rec.seq
-    locked.state = ImportState.QUEUED
+    # IMPORT-10: an account under import review waits for the operator's release.
+    held = locked.account.import_review
+    locked.state = ImportState.HELD if held else ImportState.QUEUED
     locked.save(update_fields=["evidence_seq", "state"])
-    if enqueue:
+    if enqueue and not held:
         _enqueue(locked.pk)
     return locked
 

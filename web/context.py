@@ -8,6 +8,7 @@ from django.http import HttpRequest
 
 from accounts.models import Role
 from accounts.selectors import accounts_for_user
+from campaigns.guidelines import changed_for as guidelines_changed_for
 from carrier.transports import sandbox_active
 from contacts.selectors import unsubscribe_requests_due
 from web.access import MANAGERS
@@ -34,4 +35,8 @@ def current_account(request: HttpRequest) -> dict[str, Any]:
         "sandbox_mailbox": sandbox_active(),
         # UNSUB-2: warn before a deadline passes (a callable: queried only where drawn).
         "unsubscribes_due": lambda: unsubscribe_requests_due(account),
+        # ACCOUNT-4: a newer version of the guidelines than this user accepted is in force.
+        "guidelines_changed": lambda: (
+            not request.user.is_staff and guidelines_changed_for(account, request.user.pk)
+        ),
     }

@@ -16,6 +16,7 @@ from web.views import (
     own_addresses,
     passwords,
     sandbox,
+    signup,
     signup_forms,
     unsubscribe_requests,
     violations,
@@ -74,6 +75,8 @@ account_patterns = [
         name="campaign_control",
     ),
     path("imprint/", campaigns.imprint, name="imprint"),
+    path("review/", signup.account_review, name="account_review"),
+    path("guidelines/", signup.guidelines_page, name="guidelines"),
     path("test-addresses/", own_addresses.test_address_list, name="test_addresses"),
     path(
         "test-addresses/<int:address_id>/remove/",
@@ -141,6 +144,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     # Django's LogoutView accepts POST only: a link or a prefetch cannot sign anyone out.
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # ACCOUNT-1: the public sign-up and the link of the owner's confirmation mail.
+    path("signup/", signup.signup_page, name="signup"),
+    path("signup/confirm/<str:token>/", signup.signup_confirm, name="signup_confirm"),
     path("a/<slug:slug>/", include(account_patterns)),
     # The link of a test address's confirmation mail: no sign-in, the link proves the mailbox.
     path(

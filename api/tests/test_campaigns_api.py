@@ -109,3 +109,15 @@ def test_a_test_send_is_no_relay_and_counts_per_day(
     assert throttled.status_code == 429 and throttled.json()["error"] == "throttled"
     assert "2 recipients a day" in throttled.json()["message"]
     assert len(sendable.smtp.messages) == 2
+
+
+def test_the_guidelines_come_with_a_lists_first_send_only(
+    sendable: Sendable, alice_api: KeyClient
+) -> None:
+    """ACCOUNT-4 through the API: the draft carries the guidelines to show until the list's
+    first send; the next campaign to the same list does not."""
+    path = f"{BASE}/campaigns/{sendable.campaign.pk}"
+    assert "Anti-spam guidelines" in alice_api.client.get(path).json()["guidelines"]
+    post(alice_api, f"/campaigns/{sendable.campaign.pk}/send", {"confirm_guidelines": True})
+    second = sendable.another("Winter")
+    assert alice_api.client.get(f"{BASE}/campaigns/{second.pk}").json()["guidelines"] is None

@@ -62,7 +62,7 @@ def test_the_figures_count_today_the_hour_and_each_provider(sent: Sendable) -> N
     (alice,) = week.accounts
     assert (alice.name, alice.sent, alice.hard_bounces, alice.complaints) == ("alice-shop", 3, 1, 0)
     assert [(r.name, r.sent) for r in month.accounts] == [("alice-shop", 4)]
-    assert board["accounts_by_state"] == {"pending": 0, "active": 2, "suspended": 0}
+    assert board["accounts_by_state"] == {"pending": 0, "active": 2, "suspended": 0, "refused": 0}
 
 
 def test_the_recent_refresh_keeps_older_days(sent: Sendable) -> None:

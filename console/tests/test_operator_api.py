@@ -89,7 +89,7 @@ def test_the_audit_log_through_the_api_is_filtered(world: Personas) -> None:
 def test_the_dashboard_through_the_api(world: Personas) -> None:
     _key, plain = create_operator_key(world.operator, "monitoring")
     body = bearer(plain).get(f"{BASE}/operator/dashboard").json()
-    assert body["accounts_by_state"] == {"pending": 0, "active": 2, "suspended": 0}
+    assert body["accounts_by_state"] == {"pending": 0, "active": 2, "suspended": 0, "refused": 0}
     assert body["messages_today"] == 0 and len(body["per_hour"]) == 24
     assert body["hard_bounce_rate_max"] == 0.05
 

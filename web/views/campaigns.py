@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services as accounts
 from accounts.models import Account
+from campaigns import guidelines as platform_guidelines
 from campaigns import selectors, services
 from campaigns.models import Campaign
 from campaigns.render import sanitised
@@ -164,6 +165,13 @@ def _detail_context(request: HttpRequest, campaign: Campaign, form: CampaignForm
         "preview": preview,
         "refusals": selectors.gate_result(campaign, guidelines_ticked=True),
         "guidelines": services.guidelines_wording(request.LANGUAGE_CODE),
+        # ACCOUNT-4: before a list's first send, or after a change, the full guidelines.
+        "platform_guidelines": (
+            platform_guidelines.wording(request.LANGUAGE_CODE)
+            if campaign.state == CampaignState.DRAFT
+            and platform_guidelines.due_before_send(campaign, request.user.pk)
+            else None
+        ),
         "progress": progress(campaign),
         "feedback": None if campaign.state == "draft" else campaign_feedback(campaign),
         "violations": violations_of(campaign),

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from campaigns import guidelines
 from contacts import selectors as contact_selectors
 from core.actors import Actor
 from core.errors import DomainError, NotFound
@@ -188,6 +189,8 @@ def imports(request: HttpRequest, slug: str) -> HttpResponse:
         "form": form,
         "imports": selectors.imports_of(account)[:50],
         "precondition": _precondition(account),
+        # ACCOUNT-4: the guidelines, with the note that an import is no legal approval.
+        "guidelines": guidelines.wording(request.LANGUAGE_CODE),
     }
     return render(request, "web/imports/list.html", context, status=400 if bound else 200)
 

@@ -1,15 +1,17 @@
-"""`consentry account create|list|activate|suspend|member`."""
+"""`consentry account create|list|review|activate|refuse|ask|suspend|speed|member|imprint`."""
 
 from __future__ import annotations
 
 import secrets
+from json import dumps
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandParser
 
-from accounts import services
+from accounts import review, services
 from accounts.models import Account, ReviewState
+from accounts.selectors import case_json, review_queue
 from core.addresses import normalise_address
 from core.commands import DomainCommand
 from core.errors import NotFound
@@ -34,8 +36,12 @@ class Command(DomainCommand):
     actions = {
         "create": "Create an account (pending review).",
         "list": "List accounts with their review state.",
+        "review": "The sign-ups waiting for the operator's review (ACCOUNT-1).",
         "activate": "Activate an account after review (ACCOUNT-1).",
+        "refuse": "Refuse a pending account, with a reason it reads.",
+        "ask": "Ask a pending account for more information (it answers on its page).",
         "suspend": "Suspend an account.",
+        "speed": "Reduce an account's sending speed, or return it to normal (SEND-5).",
         "member": "Add a user to an account as owner or member.",
         "imprint": "Show or set the legal imprint every campaign mail carries (CONTENT-2).",
     }
@@ -45,13 +51,20 @@ class Command(DomainCommand):
             parser.add_argument("name")
             parser.add_argument("--slug", default="")
             parser.add_argument("--owner", help="username of the owner")
-        elif action in ("activate", "suspend"):
+        elif action in ("activate", "suspend", "refuse", "ask", "speed"):
             parser.add_argument("slug")
             parser.add_argument(
                 "--reason",
                 default="",
-                help="why (shown to the account's users and API keys while suspended)",
+                required=action in ("refuse", "ask", "speed"),
+                help="why (the account's users read it; recorded in the audit log)",
             )
+            if action == "speed":
+                which = parser.add_mutually_exclusive_group(required=True)
+                which.add_argument("--reduced", dest="reduced", action="store_true")
+                which.add_argument("--normal", dest="reduced", action="store_false")
+        elif action == "review":
+            parser.add_argument("--json", action="store_true", help="one JSON document")
         elif action == "imprint":
             parser.add_argument("slug")
             for name in services.IMPRINT_FIELDS:
@@ -87,11 +100,41 @@ class Command(DomainCommand):
         for account in Account.objects.order_by("slug"):
             self.stdout.write(f"{account.slug}\t{account.review_state}\t{account.name}")
 
+    def do_review(self, json: bool, **_: Any) -> None:
+        cases = [case_json(a) for a in review_queue()]
+        if json:
+            self.stdout.write(dumps({"queue": cases}, indent=2, default=str))
+            return
+        if not cases:
+            self.stdout.write("no sign-up waits for review")
+        for case in cases:
+            self.stdout.write(
+                f"{case['account']}\t{case['name']}\t{case['owner_email']}\t"
+                f"{case['expected_volume']}/month {case['frequency']}\twaiting since "
+                f"{case['queued_at']:%Y-%m-%d %H:%M}"
+            )
+            for question in ("address_sources", "consent_method"):
+                self.stdout.write(f"  {question}: {case[question]}")
+
+    def _decide(self, slug: str, decision: str, reason: str) -> None:
+        account = review.decide(account_by_slug(slug), decision, operator=self.actor, reason=reason)
+        self.stdout.write(f"{account.slug}: {account.review_state} ({account.review_note})")
+
     def do_activate(self, slug: str, reason: str, **_: Any) -> None:
-        account = services.change_review_state(
-            account_by_slug(slug), ReviewState.ACTIVE, note=reason, actor=self.actor
+        self._decide(slug, "activate", reason)
+
+    def do_refuse(self, slug: str, reason: str, **_: Any) -> None:
+        self._decide(slug, "refuse", reason)
+
+    def do_ask(self, slug: str, reason: str, **_: Any) -> None:
+        self._decide(slug, "ask", reason)
+
+    def do_speed(self, slug: str, reduced: bool, reason: str, **_: Any) -> None:
+        account = review.set_speed(
+            account_by_slug(slug), reduced=reduced, operator=self.actor, reason=reason
         )
-        self.stdout.write(f"{account.slug}: {account.review_state}")
+        speed = "reduced" if account.reduced_speed else "normal"
+        self.stdout.write(f"{account.slug}: {speed} speed")
 
     def do_suspend(self, slug: str, reason: str, **_: Any) -> None:
         account = services.change_review_state(

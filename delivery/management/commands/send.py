@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-from campaigns import services
+from campaigns import guidelines, services
 from campaigns.models import Campaign
 from campaigns.rules import CampaignState
 from core.actors import Actor
@@ -43,6 +43,9 @@ class Command(BaseCommand):
         campaign = None
         try:
             campaign = campaign_by_id(options["campaign"])
+            if campaign.state == "draft" and guidelines.due_before_send(campaign, None):
+                # ACCOUNT-4: a list's first send (or a new version): the guidelines in full.
+                self.stdout.write(guidelines.wording().text)
             if not options["confirm_guidelines"]:
                 self.stdout.write(services.guidelines_wording().text)
             recipients = sends.start_send(

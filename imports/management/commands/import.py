@@ -1,5 +1,8 @@
 """`consentry import ACCOUNT LIST FILE --source ... --attest-origin --attest-customer-contact`.
 
+`consentry import held`, `consentry import release|refuse JOB --reason ...`: the operator's
+review of imports held for it (IMPORT-10).
+
 The CLI door to imports: the same services as the web pages and the API. The import runs
 in this process with a progress bar; `--resume JOB` continues an interrupted one.
 """
@@ -15,8 +18,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from accounts.management.commands.account import account_by_slug
 from contacts.selectors import list_by_ref
 from core.actors import Actor
-from core.errors import DomainError
-from imports import selectors, services
+from core.errors import DomainError, NotFound
+from imports import hold, selectors, services
 from imports.models import ImportJob, ImportState
 from imports.rules import CATALOGUE
 
@@ -29,6 +32,10 @@ def parse_mapping(items: list[str]) -> dict[str, str | int]:
             raise CommandError(f"--map takes ROLE=COLUMN (a name or a number): {item!r}")
         mapping[role.strip()] = column.strip()
     return mapping
+
+
+# `consentry import held|release|refuse`: the operator's review, not an account's slug.
+REVIEW_ACTIONS = ("held", "release", "refuse")
 
 
 class Command(BaseCommand):
@@ -75,6 +82,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--report", default="", help="write the row report to this CSV")
         parser.add_argument("--resume", type=int, default=0, metavar="JOB", help="resume JOB")
+        parser.add_argument(
+            "--reason", default="", help="release|refuse: why (the account reads it)"
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         try:
@@ -87,6 +97,9 @@ class Command(BaseCommand):
         import getpass
 
         actor = Actor("system", f"cli:{getpass.getuser()}")
+        if opts["account"] in REVIEW_ACTIONS:
+            self._review(opts["account"], opts["list"], opts["reason"], actor)
+            return
         account = account_by_slug(opts["account"])
         if opts["resume"]:
             job = selectors.import_of(account, opts["resume"])
@@ -96,6 +109,12 @@ class Command(BaseCommand):
         notice = selectors.unused_columns_notice(job)
         if notice:
             self.stdout.write(self.style.WARNING(f"note: {notice}"))
+        if job.state == ImportState.HELD:
+            self.stdout.write(
+                f"import #{job.pk} held: the operator reviews this account's imports; it "
+                f"runs once released ({job.rows_total} rows)"
+            )
+            return
         job = self._run(job)
         self.stdout.write(
             f"import #{job.pk} {job.state}: {job.rows_done} of {job.rows_total} rows — "
@@ -114,6 +133,23 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{job.error or 'the import did not finish'} (resume with --resume {job.pk})"
             )
+
+    def _review(self, action: str, ref: str, reason: str, actor: Actor) -> None:
+        if action == "held":
+            for job in hold.held_imports():
+                self.stdout.write(
+                    f"{job.pk}\t{job.account.slug}\t{job.list.name}\t{job.source}\t"
+                    f"{job.rows_total} rows\t{job.file_name}"
+                )
+            return
+        if not ref.isdigit():
+            raise CommandError(f"import {action} JOB --reason ...: JOB is the import's number")
+        found = ImportJob.objects.filter(pk=int(ref)).first()
+        if found is None:
+            raise NotFound(f"no import #{ref}")
+        decide = hold.release if action == "release" else hold.refuse
+        job = decide(found, operator=actor.label, reason=reason)
+        self.stdout.write(f"import #{job.pk} {job.state}: {job.review_note}")
 
     def _start(self, account: Any, actor: Actor, opts: dict[str, Any]) -> ImportJob:
         if not opts["list"] or not opts["file"] or not opts["source"]:

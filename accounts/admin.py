@@ -14,6 +14,7 @@ from accounts.models import (
     Account,
     ApiKey,
     Application,
+    CustomerGroup,
     GuidelinesAcceptance,
     Membership,
     ReviewState,
@@ -52,15 +53,39 @@ def _review(state: str, label: str) -> Any:
 
 @admin.register(Account)
 class AccountAdmin(admin.ModelAdmin):
-    list_display = ["slug", "name", "review_state", "own_mail_server", "created_at"]
-    list_filter = ["review_state", "own_mail_server"]
+    list_display = [
+        "slug",
+        "name",
+        "review_state",
+        "customer_group",
+        "own_mail_server",
+        "created_at",
+    ]
+    list_filter = ["review_state", "own_mail_server", "customer_group"]
     search_fields = ["slug", "name"]
-    readonly_fields = ["review_state", "reviewed_at", "created_at"]
+    # The customer group changes through `consentry account group` (in the audit log).
+    readonly_fields = ["review_state", "reviewed_at", "created_at", "customer_group"]
     inlines = [MembershipInline]
     actions = [
         _review(ReviewState.ACTIVE, "Activate (after review)"),
         _review(ReviewState.SUSPENDED, "Suspend"),
     ]
+
+
+@admin.register(CustomerGroup)
+class CustomerGroupAdmin(admin.ModelAdmin):
+    """ACCOUNT-3: the customers' groups, each with its accounts (read only here)."""
+
+    list_display = ["name", "created_at"]
+    search_fields = ["name", "accounts__slug"]
+    readonly_fields = ["name", "created_at", "members"]
+
+    @admin.display(description="accounts")
+    def members(self, group: CustomerGroup) -> str:
+        return ", ".join(group.accounts.values_list("slug", flat=True)) or "—"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
 @admin.register(ApiKey)

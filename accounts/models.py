@@ -23,6 +23,21 @@ class Role(models.TextChoices):
     MEMBER = "member", _("account member")
 
 
+class CustomerGroup(models.Model):
+    """Accounts of one customer (ACCOUNT-3): a person who unsubscribed in one of them gets
+    no mail from the others unless they consented there since (delivery.ledger)."""
+
+    name = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("customer group")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Account(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=200)
@@ -51,6 +66,14 @@ class Account(models.Model):
     # IMPORT-10: set by the operator; the account's imports wait for the operator's release.
     import_review = models.BooleanField(
         default=False, help_text="Set by the operator: imports wait for the operator's release."
+    )
+    # ACCOUNT-3: set by the operator; an unsubscribe in one account of the group counts in all.
+    customer_group = models.ForeignKey(
+        CustomerGroup,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="accounts",
     )
 
     class Meta:

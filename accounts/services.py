@@ -16,7 +16,16 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from accounts.models import Account, ApiKey, Membership, ReviewState, Role, TestAddress, TestSendDay
+from accounts.models import (
+    Account,
+    ApiKey,
+    CustomerGroup,
+    Membership,
+    ReviewState,
+    Role,
+    TestAddress,
+    TestSendDay,
+)
 from accounts.rules import (
     MAX_TEST_ADDRESSES,
     TEST_ADDRESS_LINK_DAYS,
@@ -185,6 +194,31 @@ def set_reduced_speed(
         record_operator_action(actor, action, account, reason, detail={"reduced_speed": reduced})
     account.refresh_from_db(fields=["reduced_speed"])
     return account
+
+
+@transaction.atomic
+def set_customer_group(
+    account: Account, group: str | None, *, actor: Any = None, reason: str = ""
+) -> Account:
+    """ACCOUNT-3: the operator puts an account into a customer's group (made on first use)
+    or takes it out (`group` None); a person who unsubscribed in one account of a group
+    is mailed by the others only with a consent given there since (delivery.ledger)."""
+    name = clean_text(group, field="customer group", max_length=200) if group else ""
+    found = CustomerGroup.objects.get_or_create(name=name)[0] if name else None
+    locked = Account.objects.select_for_update().get(pk=account.pk)
+    if locked.customer_group_id != (found.pk if found else None):
+        previous = locked.customer_group.name if locked.customer_group else ""
+        locked.customer_group = found
+        locked.save(update_fields=["customer_group"])
+        record_operator_action(
+            actor,
+            "customer_group",
+            locked,
+            reason,
+            account=locked,
+            detail={"from": previous, "to": name},
+        )
+    return locked
 
 
 # Test addresses and the per-day count of test mail (SEND-2: no relay) ----------------------

@@ -27,10 +27,12 @@ from contacts.models import (
     List,
     RequestState,
     Subscription,
+    SubscriptionState,
     SuppressedDomain,
     Suppression,
     UnsubscribeRequest,
 )
+from contacts.rules import Status
 from core.addresses import address_key, domain_of, normalise_address
 from core.bulk import probe
 from core.crypto import SealBroken, derive_key, unseal
@@ -165,6 +167,31 @@ def is_suppressed(address_hash: str, address: str) -> ExpressionWrapper:
     by_domain = SuppressedDomain.objects.filter(domain=AddressDomain(OuterRef(address)))
     return ExpressionWrapper(
         Q(Exists(by_address)) | Q(Exists(by_domain)), output_field=BooleanField()
+    )
+
+
+def left_in_group(account: Account, *, address_hash: str, consent_at: str) -> Any:
+    """ACCOUNT-3 in SQL: the address left another account of `account`'s customer group
+    (the contact became U there, or unsubscribed from one of its lists) after the consent
+    it gave here (`consent_at`, a column of the outer query). False without a group."""
+    if account.customer_group_id is None:
+        return Value(False, output_field=BooleanField())
+    siblings = Q(account__customer_group_id=account.customer_group_id) & ~Q(account_id=account.pk)
+    became_u = Contact.objects.filter(
+        siblings,
+        address_hash=OuterRef(address_hash),
+        status=Status.UNSUBSCRIBED,
+        status_changed_at__gt=OuterRef(consent_at),
+    )
+    left_a_list = Subscription.objects.filter(
+        Q(contact__account__customer_group_id=account.customer_group_id)
+        & ~Q(contact__account_id=account.pk),
+        contact__address_hash=OuterRef(address_hash),
+        state=SubscriptionState.UNSUBSCRIBED,
+        state_changed_at__gt=OuterRef(consent_at),
+    )
+    return ExpressionWrapper(
+        Q(Exists(became_u)) | Q(Exists(left_a_list)), output_field=BooleanField()
     )
 
 

@@ -42,6 +42,7 @@ class AuditAction(models.TextChoices):
     IMPORT_RELEASE = "import_release", _("import released")
     IMPORT_REFUSE = "import_refuse", _("import refused")
     CASE_ACTION = "case_action", _("abuse case action")
+    CUSTOMER_GROUP = "customer_group", _("customer group changed")
 
 
 class AuditQuerySet(models.QuerySet["AuditEntry"]):

@@ -12,14 +12,14 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from carrier.rules import FailureKind
 from contacts.addresses import refused_at_send
 from contacts.models import Contact, Subscription, SubscriptionState
 from contacts.rules import LegalBasis, Status
-from contacts.selectors import is_role, is_suppressed
+from contacts.selectors import is_role, is_suppressed, left_in_group
 from delivery.models import LedgerState, OneClickUnsubscribe, SendLedgerEntry
 from policy.address_rules import AddressRules
 from policy.selectors import address_rules
@@ -264,6 +264,7 @@ _FACTS = (
     "suppressed",
     "leaving",
     "role",
+    "left_group",
 )
 
 
@@ -272,10 +273,11 @@ def _may_receive(
 ) -> bool:
     from campaigns.rules import may_receive
 
-    account_id, status, subscribed, suppressed, leaving, role = facts
+    account_id, status, subscribed, suppressed, leaving, role, left_group = facts
     return account_id == campaign.account_id and may_receive(
         status=status,
-        subscribed=bool(subscribed) and not leaving,
+        # ACCOUNT-3: left another account of the customer group since consenting here.
+        subscribed=bool(subscribed) and not leaving and not left_group,
         suppressed=bool(suppressed),
         legal_basis=legal_basis,
         kind=campaign.kind,
@@ -289,10 +291,15 @@ def _checked(campaign: Campaign, entry_ids: Iterable[int]) -> QuerySet[SendLedge
     subscribed = Subscription.objects.filter(
         contact_id=OuterRef("contact_id"), list_id__in=list_ids, state=SubscriptionState.CONFIRMED
     )
+    consented = subscribed.order_by("-state_changed_at").values("state_changed_at")[:1]
     return (
         SendLedgerEntry.objects.filter(pk__in=list(entry_ids))
+        .annotate(consent_at=Subquery(consented))
         .annotate(
             subscribed=Exists(subscribed),
+            left_group=left_in_group(
+                campaign.account, address_hash="contact__address_hash", consent_at="consent_at"
+            ),
             suppressed=is_suppressed("contact__address_hash", "contact__address"),
             leaving=Exists(_leaving("contact_id")),
             role=is_role("contact__address"),

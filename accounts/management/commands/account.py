@@ -7,7 +7,7 @@ from json import dumps
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from accounts import review, services
 from accounts.models import Account, ReviewState
@@ -44,6 +44,10 @@ class Command(DomainCommand):
         "speed": "Reduce an account's sending speed, or return it to normal (SEND-5).",
         "member": "Add a user to an account as owner or member.",
         "imprint": "Show or set the legal imprint every campaign mail carries (CONTENT-2).",
+        "group": (
+            "Put an account into a customer's group (an unsubscribe in one counts in all), "
+            "or take it out with --none."
+        ),
     }
 
     def add_action_arguments(self, action: str, parser: CommandParser) -> None:
@@ -65,6 +69,11 @@ class Command(DomainCommand):
                 which.add_argument("--normal", dest="reduced", action="store_false")
         elif action == "review":
             parser.add_argument("--json", action="store_true", help="one JSON document")
+        elif action == "group":
+            parser.add_argument("slug")
+            parser.add_argument("group", nargs="?", default=None, help="the customer's group name")
+            parser.add_argument("--none", action="store_true", help="take it out of its group")
+            parser.add_argument("--reason", required=True, help="why (in the audit log)")
         elif action == "imprint":
             parser.add_argument("slug")
             for name in services.IMPRINT_FIELDS:
@@ -128,6 +137,19 @@ class Command(DomainCommand):
 
     def do_ask(self, slug: str, reason: str, **_: Any) -> None:
         self._decide(slug, "ask", reason)
+
+    def do_group(self, slug: str, group: str | None, none: bool, reason: str, **_: Any) -> None:
+        if bool(group) == none:
+            raise CommandError("name the customer group, or give --none")
+        account = services.set_customer_group(
+            account_by_slug(slug), None if none else group, actor=self.actor, reason=reason
+        )
+        name = account.customer_group.name if account.customer_group else None
+        self.stdout.write(
+            f"{account.slug}: customer group {name}"
+            if name
+            else f"{account.slug}: no customer group"
+        )
 
     def do_speed(self, slug: str, reduced: bool, reason: str, **_: Any) -> None:
         account = review.set_speed(

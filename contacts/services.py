@@ -378,6 +378,8 @@ ADMISSION_ACTIONS = {
     ("admitted", False): "withdraw_admission",
     ("blocked", True): "block_list",
     ("blocked", False): "unblock_list",
+    # The operator's mark set along with `admitted` (recorded there) or withdrawn alone.
+    ("admission_override", False): "hand_back_list",
 }
 
 
@@ -424,7 +426,9 @@ def set_list_admission(
         payload={"list": locked.pk, **changes, "reason": reason[:500]},
     )
     for name, value in changes.items():
-        action = ADMISSION_ACTIONS[name, value]
+        action = ADMISSION_ACTIONS.get((name, value))
+        if action is None:
+            continue  # the mark set with an admission: that admission is the entry
         record_operator_action(
             actor, action, locked, reason, account=locked.account, detail=changes
         )

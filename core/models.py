@@ -43,6 +43,7 @@ class AuditAction(models.TextChoices):
     IMPORT_REFUSE = "import_refuse", _("import refused")
     CASE_ACTION = "case_action", _("abuse case action")
     CUSTOMER_GROUP = "customer_group", _("customer group changed")
+    HAND_BACK_LIST = "hand_back_list", _("list handed back to its audit")
 
 
 class AuditQuerySet(models.QuerySet["AuditEntry"]):

@@ -183,6 +183,7 @@ INSTALLED_APPS = [
     "api",
     "web",
     "subscriber",
+    "console",
 ]
 
 MIDDLEWARE = [

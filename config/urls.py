@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("console/", include("console.urls")),
     path("webhooks/", include("feedback.webhook_urls")),
     path("", include("subscriber.urls")),
     path("", include("web.urls")),

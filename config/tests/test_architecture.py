@@ -13,6 +13,7 @@ ROOT = Path(settings.BASE_DIR)
 APPS = (
     "config", "core", "accounts", "policy", "contacts", "domains", "carrier", "consent",
     "imports", "campaigns", "delivery", "feedback", "governance", "api", "web", "subscriber",
+    "console",
 )  # fmt: skip
 MAX_LINES = 800
 

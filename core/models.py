@@ -1,0 +1,88 @@
+"""The operator's audit log (ACCOUNT-2): who did what to whom, when and why.
+
+It lives in core, below every app, so each app records its operator actions in the same
+transaction as the change itself. Rows are only ever appended: the model refuses updates
+and deletes, and on PostgreSQL a trigger refuses them in the database too.
+
+The account is kept as its id and slug, not a foreign key: core knows no app above it, and
+an entry must outlive what it names.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditImmutable(Exception):
+    """An audit log entry was to be changed or removed: it never is."""
+
+
+class AuditAction(models.TextChoices):
+    ACTIVATE = "activate", _("account activated")
+    SUSPEND = "suspend", _("account suspended")
+    REFUSE = "refuse", _("account refused")
+    ASK_MORE = "ask_more", _("more information asked for")
+    REDUCE_SPEED = "reduce_speed", _("speed reduced")
+    LIFT = "lift", _("measures lifted")
+    ADMIT_LIST = "admit_list", _("list admitted")
+    BLOCK_LIST = "block_list", _("list blocked")
+    POLICY_CHANGE = "policy_change", _("policy changed")
+    SUPPRESSION_ADD = "suppression_add", _("suppression entry added")
+    SUPPRESSION_REMOVE = "suppression_remove", _("suppression entry removed")
+    KEY_REVOKE = "key_revoke", _("API key revoked")
+    OPERATOR_KEY_CREATE = "operator_key_create", _("operator key created")
+    IMPORT_HOLD = "import_hold", _("imports held for review")
+    IMPORT_RELEASE = "import_release", _("import released")
+    IMPORT_REFUSE = "import_refuse", _("import refused")
+    CASE_ACTION = "case_action", _("abuse case action")
+
+
+class AuditQuerySet(models.QuerySet["AuditEntry"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise AuditImmutable("audit log entries are never updated")
+
+    def delete(self) -> NoReturn:
+        raise AuditImmutable("audit log entries are never deleted")
+
+
+class AuditEntry(models.Model):
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Who: the acting user (if a person acted) and a label for anyone else ("system:…").
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor = models.CharField(max_length=200)
+    action = models.CharField(max_length=40, choices=AuditAction.choices)
+    # What: the kind and id of the thing acted on, and how it was called then.
+    target_type = models.CharField(max_length=60, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target = models.CharField(max_length=300)
+    account_id = models.BigIntegerField(null=True, blank=True)
+    account_slug = models.CharField(max_length=60, blank=True)
+    reason = models.TextField(max_length=2000)
+    detail = models.JSONField(default=dict, blank=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["account_id", "-at"], name="core_audit_account_at"),
+            models.Index(fields=["action", "-at"], name="core_audit_action_at"),
+            models.Index(fields=["actor", "-at"], name="core_audit_actor_at"),
+        ]
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise AuditImmutable("audit log entries are never updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AuditImmutable("audit log entries are never deleted")

@@ -142,9 +142,7 @@ def open_from_form(
     if not found and text:
         found = lookup.resolve_report(text.encode("utf-8"), addresses)
     if found.campaign is not None and found.contact is None and addresses:
-        found = lookup.resolve(
-            lookup.identifiers_of_quoted(found.campaign.mailing_id), addresses
-        )
+        found = lookup.resolve(lookup.identifiers_of_quoted(found.campaign.mailing_id), addresses)
     if mail:
         text = (text + "\n\n" + lookup.readable_text(lookup.load(mail)))[:MAX_TEXT]
     return _open(

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from core.workdays import add_working_days
 
@@ -72,11 +73,11 @@ def kind_of(subject: str, text: str) -> str:
 # quotes one, or forwards the mail with its headers.
 MAILING_ID = re.compile(r"\bconsentry-(\d{1,18})-(\d{1,18})\b", re.IGNORECASE)
 FEEDBACK_ID = re.compile(r"\b(\d{1,18}):(\d{1,18}):([a-z]{1,20}):([A-Za-z0-9._-]{1,40})\b")
-TOKEN_PATTERN = r"[0-9a-z]{1,14}\.[0-9a-z]{1,10}\.[a-z2-7]{26}"
-VERP_TOKEN = re.compile(rf"\bbounces\+({TOKEN_PATTERN})@", re.IGNORECASE)
-UNSUBSCRIBE_TOKEN = re.compile(rf"(?:/u/|\bunsubscribe\+)({TOKEN_PATTERN})\b", re.IGNORECASE)
+LEDGER_REF = r"[0-9a-z]{1,14}\.[0-9a-z]{1,10}\.[a-z2-7]{26}"
+VERP_TOKEN = re.compile(rf"\bbounces\+({LEDGER_REF})@", re.IGNORECASE)
+UNSUBSCRIBE_TOKEN = re.compile(rf"(?:/u/|\bunsubscribe\+)({LEDGER_REF})\b", re.IGNORECASE)
 MESSAGE_ID = re.compile(r"(?im)^[>\s]*message-id:\s*(<[^<>\s]{3,250}>)")
-BARE_TOKEN = re.compile(rf"^{TOKEN_PATTERN}$", re.IGNORECASE)
+BARE_TOKEN = re.compile(rf"^{LEDGER_REF}$", re.IGNORECASE)
 BARE_MESSAGE_ID = re.compile(r"^<?[^<>\s@]{1,200}@[^<>\s@]{1,200}>?$")
 
 
@@ -102,7 +103,7 @@ class Identifiers:
         )
 
 
-def _unique(values: Iterable[object]) -> tuple:  # type: ignore[type-arg]
+def _unique(values: Iterable[Any]) -> tuple[Any, ...]:
     return tuple(dict.fromkeys(values))[:10]
 
 

@@ -268,12 +268,30 @@ def answer_proof(case: AbuseCase, *, actor: Actor, statement: str) -> AbuseCase:
         raise InvalidInput("statement: say how the consent was obtained")
     locked.proof_answer = statement
     locked.proof_bundle = (
-        build_bundle_for_contact(locked.contact) if locked.contact is not None else None
+        _bundle_facts(build_bundle_for_contact(locked.contact))
+        if locked.contact is not None
+        else None
     )
     locked.proof_answered_at = timezone.now()
     locked.state = CaseState.PROOF_RECEIVED
     locked.save(update_fields=["proof_answer", "proof_bundle", "proof_answered_at", "state"])
     return locked
+
+
+def _bundle_facts(bundle: dict[str, Any]) -> dict[str, Any]:
+    """The proof bundle without its personal data (kept sealed in the evidence, erased with
+    the contact): what was recorded when, with each record's hash checked. The operator
+    opens the whole bundle from the evidence itself."""
+    return {
+        "account": bundle["account"],
+        "contact": bundle["contact"],
+        "generated_at": bundle["generated_at"],
+        "import": bundle.get("import"),
+        "records": [
+            {k: v for k, v in record.items() if k not in ("personal", "mail")}
+            for record in bundle["records"]
+        ],
+    }
 
 
 @transaction.atomic

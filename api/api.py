@@ -14,6 +14,8 @@ from api import (
     imports,
     lists,
     operator,
+    operator_abuse,
+    replies,
     unsubscribe_requests,
 )
 from api.auth import ApiKeyAuth
@@ -39,3 +41,5 @@ api.add_router("/", campaigns.router)
 api.add_router("/", unsubscribe_requests.router)
 api.add_router("/", imports.router)
 api.add_router("/", operator.router)
+api.add_router("/", operator_abuse.router)
+api.add_router("/", replies.router)

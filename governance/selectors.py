@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.errors import NotFound
+from governance.abuse_rules import is_overdue, proof_is_overdue
+from governance.lookup import Found
 from governance.models import AbuseCase, CaseState, Reply, Violation
 
 if TYPE_CHECKING:
@@ -76,3 +78,53 @@ def reply_of(account: Account, reply_id: int) -> Reply:
     if reply is None:
         raise NotFound("no such reply")
     return reply
+
+
+def case_facts(case: AbuseCase) -> dict[str, Any]:
+    """One case as plain data, for the API and `consentry abuse … --json`."""
+    today, now = timezone.localdate(), timezone.now()
+    return {
+        "id": case.pk,
+        "kind": case.kind,
+        "source": case.source,
+        "state": case.state,
+        "reporter": case.reporter,
+        "subject": case.subject,
+        "text": case.text,
+        "quoted": case.quoted,
+        "matched_by": case.matched_by,
+        "account": case.account.slug if case.account is not None else None,
+        "campaign_id": case.campaign_id,
+        "mailing_id": case.campaign.mailing_id if case.campaign is not None else None,
+        "contact_id": case.contact_id,
+        "ledger_entry_id": case.entry_id,
+        "opened_at": case.opened_at,
+        "answer_due_at": case.answer_due_at,
+        "answered_at": case.answered_at,
+        "answer_overdue": case.answered_at is None and is_overdue(case.answer_due_at, now),
+        "proof_requested_at": case.proof_requested_at,
+        "proof_due_on": case.proof_due_on,
+        "proof_overdue": case.state == CaseState.PROOF_REQUESTED
+        and proof_is_overdue(case.proof_due_on, today),
+        "proof_answered_at": case.proof_answered_at,
+        "proof_answer": case.proof_answer,
+        "closed_at": case.closed_at,
+        "closing_note": case.closing_note,
+    }
+
+
+def found_facts(found: Found) -> dict[str, Any]:
+    """What a mailing-ID lookup found, as plain data."""
+    entry = found.entry
+    return {
+        "found": bool(found),
+        "matched_by": found.matched_by,
+        "account": found.account.slug if found.account is not None else None,
+        "campaign_id": found.campaign.pk if found.campaign is not None else None,
+        "campaign": found.campaign.name if found.campaign is not None else None,
+        "mailing_id": found.campaign.mailing_id if found.campaign is not None else None,
+        "ledger_entry_id": entry.pk if entry is not None else None,
+        "message_id": entry.message_id if entry is not None else None,
+        "sent_at": entry.sent_at if entry is not None else None,
+        "contact_id": found.contact.pk if found.contact is not None else None,
+    }

@@ -118,3 +118,10 @@ def test_the_lookup_finds_a_campaign(world: Personas, settings: Any) -> None:
         reverse("console:abuse_lookup") + f"?id={campaign.mailing_id}"
     ).content.decode()
     assert "Herbst" in html and "Alice Shop" in html
+
+
+@pytest.mark.parametrize(("language", "title"), [("de", "Abuse-Desk"), ("fr", "Service abus")])
+def test_the_desk_speaks_german_and_french(world: Personas, language: str, title: str) -> None:
+    client = world.client_for(world.operator)
+    html = client.get(reverse("console:abuse"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert title in html

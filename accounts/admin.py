@@ -28,7 +28,10 @@ def _review(state: str, label: str) -> Any:
         for account in queryset:
             try:
                 services.change_review_state(
-                    account, state, note=str(_("by decision of the platform operator"))
+                    account,
+                    state,
+                    note=str(_("by decision of the platform operator")),
+                    actor=request.user,
                 )
             except DomainError as exc:
                 messages.error(request, f"{account.slug}: {exc.message}")
@@ -79,4 +82,4 @@ class ApiKeyAdmin(admin.ModelAdmin):
     @admin.action(description="Revoke the selected keys")
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         for key in queryset:
-            services.revoke_api_key(key)
+            services.revoke_api_key(key, actor=request.user, reason="revoked in the Django admin")

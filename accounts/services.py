@@ -24,6 +24,7 @@ from accounts.rules import (
     sends_left_today,
 )
 from core.addresses import address_key, normalise_address
+from core.audit import record_operator_action
 from core.errors import Conflict, InvalidInput, PermissionDenied, RuleViolation
 from core.text import clean_text
 
@@ -49,20 +50,36 @@ def create_account(name: str, *, slug: str = "", owner: Any = None) -> Account:
     return account
 
 
+# The audit log's word for each review state an operator sets (ACCOUNT-2).
+REVIEW_ACTIONS: dict[str, str] = {ReviewState.ACTIVE: "activate", ReviewState.SUSPENDED: "suspend"}
+
+
 @transaction.atomic
-def change_review_state(account: Account, target: str, *, note: str = "") -> Account:
+def change_review_state(
+    account: Account, target: str, *, note: str = "", actor: Any = None
+) -> Account:
     """Operator review (ACCOUNT-1): activate, suspend, or lift a suspension. `note` says
-    why; the account's users and keys see it while the account is suspended."""
+    why; the account's users and keys see it while the account is suspended. The change
+    is recorded in the audit log with `actor` (a user, a core Actor; None: the system)."""
     note = clean_text(note, field="review note", max_length=500)
     account = Account.objects.select_for_update().get(pk=account.pk)
     if target not in ReviewState.values:
         raise InvalidInput(f"unknown review state {target!r}")
     if not may_change_review_state(account.review_state, target):
         raise RuleViolation(f"an account cannot go from {account.review_state} to {target}")
+    before = account.review_state
     account.review_state = target
     account.reviewed_at = timezone.now()
     account.review_note = note.strip()
     account.save(update_fields=["review_state", "reviewed_at", "review_note"])
+    if target in REVIEW_ACTIONS:
+        record_operator_action(
+            actor,
+            REVIEW_ACTIONS[target],
+            account,
+            account.review_note,
+            detail={"from": before, "to": target},
+        )
     return account
 
 
@@ -107,8 +124,20 @@ def create_api_key(account: Account, name: str, *, by: Any = None) -> tuple[ApiK
 
 
 @transaction.atomic
-def revoke_api_key(key: ApiKey) -> None:
-    ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+def revoke_api_key(key: ApiKey, *, actor: Any = None, reason: str = "") -> None:
+    """The key stops working at once; recorded in the audit log when it was still valid."""
+    revoked = ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    if revoked:
+        record_operator_action(
+            actor,
+            "key_revoke",
+            key,
+            reason,
+            account=key.account,
+            detail={"prefix": key.prefix},
+        )
 
 
 IMPRINT_FIELDS = {
@@ -144,9 +173,15 @@ def update_imprint(account: Account, **fields: str) -> Account:
 
 
 @transaction.atomic
-def set_reduced_speed(account: Account, reduced: bool) -> Account:
-    """SEND-5: an operator slows an account's sends to the policy's reduced speed share."""
-    Account.objects.filter(pk=account.pk).update(reduced_speed=reduced)
+def set_reduced_speed(
+    account: Account, reduced: bool, *, actor: Any = None, reason: str = ""
+) -> Account:
+    """SEND-5: an operator slows an account's sends to the policy's reduced speed share,
+    or lifts that; a change is recorded in the audit log."""
+    changed = Account.objects.filter(pk=account.pk).exclude(reduced_speed=reduced)
+    if changed.update(reduced_speed=reduced):
+        action = "reduce_speed" if reduced else "lift"
+        record_operator_action(actor, action, account, reason, detail={"reduced_speed": reduced})
     account.refresh_from_db(fields=["reduced_speed"])
     return account
 

@@ -15,6 +15,7 @@ from api import (
     lists,
     operator,
     operator_abuse,
+    operator_console,
     replies,
     unsubscribe_requests,
 )
@@ -26,8 +27,9 @@ api = NinjaAPI(
     urls_namespace="api",
     description=(
         "Contacts, lists, subscriptions and imports of one account. Authenticate with "
-        "`Authorization: Bearer <API key>`; the operator's endpoints (/operator/…) take a "
-        "staff user's HTTP Basic credentials or the admin's session instead. Errors answer "
+        "`Authorization: Bearer <API key>`; the operator's endpoints (/operator/…) take an "
+        "operator API key, a staff user's HTTP Basic credentials or the admin's session "
+        "instead. Errors answer "
         '`{"error": code, "message": text, "details": [text]}`.'
     ),
     auth=ApiKeyAuth(),
@@ -41,5 +43,6 @@ api.add_router("/", campaigns.router)
 api.add_router("/", unsubscribe_requests.router)
 api.add_router("/", imports.router)
 api.add_router("/", operator.router)
+api.add_router("/", operator_console.router)
 api.add_router("/", operator_abuse.router)
 api.add_router("/", replies.router)

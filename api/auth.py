@@ -13,6 +13,7 @@ from accounts.selectors import account_for_api_key
 from core.actors import Actor
 from core.errors import PermissionDenied
 from core.http import client_ip
+from core.operator_keys import operator_for_key
 
 if TYPE_CHECKING:
     from accounts.models import Account, ApiKey
@@ -27,6 +28,8 @@ class ApiKeyAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Account | None:
         found = account_for_api_key(token.strip())
         if found is None:
+            if operator_for_key(token.strip()) is not None:
+                raise PermissionDenied("an operator key is valid on /api/v1/operator/ only")
             return None
         account, key = found
         if account.review_state == ReviewState.SUSPENDED:

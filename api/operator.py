@@ -2,9 +2,9 @@
 
 An account's API key never reaches it (403): the list is platform-wide, above every
 account. The operator is a Django staff user with the model permissions the admin asks for
-too, and authenticates either with HTTP Basic (a script: username and password, over TLS)
-or with the admin's session (CSRF checked). Attempts per client address are limited like
-the public endpoints'.
+too, and authenticates with HTTP Basic (a script: username and password, over TLS), with
+the admin's session (CSRF checked) or with an operator API key (`Bearer co_…`). Attempts
+per client address are limited like the public endpoints'.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from contacts.rules import parse_untrusted
 from core import ratelimit
 from core.errors import PermissionDenied
 from core.http import client_ip
+from core.operator_keys import operator_for_key
 
 # Basic attempts per client address and minute: a script's pace, not a password guesser's.
 ATTEMPTS_PER_MINUTE = 120
@@ -47,6 +48,13 @@ class OperatorBasicAuth(HttpBasicAuth):
         return user
 
 
+class OperatorKeyAuth(HttpBearer):
+    """An operator API key (`co_…`): its staff user, with that user's permissions."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        return operator_for_key(token.strip())
+
+
 class AccountKeyRefused(HttpBearer):
     """An account's API key is valid elsewhere, but never here: 403, not 401."""
 
@@ -56,9 +64,8 @@ class AccountKeyRefused(HttpBearer):
         return None
 
 
-router = Router(
-    tags=["operator"], auth=[OperatorBasicAuth(), SessionAuthIsStaff(), AccountKeyRefused()]
-)
+OPERATOR_AUTH = [OperatorBasicAuth(), SessionAuthIsStaff(), OperatorKeyAuth(), AccountKeyRefused()]
+router = Router(tags=["operator"], auth=OPERATOR_AUTH)
 
 OPERATOR_ERRORS = {**ERRORS, 403: ErrorOut, 429: ErrorOut}
 
@@ -88,6 +95,7 @@ class UntrustedIn(Schema):
 class UntrustedRemoveIn(Schema):
     entry: str = Field(max_length=260, description="an address, or a whole domain as @domain")
     reason: SuppressionReason | None = Field(None, description="only this reason; default all")
+    note: str = Field("", max_length=200, description="why it is taken off the list")
 
 
 class RemovedOut(Schema):
@@ -165,6 +173,9 @@ def remove_untrusted(request: HttpRequest, payload: UntrustedRemoveIn) -> dict[s
     """The entry is in the body, so no address appears in a URL or an access log."""
     user = operator_of(request, _perm(payload.entry, "delete"))
     removed = untrusted.remove(
-        payload.entry, by=f"api:{user.get_username()}", reason=payload.reason or ""
+        payload.entry,
+        by=f"api:{user.get_username()}",
+        reason=payload.reason or "",
+        note=payload.note,
     )
     return {"removed": removed}

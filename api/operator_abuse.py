@@ -12,8 +12,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from accounts.models import Account
-from api.operator import OPERATOR_ERRORS, operator_of
-from api.operator import router as operator_router
+from api.operator import OPERATOR_AUTH, OPERATOR_ERRORS, operator_of
 from api.schemas import PageIn
 from core.actors import Actor
 from core.errors import NotFound
@@ -21,7 +20,7 @@ from governance import abuse, selectors
 from governance.lookup import lookup
 from governance.models import CaseKind, CaseState
 
-router = Router(tags=["operator"], auth=operator_router.auth)
+router = Router(tags=["operator"], auth=OPERATOR_AUTH)
 PERMISSION = "governance.change_abusecase"
 VIEW = "governance.view_abusecase"
 

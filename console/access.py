@@ -13,7 +13,8 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 
 CONSOLE_CSP = (
@@ -22,7 +23,7 @@ CONSOLE_CSP = (
     "frame-ancestors 'none'"
 )
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def is_operator(user: Any) -> bool:
@@ -33,7 +34,7 @@ def operator_required(view: View) -> View:
     """Let staff users in; send others to the login page (anonymous) or answer 403."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not is_operator(request.user):

@@ -6,8 +6,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from console.access import operator_required
+from governance import health
 
 
 @operator_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "console/dashboard.html", {"section": "dashboard"})
+    board = health.dashboard()
+    context = {"section": "dashboard", "board": board, "charts": health.chart_data(board)}
+    return render(request, "console/dashboard.html", context)

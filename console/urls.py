@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from console import abuse, audit, dashboard
+from console import abuse, accounts, audit, dashboard, keys, policy, violations
 
 app_name = "console"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", dashboard.dashboard, name="dashboard"),
     path("audit/", audit.audit_log, name="audit_log"),
+    path("accounts/<slug:slug>/", accounts.account, name="account"),
+    path("accounts/<slug:slug>/<slug:action>/", accounts.account_action, name="account_action"),
+    path("violations/", violations.violations, name="violations"),
+    path("violations/<int:violation_id>/lift/", violations.violation_lift, name="violation_lift"),
+    path("policy/", policy.policy, name="policy"),
+    path("keys/", keys.keys, name="keys"),
+    path("keys/<int:key_id>/revoke/", keys.key_revoke, name="key_revoke"),
     # Accounts and review (sign-up): console/review.py
     # Abuse desk and replies: console/abuse.py
     path("abuse/", abuse.abuse_cases, name="abuse"),

@@ -94,7 +94,9 @@ class ListAdmin(admin.ModelAdmin):
     def _admission(self, request: HttpRequest, queryset: QuerySet[List], **change: bool) -> None:
         actor = Actor.for_user(request.user, request)
         for lst in queryset:
-            services.set_list_admission(lst, actor=actor, **change)
+            services.set_list_admission(
+                lst, actor=actor, reason="changed in the Django admin", **change
+            )
         messages.success(request, f"{queryset.count()} lists changed")
 
     @admin.action(description="Admit for sending (SEND-2, until list audits exist)")

@@ -42,6 +42,7 @@ from contacts.signals import contact_erased
 from core import evidence
 from core.actors import Actor
 from core.addresses import address_key, normalise_address
+from core.audit import record_operator_action
 from core.crypto import derive_key, seal
 from core.errors import Conflict, InvalidInput, RuleViolation
 from core.text import clean_text
@@ -371,11 +372,26 @@ def purge_pending_subscription(subscription: Subscription, *, actor: Actor, ref:
     return True
 
 
+# The audit log's word for each admission change (ACCOUNT-2).
+ADMISSION_ACTIONS = {
+    ("admitted", True): "admit_list",
+    ("admitted", False): "withdraw_admission",
+    ("blocked", True): "block_list",
+    ("blocked", False): "unblock_list",
+}
+
+
 @transaction.atomic
 def set_list_admission(
-    lst: List, *, actor: Actor, admitted: bool | None = None, blocked: bool | None = None
+    lst: List,
+    *,
+    actor: Actor,
+    admitted: bool | None = None,
+    blocked: bool | None = None,
+    reason: str = "",
 ) -> List:
-    """An operator admits or blocks a list for sending (SEND-2; AUDIT-1 decides this later)."""
+    """An operator admits or blocks a list for sending (SEND-2; AUDIT-1 decides this later);
+    each change is recorded in the audit log with `reason`."""
     locked = List.objects.select_for_update().get(pk=lst.pk)
     changes: dict[str, bool] = {}
     if admitted is not None and locked.admitted != admitted:
@@ -393,6 +409,11 @@ def set_list_admission(
         actor=actor,
         payload={"list": locked.pk, **changes},
     )
+    for name, value in changes.items():
+        action = ADMISSION_ACTIONS[name, value]
+        record_operator_action(
+            actor, action, locked, reason, account=locked.account, detail=changes
+        )
     return locked
 
 

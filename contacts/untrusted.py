@@ -16,6 +16,7 @@ from django.db import transaction
 from contacts.models import SuppressedDomain, Suppression, SuppressionReason
 from contacts.rules import parse_untrusted
 from core.addresses import address_key, address_keyer
+from core.audit import record_operator_action
 from core.errors import InvalidInput, NotFound
 from core.text import clean_text
 
@@ -55,6 +56,9 @@ def add(
     if created:
         # No address in the log: only the keyed hash of one is kept anywhere.
         log.info("untrusted list: %s added by %s", row, values["source"])
+        record_operator_action(
+            values["source"], "suppression_add", row, values["note"], detail={"reason": reason}
+        )
     return row, created
 
 
@@ -102,6 +106,13 @@ def load(lines: Iterable[str], reason: str, *, source: str, note: str = "") -> t
     with transaction.atomic():
         added = _add_new(Suppression, "address_hash", hashes, reason, values)
         added += _add_new(SuppressedDomain, "domain", domains, reason, values)
+        record_operator_action(
+            values["source"],
+            "suppression_add",
+            f"feed of {len(hashes) + len(domains)} entries",
+            values["note"],
+            detail={"reason": reason, "added": added},
+        )
     log.info("untrusted list: %d entries loaded (%s) by %s", added, reason, values["source"])
     return added, len(hashes) + len(domains) - added
 
@@ -131,9 +142,9 @@ def _chunks(items: list[str]) -> Iterable[list[str]]:
 
 
 @transaction.atomic
-def remove(entry: str, *, by: str, reason: str = "") -> int:
+def remove(entry: str, *, by: str, reason: str = "", note: str = "") -> int:
     """The operator takes an address or a domain off the untrusted list (every reason, or
-    only `reason`): it is let in again. NotFound if nothing matched."""
+    only `reason`): it is let in again. NotFound if nothing matched. `note` says why."""
     parsed = parse_untrusted(entry)
     rows = (
         SuppressedDomain.objects.filter(domain=parsed.domain)
@@ -147,15 +158,19 @@ def remove(entry: str, *, by: str, reason: str = "") -> int:
         raise NotFound(f"{parsed.label} is not on the untrusted list")
     rows.delete()
     log.info("untrusted list: %s removed by %s", ", ".join(removed), by)
+    record_operator_action(
+        by, "suppression_remove", ", ".join(removed), note, detail={"reason": reason or "all"}
+    )
     return len(removed)
 
 
 @transaction.atomic
-def remove_rows(rows: Iterable[Suppression | SuppressedDomain], *, by: str) -> int:
+def remove_rows(rows: Iterable[Suppression | SuppressedDomain], *, by: str, note: str = "") -> int:
     """The admin's delete: the chosen entries leave the untrusted list."""
     removed = 0
     for row in rows:
         log.info("untrusted list: %s removed by %s", row, by)
+        record_operator_action(by, "suppression_remove", row, note, detail={"reason": row.reason})
         row.delete()
         removed += 1
     return removed

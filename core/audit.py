@@ -26,14 +26,17 @@ def actor_fields(actor: Any) -> tuple[int | None, str]:
     if actor is None:
         return None, "system"
     if isinstance(actor, Actor):
-        user_id = (
-            int(actor.ref) if actor.kind in ("operator", "user") and actor.ref.isdigit() else None
-        )
-        return user_id, actor.label[:200]
+        if actor.kind in ("operator", "user") and actor.ref.isdigit():
+            from django.contrib.auth import get_user_model
+
+            user = get_user_model().objects.filter(pk=int(actor.ref)).first()
+            if user is not None:
+                return user.pk, f"{actor.kind}:{user.get_username()}"[:200]
+        return None, actor.label[:200]
     if isinstance(actor, str):
         return None, actor[:200] or "system"
-    username = actor.get_username() if hasattr(actor, "get_username") else str(actor)
-    return actor.pk, f"operator:{username}"[:200]
+    kind = "operator" if getattr(actor, "is_staff", False) else "user"
+    return actor.pk, f"{kind}:{actor.get_username()}"[:200]
 
 
 def target_fields(target: Any) -> tuple[str, str, str]:
@@ -106,3 +109,22 @@ def audit_entries(
 
 def entries_of_account(account: Any) -> models.QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(account_id=account.pk)
+
+
+AUDIT_COLUMNS = ("at", "actor", "action", "target", "account", "reason", "detail")
+
+
+def entry_row(entry: AuditEntry) -> dict[str, Any]:
+    """One entry as plain values: the CSV export, `--json` and the API show the same."""
+    return {
+        "id": entry.pk,
+        "at": entry.at.isoformat(),
+        "actor": entry.actor,
+        "action": entry.action,
+        "target": entry.target,
+        "target_type": entry.target_type,
+        "target_id": entry.target_id,
+        "account": entry.account_slug or None,
+        "reason": entry.reason,
+        "detail": entry.detail,
+    }

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -29,7 +30,9 @@ class AuditAction(models.TextChoices):
     REDUCE_SPEED = "reduce_speed", _("speed reduced")
     LIFT = "lift", _("measures lifted")
     ADMIT_LIST = "admit_list", _("list admitted")
+    WITHDRAW_ADMISSION = "withdraw_admission", _("list admission withdrawn")
     BLOCK_LIST = "block_list", _("list blocked")
+    UNBLOCK_LIST = "unblock_list", _("list block lifted")
     POLICY_CHANGE = "policy_change", _("policy changed")
     SUPPRESSION_ADD = "suppression_add", _("suppression entry added")
     SUPPRESSION_REMOVE = "suppression_remove", _("suppression entry removed")
@@ -86,3 +89,63 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AuditImmutable("audit log entries are never deleted")
+
+
+class OperatorKey(models.Model):
+    """An API key of one operator (a staff user): valid on /api/v1/operator/... only, never
+    on an account's endpoints. Only its hash is kept; the key is shown once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="operator_keys"
+    )
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("operator API key")
+        verbose_name_plural = _("operator API keys")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"
+
+
+class SendFigures(models.Model):
+    """The operator dashboard's daily figures, one row per day, account and mailbox
+    provider group: messages handed over, hard bounces and complaints received that day.
+
+    Kept by console.figures.refresh from the send ledger and the feedback events, so the
+    dashboard sums a few thousand rows instead of counting millions of ledger rows. The
+    account is its id: core imports no app."""
+
+    day = models.DateField()
+    account_id = models.BigIntegerField()
+    provider = models.CharField(max_length=60)
+    sent = models.PositiveIntegerField(default=0)
+    hard_bounces = models.PositiveIntegerField(default=0)
+    complaints = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "account_id", "provider"], name="core_figures_once"
+            )
+        ]
+        indexes = [models.Index(fields=["day"], name="core_figures_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.account_id} {self.provider}: {self.sent}"
+
+
+class HourlySends(models.Model):
+    """Messages handed over in each hour, the whole platform together (the dashboard's
+    messages per hour); kept with SendFigures."""
+
+    hour = models.DateTimeField(unique=True)
+    sent = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.hour:%Y-%m-%d %H}:00 {self.sent}"

@@ -57,6 +57,12 @@ def schedule() -> list[PeriodicTask]:
             timedelta(minutes=1),
             "delivery.sends.tend_sends",
         ),
+        PeriodicTask(
+            "figures.refresh",
+            # The operator dashboard's daily figures per account and provider (issue 21).
+            timedelta(minutes=5),
+            "governance.figures.refresh_figures_task",
+        ),
     ]
     if settings.MAILBOX_URL:
         # BOUNCE-2: the mailbox source of bounces and feedback reports.

@@ -16,6 +16,7 @@ from campaigns.models import Campaign
 from consent import services as evidence
 from contacts import services as contacts
 from core.actors import Actor
+from core.audit import record_operator_action
 from core.errors import RuleViolation
 from core.text import clean_text
 from delivery.sends import Stop
@@ -66,8 +67,8 @@ def _record(campaign: Campaign, breach: Breach, stop: Stop) -> Violation:
     locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
     stop(locked, BREAKER)
     for lst in locked.lists.all():
-        contacts.set_list_admission(lst, actor=BREAKER, blocked=True)
-    accounts.set_reduced_speed(locked.account, True)
+        contacts.set_list_admission(lst, actor=BREAKER, blocked=True, reason=violation.explanation)
+    accounts.set_reduced_speed(locked.account, True, actor=BREAKER, reason=violation.explanation)
     _suspend_if_repeated(locked)
     evidence.record(
         locked.account,
@@ -99,6 +100,7 @@ def _suspend_if_repeated(campaign: Campaign) -> None:
                 account,
                 ReviewState.SUSPENDED,
                 note=f"{sends} sends broke the sending policy; the operator reviews the account",
+                actor=BREAKER,
             )
 
 
@@ -123,7 +125,7 @@ def state_remediation(violation: Violation, text: str, *, actor: Actor) -> Viola
 
 
 @transaction.atomic
-def lift(violation: Violation, *, actor: Actor) -> Violation:
+def lift(violation: Violation, *, actor: Actor, reason: str = "") -> Violation:
     """An operator lifts the measures once the account has stated its remediation; the
     lists open again and the speed returns when no other violation is open."""
     locked = Violation.objects.select_for_update().get(pk=violation.pk)
@@ -138,11 +140,15 @@ def lift(violation: Violation, *, actor: Actor) -> Violation:
     still_open = Violation.objects.filter(account_id=locked.account_id).exclude(
         state=ViolationState.LIFTED
     )
+    why = reason or f"violation #{locked.pk}: remediation stated"
     if not still_open.filter(campaign=locked.campaign).exists():
         for lst in locked.campaign.lists.all():
-            contacts.set_list_admission(lst, actor=actor, blocked=False)
+            contacts.set_list_admission(lst, actor=actor, blocked=False, reason=why)
     if not still_open.exists():
-        accounts.set_reduced_speed(locked.account, False)
+        accounts.set_reduced_speed(locked.account, False, actor=actor, reason=why)
+    record_operator_action(
+        actor, "lift", locked, why, account=locked.account, detail={"violation": locked.pk}
+    )
     evidence.record(
         locked.account, "policy.measures_lifted", actor=actor, payload={"violation": locked.pk}
     )

@@ -18,6 +18,9 @@ from policy.models import PolicySetting, ProviderGroup
 from policy.rules import check_per_minute, overlaps, parse_patterns, parse_value
 from policy.selectors import other_provider_patterns
 
+# The admin asks for no reason; the console does (the audit log says which door was used).
+ADMIN_REASON = "changed in the Django admin"
+
 
 class PolicySettingForm(forms.ModelForm):
     class Meta:
@@ -55,8 +58,17 @@ class PolicySettingAdmin(admin.ModelAdmin):
         return BY_KEY[obj.key].requirement
 
     def save_model(self, request: HttpRequest, obj: PolicySetting, form: Any, change: bool) -> None:
-        obj.updated_by = request.user  # type: ignore[assignment]
-        super().save_model(request, obj, form, change)
+        row = services.set_value(
+            obj.key, obj.value, account=obj.account, by=request.user, reason=ADMIN_REASON
+        )
+        obj.pk, obj._state.adding = row.pk, False
+
+    def delete_model(self, request: HttpRequest, obj: PolicySetting) -> None:
+        services.clear_value(obj.key, account=obj.account, by=request.user, reason=ADMIN_REASON)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[PolicySetting]) -> None:
+        for row in queryset:
+            self.delete_model(request, row)
 
 
 class ProviderGroupForm(forms.ModelForm):
@@ -106,14 +118,14 @@ class ProviderGroupAdmin(admin.ModelAdmin):
         return ", ".join(obj.domains.split())
 
     def save_model(self, request: HttpRequest, obj: ProviderGroup, form: Any, change: bool) -> None:
-        services.save_provider_group(obj, by=request.user)
+        services.save_provider_group(obj, by=request.user, reason=ADMIN_REASON)
 
     def has_delete_permission(self, request: HttpRequest, obj: ProviderGroup | None = None) -> bool:
         return super().has_delete_permission(request, obj) and not (obj and obj.is_default)
 
     def delete_model(self, request: HttpRequest, obj: ProviderGroup) -> None:
-        services.delete_provider_group(obj)
+        services.delete_provider_group(obj, by=request.user, reason=ADMIN_REASON)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ProviderGroup]) -> None:
         for group in queryset.filter(is_default=False):
-            services.delete_provider_group(group)
+            self.delete_model(request, group)

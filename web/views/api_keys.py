@@ -53,7 +53,7 @@ def api_keys(request: HttpRequest, slug: str) -> HttpResponse:
 def api_key_revoke(request: HttpRequest, slug: str, key_id: int) -> HttpResponse:
     key = get_api_key_for_user(request, slug, key_id)
     try:
-        services.revoke_api_key(key)
+        services.revoke_api_key(key, actor=request.user)
     except DomainError as exc:
         raise_for_http(exc)
         messages.error(request, exc.message)

@@ -81,13 +81,13 @@ class Command(DomainCommand):
 
     def do_activate(self, slug: str, reason: str, **_: Any) -> None:
         account = services.change_review_state(
-            account_by_slug(slug), ReviewState.ACTIVE, note=reason
+            account_by_slug(slug), ReviewState.ACTIVE, note=reason, actor=self.actor
         )
         self.stdout.write(f"{account.slug}: {account.review_state}")
 
     def do_suspend(self, slug: str, reason: str, **_: Any) -> None:
         account = services.change_review_state(
-            account_by_slug(slug), ReviewState.SUSPENDED, note=reason
+            account_by_slug(slug), ReviewState.SUSPENDED, note=reason, actor=self.actor
         )
         self.stdout.write(f"{account.slug}: {account.review_state}")
 

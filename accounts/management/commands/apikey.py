@@ -27,6 +27,7 @@ class Command(DomainCommand):
             parser.add_argument("name")
         elif action == "revoke":
             parser.add_argument("prefix")
+            parser.add_argument("--reason", default="", help="why (kept in the audit log)")
 
     def do_create(self, account: str, name: str, **_: Any) -> None:
         _key, plain = services.create_api_key(account_by_slug(account), name)
@@ -40,9 +41,9 @@ class Command(DomainCommand):
                 f"{key.prefix}\t{state}\t{key.name}\tlast used {key.last_used_at or '-'}"
             )
 
-    def do_revoke(self, account: str, prefix: str, **_: Any) -> None:
+    def do_revoke(self, account: str, prefix: str, reason: str, **_: Any) -> None:
         key = api_keys_of(account_by_slug(account)).filter(prefix=prefix).first()
         if key is None:
             raise NotFound(f"no key {prefix!r} in {account}")
-        services.revoke_api_key(key)
+        services.revoke_api_key(key, actor=self.actor, reason=reason)
         self.stdout.write(f"revoked {prefix}")

@@ -43,6 +43,7 @@ class Command(DomainCommand):
             parser.add_argument(
                 "--reason", default="", choices=SuppressionReason.values, help="default: all"
             )
+            parser.add_argument("--note", default="", help="why (kept in the audit log)")
         else:
             parser.add_argument("--kind", default="", choices=["address", "domain"])
             parser.add_argument("--reason", default="", choices=SuppressionReason.values)
@@ -72,8 +73,8 @@ class Command(DomainCommand):
                 raise CommandError(f"cannot read {file}: {exc}") from None
         self.stdout.write(f"{added} entries added, {known} already on the list")
 
-    def do_remove(self, entry: str, reason: str, **_: Any) -> None:
-        removed = untrusted.remove(entry, by=self.source, reason=reason)
+    def do_remove(self, entry: str, reason: str, note: str, **_: Any) -> None:
+        removed = untrusted.remove(entry, by=self.source, reason=reason, note=note)
         entries = "entry" if removed == 1 else "entries"
         self.stdout.write(f"{entry.strip()}: {removed} {entries} removed")
 

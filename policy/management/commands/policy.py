@@ -27,6 +27,8 @@ class Command(DomainCommand):
             parser.add_argument("key", choices=sorted(BY_KEY))
         if action == "set":
             parser.add_argument("value")
+        if action in ("set", "clear"):
+            parser.add_argument("--reason", default="", help="why (kept in the audit log)")
 
     def do_show(self, account: str | None, **_: Any) -> None:
         acc = account_by_slug(account) if account else None
@@ -34,10 +36,21 @@ class Command(DomainCommand):
             item = BY_KEY[key]
             self.stdout.write(f"{key:45} {value!s:>8} {item.unit:14} {origin:9} {item.requirement}")
 
-    def do_set(self, key: str, value: str, account: str | None, **_: Any) -> None:
-        services.set_value(key, value, account=account_by_slug(account) if account else None)
+    def do_set(self, key: str, value: str, account: str | None, reason: str, **_: Any) -> None:
+        services.set_value(
+            key,
+            value,
+            account=account_by_slug(account) if account else None,
+            actor=self.actor,
+            reason=reason,
+        )
         self.stdout.write(f"{key} = {value} ({account or 'platform'})")
 
-    def do_clear(self, key: str, account: str | None, **_: Any) -> None:
-        services.clear_value(key, account=account_by_slug(account) if account else None)
+    def do_clear(self, key: str, account: str | None, reason: str, **_: Any) -> None:
+        services.clear_value(
+            key,
+            account=account_by_slug(account) if account else None,
+            by=self.actor,
+            reason=reason,
+        )
         self.stdout.write(f"{key} cleared ({account or 'platform'})")

@@ -1,0 +1,199 @@
+"""The operator dashboard's speed (issue 21, item 4) with a large platform, on PostgreSQL.
+
+Run: DATABASE_URL=postgresql://postgres@127.0.0.1:5432/<db> .venv/bin/python bench/operator.py
+     [--accounts 1000] [--ledger 10000000] [--campaigns 10]
+     (an empty database, migrated here; seeded once by SQL `generate_series`: a second run
+     on the same database reuses the rows)
+
+Seeds ACCOUNTS accounts (some pending, some suspended), each with CAMPAIGNS finished sends
+to its LEDGER / (ACCOUNTS * CAMPAIGNS) contacts over the last 30 days (addresses spread
+over eight mailbox providers), 1 % of the messages hard-bounced and 0.1 % complained
+about. Then it times the background count of the daily figures (governance.figures, once
+for 30 days and as every five minutes: today and yesterday), and the dashboard itself:
+GET /console/ as an operator, and GET /api/v1/operator/dashboard, best and median of 7.
+For comparison it times the one count the dashboard would need without the figures:
+today's messages, straight from the ledger.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("CONSENTRY_VAR_DIR", tempfile.mkdtemp(prefix="consentry-bench-ops-"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+LIMIT = 1.0  # seconds: "well under a second"
+RUNS = 7
+PROVIDERS = [
+    "gmail.com", "web.de", "gmx.de", "t-online.de", "outlook.com", "yahoo.com", "orange.fr",
+    "example.org",
+]  # fmt: skip
+
+
+def sql(statement: str, params: list[Any] | None = None) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.rowcount
+
+
+def scalar(statement: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(statement)
+        return int(cursor.fetchone()[0])
+
+
+def seed(accounts: int, ledger: int, campaigns: int) -> None:
+    per_account = max(1, ledger // (accounts * campaigns))
+    started = time.perf_counter()
+    sql(
+        """INSERT INTO accounts_account (slug, name, review_state, own_mail_server, created_at,
+             imprint_address, imprint_contact, imprint_name, imprint_register,
+             imprint_representative, imprint_vat_id, reduced_speed, review_note)
+           SELECT 'bench-' || g, 'Bench ' || g,
+             CASE WHEN g %% 50 = 0 THEN 'suspended' WHEN g %% 20 = 0 THEN 'pending'
+                  ELSE 'active' END,
+             false, now(), '', '', '', '', '', '', false, ''
+           FROM generate_series(1, %s) g""",
+        [accounts],
+    )
+    sql(
+        """INSERT INTO contacts_contact (account_id, address, address_hash, status, legal_basis,
+             first_name, last_name, fields, created_at, status_changed_at, import_status,
+             import_hash)
+           SELECT a.id, 'r' || g || '@' || (%s::text[])[1 + g %% %s],
+             md5(a.id || ':' || g), 'A', 'double_opt_in', '', '', '{}', now(), now(), '', ''
+           FROM accounts_account a, generate_series(1, %s) g
+           WHERE a.slug LIKE 'bench-%%'""",
+        [PROVIDERS, len(PROVIDERS), per_account],
+    )
+    # Campaign k of each account went out k * 3 days ago (campaign 0 today).
+    sql(
+        """INSERT INTO campaigns_campaign (account_id, name, subject, from_name, from_address,
+             reply_to, html, text, kind, tracking, language, state, created_at, updated_at,
+             started_at, pause_reason, paused_for_domain)
+           SELECT a.id, 'Send ' || k, 'Send ' || k, 'Bench', 'news@bench.example', '', 'x',
+             '', 'marketing', false, 'de', 'finished', now(), now(),
+             now() - make_interval(days => k * 3), '', ''
+           FROM accounts_account a, generate_series(0, %s) k
+           WHERE a.slug LIKE 'bench-%%'""",
+        [campaigns - 1],
+    )
+    print(f"accounts, contacts, campaigns: {time.perf_counter() - started:.1f} s", flush=True)
+    ids = [row[0] for row in _rows("SELECT id FROM accounts_account WHERE slug LIKE 'bench-%'")]
+    step = max(1, len(ids) // 10)
+    for start in range(0, len(ids), step):
+        chunk = ids[start : start + step]
+        sql(
+            """INSERT INTO delivery_sendledgerentry (campaign_id, contact_id, batch, state,
+                 lease_owner, attempts, failure_class, reply, queue_id, message_id,
+                 created_at, updated_at, sent_at)
+               SELECT c.id, ct.id, 0, 'sent', '', 1, '', '250 ok', '', '',
+                 c.started_at, c.started_at, c.started_at + make_interval(secs => random() * 7200)
+               FROM campaigns_campaign c JOIN contacts_contact ct ON ct.account_id = c.account_id
+               WHERE c.account_id = ANY(%s)""",
+            [chunk],
+        )
+        print(
+            f"ledger: accounts {start + len(chunk)}/{len(ids)}, "
+            f"{time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
+    sql(
+        """INSERT INTO feedback_feedbackevent (kind, status, reason, hard, sender_side, isp,
+             diagnostic, created_at, account_id, campaign_id, contact_id, entry_id)
+           SELECT CASE WHEN e.id % 100 = 0 THEN 'bounce' ELSE 'complaint' END,
+             '5.1.1', 'mailbox_unknown', e.id % 100 = 0, false, '', '',
+             e.sent_at + interval '1 hour', c.account_id, e.campaign_id, e.contact_id, e.id
+           FROM delivery_sendledgerentry e JOIN campaigns_campaign c ON c.id = e.campaign_id
+           WHERE e.id % 100 = 0 OR e.id % 1000 = 7"""
+    )
+    sql("ANALYZE")
+    print(f"seeded in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def _rows(statement: str) -> list[tuple[object, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(statement)
+        return list(cursor.fetchall())
+
+
+def timed(label: str, work: Callable[[], object], runs: int = RUNS) -> float:
+    seconds = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()
+        seconds.append(time.perf_counter() - started)
+    best, median = min(seconds), statistics.median(seconds)
+    print(f"{label}: best {best * 1000:.0f} ms, median {median * 1000:.0f} ms", flush=True)
+    return median
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--accounts", type=int, default=1000)
+    parser.add_argument("--ledger", type=int, default=10_000_000)
+    parser.add_argument("--campaigns", type=int, default=10)
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("this benchmark runs on PostgreSQL: set DATABASE_URL")
+    call_command("migrate", verbosity=0)
+    from django.conf import settings
+    from django.test import Client
+
+    from accounts.services import create_user
+    from governance import figures
+
+    settings.ALLOWED_HOSTS = ["*"]
+    if not scalar("SELECT count(*) FROM accounts_account WHERE slug LIKE 'bench-%'"):
+        seed(args.accounts, args.ledger, args.campaigns)
+    ledger = scalar("SELECT count(*) FROM delivery_sendledgerentry")
+    accounts = scalar("SELECT count(*) FROM accounts_account")
+    events = scalar("SELECT count(*) FROM feedback_feedbackevent")
+    print(f"{accounts} accounts, {ledger} ledger rows, {events} feedback events", flush=True)
+
+    started = time.perf_counter()
+    rows = figures.refresh(days=30)
+    print(f"figures for 30 days (once): {time.perf_counter() - started:.1f} s, {rows} rows")
+    timed("figures every five minutes (today and yesterday)", figures.refresh, runs=3)
+
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(username="bench-operator").first()
+    user = user or create_user("bench-operator", "bench", staff=True)
+    client = Client()
+    client.force_login(user)
+    assert client.get("/console/").status_code == 200
+    page = timed("GET /console/", lambda: client.get("/console/"))
+    api = timed("GET /api/v1/operator/dashboard", lambda: client.get("/api/v1/operator/dashboard"))
+    timed(
+        "without the figures: today's messages counted in the ledger",
+        lambda: scalar(
+            "SELECT count(*) FROM delivery_sendledgerentry "
+            "WHERE state = 'sent' AND sent_at >= date_trunc('day', now())"
+        ),
+        runs=3,
+    )
+    worst = max(page, api)
+    verdict = "met" if worst < LIMIT else "NOT met"
+    print(f"dashboard median {worst * 1000:.0f} ms, limit {LIMIT * 1000:.0f} ms: {verdict}")
+
+
+if __name__ == "__main__":
+    main()

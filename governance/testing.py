@@ -6,6 +6,7 @@ from __future__ import annotations
 import smtplib
 from dataclasses import dataclass
 from email.utils import formatdate, make_msgid
+from typing import Any
 
 import pytest
 
@@ -74,3 +75,26 @@ def quoted_complaint(mailing_id: str, *, sender: str = "kunde@example.de") -> by
 def deliver(host: str, port: int, to: str, raw: bytes, *, sender: str = "kunde@example.de") -> None:
     with smtplib.SMTP(host, port, timeout=10) as smtp:
         smtp.sendmail(sender, [to], raw)
+
+
+def case_for(
+    account: Any, *, kind: str = "complaint", text: str = "Spam", contact: Any = None
+) -> Any:
+    """A case the operator entered about `account` (and `contact`, when given)."""
+    from governance import abuse
+    from governance.models import AbuseCase
+
+    case = abuse.open_by_operator(
+        kind=kind, reporter="", text=text, quoted="", actor=abuse.INTAKE, account=account
+    )
+    if contact is not None:
+        AbuseCase.objects.filter(pk=case.pk).update(contact=contact)
+        case.refresh_from_db()
+    return case
+
+
+def draft_campaign(account: Any, name: str = "Herbst") -> Campaign:
+    """A campaign row for the lookup: its mailing ID is all a lookup needs."""
+    return Campaign.objects.create(
+        account=account, name=name, subject=name, from_address="news@alice-shop.example"
+    )

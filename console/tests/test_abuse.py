@@ -13,20 +13,13 @@ from django.utils import timezone
 
 from contacts.testing import Personas
 from core.models import AuditEntry
-from governance import abuse
 from governance.models import AbuseCase, CaseState
+from governance.testing import case_for, draft_campaign
 
 
 @pytest.fixture
 def case(world: Personas) -> AbuseCase:
-    return abuse.open_by_operator(
-        kind="authority",
-        reporter="post@verbraucherzentrale.example",
-        text="A consumer complains about mail from Alice Shop.",
-        quoted="",
-        actor=abuse.INTAKE,
-        account=world.alice_account,
-    )
+    return case_for(world.alice_account, kind="authority", text="A consumer complains.")
 
 
 def pages(case: AbuseCase) -> list[str]:
@@ -108,11 +101,7 @@ def test_the_lookup_says_when_an_id_names_nothing(world: Personas) -> None:
 
 
 def test_the_lookup_finds_a_campaign(world: Personas, settings: Any) -> None:
-    from campaigns.models import Campaign
-
-    campaign = Campaign.objects.create(
-        account=world.alice_account, name="Herbst", subject="s", from_address="news@a.example"
-    )
+    campaign = draft_campaign(world.alice_account)
     client = world.client_for(world.operator)
     html = client.get(
         reverse("console:abuse_lookup") + f"?id={campaign.mailing_id}"

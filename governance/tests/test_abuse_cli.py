@@ -9,11 +9,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import ReviewState
-from campaigns.models import Campaign
 from contacts.testing import Personas
 from core.models import AuditEntry
-from governance import abuse
 from governance.models import AbuseCase
+from governance.testing import case_for, draft_campaign
 
 
 def run(*args: str) -> str:
@@ -24,14 +23,7 @@ def run(*args: str) -> str:
 
 @pytest.fixture
 def case(world: Personas) -> AbuseCase:
-    return abuse.open_by_operator(
-        kind="blocklisting",
-        reporter="",
-        text="Spamcop lists the platform",
-        quoted="",
-        actor=abuse.INTAKE,
-        account=world.alice_account,
-    )
+    return case_for(world.alice_account, kind="blocklisting", text="Spamcop lists the platform")
 
 
 def test_list_show_and_resolve_with_json(world: Personas, case: AbuseCase) -> None:
@@ -57,9 +49,7 @@ def test_list_show_and_resolve_with_json(world: Personas, case: AbuseCase) -> No
 
 
 def test_lookup_finds_the_campaign_of_a_mailing_id(world: Personas) -> None:
-    campaign = Campaign.objects.create(
-        account=world.alice_account, name="Herbst", subject="s", from_address="news@a.example"
-    )
+    campaign = draft_campaign(world.alice_account)
     found = json.loads(run("lookup", campaign.mailing_id, "--json"))
     assert (found["account"], found["campaign_id"]) == ("alice-shop", campaign.pk)
     assert "Herbst" in run("lookup", campaign.mailing_id)

@@ -10,18 +10,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from campaigns.models import Campaign
 from contacts.testing import Personas
 from governance.models import AbuseCase, CaseSource
+from governance.testing import draft_campaign
 
 URL = "/report-abuse/"
 
 
 def test_abuse_1_a_report_with_a_mailing_id_opens_a_case_for_the_campaign(world: Personas) -> None:
     cache.clear()
-    campaign = Campaign.objects.create(
-        account=world.alice_account, name="Herbst", subject="s", from_address="news@a.example"
-    )
+    campaign = draft_campaign(world.alice_account)
     client = Client()
     assert client.get(URL).status_code == 200
     response = client.post(
@@ -41,9 +39,7 @@ def test_abuse_1_a_report_with_a_mailing_id_opens_a_case_for_the_campaign(world:
 
 def test_abuse_1_the_mail_itself_can_be_attached(world: Personas) -> None:
     cache.clear()
-    campaign = Campaign.objects.create(
-        account=world.alice_account, name="Herbst", subject="s", from_address="news@a.example"
-    )
+    campaign = draft_campaign(world.alice_account)
     mail = f"X-Mailing-ID: {campaign.mailing_id}\r\nSubject: Herbst\r\n\r\nBuy now\r\n".encode()
     response = Client().post(URL, {"mail": SimpleUploadedFile("spam.eml", mail)})
     assert response.status_code == 302

@@ -10,6 +10,7 @@ from contacts.testing import Personas
 from feedback import services as inbound
 from governance import abuse, replies
 from governance.models import AbuseCase, CaseState, Reply, ReplyForwarding
+from governance.testing import case_for
 
 RAW = (
     b"From: Anna <kunde@example.de>\r\nTo: news@news.example.com\r\n"
@@ -26,15 +27,7 @@ def reply(world: Personas) -> Reply:
 
 @pytest.fixture
 def asked(world: Personas) -> AbuseCase:
-    case = abuse.open_by_operator(
-        kind="complaint",
-        reporter="kunde@example.de",
-        text="Spam",
-        quoted="",
-        actor=abuse.INTAKE,
-        account=world.alice_account,
-    )
-    AbuseCase.objects.filter(pk=case.pk).update(contact=world.alice_contact)
+    case = case_for(world.alice_account, contact=world.alice_contact)
     return abuse.request_proof(case, actor=abuse.INTAKE, reason="Show how kunde@ subscribed")
 
 

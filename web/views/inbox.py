@@ -117,18 +117,21 @@ def _rows(cases: list[AbuseCase]) -> list[tuple[AbuseCase, bool]]:
 @require_GET
 @login_required
 def proof_requests(request: HttpRequest, slug: str) -> HttpResponse:
-    account = _account_answering(request, slug)
+    return _render_proofs(request, _account_answering(request, slug), ProofAnswerForm())
+
+
+def _render_proofs(
+    request: HttpRequest, account: Account, form: ProofAnswerForm, failed: int | None = None
+) -> HttpResponse:
     cases = list(selectors.proof_requests_of(account)[:PAGE])
-    return render(
-        request,
-        "web/inbox/proof_requests.html",
-        {
-            "account": account,
-            "section": "proof_requests",
-            "rows": _rows(cases),
-            "form": ProofAnswerForm(),
-        },
-    )
+    context = {
+        "account": account,
+        "section": "proof_requests",
+        "rows": _rows(cases),
+        "form": form,
+        "failed": failed,
+    }
+    return render(request, "web/inbox/proof_requests.html", context, status=400 if failed else 200)
 
 
 @require_POST
@@ -152,16 +155,4 @@ def proof_answer(request: HttpRequest, slug: str, case_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Your proof is with the operator."))
             return redirect("web:proof_requests", account.slug)
-    cases = list(selectors.proof_requests_of(account)[:PAGE])
-    return render(
-        request,
-        "web/inbox/proof_requests.html",
-        {
-            "account": account,
-            "section": "proof_requests",
-            "rows": _rows(cases),
-            "form": form,
-            "failed": case.pk,
-        },
-        status=400,
-    )
+    return _render_proofs(request, account, form, failed=case.pk)

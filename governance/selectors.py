@@ -128,3 +128,20 @@ def found_facts(found: Found) -> dict[str, Any]:
         "sent_at": entry.sent_at if entry is not None else None,
         "contact_id": found.contact.pk if found.contact is not None else None,
     }
+
+
+def abuse_summary(limit: int = 5) -> dict[str, Any]:
+    """The dashboard's abuse figures: cases not closed, those past their 24 hours without
+    an answer, proofs past their day, and the most urgent cases."""
+    now, today = timezone.now(), timezone.localdate()
+    active = AbuseCase.objects.exclude(state=CaseState.CLOSED)
+    return {
+        "active": active.count(),
+        "unanswered_overdue": active.filter(
+            answered_at__isnull=True, answer_due_at__lt=now
+        ).count(),
+        "proof_overdue": active.filter(
+            state=CaseState.PROOF_REQUESTED, proof_due_on__lt=today
+        ).count(),
+        "urgent": list(active.select_related("account").order_by("answer_due_at", "pk")[:limit]),
+    }

@@ -114,3 +114,11 @@ def test_the_desk_speaks_german_and_french(world: Personas, language: str, title
     client = world.client_for(world.operator)
     html = client.get(reverse("console:abuse"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
     assert title in html
+
+
+def test_the_dashboard_counts_open_and_overdue_cases(world: Personas, case: AbuseCase) -> None:
+    AbuseCase.objects.filter(pk=case.pk).update(answer_due_at=timezone.now() - timedelta(hours=1))
+    html = world.client_for(world.operator).get(reverse("console:dashboard")).content.decode()
+    assert '<strong id="abuse-active">1</strong>' in html
+    assert 'id="abuse-unanswered-overdue" class="error">1<' in html
+    assert reverse("console:abuse_case", args=[case.pk]) in html

@@ -81,6 +81,12 @@ def handle_abuse(message: InboundMessage, recipient: str, params: dict[str, str]
     if receiver is None:
         return Outcome(InboundState.REVIEW, f"abuse report to {recipient}: no abuse desk")
     line, account = receiver(message, recipient)
+    from feedback.parsers import parse_feedback
+
+    # COMPLAINT-1: a provider's ARF report counts as a complaint wherever it arrives.
+    if parse_feedback(bytes(message.raw), envelope_to=[recipient]).kind == "complaint":
+        complaint = handle_feedback(message, recipient, params)
+        return Outcome(complaint.state, f"{line}; {complaint.reason}", account or complaint.account)
     return Outcome(InboundState.PROCESSED, line, account)
 
 

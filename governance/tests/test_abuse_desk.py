@@ -15,7 +15,7 @@ from contacts.rules import Status
 from core.actors import Actor
 from core.errors import RuleViolation
 from core.models import AuditEntry
-from feedback.models import InboundMessage, InboundState
+from feedback.models import FeedbackEvent, InboundMessage, InboundState
 from feedback.simulate import arf
 from governance import abuse
 from governance.lookup import lookup
@@ -75,6 +75,11 @@ def test_abuse_1_an_arf_report_to_abuse_at_is_resolved_by_its_message_id(
     case = AbuseCase.objects.get()
     assert case.entry == sent.entry_for("anna@example.org")
     assert case.matched_by == "message_id"
+    # COMPLAINT-1: the report also counts as the complaint it is; the contact is U.
+    event = FeedbackEvent.objects.get()
+    assert (event.kind, event.entry) == ("complaint", case.entry)
+    case.contact.refresh_from_db()
+    assert case.contact.status == Status.UNSUBSCRIBED
 
 
 def test_abuse_1_a_report_naming_nothing_of_ours_is_a_case_without_account(

@@ -136,13 +136,11 @@ def open_from_form(
     if not (text or quoted or mail):
         raise InvalidInput("description: say what happened, or give the mailing ID")
     addresses = (reporter,) if reporter else ()
-    found = lookup.lookup(quoted) if quoted else lookup.Found()
+    found = lookup.lookup(quoted, addresses) if quoted else lookup.Found()
     if not found and mail:
         found = lookup.resolve_report(mail, addresses)
     if not found and text:
         found = lookup.resolve_report(text.encode("utf-8"), addresses)
-    if found.campaign is not None and found.contact is None and addresses:
-        found = lookup.resolve(lookup.identifiers_of_quoted(found.campaign.mailing_id), addresses)
     if mail:
         text = (text + "\n\n" + lookup.readable_text(lookup.load(mail)))[:MAX_TEXT]
     return _open(

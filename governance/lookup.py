@@ -126,10 +126,12 @@ def resolve(found: Identifiers, addresses: tuple[str, ...] = ()) -> Found:
     return Found()
 
 
-def lookup(quoted: str) -> Found:
+def lookup(quoted: str, addresses: tuple[str, ...] = ()) -> Found:
     """ABUSE-1: the campaign, account and sent message of any one ID a recipient quotes: a
-    mailing ID, a Feedback-ID, an unsubscribe or VERP token, or a Message-ID."""
-    return resolve(identifiers_of_quoted(quoted, feedback_sender_id=settings.FEEDBACK_SENDER_ID))
+    mailing ID, a Feedback-ID, an unsubscribe or VERP token, or a Message-ID; for an ID of
+    a whole campaign, the message to one of `addresses` (the person quoting it)."""
+    found = identifiers_of_quoted(quoted, feedback_sender_id=settings.FEEDBACK_SENDER_ID)
+    return resolve(found, addresses)
 
 
 def load(raw: bytes) -> Message:

@@ -185,3 +185,23 @@ def test_abuse_1_reduce_speed_suspend_and_close_each_act_and_leave_an_entry(sent
     assert actions == ["reduce_speed", "suspend", "close"]
     with pytest.raises(RuleViolation):
         abuse.act(closed, "suspend", actor=actor, reason="again")
+
+
+def test_abuse_2_proof_asked_on_friday_evening_is_due_monday_and_shown_late_on_tuesday(
+    world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    from governance.selectors import case_facts
+    from governance.testing import case_for
+
+    friday = datetime(2026, 12, 4, 22, 30, tzinfo=UTC)
+    monkeypatch.setattr(timezone, "now", lambda: friday)
+    case = abuse.request_proof(case_for(world.alice_account), actor=operator(world), reason="x")
+    assert case.proof_due_on.isoformat() == "2026-12-07"
+    monkeypatch.setattr(timezone, "now", lambda: datetime(2026, 12, 7, 23, 59, tzinfo=UTC))
+    assert case_facts(case)["proof_overdue"] is False
+    monkeypatch.setattr(timezone, "now", lambda: datetime(2026, 12, 8, 0, 0, tzinfo=UTC))
+    assert case_facts(case)["proof_overdue"] is True

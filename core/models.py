@@ -117,9 +117,10 @@ class SendFigures(models.Model):
     """The operator dashboard's daily figures, one row per day, account and mailbox
     provider group: messages handed over, hard bounces and complaints received that day.
 
-    Kept by console.figures.refresh from the send ledger and the feedback events, so the
-    dashboard sums a few thousand rows instead of counting millions of ledger rows. The
-    account is its id: core imports no app."""
+    Kept by governance.figures.refresh from the send ledger and the feedback events, so
+    the dashboard reads a few thousand rows instead of counting millions of ledger rows.
+    Rows with provider "" sum an account's providers, rows with account 0 sum every
+    account. The account is its id: core imports no app."""
 
     day = models.DateField()
     account_id = models.BigIntegerField()
@@ -134,7 +135,11 @@ class SendFigures(models.Model):
                 fields=["day", "account_id", "provider"], name="core_figures_once"
             )
         ]
-        indexes = [models.Index(fields=["day"], name="core_figures_day")]
+        indexes = [
+            models.Index(fields=["day"], name="core_figures_day"),
+            models.Index(fields=["provider", "day"], name="core_figures_provider_day"),
+            models.Index(fields=["account_id", "day"], name="core_figures_account_day"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.account_id} {self.provider}: {self.sent}"

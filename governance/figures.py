@@ -24,12 +24,16 @@ from django.db.models.functions import Lower, StrIndex, Substr, TruncDate, Trunc
 from django.utils import timezone
 from django_tasks import task
 
+from campaigns.models import Campaign
+from campaigns.rules import CampaignState
 from core.models import HourlySends, SendFigures
 from delivery.models import LedgerState, SendLedgerEntry
 from feedback.models import FeedbackEvent, FeedbackKind
 from policy.selectors import provider_table
 
 RECENT_DAYS = 2  # today and yesterday: late messages and feedback still arrive
+ALL = ""  # the provider of a row summing every provider
+ALL_ACCOUNTS = 0  # the account of a row summing every account
 MAX_DAYS = 400
 
 
@@ -50,9 +54,30 @@ def _window(days: int) -> tuple[date, datetime]:
     return first, datetime.combine(first, time.min, timezone.get_current_timezone())
 
 
+def _campaigns_sending_since(since: datetime) -> list[int]:
+    """The sends that can have handed a message over since `since`: those still running or
+    paused, and those finished or changed since. The ledger is then read through its
+    (campaign, state) index for these alone, not scanned whole."""
+    return list(
+        Campaign.objects.exclude(state=CampaignState.DRAFT)
+        .filter(
+            Q(state__in=[CampaignState.SENDING, CampaignState.PAUSED])
+            | Q(finished_at__gte=since)
+            | Q(updated_at__gte=since)
+        )
+        .values_list("pk", flat=True)
+    )
+
+
+def _sent_rows(since: datetime) -> QuerySet[SendLedgerEntry]:
+    return SendLedgerEntry.objects.filter(
+        campaign__in=_campaigns_sending_since(since), state=LedgerState.SENT, sent_at__gte=since
+    )
+
+
 def _sent(since: datetime) -> QuerySet[SendLedgerEntry, dict[str, object]]:
     return (
-        SendLedgerEntry.objects.filter(state=LedgerState.SENT, sent_at__gte=since)
+        _sent_rows(since)
         .annotate(
             day=TruncDate("sent_at"),
             account=F("campaign__account_id"),
@@ -79,6 +104,18 @@ def _feedback(since: datetime) -> QuerySet[FeedbackEvent, dict[str, object]]:
     )
 
 
+def _add_totals(rows: dict[tuple[date, int, str], list[int]]) -> None:
+    """The sums the dashboard reads, so it never adds up thousands of rows: per account
+    over its providers (provider ""), per provider over all accounts (account 0), and
+    the platform's day (account 0, provider "")."""
+    totals: dict[tuple[date, int, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for (day, account, provider), figures in rows.items():
+        for key in ((day, account, ALL), (day, ALL_ACCOUNTS, provider), (day, ALL_ACCOUNTS, ALL)):
+            for n, value in enumerate(figures):
+                totals[key][n] += value
+    rows.update(totals)
+
+
 def refresh(days: int = RECENT_DAYS) -> int:
     """Count the last `days` days again and replace their rows; returns the rows written."""
     days = max(1, min(days, MAX_DAYS))
@@ -91,11 +128,9 @@ def refresh(days: int = RECENT_DAYS) -> int:
         key = (found["day"], found["account_id"], provider_of(str(found["domain"] or "")))
         rows[key][1] += found["bounces"]  # type: ignore[index, operator]
         rows[key][2] += found["complaints"]  # type: ignore[index, operator]
+    _add_totals(rows)
     hours = (
-        SendLedgerEntry.objects.filter(state=LedgerState.SENT, sent_at__gte=since)
-        .annotate(hour=TruncHour("sent_at"))
-        .values("hour")
-        .annotate(n=Count("id"))
+        _sent_rows(since).annotate(hour=TruncHour("sent_at")).values("hour").annotate(n=Count("id"))
     )
     with transaction.atomic():
         SendFigures.objects.filter(day__gte=first).delete()

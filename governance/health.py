@@ -20,6 +20,7 @@ from campaigns.rules import CampaignState
 from contacts.models import RequestState, UnsubscribeRequest
 from core.models import HourlySends, SendFigures
 from delivery.models import LedgerState, SendLedgerEntry
+from governance.figures import ALL, ALL_ACCOUNTS
 from governance.models import Violation, ViolationState
 from governance.thresholds import Rates
 from policy.selectors import value as policy_value
@@ -28,6 +29,7 @@ PERIODS = (7, 30)
 # A send running this long, or paused by the platform, is shown as stuck.
 STUCK_AFTER = timedelta(hours=24)
 LIST_LIMIT = 50
+ACCOUNTS_SHOWN = 100
 
 
 @dataclass(frozen=True)
@@ -58,8 +60,8 @@ def accounts_by_state() -> dict[str, int]:
 
 
 def messages_today(today: date) -> int:
-    total = SendFigures.objects.filter(day=today).aggregate(n=Sum("sent"))["n"]
-    return int(total or 0)
+    row = SendFigures.objects.filter(day=today, account_id=ALL_ACCOUNTS, provider=ALL).first()
+    return row.sent if row else 0
 
 
 def messages_per_hour(now: datetime, hours: int = 24) -> list[tuple[datetime, int]]:
@@ -74,29 +76,54 @@ def messages_per_hour(now: datetime, hours: int = 24) -> list[tuple[datetime, in
     return [(slot, found.get(slot, 0)) for slot in slots]
 
 
-def _rates(rows: Any, name_of: Any) -> list[Rates]:
-    return [
-        Rates(name_of(row), row["sent"] or 0, row["hard"] or 0, row["complaints"] or 0)
-        for row in rows
-    ]
+def _sums(days: int, today: date) -> dict[str, Sum]:
+    """Each figure summed over the last `days` days, today included."""
+    recent = Q(day__gt=today - timedelta(days=days))
+    return {
+        f"{name}_{days}": Sum(column, filter=recent)
+        for name, column in (("sent", "sent"), ("hard", "hard_bounces"), ("c", "complaints"))
+    }
 
 
-def period(days: int, today: date) -> Period:
-    rows = SendFigures.objects.filter(day__gt=today - timedelta(days=days), day__lte=today)
-    sums = {"sent": Sum("sent"), "hard": Sum("hard_bounces"), "complaints": Sum("complaints")}
-    by_account = rows.values("account_id").annotate(**sums)
+def _rates(row: dict[str, Any], days: int, name: str) -> Rates:
+    return Rates(name, row[f"sent_{days}"] or 0, row[f"hard_{days}"] or 0, row[f"c_{days}"] or 0)
+
+
+def periods(today: date) -> list[Period]:
+    """Both periods from two queries: the accounts' sums and the providers' sums."""
+    longest = max(PERIODS)
+    window = SendFigures.objects.filter(day__gt=today - timedelta(days=longest), day__lte=today)
+    sums = {k: v for days in PERIODS for k, v in _sums(days, today).items()}
+    by_account = list(
+        window.filter(provider=ALL).exclude(account_id=ALL_ACCOUNTS)
+        .values("account_id").annotate(**sums)
+    )  # fmt: skip
+    by_provider = list(
+        window.filter(account_id=ALL_ACCOUNTS).exclude(provider=ALL)
+        .values("provider").annotate(**sums)
+    )  # fmt: skip
     slugs = dict(
-        Account.objects.filter(pk__in={r["account_id"] for r in by_account}).values_list(
+        Account.objects.filter(pk__in=[r["account_id"] for r in by_account]).values_list(
             "pk", "slug"
         )
     )
-    accounts = _rates(by_account, lambda r: slugs.get(r["account_id"], str(r["account_id"])))
-    providers = _rates(rows.values("provider").annotate(**sums), lambda r: r["provider"])
-    return Period(
-        days,
-        sorted(accounts, key=lambda r: (-max(r.bounce_rate, r.complaint_rate), r.name)),
-        sorted(providers, key=lambda r: (-r.sent, r.name)),
-    )
+    found = []
+    for days in PERIODS:
+        accounts = [
+            _rates(r, days, slugs.get(r["account_id"], str(r["account_id"]))) for r in by_account
+        ]
+        providers = [_rates(r, days, r["provider"]) for r in by_provider]
+        found.append(
+            Period(
+                days,
+                sorted(
+                    (r for r in accounts if r.sent),
+                    key=lambda r: (-max(r.bounce_rate, r.complaint_rate), r.name),
+                ),
+                sorted((r for r in providers if r.sent), key=lambda r: (-r.sent, r.name)),
+            )
+        )
+    return found
 
 
 def flagged(periods: list[Period], limits: Limits) -> list[dict[str, Any]]:
@@ -155,15 +182,18 @@ def dashboard(now: datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
     today = timezone.localdate(now)
     limits = Limits.in_force()
-    periods = [period(days, today) for days in PERIODS]
+    found = periods(today)
+    flags = flagged(found, limits)
+    for p in found:
+        p.accounts = p.accounts[:ACCOUNTS_SHOWN]  # the worst; every one is judged above
     return {
         "now": now,
         "limits": limits,
         "accounts_by_state": accounts_by_state(),
         "messages_today": messages_today(today),
         "per_hour": messages_per_hour(now),
-        "periods": periods,
-        "flagged": flagged(periods, limits),
+        "periods": found,
+        "flagged": flags,
         "unsubscribes": open_unsubscribe_deadlines(today),
         "stuck": stuck_sends(now),
         "open_violations": open_violations(),

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from campaigns.models import Campaign
 from contacts.models import RequestState, UnsubscribeRequest
 from core.models import SendFigures
 from delivery.models import LedgerState, SendLedgerEntry
@@ -35,6 +36,11 @@ def sent(sendable: Sendable) -> Sendable:
         campaign=old, contact=kunde, state=LedgerState.SENT, sent_at=now - timedelta(days=10)
     )
     SendLedgerEntry.objects.create(campaign=old, contact=anna, state=LedgerState.QUEUED)
+    # The sends as the send path leaves them: one running, one finished ten days ago.
+    Campaign.objects.filter(pk=sendable.campaign.pk).update(state="sending", started_at=now)
+    Campaign.objects.filter(pk=old.pk).update(
+        state="finished", started_at=now - timedelta(days=10), finished_at=now - timedelta(days=10)
+    )
     FeedbackEvent.objects.create(
         kind=FeedbackKind.BOUNCE, account=sendable.world.alice_account,
         campaign=sendable.campaign, entry=rows[anna.pk], contact=anna,
@@ -48,7 +54,8 @@ def test_the_figures_count_today_the_hour_and_each_provider(sent: Sendable) -> N
     figures.refresh(days=30)  # counted again, not twice
     board = health.dashboard()
     assert board["messages_today"] == 3
-    assert board["per_hour"][-1][1] == 3 and sum(n for _h, n in board["per_hour"]) == 3
+    hours = [n for _h, n in board["per_hour"]]
+    assert max(hours) == 3 and sum(hours) == 3  # all in this hour (or the last, at :00)
     week, month = board["periods"]
     providers = {r.name: (r.sent, r.hard_bounces) for r in week.providers}
     assert providers == {"orgmail": (1, 1), "default": (2, 0)}
@@ -96,5 +103,5 @@ def test_the_page_shows_the_figures_and_hands_the_charts_their_data(sent: Sendab
     assert 'id="messages-today">3<' in page and 'id="dashboard-data"' in page
     assert "chart-4.6.2.umd.min.js" in page and "<script>" not in page
     data = response.context["charts"]
-    assert data["per_hour"][-1] == 3 and data["limits"]["bounce"] == 5.0
+    assert max(data["per_hour"]) == 3 and data["limits"]["bounce"] == 5.0
     assert data["periods"]["7"]["providers"]["labels"] == ["default", "orgmail"]

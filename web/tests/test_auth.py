@@ -72,8 +72,12 @@ class TestHome:
         assert response.status_code == 200
         assert b"do not belong to any account" in response.content
 
-    def test_it_shows_operators_every_account(self, world: Any) -> None:
+    def test_it_sends_operators_to_their_dashboard(self, world: Any) -> None:
         response = world.client_for(world.operator).get(reverse("web:home"))
+        assert response.status_code == 302 and response["Location"] == "/console/"
+
+    def test_it_shows_operators_every_account(self, world: Any) -> None:
+        response = world.client_for(world.operator).get(reverse("web:home"), {"all": "1"})
         assert response.status_code == 200
         assert b"/a/alice-shop/" in response.content
         assert b"/a/charlie-co/" in response.content

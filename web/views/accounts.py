@@ -14,7 +14,10 @@ from web.access import get_account_for_user
 @require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """One account: straight to it. Several (operators see all), or ?all: the picker."""
+    """One account: straight to it. Several, or ?all: the picker. Operators land on their
+    console's dashboard (issue 21); ?all shows them every account."""
+    if request.user.is_staff and "all" not in request.GET:
+        return redirect("console:dashboard")
     accounts = list(accounts_for_user(request.user).order_by("name", "slug"))
     if len(accounts) == 1 and "all" not in request.GET:
         return redirect("web:contacts", accounts[0].slug)

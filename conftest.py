@@ -35,6 +35,8 @@ def _test_settings(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tasks run where they are enqueued, so a test sees their effect without a worker.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # Domain checks ask the test's own DNS server; the sandbox DNS is turned on where tested.
+    settings.DNS_SANDBOX = False
     # Policy values cached by hot paths belong to the test that read them.
     from policy.selectors import forget_cached
 

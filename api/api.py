@@ -6,6 +6,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from api import (
+    addresses,
     campaigns,
     contacts,
     domains,
@@ -44,5 +45,6 @@ api.add_router("/", unsubscribe_requests.router)
 api.add_router("/", imports.router)
 api.add_router("/", operator.router)
 api.add_router("/", operator_console.router)
+api.add_router("/", addresses.router)
 api.add_router("/", operator_abuse.router)
 api.add_router("/", replies.router)

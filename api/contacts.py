@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 from ninja import Query, Router
 
@@ -21,6 +23,7 @@ from contacts.models import Contact, List
 from contacts.rules import Cause, Status
 from core.errors import InvalidInput, NotFound
 from core.text import clean_text
+from governance import subject_access
 from imports import manual
 from imports.services import CUSTOMER_CONTACT, ORIGIN
 
@@ -135,3 +138,14 @@ def delete_contact(request: HttpRequest, contact_id: int) -> Contact:
     return services.delete_contact(
         get_contact_for_key(request, contact_id), actor=actor_of(request)
     )
+
+
+@router.get(
+    "/contacts/{contact_id}/personal-data",
+    response={200: dict[str, Any], **ERRORS},
+    summary="Everything held about a contact (Art. 15/20 GDPR)",
+)
+def personal_data(request: HttpRequest, contact_id: int) -> dict[str, Any]:
+    """PRIVACY-1: the contact's data, lists, messages sent, bounces and complaints,
+    unsubscribe requests and proof of consent, as one JSON document to hand over."""
+    return subject_access.personal_data(get_contact_for_key(request, contact_id))

@@ -119,3 +119,19 @@ def check_domain(request: HttpRequest, domain_id: int) -> DomainOut:
     account = account_of(request)
     checked = services.check_domain(get_domain_for_key(request, domain_id), actor=actor_of(request))
     return domain_out(selectors.domain_of(account, checked.pk))
+
+
+@router.post(
+    "/domains/{domain_id}/sandbox-dns",
+    response={200: DomainOut, **ERRORS},
+    summary="Publish a sender domain's records in the sandbox DNS and check it",
+)
+def sandbox_publish(request: HttpRequest, domain_id: int) -> DomainOut:
+    """Only while the platform's mail goes to its sandbox mailbox (nothing leaves the
+    machine): the records to publish are held by the platform's sandbox DNS instead of a
+    DNS provider, and the domain is checked against them. Otherwise 409 `conflict`."""
+    account = account_of(request)
+    domain = get_domain_for_key(request, domain_id)
+    services.publish_in_sandbox(domain, actor=actor_of(request))
+    checked = services.check_domain(domain, actor=actor_of(request))
+    return domain_out(selectors.domain_of(account, checked.pk))

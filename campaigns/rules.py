@@ -55,10 +55,12 @@ def may_receive(
     legal_basis: str,
     kind: str,
     role_address: bool = False,
+    refused_address: bool = False,
 ) -> bool:
     """SEND-3, invariant 1: status A, confirmed on a target list, not suppressed, scope fits;
-    and whatever door created the contact, a legal basis (CONSENT-1) and no role address
-    (IMPORT-8).
+    and whatever door created the contact, a legal basis (CONSENT-1), no role address
+    (IMPORT-8) and no address the classification refuses (AUDIT-1: invalid, disposable,
+    breaking its provider's rules; contacts.addresses).
 
     delivery.ledger.fill says the same in SQL for the start of a send."""
     return (
@@ -66,6 +68,7 @@ def may_receive(
         and subscribed
         and not suppressed
         and not role_address
+        and not refused_address
         and legal_basis in LEGAL_BASES
         and scope_allows(kind, legal_basis)
     )

@@ -99,9 +99,29 @@ CSA_COMPLAINTS = env_bool("CONSENTRY_CSA_COMPLAINTS", False)
 # DNS resolvers as host:port, comma-separated; empty = the system's resolvers.
 DNS_RESOLVERS = env_list("CONSENTRY_DNS_RESOLVERS", [])
 DNS_TIMEOUT = env_int("CONSENTRY_DNS_TIMEOUT", 5, minimum=1)
+# The sandbox DNS: while mail goes only to the sandbox mailbox, an account can publish its
+# sender domain's records in the platform itself ("Publish in the sandbox DNS") and the
+# domain checks read them there first, so a demo verifies a domain without the internet.
+# On by default when CONSENTRY_SMTP_URL is empty; refused when mail can leave the machine.
+DNS_SANDBOX = env_bool("CONSENTRY_DNS_SANDBOX", not SMTP_URL)
+if DNS_SANDBOX and SMTP_URL:
+    raise ImproperlyConfigured(
+        "CONSENTRY_DNS_SANDBOX: the sandbox DNS is only for the sandbox mailbox; "
+        "unset it or CONSENTRY_SMTP_URL"
+    )
+# AUDIT-1 (iii): imports and signups refuse an address whose domain accepts no mail.
+ADDRESS_DNS_CHECKS = env_bool("CONSENTRY_ADDRESS_DNS_CHECKS", True)
+# Domains that certainly accept mail: when DNS denies all of them too, the resolver cannot
+# see the internet (an offline machine) and "accepts no mail" is believed of no domain.
+ADDRESS_DNS_CANARIES = env_list(
+    "CONSENTRY_ADDRESS_DNS_CANARIES", ["gmail.com", "outlook.com", "gmx.de", "orange.fr"]
+)
 # What sender domains' SPF must authorise: an include domain and/or the sending IPs.
 SPF_INCLUDE = env_str("CONSENTRY_SPF_INCLUDE", "")
 SENDING_IPS = env_list("CONSENTRY_SENDING_IPS", [])
+# Seconds without a heartbeat after which a task worker counts as dead and the tasks it
+# was running are taken back by `consentry scheduler` (config.workers).
+WORKER_LOST_SECONDS = env_int("CONSENTRY_WORKER_LOST_SECONDS", 60, minimum=20)
 # Minutes between rechecks of verified sender domains (DOMAIN-1).
 DOMAIN_RECHECK_MINUTES = env_int("CONSENTRY_DOMAIN_RECHECK_MINUTES", 60, minimum=1)
 
@@ -169,6 +189,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "anymail",
+    # Serves the API docs' Swagger UI from its own static files, not from a CDN.
+    "ninja",
     "config.apps.ConfigConfig",
     "core",
     "policy",

@@ -33,13 +33,21 @@ from consent.models import Confirmation, SignupAttempt, SignupForm, Wording
 from consent.rules import SignupFacts, signup_refusal
 from contacts import selectors as contact_selectors
 from contacts import services as contacts
+from contacts.addresses import (
+    DISPOSABLE,
+    INVALID,
+    NO_MAIL_DOMAIN,
+    PROVIDER_RULE,
+    is_role_address,
+)
 from contacts.models import List, Subscription, SubscriptionState
-from contacts.rules import Cause, LegalBasis, Status, is_role_address
+from contacts.rules import Cause, LegalBasis, Status
 from core.actors import Actor
 from core.addresses import address_key, normalise_address
 from core.crypto import derive_key, keyed_hash, seal, unseal
 from core.errors import InvalidInput, NotFound
 from core.text import clean_text
+from domains.mailhosts import check_addresses
 from policy.selectors import value as policy_value
 
 logger = logging.getLogger(__name__)
@@ -234,14 +242,14 @@ def _unseal_entry(blob: bytes) -> Entry:
     return Entry(data["address"], data["first_name"], data["last_name"], data["fields"])
 
 
-def _facts(form: SignupForm, entry: Entry | None, ip_hash: str, honeypot: bool) -> SignupFacts:
+def _facts(
+    form: SignupForm, entry: Entry | None, ip_hash: str, honeypot: bool, address_problem: str = ""
+) -> SignupFacts:
     """Everything signup_refusal needs to know, read in a handful of queries."""
     account = form.account
     recent = SignupAttempt.objects.filter(created_at__gte=timezone.now() - timedelta(hours=1))
-    limits = {
-        "limit_per_ip": int(policy_value("form.rate_limit_per_ip_per_hour", account)),
-        "limit_per_address": int(policy_value("form.rate_limit_per_address_per_hour", account)),
-    }
+    per_ip = int(policy_value("form.rate_limit_per_ip_per_hour", account))
+    per_address = int(policy_value("form.rate_limit_per_address_per_hour", account))
     from_ip = recent.filter(ip_hash=ip_hash).count()
     account.refresh_from_db(fields=["review_state"])  # suspended a moment ago counts
     active = may_send(account.review_state)
@@ -255,7 +263,8 @@ def _facts(form: SignupForm, entry: Entry | None, ip_hash: str, honeypot: bool) 
             confirmation_sent_recently=False,
             already_confirmed=False,
             account_may_send=active,
-            **limits,
+            limit_per_ip=per_ip,
+            limit_per_address=per_address,
         )
     contact = contact_selectors.contact_by_address(account, entry.address)
     interval = timedelta(minutes=int(policy_value("form.confirmation_interval_minutes", account)))
@@ -275,8 +284,27 @@ def _facts(form: SignupForm, entry: Entry | None, ip_hash: str, honeypot: bool) 
             contact=contact, list=form.list, state=SubscriptionState.CONFIRMED
         ).exists(),
         account_may_send=active,
-        **limits,
+        address_problem=address_problem,
+        limit_per_ip=per_ip,
+        limit_per_address=per_address,
     )
+
+
+# AUDIT-1: the classes of contacts.addresses that refuse a signup besides a role address,
+# and the reason logged for each (the submitter sees the same neutral page either way).
+ADDRESS_REFUSALS = {
+    INVALID: "invalid_address",
+    DISPOSABLE: "disposable_address",
+    NO_MAIL_DOMAIN: "no_mail_domain",
+    PROVIDER_RULE: "provider_rule",
+}
+
+
+def address_problem(address: str) -> str:
+    """The refusal the address check finds (with DNS unless CONSENTRY_ADDRESS_DNS_CHECKS is
+    off; a domain DNS does not answer for passes), or empty."""
+    (check,) = check_addresses([address], dns=settings.ADDRESS_DNS_CHECKS)
+    return next((ADDRESS_REFUSALS[c] for c in check.classes if c in ADDRESS_REFUSALS), "")
 
 
 def browser_language(accept_language: str, default: str) -> str:
@@ -295,7 +323,6 @@ def page_language(form: SignupForm, accept_language: str = "") -> str:
     return form.list.language
 
 
-@transaction.atomic
 def submit_signup(
     form: SignupForm,
     entry: Entry | None,
@@ -306,9 +333,33 @@ def submit_signup(
     language: str = "",
 ) -> SignupOutcome:
     """FORM-2/3: refuse (logged with its reason) or create the pending subscription, the
-    evidence of the signup and the confirmation mail. `entry` None: the honeypot caught it."""
+    evidence of the signup and the confirmation mail. `entry` None: the honeypot caught it.
+    The address is checked (DNS too) before the transaction starts."""
+    problem = address_problem(entry.address) if entry is not None and not honeypot else ""
+    return _submit_signup(
+        form,
+        entry,
+        actor=actor,
+        source=source,
+        honeypot=honeypot,
+        language=language,
+        problem=problem,
+    )
+
+
+@transaction.atomic
+def _submit_signup(
+    form: SignupForm,
+    entry: Entry | None,
+    *,
+    actor: Actor,
+    source: str,
+    honeypot: bool,
+    language: str,
+    problem: str,
+) -> SignupOutcome:
     ip_hash = keyed_hash(f"ip:{actor.ip or ''}")
-    reason = signup_refusal(_facts(form, entry, ip_hash, honeypot))
+    reason = signup_refusal(_facts(form, entry, ip_hash, honeypot, problem))
     SignupAttempt.objects.create(
         form=form,
         ip_hash=ip_hash,

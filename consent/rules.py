@@ -92,6 +92,9 @@ class SignupFacts:
     already_confirmed: bool
     # ACCOUNT-1: a pending or suspended account's forms send nothing.
     account_may_send: bool = True
+    # AUDIT-1 (ii-v): the refusal an address check found besides a role address
+    # (consent.doi.ADDRESS_REFUSALS), or empty.
+    address_problem: str = ""
 
 
 def signup_refusal(facts: SignupFacts) -> str | None:
@@ -108,6 +111,8 @@ def signup_refusal(facts: SignupFacts) -> str | None:
         return "rate_limit_address"
     if facts.role_address:
         return "role_address"
+    if facts.address_problem:
+        return facts.address_problem
     if facts.suppressed:
         return "suppressed"
     if facts.already_confirmed:

@@ -14,11 +14,15 @@ from accounts import services as accounts
 from accounts.models import Account, ReviewState
 from console.access import operator_required
 from console.forms import ReasonForm
+from contacts import services as contacts
+from contacts.models import List
+from core.actors import Actor
 from core.audit import entries_of_account
 from core.errors import DomainError
 from governance.models import Violation
 
 ENTRIES_SHOWN = 100
+LISTS_SHOWN = 200
 
 
 def account_or_404(slug: str) -> Account:
@@ -36,6 +40,7 @@ def account(request: HttpRequest, slug: str) -> HttpResponse:
         "account": found,
         "entries": entries_of_account(found)[:ENTRIES_SHOWN],
         "violations": Violation.objects.filter(account=found).order_by("-created_at")[:20],
+        "lists": List.objects.filter(account=found).order_by("name")[:LISTS_SHOWN],
         "form": ReasonForm(),
     }
     return render(request, "console/account.html", context)
@@ -72,4 +77,35 @@ def account_action(request: HttpRequest, slug: str, action: str) -> HttpResponse
         messages.error(request, exc.message)
     else:
         messages.success(request, str(ACTIONS[action]))
+    return redirect("console:account", slug)
+
+
+# List admission buttons: the field each one sets and its value (SEND-2, QUALITY-3).
+ADMISSION = {
+    "admit": ("admitted", True),
+    "withdraw": ("admitted", False),
+    "block": ("blocked", True),
+    "unblock": ("blocked", False),
+}
+
+
+@require_POST
+@operator_required
+def list_admission(request: HttpRequest, slug: str, list_id: int, change: str) -> HttpResponse:
+    found = account_or_404(slug)
+    lst = List.objects.filter(account=found, pk=list_id).first()
+    if lst is None or change not in ADMISSION:
+        raise Http404("no such list or change")
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why: the reason is kept in the audit log."))
+        return redirect("console:account", slug)
+    field, value = ADMISSION[change]
+    contacts.set_list_admission(
+        lst,
+        actor=Actor.for_user(request.user, request),
+        reason=form.cleaned_data["reason"],
+        **{field: value},
+    )
+    messages.success(request, _("The list “%(name)s” is changed.") % {"name": lst.name})
     return redirect("console:account", slug)

@@ -13,6 +13,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("audit/", audit.audit_log, name="audit_log"),
     path("accounts/<slug:slug>/", accounts.account, name="account"),
     path("accounts/<slug:slug>/<slug:action>/", accounts.account_action, name="account_action"),
+    path(
+        "accounts/<slug:slug>/lists/<int:list_id>/<slug:change>/",
+        accounts.list_admission,
+        name="list_admission",
+    ),
     path("violations/", violations.violations, name="violations"),
     path("violations/<int:violation_id>/lift/", violations.violation_lift, name="violation_lift"),
     path("policy/", policy.policy, name="policy"),

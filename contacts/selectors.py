@@ -21,6 +21,7 @@ from django.db.models import (
 from django.db.models.functions import Lower, Replace, StrIndex, Substr
 from django.db.models.lookups import In
 
+from contacts.addresses import ROLE_LOCAL_PARTS
 from contacts.models import (
     Contact,
     List,
@@ -30,7 +31,6 @@ from contacts.models import (
     Suppression,
     UnsubscribeRequest,
 )
-from contacts.rules import ROLE_LOCAL_PARTS
 from core.addresses import address_key, domain_of, normalise_address
 from core.bulk import probe
 from core.crypto import SealBroken, derive_key, unseal
@@ -78,6 +78,18 @@ def list_of(account: Account, list_id: int) -> List:
     lst = lists_of(account).filter(pk=list_id).first()
     if lst is None:
         raise NotFound("no such list")
+    return lst
+
+
+def list_by_ref(account: Account, ref: str) -> List:
+    """The CLI's way to name a list: its id, or its name within the account."""
+    text = str(ref).strip()
+    lst = None
+    if text.isdigit():
+        lst = lists_of(account).filter(pk=int(text)).first()
+    lst = lst or lists_of(account).filter(name=text).first()
+    if lst is None:
+        raise NotFound(f"no list {text!r} in {account.slug}")
     return lst
 
 

@@ -1,7 +1,9 @@
 """DNS lookups for the domain checks: dnspython, the resolvers of settings, a TTL cache.
 
 `CONSENTRY_DNS_RESOLVERS` (host:port, comma-separated) points tests and air-gapped
-installations at their own resolver; empty means the system's. Answers are cached for
+installations at their own resolver; empty means the system's. With the sandbox DNS on
+(settings.DNS_SANDBOX, only while mail goes to the sandbox mailbox) a name the account
+published there is answered from it first. Answers are cached for
 their TTL (negative answers for NEGATIVE_TTL at most); a timeout is never cached.
 """
 
@@ -19,10 +21,13 @@ import dns.rdatatype
 import dns.resolver
 from django.conf import settings
 
+from domains.models import SandboxRecord
 from domains.rules import TemporaryDnsError
 
 # Upper bound on how long "no such record" is believed (RFC 2308 lets the SOA say less).
 NEGATIVE_TTL = 300
+# Records of the sandbox DNS are believed for a minute, as a zone's short TTL would be.
+SANDBOX_TTL = 60.0
 CACHE_SIZE = 10_000
 
 _lock = threading.Lock()
@@ -70,7 +75,21 @@ def _text(rdtype: str, rdata: object) -> str:
     return str(rdata)
 
 
+def _sandbox_answer(name: str, rdtype: str) -> list[str]:
+    """What the sandbox DNS holds for `name`; a name it holds nothing of goes to DNS."""
+    if not settings.DNS_SANDBOX:
+        return []
+    return list(
+        SandboxRecord.objects.filter(name=name, type=rdtype)
+        .order_by("pk")
+        .values_list("value", flat=True)
+    )
+
+
 def _query(name: str, rdtype: str) -> tuple[list[str], float]:
+    sandboxed = _sandbox_answer(name, rdtype)
+    if sandboxed:
+        return sandboxed, SANDBOX_TTL
     try:
         answer = _resolver().resolve(name, rdtype, raise_on_no_answer=False, search=False)
     except dns.resolver.NXDOMAIN:

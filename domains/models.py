@@ -87,3 +87,25 @@ class DomainCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.domain.name} {self.kind}: {self.state}"
+
+
+class SandboxRecord(models.Model):
+    """A record published in the sandbox DNS: stands in for the account's DNS provider
+    while mail goes only to the sandbox mailbox (settings.DNS_SANDBOX), so a demo can
+    verify a sender domain on a machine without the internet."""
+
+    domain = models.ForeignKey(
+        SenderDomain, on_delete=models.CASCADE, related_name="sandbox_records"
+    )
+    # Fully qualified, lowercase, without the trailing dot.
+    name = models.CharField(max_length=253)
+    type = models.CharField(max_length=10)
+    value = models.TextField()
+    published_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sandbox DNS record")
+        indexes = [models.Index(fields=["name", "type"], name="sandbox_record_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.type}"

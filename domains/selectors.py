@@ -113,6 +113,12 @@ def sending_block_reasons(account: Account, domain_name: str) -> list[str]:
     except NotFound:
         return [f"{name.strip().lower()} is not a sender domain of this account"]
     if domain.status == DomainStatus.VERIFIED:
+        if not settings.DNS_SANDBOX and domain.sandbox_records.exists():
+            # Verified against the sandbox DNS, and mail can now leave the machine.
+            return [
+                f"{domain.name} was verified only in the sandbox DNS: publish its records "
+                "in its real DNS zone and check it again"
+            ]
         return []
     if domain.status == DomainStatus.PENDING:
         reasons = [f"{domain.name} is not verified yet"]

@@ -22,7 +22,7 @@ from core.crypto import new_data_key, seal, wrap_key
 from core.errors import Conflict
 from domains import dkim
 from domains import dns as domain_dns
-from domains.models import DkimKey, DomainCheck, SenderDomain
+from domains.models import DkimKey, DomainCheck, SandboxRecord, SenderDomain
 from domains.rules import (
     CHECK_ORDER,
     CheckResult,
@@ -40,6 +40,7 @@ from domains.rules import (
     normalise_domain_name,
     outcome_of,
 )
+from domains.selectors import records_to_publish
 from domains.signals import domain_status_changed
 from domains.spf import (
     check_spf,
@@ -104,6 +105,30 @@ def add_domain(account: Account, name: str, *, actor: Actor, ed25519: bool = Fal
         },
     )
     return domain
+
+
+@transaction.atomic
+def publish_in_sandbox(domain: SenderDomain, *, actor: Actor) -> list[SandboxRecord]:
+    """Publish the domain's records to publish in the sandbox DNS (settings.DNS_SANDBOX):
+    what the account would do at its DNS provider, for a machine whose mail goes only to
+    the sandbox mailbox. The next check reads them. Publishing again replaces them."""
+    if not settings.DNS_SANDBOX:
+        raise Conflict(
+            "the sandbox DNS is off: mail leaves this platform, so publish the records "
+            "in the domain's real DNS zone"
+        )
+    SandboxRecord.objects.filter(domain=domain).delete()
+    published = SandboxRecord.objects.bulk_create(
+        SandboxRecord(domain=domain, name=r.name.lower().rstrip("."), type=r.type, value=r.value)
+        for r in records_to_publish(domain)
+    )
+    evidence.record(
+        domain.account,
+        "domain.sandbox_published",
+        actor=actor,
+        payload={"domain": domain.pk, "name": domain.name, "records": len(published)},
+    )
+    return published
 
 
 def _memo_lookup(fresh: bool) -> Lookup:

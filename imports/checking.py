@@ -8,25 +8,30 @@ writes the checked rows a batch at a time.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.utils import timezone
-from email_validator import EmailNotValidError, validate_email
-from email_validator.rfc_constants import ATEXT
 
-from contacts.rules import LegalBasis, Status, is_role_address
+from contacts.addresses import (
+    DISPOSABLE,
+    PROVIDER_RULE,
+    ROLE,
+    checked_address,
+    classes_of,
+)
+from contacts.rules import LegalBasis, Status
 from contacts.services import FIELD_LIMIT
 from core.actors import Actor
-from core.addresses import MAX_ADDRESS_LENGTH, address_keyer, normalise_address
+from core.addresses import address_keyer, domain_of
 from core.bulk import (
     json_text,
 )
 from core.errors import InvalidInput
 from core.text import clean_text
+from domains.mailhosts import NO_MAIL, domain_mail_states
 from imports import files
 from imports.files import Cell, FileInfo, FileProblem
 from imports.rules import (
@@ -40,6 +45,8 @@ from imports.rules import (
     shape_problem,
     sponsors_refusal,
 )
+from policy.address_rules import DEFAULT_RULES, AddressRules
+from policy.selectors import address_rules
 from policy.selectors import value as policy_value
 
 if TYPE_CHECKING:
@@ -157,6 +164,10 @@ class Context:
     ref: str
     file_sha256: str
     import_record: int | None
+    # AUDIT-1 (ii, v): the operator's provider rules and disposable domains.
+    address_rules: AddressRules = DEFAULT_RULES
+    # AUDIT-1 (iii): ask DNS whether each domain accepts mail (CONSENTRY_ADDRESS_DNS_CHECKS).
+    dns_checks: bool = False
 
     @classmethod
     def for_job(cls, job: ImportJob) -> Context:
@@ -181,6 +192,8 @@ class Context:
             ref=job.ref,
             file_sha256=job.file_sha256,
             import_record=job.evidence_seq,
+            address_rules=address_rules(fresh=True),
+            dns_checks=settings.ADDRESS_DNS_CHECKS,
         )
 
 
@@ -312,68 +325,12 @@ def _plain(text: str, *, field: str, max_length: int, multiline: bool = False) -
     return clean_text(text, field=field, max_length=max_length, multiline=multiline)
 
 
-# What core.addresses refuses anywhere in an address: whitespace and control characters.
-_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
-# The common address: a local part that is email-validator's own ASCII dot-atom (which it
-# accepts as written, without further checks), one @, then the domain.
-DOT_ATOM_ADDRESS = re.compile(f"([{ATEXT}]+(?:\\.[{ATEXT}]+)*)@([^@]*)\\Z")
-
-
-# A lowercase letter-digit-hyphen DNS label with no "--" in it.
-_PLAIN_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9]|-(?!-)){0,62}(?<!-)\Z")
-
-
-@lru_cache(maxsize=50_000)
-def _checked_domain(domain: str) -> str | None:
-    """The normalised domain, or None if email-validator refuses it. A file has few
-    distinct domains: each is checked (and IDNA-encoded) once.
-
-    A plain label in front of a valid, already normalised ASCII domain without Punycode
-    (`shop.example.com` once `example.com` passed) passes too, without the full check:
-    every rule email-validator and core.addresses apply to a domain is one on each label
-    (letters, digits, hyphens, no leading, trailing or double hyphen, at most 63
-    characters), on the top-level domain, on a special-use suffix or on the length, and
-    none of those can fail for the longer name (IDNA's bidi rule could, which is why a
-    Punycode parent is left to the full check)."""
-    first, dot, parent = domain.partition(".")
-    if dot and len(domain) <= 200 and _PLAIN_LABEL.match(first):
-        known = _checked_domain(parent)
-        if known == parent and "xn--" not in parent:
-            return domain
-    try:
-        validate_email(f"x@{domain}", check_deliverability=False)
-        return normalise_address(f"x@{domain}").rpartition("@")[2]
-    except (EmailNotValidError, InvalidInput):
-        return None
-
-
-def checked_address(raw: str) -> str | None:
-    """email-validator's syntax check without DNS (IMPORT-5), and the address normalised
-    exactly as core.addresses does; None if it is not a valid address.
-
-    The common address, all ASCII with a dot-atom local part (which email-validator
-    accepts first and unchanged), needs only its domain checked, and that once per
-    domain; for ASCII text every length email-validator checks is the length in
-    characters checked below. Anything else (quoted, international, odd) gets
-    email-validator's verdict on the whole address: it counts lengths in UTF-8 bytes of
-    several forms of the address."""
-    text = raw.strip()
-    fast = DOT_ATOM_ADDRESS.match(text) if text.isascii() else None
-    if fast is not None:
-        local, domain = fast.group(1), fast.group(2)
-    else:
-        local, sep, domain = text.rpartition("@")
-        if not sep or not local or _SPACE_OR_CONTROL.search(local):
-            return None
-        try:
-            validate_email(text, check_deliverability=False)
-        except EmailNotValidError:
-            return None
-    ascii_domain = _checked_domain(domain)
-    if ascii_domain is None:
-        return None
-    address = f"{local}@{ascii_domain}"
-    return address if len(address) <= MAX_ADDRESS_LENGTH else None
+# The classes of contacts.addresses that refuse a row, and the reason the report names.
+_REFUSED_CLASSES = {
+    ROLE: Reason.ROLE_ADDRESS,
+    DISPOSABLE: Reason.DISPOSABLE_ADDRESS,
+    PROVIDER_RULE: Reason.PROVIDER_RULE,
+}
 
 
 class RowChecker:
@@ -400,6 +357,24 @@ class RowChecker:
         self.custom = list(columns.custom.items())
         self.declared = CATALOGUE.get(ctx.source)
         self.hashed = address_keyer()
+        self.domain_states: dict[str, str] = {}
+
+    def check_domains(self, batch: list[Parsed]) -> None:
+        """AUDIT-1 (iii): reject the rows whose domain accepts no mail. Each domain is asked
+        once a run, many at a time; one DNS does not answer for is let through."""
+        if not self.ctx.dns_checks:
+            return
+        rows = [
+            p
+            for p in batch
+            if p.outcome is None and p.address and (p.status is None or p.status == Status.ACTIVE)
+        ]
+        new = {domain_of(p.address) for p in rows} - self.domain_states.keys()
+        if new:
+            self.domain_states.update(domain_mail_states(new))
+        for p in rows:
+            if self.domain_states[domain_of(p.address)] == NO_MAIL:
+                p.reject(Reason.NO_MAIL_DOMAIN)
 
     def parse(self, number: int, cells: list[Cell]) -> Parsed:
         ctx = self.ctx
@@ -428,8 +403,13 @@ class RowChecker:
         parsed.address = address
         parsed.digest = self.hashed(address)
         mailable = parsed.status is None or parsed.status == Status.ACTIVE
-        if mailable and is_role_address(address):
-            return parsed.reject(Reason.ROLE_ADDRESS)
+        if mailable:
+            # AUDIT-1 (i, ii, v) as everywhere (contacts.addresses); a typo is no reason.
+            classes, _suggestion = classes_of(address, ctx.address_rules)
+            for name in classes:
+                refused = _REFUSED_CLASSES.get(name)
+                if refused is not None:
+                    return parsed.reject(refused)
         source = _text(cells, self.source) or ctx.source
         product = _text(cells, self.product) or ctx.product_category
         spec = self.declared if source == ctx.source else None

@@ -90,9 +90,11 @@ def check_rows(
             continue  # committed before an interruption
         batch.append(parsed)
         if len(batch) >= size:
+            checker.check_domains(batch)
             yield batch
             batch = []
     if batch:
+        checker.check_domains(batch)
         yield batch
 
 

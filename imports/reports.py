@@ -120,8 +120,8 @@ def matcher(hidden: Collection[str]) -> Callable[[str], bool]:
     the `hidden` keyed hashes: normalised and hashed as the import did when it judged it."""
     if not hidden:
         return lambda _address: False
+    from contacts.addresses import checked_address
     from core.addresses import address_keyer
-    from imports.checking import checked_address
 
     hashed = address_keyer()
 

@@ -93,6 +93,9 @@ class Reason(StrEnum):
     MISSING_ADDRESS = "missing_address"
     INVALID_SYNTAX = "invalid_syntax"
     ROLE_ADDRESS = "role_address"
+    DISPOSABLE_ADDRESS = "disposable_address"
+    PROVIDER_RULE = "provider_rule"
+    NO_MAIL_DOMAIN = "no_mail_domain"
     DUPLICATE_IN_FILE = "duplicate_in_file"
     SUPPRESSED = "suppressed"
     BOUNCING = "bouncing"
@@ -118,6 +121,9 @@ REASON_TEXT: dict[Reason, str] = {
     Reason.MISSING_ADDRESS: "the row has no address",
     Reason.INVALID_SYNTAX: "the address is not a valid email address",
     Reason.ROLE_ADDRESS: "role or generic address, not accepted for mailings (IMPORT-8)",
+    Reason.DISPOSABLE_ADDRESS: "the address is at a disposable (throw-away) mail domain",
+    Reason.PROVIDER_RULE: "the mailbox provider allows no such address (e.g. too short)",
+    Reason.NO_MAIL_DOMAIN: "the domain accepts no mail (it does not exist, or has no mail server)",
     Reason.DUPLICATE_IN_FILE: "the address appears earlier in the file",
     Reason.SUPPRESSED: "the address is on the platform's untrusted list (IMPORT-5)",
     Reason.BOUNCING: "the address is currently bouncing on the platform (IMPORT-5)",

@@ -3,7 +3,8 @@ everywhere else, and saved through policy.services."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import admin
@@ -13,8 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import InvalidInput
 from policy import services
+from policy.address_rules import check_extra_characters, check_lengths, parse_domain
 from policy.defaults import BY_KEY
-from policy.models import PolicySetting, ProviderGroup
+from policy.models import DisposableDomain, MailboxProviderRule, PolicySetting, ProviderGroup
 from policy.rules import check_per_minute, overlaps, parse_patterns, parse_value
 from policy.selectors import other_provider_patterns
 
@@ -129,3 +131,113 @@ class ProviderGroupAdmin(admin.ModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ProviderGroup]) -> None:
         for group in queryset.filter(is_default=False):
             self.delete_model(request, group)
+
+
+T = TypeVar("T")
+
+
+def _valid(check: Callable[[], T]) -> T:
+    """What `check` returns; its InvalidInput becomes the field's error."""
+    try:
+        return check()
+    except InvalidInput as exc:
+        raise forms.ValidationError(exc.message) from None
+
+
+class _ThroughServices(admin.ModelAdmin):
+    """Saved and deleted through policy.services, which check a row and forget the
+    cached tables."""
+
+    save_with: Callable[..., Any]
+    delete_with: Callable[..., None]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        type(self).save_with(obj, by=request.user, reason=ADMIN_REASON)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        type(self).delete_with(obj, by=request.user, reason=ADMIN_REASON)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+class MailboxProviderRuleForm(forms.ModelForm):
+    class Meta:
+        model = MailboxProviderRule
+        fields = [
+            "name",
+            "domains",
+            "min_length",
+            "max_length",
+            "extra_characters",
+            "starts_with_letter",
+            "ends_with_letter_or_digit",
+            "max_dots",
+            "tag",
+        ]
+
+    def clean_domains(self) -> str:
+        raw = self.cleaned_data.get("domains", "")
+        if len(raw) > 20_000:
+            raise forms.ValidationError(_("the list of domains is too long"))
+        patterns = _valid(lambda: parse_patterns(raw))
+        if not patterns:
+            raise forms.ValidationError(_("name at least one domain"))
+        return "\n".join(patterns)
+
+    def clean_extra_characters(self) -> str:
+        raw = self.cleaned_data.get("extra_characters", "")
+        return _valid(lambda: check_extra_characters(raw))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        low, high = data.get("min_length"), data.get("max_length")
+        if low is not None and high is not None:
+            try:
+                check_lengths(low, high)
+            except InvalidInput as exc:
+                self.add_error("max_length", exc.message)
+        return data
+
+
+@admin.register(MailboxProviderRule)
+class MailboxProviderRuleAdmin(_ThroughServices):
+    """AUDIT-1 (v): the operator corrects and extends the providers' local-part rules."""
+
+    form = MailboxProviderRuleForm
+    list_display = ["name", "domain_list", "min_length", "max_length", "extra_characters"]
+    search_fields = ["name", "domains"]
+    save_with = staticmethod(services.save_mailbox_provider_rule)
+    delete_with = staticmethod(services.delete_mailbox_provider_rule)
+
+    @admin.display(description=_("domains"))
+    def domain_list(self, obj: MailboxProviderRule) -> str:
+        return ", ".join(obj.domains.split())
+
+
+class DisposableDomainForm(forms.ModelForm):
+    class Meta:
+        model = DisposableDomain
+        fields = ["domain", "disposable", "note"]
+
+    def clean_domain(self) -> str:
+        raw = self.cleaned_data.get("domain", "")
+        domain = _valid(lambda: parse_domain(raw))
+        taken = DisposableDomain.objects.filter(domain=domain).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(_("this domain is listed already"))
+        return domain
+
+
+@admin.register(DisposableDomain)
+class DisposableDomainAdmin(_ThroughServices):
+    """AUDIT-1 (ii): domains added to the published list of disposable domains, or taken
+    off it."""
+
+    form = DisposableDomainForm
+    list_display = ["domain", "disposable", "note", "updated_at", "updated_by"]
+    list_filter = ["disposable"]
+    search_fields = ["domain", "note"]
+    save_with = staticmethod(services.save_disposable_domain)
+    delete_with = staticmethod(services.delete_disposable_domain)

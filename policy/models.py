@@ -82,3 +82,73 @@ class ProviderGroup(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class MailboxProviderRule(models.Model):
+    """AUDIT-1 (v): what a mailbox provider lets its users choose before the @; an address
+    at one of its domains that breaks the rule cannot exist there."""
+
+    name = models.SlugField(_("name"), max_length=40, unique=True)
+    domains = models.TextField(
+        _("domains"),
+        help_text=_("One per line, e.g. gmail.com; yahoo.* stands for every top-level domain."),
+    )
+    min_length = models.PositiveSmallIntegerField(_("minimum length"), default=1)
+    max_length = models.PositiveSmallIntegerField(_("maximum length"), default=64)
+    extra_characters = models.CharField(
+        _("characters besides letters and digits"),
+        max_length=20,
+        blank=True,
+        default="._-",
+        help_text=_("For example ._- (letters a-z and digits are always allowed)."),
+    )
+    starts_with_letter = models.BooleanField(_("starts with a letter"), default=False)
+    ends_with_letter_or_digit = models.BooleanField(_("ends with a letter or digit"), default=False)
+    max_dots = models.PositiveSmallIntegerField(_("most dots"), null=True, blank=True)
+    tag = models.CharField(
+        _("sub-address separator"),
+        max_length=1,
+        blank=True,
+        default="+",
+        help_text=_(
+            "What the provider's users may add after it (anna+news@): + at most providers, "
+            "- at Yahoo; empty where there is none. The rule applies to the part before it."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        verbose_name = _("mailbox provider rule")
+        verbose_name_plural = _("mailbox provider rules")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DisposableDomain(models.Model):
+    """AUDIT-1 (ii): the operator's additions to the published list of throw-away mailbox
+    domains, or a domain taken off it."""
+
+    domain = models.CharField(_("domain"), max_length=253, unique=True)
+    disposable = models.BooleanField(
+        _("disposable"),
+        default=True,
+        help_text=_("Untick to take a domain off the published list of disposable domains."),
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        verbose_name = _("disposable domain")
+        verbose_name_plural = _("disposable domains")
+        ordering = ["domain"]
+
+    def __str__(self) -> str:
+        return self.domain

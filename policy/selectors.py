@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from policy.address_rules import AddressRules, ProviderRule
 from policy.defaults import DEFAULT_PROVIDER, ITEMS, Number
-from policy.models import PolicySetting, ProviderGroup
+from policy.models import DisposableDomain, MailboxProviderRule, PolicySetting, ProviderGroup
 from policy.rules import Provider, ProviderTable, item_for, parse_patterns, parse_value
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ def cached_value(key: str, account: Account | None = None) -> Number | bool:
 
 def forget_cached() -> None:
     _cache.clear()
-    _providers.clear()
+    _tables.clear()
 
 
 def value(key: str, account: Account | None = None) -> Number | bool:
@@ -84,18 +85,24 @@ def effective_table(account: Account | None = None) -> list[tuple[str, Number | 
     return table
 
 
-_providers: dict[str, tuple[float, ProviderTable]] = {}
+_tables: dict[str, tuple[float, Any]] = {}
+T = TypeVar("T")
+
+
+def _remembered(name: str, read: Callable[[], T], *, fresh: bool = False) -> T:
+    """An operator's table as `read` returns it, remembered for up to 10 s."""
+    now = time.monotonic()
+    found = _tables.get(name)
+    if fresh or found is None or now - found[0] > CACHE_SECONDS:
+        found = (now, read())
+        _tables[name] = found
+    return cast(T, found[1])
 
 
 def provider_table() -> ProviderTable:
     """SEND-5: the mailbox provider groups, remembered for up to 10 s in this process (a
     worker asks once per batch and per test send)."""
-    now = time.monotonic()
-    found = _providers.get("table")
-    if found is None or now - found[0] > CACHE_SECONDS:
-        found = (now, _read_provider_table())
-        _providers["table"] = found
-    return found[1]
+    return _remembered("providers", _read_provider_table)
 
 
 def _read_provider_table() -> ProviderTable:
@@ -115,3 +122,33 @@ def other_provider_patterns(exclude_pk: int | None = None) -> dict[str, tuple[st
     if exclude_pk is not None:
         rows = rows.exclude(pk=exclude_pk)
     return {row.name: parse_patterns(row.domains) for row in rows}
+
+
+def address_rules(*, fresh: bool = False) -> AddressRules:
+    """AUDIT-1 (ii, v): the operator's provider rules and disposable domains, remembered
+    for up to 10 s in this process (the send asks once per batch); `fresh` reads them
+    anew (an import, once per run)."""
+    return _remembered("address_rules", _read_address_rules, fresh=fresh)
+
+
+def _read_address_rules() -> AddressRules:
+    providers = tuple(
+        ProviderRule(
+            row.name,
+            parse_patterns(row.domains),
+            min_length=row.min_length,
+            max_length=row.max_length,
+            extra_characters=row.extra_characters,
+            starts_with_letter=row.starts_with_letter,
+            ends_with_letter_or_digit=row.ends_with_letter_or_digit,
+            max_dots=row.max_dots,
+            tag=row.tag,
+        )
+        for row in MailboxProviderRule.objects.all()
+    )
+    listed = dict(DisposableDomain.objects.values_list("domain", "disposable"))
+    return AddressRules(
+        providers,
+        frozenset(d for d, disposable in listed.items() if disposable),
+        frozenset(d for d, disposable in listed.items() if not disposable),
+    )

@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 
 from core.audit import record_operator_action
 from core.errors import InvalidInput, RuleViolation
-from policy.models import PolicySetting, ProviderGroup
+from policy.address_rules import check_extra_characters, check_lengths, parse_domain
+from policy.models import DisposableDomain, MailboxProviderRule, PolicySetting, ProviderGroup
 from policy.rules import check_per_minute, item_for, overlaps, parse_patterns, parse_value
 from policy.selectors import forget_cached, other_provider_patterns
 
@@ -89,4 +90,58 @@ def delete_provider_group(group: ProviderGroup, *, by: Any = None, reason: str =
         raise RuleViolation(_("the default group cannot be deleted"))
     _record(by, group, reason, None, deleted=True)
     group.delete()
+    forget_cached()
+
+
+@transaction.atomic
+def save_mailbox_provider_rule(
+    rule: MailboxProviderRule, *, by: Any = None, reason: str = ""
+) -> MailboxProviderRule:
+    """AUDIT-1 (v): add or change a provider's rule for the local part; domains, lengths and
+    characters are checked first."""
+    patterns = parse_patterns(rule.domains)
+    if not patterns:
+        raise InvalidInput(_("name at least one domain"))
+    check_lengths(rule.min_length, rule.max_length)
+    if rule.max_dots is not None and rule.max_dots > 63:
+        raise InvalidInput(_("at most 63 dots"))
+    if rule.tag not in ("", "+", "-", "_", "="):
+        raise InvalidInput(_("the sub-address separator is +, -, _, = or empty"))
+    rule.extra_characters = check_extra_characters(rule.extra_characters)
+    rule.domains = "\n".join(patterns)
+    rule.updated_by = by
+    rule.save()
+    forget_cached()
+    _record(by, rule, reason, None, domains=list(patterns))
+    return rule
+
+
+@transaction.atomic
+def delete_mailbox_provider_rule(
+    rule: MailboxProviderRule, *, by: Any = None, reason: str = ""
+) -> None:
+    _record(by, rule, reason, None, deleted=True)
+    rule.delete()
+    forget_cached()
+
+
+@transaction.atomic
+def save_disposable_domain(
+    entry: DisposableDomain, *, by: Any = None, reason: str = ""
+) -> DisposableDomain:
+    """AUDIT-1 (ii): add a throw-away domain to the platform's list, or take one off the
+    published list (`disposable` false)."""
+    entry.domain = parse_domain(entry.domain)
+    entry.note = entry.note.strip()[:200]
+    entry.updated_by = by
+    entry.save()
+    forget_cached()
+    _record(by, entry, reason, None, disposable=entry.disposable)
+    return entry
+
+
+@transaction.atomic
+def delete_disposable_domain(entry: DisposableDomain, *, by: Any = None, reason: str = "") -> None:
+    _record(by, entry, reason, None, deleted=True)
+    entry.delete()
     forget_cached()

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from consent import doi
 from contacts import services as contacts
@@ -27,6 +27,7 @@ from core.errors import DomainError, NotFound
 from core.http import client_ip
 from delivery import links
 from delivery.models import SendLedgerEntry
+from governance import subject_access
 from policy.selectors import cached_value
 from subscriber import wording
 
@@ -272,3 +273,26 @@ def erase(request: HttpRequest, token: str) -> HttpResponse:
     if entry.contact.status != Status.DELETED:
         contacts.delete_contact(entry.contact, actor=_actor(request, entry), ref="preferences")
     return _page(request, "erased.html", {"account": entry.campaign.account}, entry=entry)
+
+
+@require_GET
+def personal_data(request: HttpRequest, token: str) -> HttpResponse:
+    """PRIVACY-1: the person's own copy of everything held about them (Art. 15 GDPR), or
+    (?format=json) as a file to take elsewhere (Art. 20)."""
+    if not ratelimit.allow("unsub-page", client_ip(request), limit=_ip_limit()):
+        return _too_many(request)
+    found = _resolve(request, token)
+    if isinstance(found, HttpResponse):
+        return found
+    contact = found.contact
+    data = subject_access.personal_data(contact)
+    response: HttpResponse
+    if request.GET.get("format") == "json":
+        response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+        response["Content-Disposition"] = 'attachment; filename="personal-data.json"'
+    else:
+        with translation.override(_language(found, request)):
+            response = HttpResponse(subject_access.render_html(data))
+    # A page about one person: never kept by a shared cache.
+    response["Cache-Control"] = "no-store"
+    return response

@@ -16,4 +16,5 @@ urlpatterns = [
     path("u/<str:token>", unsubscribe.unsubscribe, name="unsubscribe"),
     path("u/<str:token>/preferences", unsubscribe.preferences, name="preferences"),
     path("u/<str:token>/erase", unsubscribe.erase, name="erase"),
+    path("u/<str:token>/data", unsubscribe.personal_data, name="personal_data"),
 ]

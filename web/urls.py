@@ -5,6 +5,7 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from web.views import (
     accounts,
+    addresses,
     api_keys,
     campaigns,
     contacts,
@@ -25,10 +26,16 @@ app_name = "web"
 account_patterns = [
     path("", accounts.account_home, name="account"),
     path("contacts/", contacts.contacts, name="contacts"),
+    path("contacts/check/", addresses.address_check, name="address_check"),
     path("contacts/<int:contact_id>/", contacts.contact, name="contact"),
     path("contacts/<int:contact_id>/status/", contacts.contact_status, name="contact_status"),
     path("contacts/<int:contact_id>/delete/", contacts.contact_delete, name="contact_delete"),
     path("contacts/<int:contact_id>/proof/", contacts.contact_proof, name="contact_proof"),
+    path(
+        "contacts/<int:contact_id>/personal-data/",
+        contacts.contact_personal_data,
+        name="contact_personal_data",
+    ),
     path("lists/", lists.lists, name="lists"),
     path("lists/<int:list_id>/", lists.list_detail, name="list"),
     path("lists/<int:list_id>/forms/", signup_forms.form_create, name="signup_form_create"),
@@ -36,6 +43,11 @@ account_patterns = [
     path("domains/", domains.domains, name="domains"),
     path("domains/<int:domain_id>/", domains.domain_detail, name="domain"),
     path("domains/<int:domain_id>/check/", domains.domain_check, name="domain_check"),
+    path(
+        "domains/<int:domain_id>/sandbox-dns/",
+        domains.domain_sandbox_publish,
+        name="domain_sandbox_publish",
+    ),
     path("campaigns/", campaigns.campaigns, name="campaigns"),
     path("campaigns/<int:campaign_id>/", campaigns.campaign_detail, name="campaign"),
     path(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.management import call_command
 
@@ -81,3 +83,21 @@ def test_the_cli_suspends_with_a_reason_the_account_sees(db, capsys) -> None:
     call_command("account", "activate", "lecker")
     account.refresh_from_db()
     assert (account.review_state, account.review_note) == ("active", "")
+
+
+def test_the_cli_adds_a_new_member_with_a_login_address(world: Any, capsys: Any) -> None:
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    call_command(
+        "account", "member", "alice-shop", "anna", "--email", "Anna@Beispiel.DE", "--role", "owner"
+    )
+    out = capsys.readouterr().out
+    assert "user anna created, password (shown once): " in out
+    anna = get_user_model().objects.get(username="anna")
+    assert anna.email == "Anna@beispiel.de" and anna.has_usable_password()
+    assert world.alice_account.memberships.get(user=anna).role == "owner"
+    # An existing user is added as they are: the address given is not theirs to change.
+    call_command("account", "member", "charlie-co", "anna", "--email", "other@example.org")
+    anna.refresh_from_db()
+    assert anna.email == "Anna@beispiel.de"

@@ -103,3 +103,15 @@ def test_it_refuses_other_methods(world: Personas, alice_api: KeyClient) -> None
 
 def test_it_needs_a_key(world: Personas, client: Any) -> None:
     assert client.get(f"{BASE}/domains").status_code == 401
+
+
+def test_it_publishes_in_the_sandbox_dns_and_checks(
+    world: Personas, alice_api: KeyClient, settings: Any
+) -> None:
+    domain = services.add_domain(world.alice_account, "news.example.com", actor=SYSTEM)
+    refused = post(alice_api, f"/domains/{domain.pk}/sandbox-dns")
+    assert refused.status_code == 409 and "sandbox DNS is off" in refused.json()["message"]
+    settings.DNS_SANDBOX = True
+    response = post(alice_api, f"/domains/{domain.pk}/sandbox-dns")
+    assert response.status_code == 200, response.content
+    assert (response.json()["status"], response.json()["block_reasons"]) == ("verified", [])

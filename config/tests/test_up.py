@@ -57,6 +57,7 @@ def test_up_serves_login_and_admin_and_stops_on_sigterm(tmp_path: Path) -> None:
             "CONSENTRY_INBOUND_LISTEN": f"127.0.0.1:{inbound_port}",
         }
     )
+    env.pop("CONSENTRY_SMTP_URL", None)
     proc = _start([sys.executable, "-m", "config.cli", "up", "--demo"], env=env)
     try:
         base = f"http://127.0.0.1:{port}"
@@ -89,6 +90,8 @@ def test_up_serves_login_and_admin_and_stops_on_sigterm(tmp_path: Path) -> None:
     assert proc.returncode == 0, output
     assert "Operator user created: operator" in output
     assert "Demo account 'demo' created" in output
+    # Without an SMTP relay the demo can send: its domain is verified in the sandbox DNS.
+    assert "sender domain news.demo.example: verified in the sandbox DNS" in output
     assert "consentry stopped." in output
     # Nothing of the process group is left running.
     with pytest.raises(ProcessLookupError):

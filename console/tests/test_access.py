@@ -19,6 +19,7 @@ PAGES = [
 ACTIONS = [
     ("console:account_action", ["alice-shop", "suspend"]),
     ("console:violation_lift", [1]),
+    ("console:list_admission", ["alice-shop", 1, "admit"]),
     ("console:policy", []),
     ("console:keys", []),
     ("console:key_revoke", [1]),

@@ -57,3 +57,25 @@ def test_a_violation_lifted_in_the_console(sendable: Sendable) -> None:
     violation.refresh_from_db()
     assert violation.state == ViolationState.LIFTED
     assert AuditEntry.objects.filter(action="lift", reason="checked").exists()
+
+
+def test_a_list_admitted_and_blocked_from_the_account_page(world: Personas) -> None:
+    client = world.client_for(world.operator)
+    lst = world.alice_list
+
+    def url(change: str) -> str:
+        return reverse("console:list_admission", args=["alice-shop", lst.pk, change])
+
+    client.post(url("admit"), {"reason": "list audit passed"})
+    client.post(url("block"), {"reason": "spam trap hits"})
+    lst.refresh_from_db()
+    assert lst.admitted and lst.blocked
+    admit, block = AuditEntry.objects.filter(target_type="contacts.list").order_by("id")
+    assert (admit.action, admit.reason, admit.actor) == (
+        "admit_list",
+        "list audit passed",
+        "operator:olga",
+    )
+    assert (block.action, block.reason) == ("block_list", "spam trap hits")
+    other = reverse("console:list_admission", args=["alice-shop", world.charlie_list.pk, "admit"])
+    assert client.post(other, {"reason": "x"}).status_code == 404  # another account's list

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from contacts.testing import PASSWORD, Personas
 from core.models import HourlySends, SendFigures
+from governance.figures import ALL, ALL_ACCOUNTS
 
 pytestmark = pytest.mark.browser
 
@@ -34,10 +35,14 @@ def test_the_operator_sees_the_charts_drawn(
     for hours_ago, sent in ((0, 120), (1, 300), (5, 40)):
         HourlySends.objects.create(hour=now - timedelta(hours=hours_ago), sent=sent)
     today = timezone.localdate()
-    SendFigures.objects.create(
-        day=today, account_id=world.alice_account.pk, provider="gmail",
-        sent=460, hard_bounces=30, complaints=1,
-    )  # fmt: skip
+    # One account's day at one provider, with the totals governance.figures adds.
+    alice = world.alice_account.pk
+    for account, provider in ((alice, "gmail"), (alice, ALL), (ALL_ACCOUNTS, "gmail"),
+                              (ALL_ACCOUNTS, ALL)):  # fmt: skip
+        SendFigures.objects.create(
+            day=today, account_id=account, provider=provider,
+            sent=460, hard_bounces=30, complaints=1,
+        )  # fmt: skip
     errors: list[str] = []
     page.on(
         "console",

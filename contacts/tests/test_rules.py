@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from contacts.addresses import is_role_address
 from contacts.rules import (
     INITIAL,
     Cause,
@@ -15,7 +16,6 @@ from contacts.rules import (
     decide_initial,
     decide_transition,
     is_mailable,
-    is_role_address,
 )
 
 A, U, B, D = Status.ACTIVE, Status.UNSUBSCRIBED, Status.BOUNCED, Status.DELETED

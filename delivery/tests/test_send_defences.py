@@ -58,3 +58,20 @@ def test_the_hand_over_re_check_drops_them_too(sendable: Sendable) -> None:
     assert states["support@example.org"] == LedgerState.SKIPPED
     assert states[second.address] == LedgerState.SKIPPED
     assert sendable.received_by("support@example.org") == []
+
+
+def test_the_hand_over_skips_what_the_address_classification_refuses(
+    sendable: Sendable,
+) -> None:
+    """AUDIT-1: a disposable address, one its provider cannot have, or an impossible one,
+    stored below the doors (or before the rules changed), is skipped at hand-over."""
+    for address in ("anna@mailinator.com", "abc@gmail.com", '"anna"@example.org'):
+        sendable.add(address)
+    assert sendable.start() == len(sendable.contacts)  # the ledger takes them at the start
+    run_all(sendable.campaign)
+    states = rows(sendable.campaign)
+    for address in ("anna@mailinator.com", "abc@gmail.com", '"anna"@example.org'):
+        assert states[address] == LedgerState.SKIPPED
+        assert sendable.received_by(address) == []
+    people = [c.address for c in sendable.contacts[:-3]]
+    assert {states[a] for a in people} == {LedgerState.SENT}

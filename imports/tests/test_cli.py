@@ -87,7 +87,7 @@ def test_contact_add_is_a_one_row_import_with_its_proof(verified: Any, capsys: A
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--source", "business_card", "--evidence-ref", "K", "--list", "999999"], "no such list"),
+        (["--source", "business_card", "--evidence-ref", "K", "--list", "999999"], "no list '99"),
         (["--source", "business_card", "--list", "LIST"], "written proof"),
         (["--source", "business_card", "--evidence-ref", "K", "--list", "LIST", "--role"], "role"),
     ],
@@ -192,3 +192,20 @@ def test_import_005_the_cli_imports_around_a_ragged_row(
     cli_import(path)
     out = capsys.readouterr().out
     assert "1 created" in out and "1 rejected" in out and "missing_fields: 1" in out
+
+
+def test_lists_are_named_by_id_or_by_name(verified: Any, capsys: Any) -> None:
+    """The README's walk names lists by name: ids differ from one installation to another."""
+    call_command(
+        "contact", "add", "alice-shop", "karte@example.de", "--source", "business_card",
+        "--evidence-ref", "Karte 7", "--list", "Newsletter",
+        "--attest-origin", "--attest-customer-contact",
+    )  # fmt: skip
+    made = Contact.objects.get(account=verified.alice_account, address="karte@example.de")
+    assert list(made.subscriptions.values_list("list_id", flat=True)) == [verified.alice_list.pk]
+    call_command("form", "create", "alice-shop", "Newsletter", "--name", "Website")
+    call_command("contact", "subscribe", "alice-shop", "Newsletter", "neu@example.de")
+    assert "confirmation mail sent" in capsys.readouterr().out
+    # Another account's list of the same name is not found through this account.
+    with pytest.raises(CommandError, match=r"no list 'Newsletter' in charlie-co"):
+        call_command("contact", "subscribe", "charlie-co", "Newsletter", "x@example.de")

@@ -201,9 +201,9 @@ def test_import_005_the_fast_address_check_agrees_with_email_validator(raw: str)
     label before a known domain change no verdict and no normalised form."""
     from email_validator import EmailNotValidError, validate_email
 
+    from contacts.addresses import checked_address
     from core.addresses import normalise_address
     from core.errors import InvalidInput
-    from imports.checking import checked_address
 
     raw = raw.strip()  # a cell reaches the check stripped (files.cell_text)
     try:
@@ -211,11 +211,13 @@ def test_import_005_the_fast_address_check_agrees_with_email_validator(raw: str)
         expected: str | None = normalise_address(raw)
     except (EmailNotValidError, InvalidInput):
         expected = None
+    if len(raw.rpartition("@")[0].encode()) > 64:
+        expected = None  # RFC 5321's limit, which email-validator checks only when strict
     assert checked_address(raw) == expected
 
 
 def test_import_005_common_addresses_take_the_fast_path() -> None:
-    from imports.checking import DOT_ATOM_ADDRESS
+    from contacts.addresses import DOT_ATOM_ADDRESS
 
     assert DOT_ATOM_ADDRESS.match("anna.maria+news@example.com")
     assert not DOT_ATOM_ADDRESS.match('"anna maria"@example.com')

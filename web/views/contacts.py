@@ -23,6 +23,7 @@ from contacts.selectors import contacts_of
 from core.actors import Actor
 from core.addresses import InvalidAddress
 from core.errors import Conflict, DomainError
+from governance import subject_access
 from imports import manual
 from imports.services import CUSTOMER_CONTACT, ORIGIN
 from web import labels
@@ -175,3 +176,17 @@ def contact_proof(request: HttpRequest, slug: str, contact_id: int) -> HttpRespo
     if request.GET.get("format") == "json":
         return JsonResponse(bundle, json_dumps_params={"indent": 2, "ensure_ascii": False})
     return HttpResponse(render_bundle_html(bundle))
+
+
+@require_GET
+@login_required
+def contact_personal_data(request: HttpRequest, slug: str, contact_id: int) -> HttpResponse:
+    """PRIVACY-1: everything held about the person (Art. 15 GDPR), as a page or
+    (?format=json, Art. 20) as a download to hand over."""
+    contact = get_contact_for_user(request, slug, contact_id)
+    data = subject_access.personal_data(contact)
+    if request.GET.get("format") == "json":
+        response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+        response["Content-Disposition"] = f'attachment; filename="personal-data-{contact.pk}.json"'
+        return response
+    return HttpResponse(subject_access.render_html(data))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -86,6 +87,8 @@ def domain_detail(request: HttpRequest, slug: str, domain_id: int) -> HttpRespon
         "records": selectors.records_to_publish(domain),
         "checks": selectors.checks_of(domain),
         "block_reasons": selectors.sending_block_reasons(domain.account, domain.name),
+        "sandbox_dns": settings.DNS_SANDBOX,
+        "may_publish": getattr(request, "account_role", None) in MANAGERS,
     }
     return render(request, "web/domains/detail.html", context)
 
@@ -100,4 +103,27 @@ def domain_check(request: HttpRequest, slug: str, domain_id: int) -> HttpRespons
         messages.success(request, _("All records pass: the domain is verified."))
     else:
         messages.warning(request, _("Checked. Some records do not pass yet: see below."))
+    return redirect("web:domain", slug, domain_id)
+
+
+@require_POST
+@login_required
+def domain_sandbox_publish(request: HttpRequest, slug: str, domain_id: int) -> HttpResponse:
+    """Owners and operators publish the records in the sandbox DNS (only while mail goes
+    to the sandbox mailbox), then the domain is checked against it at once."""
+    get_account_for_user(request, slug, roles=MANAGERS)
+    domain = get_domain_for_user(request, slug, domain_id)
+    actor = Actor.for_user(request.user, request)
+    try:
+        services.publish_in_sandbox(domain, actor=actor)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("web:domain", slug, domain_id)
+    checked = services.check_domain(domain, actor=actor)
+    if checked.status == "verified":
+        messages.success(
+            request, _("Published in the sandbox DNS and checked: the domain is verified.")
+        )
+    else:
+        messages.warning(request, _("Published in the sandbox DNS. Some records do not pass yet."))
     return redirect("web:domain", slug, domain_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -9,6 +10,7 @@ from django.core.management.base import CommandParser
 
 from accounts import services
 from accounts.models import Account, ReviewState
+from core.addresses import normalise_address
 from core.commands import DomainCommand
 from core.errors import NotFound
 
@@ -59,6 +61,12 @@ class Command(DomainCommand):
             parser.add_argument("slug")
             parser.add_argument("username")
             parser.add_argument("--role", choices=["owner", "member"], default="member")
+            parser.add_argument(
+                "--email",
+                default="",
+                help="create the user with this login address if there is none of that name "
+                "(a password is generated and printed once)",
+            )
 
     def do_create(self, name: str, slug: str, owner: str | None, **_: Any) -> None:
         account = services.create_account(
@@ -91,6 +99,12 @@ class Command(DomainCommand):
         )
         self.stdout.write(f"{account.slug}: {account.review_state}")
 
-    def do_member(self, slug: str, username: str, role: str, **_: Any) -> None:
-        membership = services.add_member(account_by_slug(slug), user_by_name(username), role)
+    def do_member(self, slug: str, username: str, role: str, email: str, **_: Any) -> None:
+        account = account_by_slug(slug)
+        exists = get_user_model().objects.filter(username=username).exists()
+        if email and not exists:
+            password = secrets.token_urlsafe(12)
+            services.create_user(username, password, email=normalise_address(email))
+            self.stdout.write(f"user {username} created, password (shown once): {password}")
+        membership = services.add_member(account, user_by_name(username), role)
         self.stdout.write(f"{username} is {membership.role} of {slug}")

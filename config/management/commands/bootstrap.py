@@ -6,6 +6,7 @@ import os
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
@@ -16,6 +17,10 @@ from contacts import services as contacts
 from contacts.models import SubscriptionState
 from contacts.rules import Cause, LegalBasis, Status
 from core.actors import Actor
+from domains import services as domains
+
+# The demo's sender domain, verified in the sandbox DNS only (never valid for real sending).
+DEMO_DOMAIN = "news.demo.example"
 
 DEMO_CONTACTS = [
     ("anna.schmidt@example.de", "Anna", "Schmidt", Status.ACTIVE),
@@ -61,6 +66,12 @@ class Command(BaseCommand):
         user = accounts.create_user("demo", password, email="demo@example.org")
         account = accounts.create_account("Demo GmbH", slug="demo", owner=user)
         accounts.change_review_state(account, ReviewState.ACTIVE)
+        accounts.update_imprint(
+            account,
+            imprint_name="Demo GmbH",
+            imprint_address="Musterstraße 1, 10115 Berlin",
+            imprint_contact="kontakt@demo.example, +49 30 1234567",
+        )
         newsletter = contacts.create_list(account, "Newsletter", actor=actor, language="de")
         contacts.create_list(account, "Product news", actor=actor, language="en")
         for address, first, last, status in DEMO_CONTACTS:
@@ -77,5 +88,12 @@ class Command(BaseCommand):
             if status != Status.ACTIVE:
                 cause = Cause.UNSUBSCRIBE_LINK if status == Status.UNSUBSCRIBED else Cause.BOUNCE
                 contacts.change_status(contact, status, actor=actor, cause=cause)
+        if settings.DNS_SANDBOX:
+            # No mail leaves this machine: the demo's sender domain is verified against the
+            # sandbox DNS, and may not send once mail can leave (domains.selectors).
+            domain = domains.add_domain(account, DEMO_DOMAIN, actor=actor)
+            domains.publish_in_sandbox(domain, actor=actor)
+            domains.check_domain(domain, actor=actor)
+            self.stdout.write(f"  sender domain {DEMO_DOMAIN}: verified in the sandbox DNS")
         self.stdout.write(self.style.SUCCESS("Demo account 'demo' created"))
         self.stdout.write(self.style.WARNING(f"  user demo, password (shown once): {password}"))

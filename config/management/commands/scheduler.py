@@ -1,7 +1,8 @@
 """`consentry scheduler`: enqueue due periodic tasks (core.periodic) until SIGTERM.
 
 Run exactly one per installation; `consentry up` starts it next to the worker. It only
-enqueues: the workers run the tasks.
+enqueues, and takes back the tasks of workers that died (config.workers): the workers run
+the tasks.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import DatabaseError, close_old_connections
 
+from config.workers import reap_lost_tasks
 from core.periodic import enqueue_due
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,9 @@ class Command(BaseCommand):
             signal.signal(signal.SIGINT, on_signal)
         while True:
             try:
+                # Tasks of dead workers first: a periodic task they held is then due again.
+                for task_id in reap_lost_tasks():
+                    self.stdout.write(f"took back task {task_id}: its worker died")
                 for name in enqueue_due():
                     self.stdout.write(f"enqueued {name}")
             except DatabaseError:

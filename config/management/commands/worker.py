@@ -1,4 +1,8 @@
-"""`consentry worker`: one background task worker (django-tasks database backend)."""
+"""`consentry worker`: one background task worker (django-tasks database backend).
+
+It beats (config.workers.Heartbeat) while it runs, so that `consentry scheduler` takes back
+the tasks of a worker that died instead of leaving them RUNNING for ever.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,9 @@ from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.crypto import get_random_string
+
+from config.workers import Heartbeat
 
 
 class Command(BaseCommand):
@@ -13,6 +20,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
+        parser.add_argument(
+            "--no-startup-delay", action="store_true", help="poll at once (tests, scripts)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        call_command("db_worker", interval=options["interval"], reload=False)
+        worker_id = get_random_string(32)
+        heartbeat = Heartbeat(worker_id)
+        heartbeat.start()
+        try:
+            call_command(
+                "db_worker",
+                interval=options["interval"],
+                reload=False,
+                worker_id=worker_id,
+                startup_delay=not options["no_startup_delay"],
+            )
+        finally:
+            heartbeat.stop()

@@ -11,7 +11,7 @@ from django.urls import reverse
 from accounts.management.commands.account import account_by_slug
 from consent import doi
 from consent.selectors import form_of, forms_of
-from contacts.selectors import list_of
+from contacts.selectors import list_by_ref
 from core.commands import DomainCommand
 
 
@@ -29,7 +29,7 @@ class Command(DomainCommand):
             return
         parser.add_argument("account", help="account slug")
         if action == "create":
-            parser.add_argument("list_id", type=int)
+            parser.add_argument("list_ref", metavar="LIST", help="list id or name")
             parser.add_argument("--name", default="")
             parser.add_argument("--consent-text", default="")
             parser.add_argument("--no-name", action="store_true", help="do not ask for names")
@@ -41,9 +41,9 @@ class Command(DomainCommand):
     def _url(self, public_id: str) -> str:
         return settings.BASE_URL + reverse("subscriber:signup", args=[public_id])
 
-    def do_create(self, account: str, list_id: int, **opts: Any) -> None:
+    def do_create(self, account: str, list_ref: str, **opts: Any) -> None:
         form = doi.create_form(
-            list_of(account_by_slug(account), list_id),
+            list_by_ref(account_by_slug(account), list_ref),
             actor=self.actor,
             name=opts["name"],
             consent_text=opts["consent_text"],

@@ -10,7 +10,7 @@ from django.core.management.base import CommandError, CommandParser
 from accounts.management.commands.account import account_by_slug
 from campaigns import selectors, services
 from campaigns.models import Campaign
-from contacts.selectors import list_of
+from contacts.selectors import list_by_ref
 from core.commands import DomainCommand
 from core.errors import NotFound
 from delivery import sends
@@ -50,7 +50,9 @@ class Command(DomainCommand):
             parser.add_argument("--reply-to", default="")
             parser.add_argument("--html", type=Path, required=True, help="HTML template file")
             parser.add_argument("--text", type=Path, help="text template file (else generated)")
-            parser.add_argument("--list", dest="lists", type=int, action="append", default=[])
+            parser.add_argument(
+                "--list", dest="lists", action="append", default=[], help="list id or name"
+            )
             parser.add_argument("--kind", default="regular", help="regular or similar_products")
             parser.add_argument("--language", default="de", help="de, en or fr (imprint)")
         if action == "test":
@@ -58,7 +60,7 @@ class Command(DomainCommand):
 
     def do_create(self, account: str, html: Path, text: Path | None, **options: Any) -> None:
         acc = account_by_slug(account)
-        lists = [list_of(acc, list_id) for list_id in options["lists"]]
+        lists = [list_by_ref(acc, ref) for ref in options["lists"]]
         try:
             html_source = html.read_text(encoding="utf-8")
             text_source = text.read_text(encoding="utf-8") if text else ""

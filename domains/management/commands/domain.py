@@ -19,6 +19,10 @@ class Command(DomainCommand):
         "show": "Show a domain's records to publish and the state of each check.",
         "check": "Check the domain's records in DNS now (DOMAIN-1).",
         "list": "List the account's sender domains.",
+        "sandbox-publish": (
+            "Publish the domain's records in the sandbox DNS (only while mail goes to the "
+            "sandbox mailbox): stands in for the DNS provider on a demo machine."
+        ),
     }
 
     def add_action_arguments(self, action: str, parser: CommandParser) -> None:
@@ -45,6 +49,14 @@ class Command(DomainCommand):
         acc = account_by_slug(account)
         checked = services.check_domain(selectors.domain_by_name(acc, domain), actor=self.actor)
         self.show(selectors.domain_of(acc, checked.pk), records=False)
+
+    def do_sandbox_publish(self, account: str, domain: str, **_: Any) -> None:
+        found = selectors.domain_by_name(account_by_slug(account), domain)
+        published = services.publish_in_sandbox(found, actor=self.actor)
+        self.stdout.write(
+            f"{found.name}: {len(published)} records published in the sandbox DNS; "
+            f"now `consentry domain check {account} {found.name}`"
+        )
 
     def do_list(self, account: str, **_: Any) -> None:
         for d in selectors.domains_of(account_by_slug(account)):

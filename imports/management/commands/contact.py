@@ -33,7 +33,7 @@ class Command(DomainCommand):
     def add_action_arguments(self, action: str, parser: CommandParser) -> None:
         parser.add_argument("account", help="account slug")
         if action == "subscribe":
-            parser.add_argument("list_id", type=int, help="list id")
+            parser.add_argument("list_ref", metavar="LIST", help="list id or name")
             parser.add_argument("address")
             parser.add_argument(
                 "--form",
@@ -59,11 +59,10 @@ class Command(DomainCommand):
             )
             parser.add_argument(
                 "--list",
-                dest="list_ids",
-                type=int,
+                dest="lists",
                 action="append",
                 required=True,
-                help="a list id the contact joins (repeat for more)",
+                help="a list (id or name) the contact joins (repeat for more)",
             )
             parser.add_argument("--first-name", default="")
             parser.add_argument("--last-name", default="")
@@ -103,7 +102,7 @@ class Command(DomainCommand):
 
     def do_add(self, account: str, address: str, **opts: Any) -> None:
         acc = account_by_slug(account)
-        lists = [selectors.list_of(acc, list_id) for list_id in opts["list_ids"]]
+        lists = [selectors.list_by_ref(acc, ref) for ref in opts["lists"]]
         attested = [
             name
             for name, flag in (
@@ -128,8 +127,8 @@ class Command(DomainCommand):
         )
         self.stdout.write(f"contact #{contact.pk} {contact.address} {contact.status}")
 
-    def do_subscribe(self, account: str, address: str, list_id: int, **opts: Any) -> None:
-        lst = selectors.list_of(account_by_slug(account), list_id)
+    def do_subscribe(self, account: str, address: str, list_ref: str, **opts: Any) -> None:
+        lst = selectors.list_by_ref(account_by_slug(account), list_ref)
         form = doi.form_for_list(lst, opts["form_id"])
         entry = doi.parse_entry(
             form,

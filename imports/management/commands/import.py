@@ -13,21 +13,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from accounts.management.commands.account import account_by_slug
-from contacts.models import List
+from contacts.selectors import list_by_ref
 from core.actors import Actor
-from core.errors import DomainError, NotFound
+from core.errors import DomainError
 from imports import selectors, services
 from imports.models import ImportJob, ImportState
 from imports.rules import CATALOGUE
-
-
-def list_by_ref(account: Any, ref: str) -> List:
-    query = List.objects.filter(account=account)
-    found = query.filter(pk=int(ref)).first() if ref.isdigit() else None
-    found = found or query.filter(name=ref).first()
-    if found is None:
-        raise NotFound(f"no list {ref!r} in {account.slug}")
-    return found
 
 
 def parse_mapping(items: list[str]) -> dict[str, str | int]:

@@ -16,8 +16,10 @@ from api import (
     imports,
     lists,
     operator,
+    operator_abuse,
     operator_accounts,
     operator_console,
+    replies,
     unsubscribe_requests,
 )
 from api.auth import ApiKeyAuth
@@ -49,3 +51,5 @@ api.add_router("/", addresses.router)
 api.add_router("/", admission.router)
 api.add_router("/", admission.operator_router)
 api.add_router("/", operator_accounts.router)
+api.add_router("/", operator_abuse.router)
+api.add_router("/", replies.router)

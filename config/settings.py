@@ -136,6 +136,13 @@ INBOUND_MAX_BYTES = env_int("CONSENTRY_INBOUND_MAX_BYTES", 10 * 1024 * 1024, min
 MAILBOX_URL = env_url("CONSENTRY_MAILBOX_URL", schemes=("imap", "imaps", "pop3", "pop3s"))
 # The address its mail was sent to, when a message says nothing about it.
 MAILBOX_ADDRESS = env_str("CONSENTRY_MAILBOX_ADDRESS", "")
+# The platform's abuse addresses (ABUSE-1): mail to them opens abuse cases. Empty: abuse@
+# the host of CONSENTRY_BASE_URL and abuse@ the domain of CONSENTRY_DEFAULT_FROM_EMAIL.
+ABUSE_ADDRESSES = [a.lower() for a in env_list("CONSENTRY_ABUSE_ADDRESSES", [])]
+if any(a.count("@") != 1 or a.startswith("@") or a.endswith("@") for a in ABUSE_ADDRESSES):
+    raise ImproperlyConfigured("CONSENTRY_ABUSE_ADDRESSES: comma-separated email addresses")
+# ABUSE-3: replies forwarded to an account's own address, at most this many per hour.
+REPLY_FORWARDS_PER_HOUR = env_int("CONSENTRY_REPLY_FORWARDS_PER_HOUR", 60, minimum=0)
 # The calendar of working days for deadlines (UNSUB-2): "de" (federal holidays) or "fr",
 # plus extra holidays as ISO dates (a state's own, company closing days).
 HOLIDAY_CALENDAR = env_str("CONSENTRY_HOLIDAY_CALENDAR", "de")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, include, path
 
-from console import accounts, audit, dashboard, keys, policy, review, violations
+from console import abuse, accounts, audit, dashboard, keys, policy, review, violations
 
 app_name = "console"
 
@@ -26,4 +26,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # Accounts and review (sign-up): console/review.py
     path("review/", include(review.urls)),
     # Abuse desk and replies: console/abuse.py
+    path("abuse/", abuse.abuse_cases, name="abuse"),
+    path("abuse/lookup/", abuse.abuse_lookup, name="abuse_lookup"),
+    path("abuse/<int:case_id>/", abuse.abuse_case, name="abuse_case"),
+    path("abuse/<int:case_id>/action/", abuse.abuse_case_action, name="abuse_case_action"),
 ]

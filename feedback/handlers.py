@@ -12,6 +12,7 @@ from contacts import services as contacts
 from core.actors import Actor
 from core.errors import InvalidInput, NotFound
 from domains.selectors import accounts_sending_from
+from feedback import intake
 from feedback.models import InboundMessage, InboundState
 from feedback.rules import asks_to_unsubscribe, is_auto_reply
 
@@ -93,9 +94,30 @@ def handle_mailto(message: InboundMessage, recipient: str, params: dict[str, str
     )
 
 
+def handle_abuse(message: InboundMessage, recipient: str, params: dict[str, str]) -> Outcome:
+    """ABUSE-1: mail to the platform's abuse address opens a case on the abuse desk."""
+    receiver = intake.abuse_intake()
+    if receiver is None:
+        return Outcome(InboundState.REVIEW, f"abuse report to {recipient}: no abuse desk")
+    line, account = receiver(message, recipient)
+    from feedback.parsers import parse_feedback
+
+    # COMPLAINT-1: a provider's ARF report counts as a complaint wherever it arrives.
+    if parse_feedback(bytes(message.raw), envelope_to=[recipient]).kind == "complaint":
+        complaint = handle_feedback(message, recipient, params)
+        return Outcome(complaint.state, f"{line}; {complaint.reason}", account or complaint.account)
+    return Outcome(InboundState.PROCESSED, line, account)
+
+
+def _to_inbox(message: InboundMessage, recipient: str, account: Account, automatic: bool) -> str:
+    receiver = intake.reply_intake()
+    return receiver(message, recipient, account, automatic) if receiver is not None else ""
+
+
 def handle_reply(message: InboundMessage, recipient: str, params: dict[str, str]) -> Outcome:
     """UNSUB-3: a reply to an account's From/Reply-To that asks to unsubscribe is surfaced to
-    the account as an open unsubscribe request; other replies need nothing from us."""
+    the account as an open unsubscribe request; every other reply goes to the account's
+    inbox (ABUSE-3)."""
     domain = recipient.rpartition("@")[2]
     accounts = accounts_sending_from(domain)
     if not accounts:
@@ -107,11 +129,17 @@ def handle_reply(message: InboundMessage, recipient: str, params: dict[str, str]
     parsed = parse_message(bytes(message.raw))
     headers = dict(parsed.headers)
     if is_auto_reply(headers):
-        return Outcome(InboundState.PROCESSED, "an automatic reply: nothing to do", account)
+        inbox = _to_inbox(message, recipient, account, True)
+        return Outcome(
+            InboundState.PROCESSED, "; ".join(["an automatic reply", inbox]).strip("; "), account
+        )
     subject = parsed.header("Subject")
     if not asks_to_unsubscribe(subject, parsed.text or ""):
+        inbox = _to_inbox(message, recipient, account, False)
         return Outcome(
-            InboundState.PROCESSED, "a reply that asks for no unsubscribe: nothing to do", account
+            InboundState.PROCESSED,
+            "; ".join(["a reply that asks for no unsubscribe", inbox]).strip("; "),
+            account,
         )
     sender = _sender(message, parsed.header("From"))
     try:

@@ -1,14 +1,19 @@
 """Which handler an inbound message goes to, by the address it was sent to: one small table.
 
-The local part decides: `unsubscribe+TOKEN@` is a mailto unsubscribe, and later issues add
-the VERP bounce address and the feedback-loop address here. Anything else addressed to a
-sender domain of an account is a reply to one of its mailings.
+The platform's abuse addresses come first (ABUSE-1: `settings.ABUSE_ADDRESSES`, by default
+abuse@ the platform's own domains); then the local part decides: `unsubscribe+TOKEN@` is a
+mailto unsubscribe, `bounces+TOKEN@` the VERP return path, `fbl@` the feedback loop.
+Anything else addressed to a sender domain of an account is a reply to one of its mailings.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from email.utils import parseaddr
+from urllib.parse import urlsplit
+
+from django.conf import settings
 
 
 @dataclass(frozen=True)
@@ -41,10 +46,25 @@ ROUTES: tuple[Route, ...] = (
     ),
 )
 REPLY = Route("reply", re.compile(r".+"), "feedback.handlers.handle_reply")
+ABUSE = Route("abuse", re.compile(r"abuse", re.IGNORECASE), "feedback.handlers.handle_abuse")
+
+
+def abuse_addresses() -> frozenset[str]:
+    """ABUSE-1: the platform's abuse addresses, lowercased."""
+    if settings.ABUSE_ADDRESSES:
+        return frozenset(settings.ABUSE_ADDRESSES)
+    domains = {
+        (urlsplit(settings.BASE_URL).hostname or "").lower(),
+        parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2].lower(),
+    }
+    return frozenset(f"abuse@{domain}" for domain in domains if domain)
 
 
 def route_for(recipient: str) -> tuple[Route, dict[str, str]]:
-    """The first route whose pattern matches the recipient's local part, and its groups."""
+    """The abuse route for an abuse address of the platform; else the first route whose
+    pattern matches the recipient's local part, and its groups."""
+    if recipient.strip().lower() in abuse_addresses():
+        return ABUSE, {}
     local = recipient.rpartition("@")[0]
     for route in ROUTES:
         match = route.local_part.fullmatch(local)

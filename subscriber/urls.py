@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from django.urls import path
 
-from subscriber import unsubscribe, views
+from subscriber import abuse, unsubscribe, views
 
 app_name = "subscriber"
 urlpatterns = [
+    path("report-abuse/", abuse.report_abuse, name="report_abuse"),
+    path("report-abuse/thanks/", abuse.abuse_thanks, name="abuse_thanks"),
     path("f/<str:public_id>/", views.signup, name="signup"),
     path("f/<str:public_id>/thanks/", views.signup_thanks, name="signup_thanks"),
     path("c/<str:token>/", views.confirm, name="confirm"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -34,9 +36,12 @@ class DomainForm(forms.Form):
     )
 
 
-def get_domain_for_user(request: HttpRequest, slug: str, domain_id: int) -> SenderDomain:
-    """The domain if the user works in its account; 404 for anyone else's (PRIVACY-2)."""
-    account = get_account_for_user(request, slug)
+def get_domain_for_user(
+    request: HttpRequest, slug: str, domain_id: int, *, roles: Any = None
+) -> SenderDomain:
+    """The domain if the user works in its account (in one of `roles`, when given); 404 for
+    anyone else's (PRIVACY-2)."""
+    account = get_account_for_user(request, slug, roles=roles)
     try:
         return selectors.domain_of(account, domain_id)
     except NotFound:
@@ -111,8 +116,7 @@ def domain_check(request: HttpRequest, slug: str, domain_id: int) -> HttpRespons
 def domain_sandbox_publish(request: HttpRequest, slug: str, domain_id: int) -> HttpResponse:
     """Owners and operators publish the records in the sandbox DNS (only while mail goes
     to the sandbox mailbox), then the domain is checked against it at once."""
-    get_account_for_user(request, slug, roles=MANAGERS)
-    domain = get_domain_for_user(request, slug, domain_id)
+    domain = get_domain_for_user(request, slug, domain_id, roles=MANAGERS)
     actor = Actor.for_user(request.user, request)
     try:
         services.publish_in_sandbox(domain, actor=actor)

@@ -88,27 +88,35 @@ def main() -> None:
     arrivals = [services.Arrival(raw, "", [to]) for raw, to in mix]
     chunks = [arrivals[first : first + batch] for first in range(0, len(arrivals), batch)]
 
+    stored: list[int] = []  # the floors' messages, removed again before the next step
+
     def one_by_one() -> None:
         for a in arrivals:
-            services.receive(a.raw, mail_from=a.mail_from, rcpt_to=a.rcpt_to)
+            stored.append(services.receive(a.raw, mail_from=a.mail_from, rcpt_to=a.rcpt_to).pk)
 
     def together() -> None:
         for chunk in chunks:
-            services.receive_many(chunk)
+            stored.extend(m.pk for m in services.receive_many(chunk))
+
+    def forget() -> None:
+        InboundMessage.objects.filter(pk__in=stored).delete()
+        stored.clear()
+
+    done: list[int] = []
 
     def end_to_end() -> None:
         for chunk in chunks:
             # Stored as they arrived together, then processed as one batch.
-            services.process_many(services.receive_many(chunk))
+            done.extend(m.pk for m in services.process_many(services.receive_many(chunk)))
 
     floor = timed(one_by_one)
-    InboundMessage.objects.all().delete()
+    forget()
     floor_together = timed(together)
-    InboundMessage.objects.all().delete()
+    forget()
     applied = timed(end_to_end)
     database = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite"
-    events = FeedbackEvent.objects.count()
-    review = InboundMessage.objects.filter(state="review").count()
+    events = FeedbackEvent.objects.filter(inbound_id__in=done).count()
+    review = InboundMessage.objects.filter(pk__in=done, state="review").count()
     n = len(mix)
     print(
         f"{database}, {n} reports (70 % hard, 15 % soft, 10 % ARF, 5 % 5.7.26), batches of {batch}"

@@ -19,7 +19,8 @@ def sent_campaign(count: int, domains: list[str]) -> tuple[list[Any], list[Any]]
     from delivery.models import LedgerState, SendLedgerEntry
 
     now = timezone.now()
-    account = Account.objects.create(slug=f"bench-{time.time_ns()}", name="Bench")
+    run = time.time_ns()
+    account = Account.objects.create(slug=f"bench-{run}", name="Bench")
     lst = List.objects.create(account=account, name="News")
     addresses = [f"r{n}@{domains[n % len(domains)]}" for n in range(count)]
     contacts = Contact.objects.bulk_create(
@@ -53,7 +54,9 @@ def sent_campaign(count: int, domains: list[str]) -> tuple[list[Any], list[Any]]
             contact=c,
             state=LedgerState.SENT,
             sent_at=now,
-            message_id=f"<{n}.bench@bench.example>",
+            # Unique to the run: a database kept between runs matches each report by
+            # Message-ID to this run's message, not to an earlier run's.
+            message_id=f"<{n}.{run}.bench@bench.example>",
         )
         for n, c in enumerate(contacts)
     )

@@ -11,8 +11,14 @@ closed or flushed twice.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
-from typing import Any
+import signal
+from collections.abc import Callable, Iterable
+from multiprocessing.connection import Connection, Pipe
+from typing import Any, NoReturn
+
+logger = logging.getLogger(__name__)
 
 
 def close_inherited(*, keep: int) -> None:
@@ -33,3 +39,91 @@ def refuse_queries(who: str) -> None:
 
     for connection in connections.all():
         connection.execute_wrappers.append(refuse)
+
+
+class ChildDied(Exception):
+    """The child process ended before it answered."""
+
+
+class Child:
+    """One forked process that answers `work(request)` for each request sent to it, in the
+    order given, until its pipe closes. `work` must not raise: what it cannot do belongs
+    in its answer (an exception ends the child, and its parent sees `ChildDied`). The
+    child holds no descriptor but its pipe and refuses database queries (`who` names it
+    in the error); it ends when its parent goes away."""
+
+    pid: int
+    connection: Connection
+
+    def __init__(self, work: Callable[[Any], Any], who: str) -> None:
+        ours, theirs = Pipe(duplex=True)
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            close_inherited(keep=theirs.fileno())
+            serve(theirs, work, who)
+        theirs.close()
+        self.pid = pid
+        self.connection = ours
+        self.outstanding = 0  # requests given and not answered
+        self.ended = False
+
+    def submit(self, request: Any) -> None:
+        """Give the process a request; it answers requests in the order given."""
+        try:
+            self.connection.send(request)
+        except OSError as exc:
+            raise ChildDied(str(exc)) from exc
+        self.outstanding += 1
+
+    def collect(self) -> Any:
+        """The answer to the oldest request given and not yet collected."""
+        try:
+            answer = self.connection.recv()
+        except (EOFError, OSError) as exc:
+            raise ChildDied(str(exc) or "its pipe closed") from exc
+        self.outstanding -= 1
+        return answer
+
+    def reusable(self) -> bool:
+        """Alive, and owing no answer: a next batch may use it."""
+        if self.ended or self.outstanding:
+            return False
+        with contextlib.suppress(ChildProcessError):
+            if os.waitpid(self.pid, os.WNOHANG)[0] == 0:
+                return True
+        self.ended = True
+        return False
+
+    def close(self) -> None:
+        """Ask the process to end, and reap it."""
+        with contextlib.suppress(OSError):  # it may be gone already
+            self.connection.send(None)
+        self.connection.close()
+        if not self.ended:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self.pid, 0)
+            self.ended = True
+
+
+def close_all(children: Iterable[Child]) -> None:
+    """Ask each child to end, and reap it."""
+    for child in children:
+        child.close()
+
+
+def serve(connection: Connection, work: Callable[[Any], Any], who: str) -> NoReturn:
+    """A child's loop: a request in, `work(request)` out, until None or the pipe's end."""
+    code = 0
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        refuse_queries(who)
+        while (request := connection.recv()) is not None:
+            connection.send(work(request))
+    except EOFError:
+        pass  # the parent is gone: so are we
+    except BaseException:
+        logger.exception("%s failed", who)
+        code = 1
+    finally:
+        os._exit(code)

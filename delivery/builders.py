@@ -16,16 +16,12 @@ is replaced by building on the worker's own thread; no recipient is lost.
 from __future__ import annotations
 
 import atexit
-import contextlib
 import logging
-import os
-import signal
 import threading
 from collections.abc import Callable
-from multiprocessing.connection import Connection, Pipe
 from typing import TYPE_CHECKING, NamedTuple
 
-from core.forking import close_inherited, refuse_queries
+from core.forking import Child, ChildDied, close_all
 
 if TYPE_CHECKING:
     from carrier.transports import OutboundMessage
@@ -54,64 +50,19 @@ def build_safely(build: BuildFn, recipient: Recipient) -> Built:
     return Built(message, message_id)
 
 
-class BuilderDied(Exception):
-    """The builder process ended before it answered."""
+# The builder's process ended before it answered.
+BuilderDied = ChildDied
 
 
-class Builder:
-    """One forked process that builds the messages it is sent, a group at a time."""
-
-    pid: int
-    connection: Connection
+class Builder(Child):
+    """One forked process that builds the messages it is sent, a group at a time: `submit`
+    a list of recipients, `collect` their `Built` in the order given."""
 
     def __init__(self, build: BuildFn) -> None:
-        ours, theirs = Pipe(duplex=True)
-        pid = os.fork()
-        if pid == 0:  # the child: never returns
-            close_inherited(keep=theirs.fileno())
-            _serve(theirs, build)
-        theirs.close()
-        self.pid = pid
-        self.connection = ours
-        self.outstanding = 0  # groups given and not collected
-        self.ended = False
-
-    def submit(self, recipients: list[Recipient]) -> None:
-        """Give the process a group to build; it answers groups in the order given."""
-        try:
-            self.connection.send(recipients)
-        except OSError as exc:
-            raise BuilderDied(str(exc)) from exc
-        self.outstanding += 1
-
-    def collect(self) -> list[Built]:
-        """The messages of the oldest group given and not yet collected."""
-        try:
-            built: list[Built] = self.connection.recv()
-        except (EOFError, OSError) as exc:
-            raise BuilderDied(str(exc) or "its pipe closed") from exc
-        self.outstanding -= 1
-        return built
-
-    def reusable(self) -> bool:
-        """Alive, and owing no answer: a next batch may use it."""
-        if self.ended or self.outstanding:
-            return False
-        with contextlib.suppress(ChildProcessError):
-            if os.waitpid(self.pid, os.WNOHANG)[0] == 0:
-                return True
-        self.ended = True
-        return False
-
-    def close(self) -> None:
-        """Ask the process to end, and reap it."""
-        with contextlib.suppress(OSError):  # it may be gone already
-            self.connection.send(None)
-        self.connection.close()
-        if not self.ended:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(self.pid, 0)
-            self.ended = True
+        super().__init__(
+            lambda recipients: [build_safely(build, r) for r in recipients],
+            "a message builder process",
+        )
 
 
 class KeptBuilders:
@@ -152,27 +103,8 @@ class KeptBuilders:
     def close(self) -> None:
         with self._lock:
             builders, self._builders = self._builders, []
-        for builder in builders:
-            builder.close()
+        close_all(builders)
 
 
 kept = KeptBuilders()
 atexit.register(kept.close)
-
-
-def _serve(connection: Connection, build: BuildFn) -> None:
-    """The builder's loop: a list of recipients in, a list of `Built` out, until None."""
-    code = 0
-    try:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the worker decides when to stop
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        refuse_queries("a message builder process")
-        while (recipients := connection.recv()) is not None:
-            connection.send([build_safely(build, r) for r in recipients])
-    except EOFError:
-        pass  # the worker is gone: so are we
-    except BaseException:
-        logger.exception("message builder failed")
-        code = 1
-    finally:
-        os._exit(code)

@@ -19,6 +19,7 @@ from feedback.rules import asks_to_unsubscribe, is_auto_reply
 if TYPE_CHECKING:
     from accounts.models import Account
     from feedback.apply import Applied, Report
+    from feedback.parsers import FeedbackReport
 
 ACTOR = Actor.system("inbound")
 
@@ -47,12 +48,16 @@ def handle_feedback(message: InboundMessage, recipient: str, params: dict[str, s
     return feedback_outcome(read, apply_reports([read])[0])
 
 
-def read_feedback(message: InboundMessage, recipient: str) -> Report | Outcome:
-    """The parsed report to apply, or the outcome of a message that is none."""
+def read_feedback(
+    message: InboundMessage, recipient: str, report: FeedbackReport | None = None
+) -> Report | Outcome:
+    """The parsed report to apply, or the outcome of a message that is none. `report`:
+    the message already parsed for `recipient` (feedback.readers parses a batch's)."""
     from feedback.apply import Report
     from feedback.parsers import parse_feedback
 
-    report = parse_feedback(bytes(message.raw), envelope_to=[recipient])
+    if report is None:
+        report = parse_feedback(bytes(message.raw), envelope_to=[recipient])
     if report.kind == "autoreply":
         return Outcome(InboundState.PROCESSED, "an automatic reply, not a bounce")
     if report.kind == "delivered":

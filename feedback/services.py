@@ -19,6 +19,7 @@ from core.bulk import allocate_ids, db_datetime, insert_rows, json_text, update_
 from feedback.apply import Report, apply_reports
 from feedback.handlers import Outcome, feedback_outcome, read_feedback
 from feedback.models import InboundMessage, InboundState
+from feedback.readers import parse_all
 from feedback.routing import route_for
 
 log = logging.getLogger(__name__)
@@ -140,15 +141,21 @@ def process_many(messages: Sequence[InboundMessage]) -> list[InboundMessage]:
     every message of a batch that fails as a whole, are processed one by one."""
     batch: list[tuple[InboundMessage, list[Outcome | Report]]] = []
     alone: list[InboundMessage] = []
+    feedback: list[InboundMessage] = []
     for message in messages:
         recipients = message.rcpt_to or [""]
-        if not all(route_for(r)[0].handler == FEEDBACK_HANDLER for r in recipients):
+        if all(route_for(r)[0].handler == FEEDBACK_HANDLER for r in recipients):
+            feedback.append(message)
+        else:
             alone.append(message)
-            continue
+    # Parsed on every core (feedback.readers), one report per message and recipient.
+    parsed = iter(parse_all([(bytes(m.raw), (r,)) for m in feedback for r in m.rcpt_to or [""]]))
+    for message in feedback:
         reads: list[Outcome | Report] = []
-        for recipient in recipients:
+        for recipient in message.rcpt_to or [""]:
+            report = next(parsed)
             try:
-                reads.append(read_feedback(message, recipient))
+                reads.append(read_feedback(message, recipient, report))
             except Exception as exc:  # a message no parser foresaw: kept for review
                 reads.append(_failed(message, route_for(recipient)[0].name, exc))
         batch.append((message, reads))

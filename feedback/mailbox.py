@@ -7,7 +7,8 @@ an IMAP or POP3 mailbox instead of handing them to `consentry inbound`.
     pop3://user:pass@host:110            pop3s://user:pass@host:995
 
 Each message is stored raw first, like one the SMTP listener received, and only then
-deleted from the mailbox: a poll that dies half-way leaves the rest there for the next one,
+deleted from the mailbox: a batch of up to 250 is stored in one transaction, deleted, then
+processed as one batch; a poll that dies half-way leaves the rest there for the next one,
 and nothing is lost. The recipient that routes it is the address the MTA delivered it to
 (Delivered-To, X-Original-To, Envelope-To), so a catch-all bounce mailbox still routes each
 VERP address to its ledger row.
@@ -24,9 +25,13 @@ from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
 from email.utils import getaddresses
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
+
+if TYPE_CHECKING:
+    from feedback.models import InboundMessage
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +39,9 @@ PORTS = {"imap": 143, "imaps": 993, "pop3": 110, "pop3s": 995}
 RECIPIENT_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "To")
 TIMEOUT = 30
 MAX_PER_POLL = 500
+# Messages stored in one transaction, then deleted from the mailbox and processed as one
+# batch: a poll that dies loses none, and redoes at most this many.
+STORE_BATCH = 250
 
 
 @dataclass(frozen=True)
@@ -90,16 +98,23 @@ def recipient_of(raw: bytes, fallback: str = "") -> str:
     return fallback
 
 
-def _store(raw: bytes, config: MailboxConfig, fallback: str) -> None:
+def _store(raws: list[bytes], config: MailboxConfig, fallback: str) -> list[InboundMessage]:
+    """Keep a batch of fetched messages in one transaction: once this returns, the
+    mailbox may let go of them."""
     from feedback import services
 
-    message = services.receive(
-        raw, mail_from="", rcpt_to=[recipient_of(raw, fallback)], peer=str(config)[:100]
+    return services.receive_many(
+        [services.Arrival(raw, "", [recipient_of(raw, fallback)], str(config)) for raw in raws]
     )
+
+
+def _process(messages: list[InboundMessage]) -> None:
+    from feedback import services
+
     try:
-        services.process(message)
+        services.process_many(messages)
     except Exception:  # stored: processed again by `consentry inbound` on its next start
-        log.exception("mailbox message %s stored but not processed", message.pk)
+        log.exception("%s mailbox messages stored but not processed", len(messages))
 
 
 def poll(config: MailboxConfig, *, fallback_recipient: str = "") -> PollResult:
@@ -122,17 +137,25 @@ def _poll_imap(config: MailboxConfig, fallback: str) -> PollResult:
         status, _ = client.select(config.folder)
         if status != "OK":
             raise ConnectionError(f"{config}: no folder {config.folder!r}")
-        _, data = client.uid("SEARCH", "ALL")
-        for uid in (data[0] or b"").decode("ascii").split()[:MAX_PER_POLL]:
-            _, parts = client.uid("FETCH", uid, "(RFC822)")
-            raw = next((p[1] for p in parts if isinstance(p, tuple)), None)
-            if raw is None:
+        # A message marked deleted was stored by an earlier poll that died before EXPUNGE.
+        _, data = client.uid("SEARCH", "UNDELETED")
+        uids = (data[0] or b"").decode("ascii").split()[:MAX_PER_POLL]
+        for first in range(0, len(uids), STORE_BATCH):
+            batch: list[tuple[str, bytes]] = []
+            for uid in uids[first : first + STORE_BATCH]:
+                _, parts = client.uid("FETCH", uid, "(RFC822)")
+                raw = next((p[1] for p in parts if isinstance(p, tuple)), None)
+                if raw is not None:
+                    batch.append((uid, bytes(raw)))
+            fetched += len(batch)
+            if not batch:
                 continue
-            fetched += 1
-            _store(bytes(raw), config, fallback)
-            stored += 1
-            client.uid("STORE", uid, "+FLAGS", "(\\Deleted)")
-        client.expunge()
+            messages = _store([raw for _uid, raw in batch], config, fallback)
+            stored += len(messages)
+            # Only what is stored leaves the mailbox.
+            client.uid("STORE", ",".join(uid for uid, _raw in batch), "+FLAGS", "(\\Deleted)")
+            client.expunge()
+            _process(messages)
     finally:
         with contextlib.suppress(imaplib.IMAP4.error, OSError):
             client.logout()
@@ -140,6 +163,31 @@ def _poll_imap(config: MailboxConfig, fallback: str) -> PollResult:
 
 
 def _poll_pop3(config: MailboxConfig, fallback: str) -> PollResult:
+    """One POP3 session per batch: only QUIT makes its deletions happen, so a poll that
+    dies redoes at most the batch it was storing."""
+    fetched = stored = 0
+    while fetched < MAX_PER_POLL:
+        client = _pop3(config)
+        try:
+            count, _ = client.stat()
+            batch = list(range(1, min(count, STORE_BATCH, MAX_PER_POLL - fetched) + 1))
+            raws = [b"\r\n".join(client.retr(number)[1]) + b"\r\n" for number in batch]
+            fetched += len(raws)
+            messages = _store(raws, config, fallback) if raws else []
+            stored += len(messages)
+            for number in batch:
+                client.dele(number)
+            client.quit()  # the deletions happen here: a broken session deletes nothing
+        except Exception:
+            client.close()
+            raise
+        _process(messages)
+        if len(batch) < STORE_BATCH:
+            break
+    return PollResult(fetched, stored)
+
+
+def _pop3(config: MailboxConfig) -> poplib.POP3:
     client: poplib.POP3
     if config.scheme == "pop3s":
         client = poplib.POP3_SSL(
@@ -147,20 +195,10 @@ def _poll_pop3(config: MailboxConfig, fallback: str) -> PollResult:
         )
     else:
         client = poplib.POP3(config.host, config.port, timeout=TIMEOUT)
-    fetched = stored = 0
     try:
         client.user(config.username)
         client.pass_(config.password)
-        count, _ = client.stat()
-        for number in range(1, min(count, MAX_PER_POLL) + 1):
-            _, lines, _ = client.retr(number)
-            raw = b"\r\n".join(lines) + b"\r\n"
-            fetched += 1
-            _store(raw, config, fallback)
-            stored += 1
-            client.dele(number)
-        client.quit()  # only QUIT makes the deletions happen: a broken poll deletes nothing
     except Exception:
         client.close()
         raise
-    return PollResult(fetched, stored)
+    return client

@@ -92,3 +92,39 @@ def test_a_bad_mailbox_url_is_refused_with_its_reason() -> None:
     for url, reason in (("ftp://u@h", "scheme"), ("imap://host", "user@host")):
         with pytest.raises(ImproperlyConfigured, match=reason):
             MailboxConfig.from_url(url)
+
+
+@pytest.mark.parametrize("scheme", ["imap", "pop3"])
+def test_a_poll_stores_in_batches_and_one_that_dies_loses_nothing(
+    mail_server: MailServer, scheme: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each batch is stored in one transaction and only then deleted from the mailbox: a
+    poll that dies while storing its second batch leaves that batch and the rest there,
+    and the next poll stores each of them once."""
+    from feedback import mailbox, services
+
+    for n in range(7):
+        drop(mail_server, f"Subject: note {n}\r\nTo: someone@example.org\r\n\r\n{n}\r\n".encode())
+    monkeypatch.setattr(mailbox, "STORE_BATCH", 3)
+    receive_many = services.receive_many
+    calls: list[int] = []
+
+    def dies_on_the_second(arrivals: Any) -> Any:
+        calls.append(len(arrivals))
+        if len(calls) == 2:
+            raise OSError("the database went away")
+        return receive_many(arrivals)
+
+    monkeypatch.setattr(services, "receive_many", dies_on_the_second)
+    config = MailboxConfig.from_url(mail_server.url(scheme))
+    with pytest.raises(OSError, match="went away"):
+        poll(config)
+    assert InboundMessage.objects.count() == 3
+    assert count(mail_server) == 4
+
+    monkeypatch.setattr(services, "receive_many", receive_many)
+    poll(config)
+    assert count(mail_server) == 0
+    bodies = [bytes(m.raw).rsplit(b"\r\n\r\n", 1)[1] for m in InboundMessage.objects.all()]
+    assert sorted(bodies) == sorted(f"{n}\r\n".encode() for n in range(7))
+    assert all(m.state != InboundState.RECEIVED for m in InboundMessage.objects.all())

@@ -215,3 +215,61 @@ def test_the_listener_processes_what_waits_with_the_next_delivery(
     assert [status_of(sent, n) for n in range(4)] == ["B"] * 4
     webhook.refresh_from_db()
     assert webhook.state == InboundState.RECEIVED
+
+
+def test_messages_stored_together_are_kept_exactly_as_each_alone() -> None:
+    """One statement for the batch (COPY on PostgreSQL): the bytes, the envelope and the
+    state read back as `receive` keeps a single message."""
+    arrivals = [
+        services.Arrival(
+            b"Subject: \xe4\xf6\xfc 8-bit\r\n\r\n\x00\xff body\r\n", "", ["a@x.example"]
+        ),
+        services.Arrival(
+            b"Subject: two\r\n\r\nb\r\n",
+            "mta@x.example",
+            ["b@x.example", "c@y.example"],
+            "192.0.2.7",
+        ),
+        services.Arrival(b"{}", "", [], route="webhook:ses"),
+    ]
+    together = services.receive_many(arrivals)
+    alone = [
+        services.receive(
+            a.raw, mail_from=a.mail_from, rcpt_to=a.rcpt_to, peer=a.peer, route=a.route
+        )
+        for a in arrivals
+    ]
+    fields = ("raw", "size", "mail_from", "rcpt_to", "peer", "route", "state", "reason", "account")
+
+    def kept(messages: list[InboundMessage]) -> list[tuple[Any, ...]]:
+        rows = InboundMessage.objects.in_bulk([m.pk for m in messages])
+        return [
+            tuple(
+                bytes(v) if isinstance(v, memoryview) else v
+                for v in (getattr(rows[m.pk], f) for f in fields)
+            )
+            for m in messages
+        ]
+
+    assert kept(together) == kept(alone)
+    assert kept(together)[1][3] == ["b@x.example", "c@y.example"]
+    assert len({m.pk for m in together + alone}) == 6
+    assert all(m.state == InboundState.RECEIVED and m.received_at for m in together)
+
+
+def test_an_unreadable_message_in_a_batch_goes_to_review_and_the_others_apply(
+    sent: Sendable,
+) -> None:
+    batch = [bounce(sent, 0, HARD), bounce(sent, 1, HARD), bounce(sent, 2, SOFT)]
+    garbage = services.Arrival(b"\x00\xff not a message", "", batch[0].rcpt_to)
+    messages = services.process_many(services.receive_many([batch[0], garbage, *batch[1:]]))
+    assert [m.state for m in messages] == [
+        InboundState.PROCESSED,
+        InboundState.REVIEW,
+        InboundState.PROCESSED,
+        InboundState.PROCESSED,
+    ]
+    assert "not a bounce or report we can read" in messages[1].reason
+    assert [status_of(sent, n) for n in range(3)] == ["B", "B", "A"]
+    assert FeedbackEvent.objects.count() == 3
+    assert verify_chain(sent.world.alice_account).ok

@@ -20,6 +20,7 @@ from api import (
     operator_accounts,
     operator_console,
     replies,
+    segments,
     unsubscribe_requests,
 )
 from api.auth import ApiKeyAuth
@@ -40,6 +41,7 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("/", contacts.router)
 api.add_router("/", lists.router)
+api.add_router("/", segments.router)
 api.add_router("/", forms.router)
 api.add_router("/", domains.router)
 api.add_router("/", campaigns.router)

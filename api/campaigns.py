@@ -15,8 +15,9 @@ from api.schemas import ERRORS, ErrorOut
 from campaigns import guidelines, selectors, services
 from campaigns.models import Campaign
 from campaigns.rules import CampaignKind, CampaignState
+from contacts.segments import segment_of
 from contacts.selectors import list_of
-from delivery import sends
+from delivery import audience, sends
 from delivery.selectors import progress as send_progress
 
 router = Router(tags=["campaigns"])
@@ -42,6 +43,7 @@ class CampaignOut(Schema):
         description="Why the platform paused the send (its sender domain failed its checks)"
     )
     lists: list[int]
+    segment: int | None = Field(description="the segment narrowing the lists' audience")
     mailing_id: str = Field(description="X-Mailing-ID of every message (CONTENT-4)")
     created_at: datetime
     started_at: datetime | None
@@ -65,9 +67,29 @@ class CampaignIn(Schema):
     html: str = Field(description="Jinja2; needs {{ unsubscribe_url }} and {{ imprint }}")
     text: str = Field("", description="empty: generated from the HTML")
     lists: list[int] = Field(default_factory=list)
+    segment: int | None = Field(None, description="only the lists' contacts in this segment")
     kind: CampaignKind = CampaignKind.REGULAR
     language: str = Field("de", description="de, en or fr: the imprint footer's language")
     tracking: bool = False
+
+
+class SegmentChoiceIn(Schema):
+    segment: int | None = Field(description="a segment's id, or null for the whole lists")
+
+
+class LeftOutOut(Schema):
+    reason: str = Field(
+        description="deleted, unsubscribed, bounced, pending, untrusted, role, no_basis, "
+        "scope, problem or stale"
+    )
+    label: str
+    contacts: int
+
+
+class AudienceOut(Schema):
+    considered: int = Field(description="contacts on the target lists (in the segment)")
+    recipients: int = Field(description="who the send would reach if it started now")
+    left_out: list[LeftOutOut] = Field(description="the others, by the first reason that applies")
 
 
 class SendIn(Schema):
@@ -120,6 +142,7 @@ def campaign_out(campaign: Campaign) -> CampaignOut:
         state=CampaignState(campaign.state),
         pause_reason=campaign.pause_reason,
         lists=[lst.pk for lst in campaign.lists.all()],
+        segment=campaign.segment_id,
         mailing_id=campaign.mailing_id,
         created_at=campaign.created_at,
         started_at=campaign.started_at,
@@ -151,13 +174,47 @@ def create_campaign(request: HttpRequest, payload: CampaignIn) -> tuple[int, Cam
     account = account_of(request)
     values = payload.dict()
     lists = [list_of(account, list_id) for list_id in values.pop("lists")]
-    campaign = services.create_campaign(account, actor=actor_of(request), lists=lists, **values)
+    segment_id = values.pop("segment")
+    segment = segment_of(account, segment_id) if segment_id is not None else None
+    campaign = services.create_campaign(
+        account, actor=actor_of(request), lists=lists, segment=segment, **values
+    )
     return 201, campaign_out(selectors.campaign_of(account, campaign.pk))
 
 
 @router.get("/campaigns/{campaign_id}", response={200: CampaignOut, **ERRORS}, summary="A campaign")
 def get_campaign(request: HttpRequest, campaign_id: int) -> CampaignOut:
     return campaign_out(get_campaign_for_key(request, campaign_id))
+
+
+@router.put(
+    "/campaigns/{campaign_id}/segment",
+    response={200: CampaignOut, **ERRORS},
+    summary="Target a segment of the lists, or the whole lists",
+)
+def set_segment(request: HttpRequest, campaign_id: int, payload: SegmentChoiceIn) -> CampaignOut:
+    """A draft only (409 `refused` otherwise)."""
+    account = account_of(request)
+    campaign = get_campaign_for_key(request, campaign_id)
+    segment = segment_of(account, payload.segment) if payload.segment is not None else None
+    services.update_campaign(campaign, actor=actor_of(request), segment=segment)
+    return campaign_out(selectors.campaign_of(account, campaign.pk))
+
+
+@router.get(
+    "/campaigns/{campaign_id}/audience",
+    response={200: AudienceOut, **ERRORS},
+    summary="Who the send would reach, and why the others are left out",
+)
+def get_audience(request: HttpRequest, campaign_id: int) -> AudienceOut:
+    found = audience.breakdown(get_campaign_for_key(request, campaign_id))
+    return AudienceOut(
+        considered=found.considered,
+        recipients=found.recipients,
+        left_out=[
+            LeftOutOut(reason=key, label=label, contacts=n) for key, label, n in found.reasons()
+        ],
+    )
 
 
 @router.post(

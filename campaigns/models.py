@@ -23,6 +23,14 @@ class Campaign(models.Model):
     # Empty: generated from the HTML when the campaign is compiled.
     text = models.TextField(blank=True)
     lists = models.ManyToManyField("contacts.List", related_name="campaigns", blank=True)
+    # Narrows the target lists' audience to the contacts the segment's conditions match.
+    segment = models.ForeignKey(
+        "contacts.Segment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+    )
     kind = models.CharField(
         max_length=20,
         choices=[

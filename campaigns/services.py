@@ -25,7 +25,7 @@ from core.text import clean_text
 
 if TYPE_CHECKING:
     from accounts.models import Account
-    from contacts.models import List
+    from contacts.models import List, Segment
 
 GUIDELINES_KEY = "send.guidelines"
 # SEND-1: the text the user confirms before every send, versioned in consent.Wording.
@@ -117,36 +117,66 @@ def _check_lists(account: Account, lists: Sequence[List]) -> None:
         raise InvalidInput("a target list belongs to another account")
 
 
+def _check_segment(account: Account, segment: Segment | None) -> None:
+    if segment is not None and segment.account_id != account.pk:
+        raise InvalidInput("segment: the segment belongs to another account")
+
+
+# update_campaign's default for the segment: leave it as it is.
+KEEP = object()
+
+
 @transaction.atomic
 def create_campaign(
-    account: Account, *, actor: Actor, lists: Sequence[List] = (), **values: Any
+    account: Account,
+    *,
+    actor: Actor,
+    lists: Sequence[List] = (),
+    segment: Segment | None = None,
+    **values: Any,
 ) -> Campaign:
-    """A draft campaign. Its From domain and content are judged by the gate at start."""
+    """A draft campaign. Its From domain and content are judged by the gate at start; a
+    segment narrows the target lists' audience."""
     for required in ("name", "subject", "from_name", "from_address", "html"):
         values.setdefault(required, "")
     clean = _clean(account, values)
     _check_lists(account, lists)
-    campaign = Campaign.objects.create(account=account, **clean)
+    _check_segment(account, segment)
+    campaign = Campaign.objects.create(account=account, segment=segment, **clean)
     campaign.lists.set(lists)
     evidence.record(
         account,
         "campaign.created",
         actor=actor,
-        payload={"campaign": campaign.pk, "lists": [lst.pk for lst in lists]},
+        payload={
+            "campaign": campaign.pk,
+            "lists": [lst.pk for lst in lists],
+            "segment": segment.pk if segment is not None else None,
+        },
     )
     return campaign
 
 
 @transaction.atomic
 def update_campaign(
-    campaign: Campaign, *, actor: Actor, lists: Sequence[List] | None = None, **values: Any
+    campaign: Campaign,
+    *,
+    actor: Actor,
+    lists: Sequence[List] | None = None,
+    segment: Any = KEEP,
+    **values: Any,
 ) -> Campaign:
+    """`segment`: a Segment, None to target the whole lists, or KEEP."""
     locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if locked.state != CampaignState.DRAFT:
         raise RuleViolation("only a draft campaign can be changed")
     clean = _clean(locked.account, values)
     for name, value in clean.items():
         setattr(locked, name, value)
+    if segment is not KEEP:
+        _check_segment(locked.account, segment)
+        locked.segment = segment
+        clean["segment"] = segment
     locked.save()
     if lists is not None:
         _check_lists(locked.account, lists)

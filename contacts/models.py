@@ -38,6 +38,10 @@ class Contact(models.Model):
     # The address key the import's batch digest was computed over, where the key changed
     # since (one address identity re-keyed the contact, or merged it into another).
     import_hash = models.CharField(max_length=64, blank=True, default="", db_default="")
+    # How the contact came: contacts.rules.Cause of its creation (a user or the API, a
+    # signup form, a confirmed double opt-in, an operator); empty for an import's contacts,
+    # which `import_record` names. Segments filter on it.
+    signup_source = models.CharField(max_length=20, blank=True, default="", db_default="")
 
     class Meta:
         constraints = [
@@ -53,6 +57,29 @@ class Contact(models.Model):
     def __str__(self) -> str:
         # No address here: this text lands in admin logs, which deletion must not leave readable.
         return f"contact #{self.pk}"
+
+
+class Segment(models.Model):
+    """Saved conditions over the account's contacts (contacts.segment_rules); a campaign
+    may narrow its target lists' audience to one."""
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="segments"
+    )
+    name = models.CharField(max_length=200)
+    definition = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("segment")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "name"], name="segment_unique_name")
+        ]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class List(models.Model):

@@ -116,6 +116,7 @@ def create_contact(
         last_name="" if deleted else clean_text(last_name, field="last name", max_length=100),
         fields={} if deleted else _check_fields(fields or {}),
         status_changed_at=now,
+        signup_source=str(cause),
     )
     personal = (
         {}

@@ -7,8 +7,9 @@ class DeliveryConfig(AppConfig):
     name = "delivery"
 
     def ready(self) -> None:
-        from delivery import sends
+        from delivery import audience, sends
         from domains.signals import domain_status_changed
 
         # DOMAIN-1: running sends follow their sender domain's checks.
+        audience.register_segment_fields()
         domain_status_changed.connect(sends.follow_domain, dispatch_uid="delivery.follow_domain")

@@ -18,9 +18,9 @@ from django.utils import timezone
 from carrier.rules import FailureKind
 from contacts.addresses import refused_at_send
 from contacts.models import Contact, Subscription, SubscriptionState
-from contacts.rules import LegalBasis, Status
 from contacts.selectors import is_role, is_suppressed, left_in_group
-from delivery.models import LedgerState, OneClickUnsubscribe, SendLedgerEntry
+from delivery.audience import eligible_contacts, leaving
+from delivery.models import LedgerState, SendLedgerEntry
 from policy.address_rules import AddressRules
 from policy.selectors import address_rules
 
@@ -33,47 +33,6 @@ CLAIMABLE = (LedgerState.QUEUED, LedgerState.DEFERRED)
 OPEN_STATES = (LedgerState.QUEUED, LedgerState.SENDING, LedgerState.DEFERRED)
 
 
-def _leaving(contact_ref: str) -> QuerySet[OneClickUnsubscribe]:
-    """Invariant 5: a one-click unsubscribe counts from the moment it was answered, before
-    it is applied to the subscriptions: such a contact counts as not subscribed."""
-    return OneClickUnsubscribe.objects.filter(
-        contact_id=OuterRef(contact_ref), applied_at__isnull=True
-    )
-
-
-def eligible_contacts(campaign: Campaign) -> QuerySet[Contact]:
-    """SEND-3 in SQL for the start of a send: status A, confirmed on a target list, not
-    suppressed, consent scope fits (CONSENT-5), a legal basis and no role address whatever
-    door created the contact. `campaigns.rules.may_receive` is the same
-    rule for the re-check before hand-over; the tests hold both to it. The re-check also
-    applies the address classification (contacts.addresses: disposable, invalid, provider
-    rules), which has no SQL form: such a row is queued here and skipped at hand-over.
-
-    At the start only: no problem address of a list's audit (AUDIT-1), and no contact
-    whose consent is stale (AUDIT-3, INDUSTRY-8; delivery.freshness)."""
-    from admission.selectors import is_problem_address
-    from campaigns.rules import CampaignKind
-    from delivery.freshness import fresh_filter
-
-    list_ids = list(campaign.lists.values_list("pk", flat=True))
-    subscribed = Subscription.objects.filter(
-        contact_id=OuterRef("pk"), list_id__in=list_ids, state=SubscriptionState.CONFIRMED
-    )
-    query = (
-        Contact.objects.filter(account_id=campaign.account_id, status=Status.ACTIVE)
-        .filter(legal_basis__in=list(LegalBasis))
-        .filter(Exists(subscribed))
-        .exclude(is_suppressed("address_hash", "address"))
-        .exclude(is_role("address"))
-        .exclude(Exists(_leaving("pk")))
-        .exclude(is_problem_address("pk"))
-        .filter(fresh_filter(campaign.account, list_ids))
-    )
-    if campaign.kind != CampaignKind.SIMILAR_PRODUCTS:
-        query = query.exclude(legal_basis=LegalBasis.EXISTING_CUSTOMER)
-    return query
-
-
 def fill(
     campaign: Campaign,
     *,
@@ -81,8 +40,9 @@ def fill(
     recipients: QuerySet[Contact] | None = None,
     first_batch: int = 0,
 ) -> int:
-    """SEND-4: every eligible contact (or those of `recipients`, a part of them: a sample,
-    AUDIT-2) becomes one `queued` row, numbered into batches, in one INSERT … SELECT. A
+    """SEND-4: every eligible contact (delivery.audience: of the target lists, in the
+    campaign's segment; or those of `recipients`, a part of them: a sample, AUDIT-2)
+    becomes one `queued` row, numbered into batches, in one INSERT … SELECT. A
     contact on several target lists is one row (dedup); the unique (campaign, contact)
     constraint makes a repeated start add nothing, and the rest after a sample only the
     rest (numbered from `first_batch`, after the sample's batches)."""
@@ -301,7 +261,7 @@ def _checked(campaign: Campaign, entry_ids: Iterable[int]) -> QuerySet[SendLedge
                 campaign.account, address_hash="contact__address_hash", consent_at="consent_at"
             ),
             suppressed=is_suppressed("contact__address_hash", "contact__address"),
-            leaving=Exists(_leaving("contact_id")),
+            leaving=Exists(leaving("contact_id")),
             role=is_role("contact__address"),
         )
         .order_by("pk")

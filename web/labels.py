@@ -5,22 +5,10 @@ from __future__ import annotations
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from contacts.rules import Cause, LegalBasis, Status
+from contacts.labels import LEGAL_BASIS, STATUS
+from contacts.rules import Cause
 
-STATUS: dict[str, Promise] = {
-    Status.ACTIVE: _("Active"),
-    Status.UNSUBSCRIBED: _("Unsubscribed"),
-    Status.BOUNCED: _("Bounced"),
-    Status.DELETED: _("Deleted"),
-}
-
-LEGAL_BASIS: dict[str, Promise] = {
-    LegalBasis.DOUBLE_OPT_IN: _("Double opt-in"),
-    LegalBasis.EXISTING_CUSTOMER: _("Existing customer"),
-    LegalBasis.BUSINESS_CARD: _("Business card"),
-    LegalBasis.OFFLINE_FORM: _("Offline form"),
-    LegalBasis.CO_REGISTRATION: _("Co-registration"),
-}
+__all__ = ["CAUSE", "EVIDENCE_KIND", "HAND_SOURCE", "LANGUAGE", "LEGAL_BASIS", "STATUS", "label"]
 
 # The sources a contact may be added by hand from (imports.manual).
 HAND_SOURCE: dict[str, Promise] = {

@@ -1,7 +1,9 @@
-"""`consentry campaign create|list|show|test|pause|resume|cancel|resend-unknown`."""
+"""`consentry campaign`: create, list, show, segment, audience, test, pause, resume, cancel,
+resend-unknown."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +12,11 @@ from django.core.management.base import CommandError, CommandParser
 from accounts.management.commands.account import account_by_slug
 from campaigns import selectors, services
 from campaigns.models import Campaign
+from contacts.segments import segment_by_ref
 from contacts.selectors import list_by_ref
 from core.commands import DomainCommand
 from core.errors import NotFound
-from delivery import sends
+from delivery import audience, sends
 from delivery.selectors import progress
 
 
@@ -30,6 +33,8 @@ class Command(DomainCommand):
         "create": "Create a draft campaign from an HTML file.",
         "list": "List an account's campaigns.",
         "show": "Show a campaign, its gate result and its send's counts.",
+        "segment": "Target a segment of the lists (or, with --none, the whole lists).",
+        "audience": "Count who the send would reach now, and why the others are left out.",
         "test": "Send a marked test mail to a few named addresses (before the gate).",
         "pause": "Pause a running send (acts within a second).",
         "resume": "Resume a paused send.",
@@ -55,12 +60,20 @@ class Command(DomainCommand):
             )
             parser.add_argument("--kind", default="regular", help="regular or similar_products")
             parser.add_argument("--language", default="de", help="de, en or fr (imprint)")
+            parser.add_argument("--segment", help="segment id or name: only its contacts")
+            parser.add_argument("--json", dest="as_json", action="store_true", help="as JSON")
+        if action == "segment":
+            parser.add_argument("segment", nargs="?", help="segment id or name")
+            parser.add_argument("--none", action="store_true", help="target the whole lists")
+        if action == "audience":
+            parser.add_argument("--json", dest="as_json", action="store_true", help="as JSON")
         if action == "test":
             parser.add_argument("addresses", nargs="+")
 
     def do_create(self, account: str, html: Path, text: Path | None, **options: Any) -> None:
         acc = account_by_slug(account)
         lists = [list_by_ref(acc, ref) for ref in options["lists"]]
+        segment = segment_by_ref(acc, options["segment"]) if options["segment"] else None
         try:
             html_source = html.read_text(encoding="utf-8")
             text_source = text.read_text(encoding="utf-8") if text else ""
@@ -70,6 +83,7 @@ class Command(DomainCommand):
             acc,
             actor=self.actor,
             lists=lists,
+            segment=segment,
             name=options["name"],
             subject=options["subject"],
             from_name=options["from_name"],
@@ -80,7 +94,32 @@ class Command(DomainCommand):
             kind=options["kind"],
             language=options["language"],
         )
-        self.stdout.write(f"campaign #{campaign.pk} {campaign.name}: {campaign.state}")
+        if options["as_json"]:
+            self.stdout.write(json.dumps({"id": campaign.pk, "state": campaign.state}))
+        else:
+            self.stdout.write(f"campaign #{campaign.pk} {campaign.name}: {campaign.state}")
+
+    def do_segment(self, campaign: int, segment: str | None, none: bool, **_: Any) -> None:
+        found = campaign_by_id(campaign)
+        if none == bool(segment):
+            raise CommandError("name a segment, or --none for the whole lists")
+        chosen = segment_by_ref(found.account, segment) if segment else None
+        services.update_campaign(found, actor=self.actor, segment=chosen)
+        self.stdout.write(f"campaign #{found.pk}: " + (chosen.name if chosen else "whole lists"))
+
+    def do_audience(self, campaign: int, as_json: bool, **_: Any) -> None:
+        found = audience.breakdown(campaign_by_id(campaign))
+        if as_json:
+            body = {
+                "considered": found.considered,
+                "recipients": found.recipients,
+                "left_out": {key: n for key, _label, n in found.reasons()},
+            }
+            self.stdout.write(json.dumps(body))
+            return
+        self.stdout.write(f"recipients: {found.recipients} of {found.considered} on the lists")
+        for _key, label, n in found.reasons():
+            self.stdout.write(f"  left out, {label}: {n}")
 
     def do_list(self, account: str, **_: Any) -> None:
         for c in selectors.campaigns_of(account_by_slug(account)):
@@ -93,6 +132,7 @@ class Command(DomainCommand):
         write(
             f"  From: {found.from_name} <{found.from_address}>  lists: "
             + ", ".join(lst.name for lst in found.lists.all())
+            + (f"  segment: {found.segment.name}" if found.segment else "")
         )
         refusals = selectors.gate_result(found, guidelines_ticked=True)
         if refusals:

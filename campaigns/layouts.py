@@ -21,7 +21,7 @@ from campaigns.render import check_template, text_from_html
 from campaigns.rules import content_areas, fill_content_area
 from consent import services as evidence
 from core.actors import Actor
-from core.errors import InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound
 from core.text import clean_text
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ def create_template(
         with transaction.atomic():
             template = Template.objects.create(account=account, **values)
     except IntegrityError:
-        raise InvalidInput(f"name: a template named {values['name']!r} exists") from None
+        raise Conflict(f"name: a template named {values['name']!r} exists") from None
     evidence.record(account, "template.created", actor=actor, payload={"template": template.pk})
     return template
 
@@ -118,7 +118,7 @@ def update_template(
 ) -> Template:
     values = _checked(name, html, text)
     if templates_of(template.account).filter(name=values["name"]).exclude(pk=template.pk).exists():
-        raise InvalidInput(f"name: a template named {values['name']!r} exists")
+        raise Conflict(f"name: a template named {values['name']!r} exists")
     for field, value in values.items():
         setattr(template, field, value)
     template.save()

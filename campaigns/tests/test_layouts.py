@@ -13,7 +13,7 @@ from campaigns.render import CompiledCampaign, text_from_html
 from campaigns.rules import REQUIRED_TAGS
 from campaigns.testing import DOMAIN
 from contacts.testing import SYSTEM, Personas
-from core.errors import InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound
 from delivery.testing import Sendable
 
 CONTENT = '<p>Our autumn offer: <a href="https://alice-shop.example/autumn">20 % off</a>.</p>'
@@ -87,7 +87,7 @@ def test_a_template_from_a_starter_and_its_name_unique(world: Personas) -> None:
         world.alice_account, actor=SYSTEM, name="Mine", starter_name="announcement"
     )
     assert made.html.strip() == layouts.starter("announcement")[0].strip()
-    with pytest.raises(InvalidInput, match="name: a template named 'Mine' exists"):
+    with pytest.raises(Conflict, match="name: a template named 'Mine' exists"):
         layouts.create_template(
             world.alice_account, actor=SYSTEM, name="Mine", starter_name="letter"
         )

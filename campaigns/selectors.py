@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import functools
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
 from admission.selectors import gate_facts
 from campaigns.imprint import Imprint
 from campaigns.models import Campaign
-from campaigns.render import CompiledCampaign
+from campaigns.render import CompiledCampaign, Rendered
 from campaigns.rules import CampaignState, ListFacts, Refusal, SendFacts, gate
 from core.errors import DomainError, NotFound
 
 if TYPE_CHECKING:
     from accounts.models import Account
-    from contacts.models import List
+    from contacts.models import Contact, List
 
 
 def campaigns_of(account: Account) -> QuerySet[Campaign]:
@@ -131,3 +131,22 @@ def held_schedules(account: Account) -> QuerySet[Campaign]:
         .filter(state=CampaignState.DRAFT, schedule_held_at__isnull=False)
         .order_by("-schedule_held_at", "pk")
     )
+
+
+SAMPLE_CONTACT = {"first_name": "Anna", "last_name": "Muster", "email": "anna@example.org"}
+
+
+def preview(campaign: Campaign, contact: Contact | None = None) -> Rendered:
+    """The campaign as `contact` (of its account) would get it, or as a sample contact;
+    the unsubscribe link goes nowhere."""
+    data: dict[str, Any] = dict(SAMPLE_CONTACT, fields={})
+    if contact is not None:
+        if contact.account_id != campaign.account_id:
+            raise NotFound("no such contact")
+        data = {
+            "first_name": contact.first_name,
+            "last_name": contact.last_name,
+            "email": contact.address,
+            "fields": dict(contact.fields or {}),
+        }
+    return compiled_campaign(campaign).render(data, unsubscribe_url="#", objection=False)

@@ -119,7 +119,10 @@ def test_a_schedule_the_gate_refuses_at_start_is_held_with_the_reason(
     account = sendable.world.alice_account
     when = timezone.now() + timedelta(hours=1)
     services.schedule_send(
-        sendable.campaign, when=when, actor=Actor("user", "1"), guidelines_confirmed=True
+        sendable.campaign,
+        when=when,
+        actor=Actor.for_user(sendable.world.alice),
+        guidelines_confirmed=True,
     )
     Account.objects.filter(pk=account.pk).update(review_state="suspended")
     assert sends.start_due_schedules(now=when + timedelta(seconds=5)) == {"started": 0, "held": 1}

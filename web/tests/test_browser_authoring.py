@@ -76,7 +76,7 @@ def test_template_write_preview_on_a_phone_schedule_and_it_starts(
     expect(frame).to_have_class("mail-frame mail-frame-mobile")
     phone = frame.bounding_box()
     assert phone is not None and phone["width"] <= 376
-    inner = frame.element_handle().content_frame()  # type: ignore[union-attr]
+    inner = frame.element_handle().content_frame()
     assert inner.evaluate("document.documentElement.clientWidth") <= 375
     page.get_by_role("button", name="Desktop").click()
     expect(frame).not_to_have_class("mail-frame mail-frame-mobile")

@@ -58,6 +58,8 @@ class Account(models.Model):
     imprint_register = models.CharField(max_length=300, blank=True)
     imprint_vat_id = models.CharField(max_length=50, blank=True)
     imprint_representative = models.CharField(max_length=300, blank=True)
+    # SEND-4: scheduled sends are given in this zone (an IANA name, e.g. Europe/Berlin).
+    time_zone = models.CharField(max_length=64, default="UTC")
     created_at = models.DateTimeField(auto_now_add=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
     # Why the operator (or the quality rules) set the review state: shown to the account's

@@ -70,3 +70,15 @@ def guidelines_due(accepted: int | None, current: int, *, first_send: bool) -> b
     """ACCOUNT-4: the guidelines are shown (and accepted) again before a list's first
     send, and whenever a newer version than the one accepted is in force."""
     return first_send or accepted is None or accepted < current
+
+
+def time_zone_problem(name: str) -> str:
+    """Why `name` is no time zone an account may use ('' if it is one): an IANA name such
+    as Europe/Berlin or UTC, as the platform's zone database knows it."""
+    import zoneinfo
+
+    if not name or len(name) > 64:
+        return "a time zone is an IANA name such as Europe/Berlin (at most 64 characters)"
+    if name not in zoneinfo.available_timezones() and name != "UTC":
+        return f"unknown time zone {name!r}: use an IANA name such as Europe/Berlin"
+    return ""

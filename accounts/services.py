@@ -32,6 +32,7 @@ from accounts.rules import (
     may_change_review_state,
     may_send,
     sends_left_today,
+    time_zone_problem,
 )
 from core.addresses import address_key, normalise_address
 from core.audit import record_operator_action
@@ -219,6 +220,17 @@ def set_customer_group(
             detail={"from": previous, "to": name},
         )
     return locked
+
+
+def set_time_zone(account: Account, name: str) -> Account:
+    """The zone in which the account's users give send times (SEND-4 schedules)."""
+    name = (name or "").strip()
+    problem = time_zone_problem(name)
+    if problem:
+        raise InvalidInput(f"time zone: {problem}")
+    Account.objects.filter(pk=account.pk).update(time_zone=name)
+    account.time_zone = name
+    return account
 
 
 # Test addresses and the per-day count of test mail (SEND-2: no relay) ----------------------

@@ -21,6 +21,7 @@ from api import (
     operator_console,
     replies,
     segments,
+    templates,
     unsubscribe_requests,
 )
 from api.auth import ApiKeyAuth
@@ -45,6 +46,7 @@ api.add_router("/", segments.router)
 api.add_router("/", forms.router)
 api.add_router("/", domains.router)
 api.add_router("/", campaigns.router)
+api.add_router("/", templates.router)
 api.add_router("/", unsubscribe_requests.router)
 api.add_router("/", imports.router)
 api.add_router("/", operator.router)

@@ -12,7 +12,7 @@ from accounts.services import TestSendLimitReached
 from api.auth import account_of, actor_of
 from api.errors import error_body
 from api.schemas import ERRORS, ErrorOut
-from campaigns import guidelines, selectors, services
+from campaigns import guidelines, layouts, selectors, services
 from campaigns.models import Campaign
 from campaigns.rules import CampaignKind, CampaignState
 from contacts.segments import segment_of
@@ -48,6 +48,12 @@ class CampaignOut(Schema):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    scheduled_at: datetime | None = Field(
+        description="when a scheduled draft starts by itself (null: not scheduled)"
+    )
+    schedule_held_reason: str = Field(
+        description="why the schedule could not start at its time (empty: not held)"
+    )
     gate: list[RefusalOut] = Field(
         description="SEND-2: every reason a send would be refused (the guideline tick aside)"
     )
@@ -64,8 +70,19 @@ class CampaignIn(Schema):
     from_name: str = Field(max_length=100)
     from_address: str = Field(max_length=254, description="on a verified sender domain")
     reply_to: str = Field("", max_length=254)
-    html: str = Field(description="Jinja2; needs {{ unsubscribe_url }} and {{ imprint }}")
+    html: str = Field(
+        "",
+        description="Jinja2; needs {{ unsubscribe_url }} and {{ imprint }} (empty with a template)",
+    )
     text: str = Field("", description="empty: generated from the HTML")
+    template: str = Field(
+        "",
+        max_length=40,
+        description="a layout to start from: a starter's name (letter, newsletter, "
+        "announcement) or a saved template's id; html and text are then the layout with "
+        "`content` in its content area",
+    )
+    content: str = Field("", description="HTML for the layout's content area")
     lists: list[int] = Field(default_factory=list)
     segment: int | None = Field(None, description="only the lists' contacts in this segment")
     kind: CampaignKind = CampaignKind.REGULAR
@@ -96,6 +113,20 @@ class SendIn(Schema):
     confirm_guidelines: bool = Field(
         description="SEND-1: the user confirms the anti-spam guidelines; recorded as evidence"
     )
+
+
+class ScheduleIn(Schema):
+    at: datetime = Field(
+        description="when the send starts: a time without offset is read in the account's "
+        "time zone (GET /account/time-zone)"
+    )
+    confirm_guidelines: bool = Field(
+        description="SEND-1: the user confirms the anti-spam guidelines; recorded as evidence"
+    )
+
+
+class DuplicateIn(Schema):
+    name: str = Field("", max_length=200, description="empty: the name with (copy)")
 
 
 class SendOut(Schema):
@@ -147,6 +178,8 @@ def campaign_out(campaign: Campaign) -> CampaignOut:
         created_at=campaign.created_at,
         started_at=campaign.started_at,
         finished_at=campaign.finished_at,
+        scheduled_at=campaign.scheduled_at,
+        schedule_held_reason=campaign.schedule_held_reason,
         gate=[
             RefusalOut(service=r.service, reason=r.reason)
             for r in selectors.gate_result(campaign, guidelines_ticked=True)
@@ -176,6 +209,9 @@ def create_campaign(request: HttpRequest, payload: CampaignIn) -> tuple[int, Cam
     lists = [list_of(account, list_id) for list_id in values.pop("lists")]
     segment_id = values.pop("segment")
     segment = segment_of(account, segment_id) if segment_id is not None else None
+    template, content = values.pop("template"), values.pop("content")
+    if template:
+        values.update(layouts.compose(layouts.layout_of(account, template), content))
     campaign = services.create_campaign(
         account, actor=actor_of(request), lists=lists, segment=segment, **values
     )
@@ -300,3 +336,47 @@ def resume(request: HttpRequest, campaign_id: int) -> ProgressOut:
 )
 def cancel(request: HttpRequest, campaign_id: int) -> ProgressOut:
     return _control(request, campaign_id, "cancel")
+
+
+@router.post(
+    "/campaigns/{campaign_id}/duplicate",
+    response={201: CampaignOut, **ERRORS},
+    summary="A new draft with this campaign's content, sender and lists",
+)
+def duplicate(
+    request: HttpRequest, campaign_id: int, payload: DuplicateIn
+) -> tuple[int, CampaignOut]:
+    copy = services.duplicate_campaign(
+        get_campaign_for_key(request, campaign_id), actor=actor_of(request), name=payload.name
+    )
+    return 201, campaign_out(selectors.campaign_of(account_of(request), copy.pk))
+
+
+@router.post(
+    "/campaigns/{campaign_id}/schedule",
+    response={200: CampaignOut, **ERRORS},
+    summary="Schedule the send, or change its time (SEND-4)",
+)
+def schedule(request: HttpRequest, campaign_id: int, payload: ScheduleIn) -> CampaignOut:
+    """The gate is checked now (409 `refused` with every reason) and again at the time; a
+    send the gate refuses then is held, `schedule_held_reason` says why. 422 for a time
+    that has passed or lies over a year ahead."""
+    campaign = services.schedule_send(
+        get_campaign_for_key(request, campaign_id),
+        when=payload.at,
+        actor=actor_of(request),
+        guidelines_confirmed=payload.confirm_guidelines,
+    )
+    return campaign_out(selectors.campaign_of(account_of(request), campaign.pk))
+
+
+@router.delete(
+    "/campaigns/{campaign_id}/schedule",
+    response={200: CampaignOut, **ERRORS},
+    summary="Cancel the schedule before the send starts",
+)
+def unschedule(request: HttpRequest, campaign_id: int) -> CampaignOut:
+    campaign = services.unschedule_send(
+        get_campaign_for_key(request, campaign_id), actor=actor_of(request)
+    )
+    return campaign_out(selectors.campaign_of(account_of(request), campaign.pk))

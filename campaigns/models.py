@@ -69,10 +69,20 @@ class Campaign(models.Model):
     # The sender domain whose passing again resumes the send by itself.
     paused_for_domain = models.CharField(max_length=253, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # A draft with a send time: the scheduler starts it then, through the gate again.
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    # Who scheduled it (the actor's label, recorded with the send when it starts).
+    scheduled_by = models.CharField(max_length=100, blank=True)
+    # Why a due schedule could not start (the gate refused it): shown on the dashboard.
+    schedule_held_reason = models.CharField(max_length=1000, blank=True)
+    schedule_held_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("campaign")
-        indexes = [models.Index(fields=["account", "-created_at"], name="campaign_account_newest")]
+        indexes = [
+            models.Index(fields=["account", "-created_at"], name="campaign_account_newest"),
+            models.Index(fields=["scheduled_at"], name="campaign_scheduled"),
+        ]
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
@@ -86,3 +96,27 @@ class Campaign(models.Model):
     @property
     def from_domain(self) -> str:
         return self.from_address.rpartition("@")[2].lower()
+
+
+class Template(models.Model):
+    """A saved layout of an account: HTML with one content area (`{{ content }}`) where a
+    campaign's own text goes, and a text version with the same area."""
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="templates"
+    )
+    name = models.CharField(max_length=200)
+    html = models.TextField()
+    text = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("template")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "name"], name="template_name_per_account")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

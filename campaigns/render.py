@@ -49,9 +49,16 @@ _PREVIEW_ATTRIBUTES: dict[str, set[str]] = {
 _PREVIEW_ATTRIBUTES["*"] = {"style", "class", "align", "width", "height", "bgcolor"}
 
 
+# The mail's <style> block stays (its media queries make the mobile preview): the preview
+# lives in a sandboxed frame whose policy refuses scripts and remote stylesheets.
+_PREVIEW_TAGS = set(nh3.ALLOWED_TAGS) | {"style"}
+
+
 def sanitised(html: str) -> str:
-    """HTML safe to show inside the platform's own pages."""
-    return nh3.clean(html, attributes=_PREVIEW_ATTRIBUTES)
+    """HTML safe to show inside the platform's own pages, in a sandboxed frame."""
+    return nh3.clean(
+        html, tags=_PREVIEW_TAGS, clean_content_tags={"script"}, attributes=_PREVIEW_ATTRIBUTES
+    )
 
 
 def text_from_html(html: str) -> str:

@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from contacts.rules import LegalBasis
 
@@ -157,3 +160,38 @@ def gate(facts: SendFacts) -> list[Refusal]:
             Refusal(Service.SEND, "the anti-spam guideline checkbox is not ticked (SEND-1)")
         )
     return refusals
+
+
+# SEND-4: how far ahead a send may be scheduled.
+MAX_SCHEDULE_AHEAD = timedelta(days=366)
+
+
+def scheduled_instant(when: datetime, zone: str) -> datetime:
+    """A send time as given: a wall-clock time (no offset) is read in the account's zone."""
+    if when.tzinfo is not None:
+        return when
+    return when.replace(tzinfo=ZoneInfo(zone))
+
+
+def schedule_problem(when: datetime, now: datetime) -> str:
+    """Why a send may not be scheduled at `when` ('' if it may)."""
+    if when <= now:
+        return "the send time has passed"
+    if when - now > MAX_SCHEDULE_AHEAD:
+        return "a send is scheduled at most a year ahead"
+    return ""
+
+
+# Templates: the name of a layout's content area, where a campaign's own text goes.
+CONTENT_AREA = "content"
+_CONTENT_TAG = re.compile(r"\{\{-?\s*content\s*-?\}\}")
+
+
+def content_areas(source: str) -> int:
+    """How many content areas (`{{ content }}`) a template's source has."""
+    return len(_CONTENT_TAG.findall(source))
+
+
+def fill_content_area(layout: str, content: str) -> str:
+    """The layout with its content area replaced by a campaign's own content."""
+    return _CONTENT_TAG.sub(lambda _match: content, layout, count=1)

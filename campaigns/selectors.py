@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
 from admission.selectors import gate_facts
 from campaigns.imprint import Imprint
 from campaigns.models import Campaign
-from campaigns.render import CompiledCampaign
-from campaigns.rules import ListFacts, Refusal, SendFacts, gate
+from campaigns.render import CompiledCampaign, Rendered
+from campaigns.rules import CampaignState, ListFacts, Refusal, SendFacts, gate
 from core.errors import DomainError, NotFound
 
 if TYPE_CHECKING:
     from accounts.models import Account
-    from contacts.models import List
+    from contacts.models import Contact, List
 
 
 def campaigns_of(account: Account) -> QuerySet[Campaign]:
@@ -104,3 +105,48 @@ def _list_facts(lst: List) -> ListFacts:
 def gate_result(campaign: Campaign, *, guidelines_ticked: bool) -> list[Refusal]:
     """SEND-2: every reason this campaign may not be sent now."""
     return gate(send_facts(campaign, guidelines_ticked=guidelines_ticked))
+
+
+def due_schedules(now: datetime) -> QuerySet[Campaign]:
+    """SEND-4: scheduled drafts whose time has come and that are not held."""
+    return Campaign.objects.filter(
+        state=CampaignState.DRAFT, scheduled_at__lte=now, schedule_held_at__isnull=True
+    ).order_by("scheduled_at", "pk")
+
+
+def scheduled_of(account: Account) -> QuerySet[Campaign]:
+    """The account's drafts waiting for their send time (held ones included)."""
+    return (
+        campaigns_of(account)
+        .filter(state=CampaignState.DRAFT, scheduled_at__isnull=False)
+        .order_by("scheduled_at", "pk")
+    )
+
+
+def held_schedules(account: Account) -> QuerySet[Campaign]:
+    """Schedules that could not start (the gate refused them at their time), each with its
+    reason: the dashboard's notice until the campaign is scheduled again or unscheduled."""
+    return (
+        campaigns_of(account)
+        .filter(state=CampaignState.DRAFT, schedule_held_at__isnull=False)
+        .order_by("-schedule_held_at", "pk")
+    )
+
+
+SAMPLE_CONTACT = {"first_name": "Anna", "last_name": "Muster", "email": "anna@example.org"}
+
+
+def preview(campaign: Campaign, contact: Contact | None = None) -> Rendered:
+    """The campaign as `contact` (of its account) would get it, or as a sample contact;
+    the unsubscribe link goes nowhere."""
+    data: dict[str, Any] = dict(SAMPLE_CONTACT, fields={})
+    if contact is not None:
+        if contact.account_id != campaign.account_id:
+            raise NotFound("no such contact")
+        data = {
+            "first_name": contact.first_name,
+            "last_name": contact.last_name,
+            "email": contact.address,
+            "fields": dict(contact.fields or {}),
+        }
+    return compiled_campaign(campaign).render(data, unsubscribe_url="#", objection=False)

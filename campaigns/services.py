@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -15,7 +16,13 @@ from django.utils import timezone
 from campaigns import guidelines, selectors
 from campaigns.models import Campaign
 from campaigns.render import check_template
-from campaigns.rules import CampaignKind, CampaignState, may_change_state
+from campaigns.rules import (
+    CampaignKind,
+    CampaignState,
+    may_change_state,
+    schedule_problem,
+    scheduled_instant,
+)
 from consent import services as evidence
 from consent.models import Wording
 from core.actors import Actor
@@ -61,6 +68,14 @@ EDITABLE = (
     "tracking",
     "language",
 )
+
+SCHEDULE_FIELDS = [
+    "scheduled_at",
+    "scheduled_by",
+    "schedule_held_reason",
+    "schedule_held_at",
+    "updated_at",
+]
 
 
 def guidelines_wording(language: str = "en") -> Wording:
@@ -203,16 +218,7 @@ def begin_send(
     refusals = selectors.gate_result(locked, guidelines_ticked=guidelines_confirmed)
     if refusals:
         raise RuleViolation("the send is refused (SEND-2)", details=[str(r) for r in refusals])
-    first = guidelines.first_send_lists(locked)
-    if guidelines.due_before_send(locked, guidelines.user_id_of(actor)):
-        # ACCOUNT-4: the send page showed the guidelines in full; the tick accepts them.
-        guidelines.accept(
-            locked.account,
-            actor=actor,
-            context="first_send" if first else "changed",
-            language=language,
-            lists=first,
-        )
+    _accept_guidelines_if_due(locked, actor, language)
     wording = guidelines_wording(language)
     record = evidence.record(
         locked.account,
@@ -287,3 +293,110 @@ def reopen_send(campaign: Campaign) -> Campaign:
     campaign.state, campaign.finished_at = CampaignState.SENDING, None
     campaign.save(update_fields=["state", "finished_at", "updated_at"])
     return campaign
+
+
+def _accept_guidelines_if_due(locked: Campaign, actor: Actor, language: str) -> None:
+    first = guidelines.first_send_lists(locked)
+    if guidelines.due_before_send(locked, guidelines.user_id_of(actor)):
+        # ACCOUNT-4: the page showed the guidelines in full; the tick accepts them.
+        guidelines.accept(
+            locked.account,
+            actor=actor,
+            context="first_send" if first else "changed",
+            language=language,
+            lists=first,
+        )
+
+
+@transaction.atomic
+def schedule_send(
+    campaign: Campaign,
+    *,
+    when: datetime,
+    actor: Actor,
+    guidelines_confirmed: bool,
+    language: str = "en",
+) -> Campaign:
+    """SEND-4: the draft starts by itself at `when` (a wall-clock time is read in the
+    account's time zone). The gate is checked now, with the guideline tick as evidence, and
+    again when the send starts. Scheduling again changes the time and lifts a hold."""
+    locked = Campaign.objects.select_for_update().select_related("account").get(pk=campaign.pk)
+    if locked.state != CampaignState.DRAFT:
+        raise RuleViolation(f"the campaign is {locked.state}: only a draft can be scheduled")
+    instant = scheduled_instant(when, locked.account.time_zone)
+    problem = schedule_problem(instant, timezone.now())
+    if problem:
+        raise InvalidInput(f"send time: {problem}")
+    refusals = selectors.gate_result(locked, guidelines_ticked=guidelines_confirmed)
+    if refusals:
+        raise RuleViolation("the send is refused (SEND-2)", details=[str(r) for r in refusals])
+    _accept_guidelines_if_due(locked, actor, language)
+    wording = guidelines_wording(language)
+    evidence.record(
+        locked.account,
+        "send.scheduled",
+        actor=actor,
+        wording=wording,
+        payload={
+            "campaign": locked.pk,
+            "at": instant.isoformat(),
+            "wording_version": wording.version,
+        },
+    )
+    locked.scheduled_at, locked.scheduled_by = instant, actor.label[:100]
+    locked.schedule_held_reason, locked.schedule_held_at = "", None
+    locked.save(update_fields=SCHEDULE_FIELDS)
+    return locked
+
+
+@transaction.atomic
+def unschedule_send(campaign: Campaign, *, actor: Actor) -> Campaign:
+    """SEND-4: a schedule cancelled before it started; the campaign stays a draft."""
+    locked = Campaign.objects.select_for_update().select_related("account").get(pk=campaign.pk)
+    if locked.state != CampaignState.DRAFT or locked.scheduled_at is None:
+        raise RuleViolation("the campaign has no schedule that has not started")
+    evidence.record(
+        locked.account,
+        "send.unscheduled",
+        actor=actor,
+        payload={"campaign": locked.pk, "at": locked.scheduled_at.isoformat()},
+    )
+    locked.scheduled_at, locked.scheduled_by = None, ""
+    locked.schedule_held_reason, locked.schedule_held_at = "", None
+    locked.save(update_fields=SCHEDULE_FIELDS)
+    return locked
+
+
+@transaction.atomic
+def hold_schedule(campaign: Campaign, reason: str) -> bool:
+    """A due schedule that could not start is held with the reason (shown on the dashboard
+    until the campaign is scheduled again or unscheduled); False if it started meanwhile."""
+    locked = Campaign.objects.select_for_update().select_related("account").get(pk=campaign.pk)
+    if locked.state != CampaignState.DRAFT or locked.scheduled_at is None:
+        return False
+    locked.schedule_held_reason, locked.schedule_held_at = reason[:1000], timezone.now()
+    locked.save(update_fields=["schedule_held_reason", "schedule_held_at", "updated_at"])
+    evidence.record(
+        locked.account,
+        "send.schedule_held",
+        actor=Actor.system("scheduler"),
+        payload={"campaign": locked.pk, "reason": locked.schedule_held_reason},
+    )
+    return True
+
+
+@transaction.atomic
+def duplicate_campaign(campaign: Campaign, *, actor: Actor, name: str = "") -> Campaign:
+    """A new draft with the campaign's content, sender and lists (never its send)."""
+    values = {field: getattr(campaign, field) for field in EDITABLE}
+    values["name"] = name or f"{campaign.name} (copy)"[:200]
+    copy = create_campaign(
+        campaign.account, actor=actor, lists=list(campaign.lists.all()), **values
+    )
+    evidence.record(
+        campaign.account,
+        "campaign.duplicated",
+        actor=actor,
+        payload={"campaign": copy.pk, "from": campaign.pk},
+    )
+    return copy

@@ -126,6 +126,8 @@ SENDING_IPS = env_list("CONSENTRY_SENDING_IPS", [])
 WORKER_LOST_SECONDS = env_int("CONSENTRY_WORKER_LOST_SECONDS", 60, minimum=20)
 # Minutes between rechecks of verified sender domains (DOMAIN-1).
 DOMAIN_RECHECK_MINUTES = env_int("CONSENTRY_DOMAIN_RECHECK_MINUTES", 60, minimum=1)
+# Seconds between looks for scheduled sends whose time has come (SEND-4).
+SCHEDULED_SENDS_SECONDS = env_int("CONSENTRY_SCHEDULED_SENDS_SECONDS", 30, minimum=1)
 
 # The inbound SMTP listener of `consentry inbound`: replies, mailto unsubscribes (and later
 # bounces and feedback reports) arrive here; in production it sits behind the MTA.

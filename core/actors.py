@@ -23,6 +23,12 @@ class Actor:
         return f"{self.kind}:{self.ref}" if self.ref else self.kind
 
     @classmethod
+    def from_label(cls, label: str) -> Actor:
+        """The actor a `label` names (who scheduled a send acts when it starts)."""
+        kind, _sep, ref = label.partition(":")
+        return cls(kind or "system", ref)
+
+    @classmethod
     def system(cls, ref: str = "") -> Actor:
         return cls("system", ref)
 

@@ -58,6 +58,12 @@ def schedule() -> list[PeriodicTask]:
             "delivery.sends.tend_sends",
         ),
         PeriodicTask(
+            "sends.scheduled",
+            # SEND-4: scheduled sends start at their time, through the gate again.
+            timedelta(seconds=settings.SCHEDULED_SENDS_SECONDS),
+            "delivery.sends.start_scheduled_sends",
+        ),
+        PeriodicTask(
             "figures.refresh",
             # The operator dashboard's daily figures per account and provider (issue 21).
             timedelta(minutes=5),

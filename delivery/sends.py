@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +30,7 @@ from accounts.services import reserve_test_recipients
 from admission import services as admission
 from admission.rules import sample_size, sample_verdict
 from admission.selectors import sample_of_campaign, samples_waiting, standing_of
+from campaigns import selectors as campaign_selectors
 from campaigns import services as campaigns
 from campaigns.models import Campaign
 from campaigns.rules import CampaignState
@@ -37,7 +39,7 @@ from consent import services as evidence
 from contacts.models import Contact, List, Subscription, SubscriptionState
 from core.actors import Actor
 from core.addresses import InvalidAddress, address_key, normalise_address
-from core.errors import InvalidInput, RuleViolation
+from core.errors import DomainError, InvalidInput, RuleViolation
 from delivery import engine, ledger
 from delivery.engine import BatchReport
 from delivery.models import LedgerState, SendLedgerEntry
@@ -469,6 +471,23 @@ def send_test(
     return send_test_messages(campaign, clean_addresses)
 
 
+def start_due_schedules(now: datetime | None = None) -> dict[str, int]:
+    """SEND-4: every scheduled draft whose time has come is started through the gate, as
+    the one who scheduled it; one the gate refuses now is held with the reason."""
+    started = held = 0
+    for campaign in campaign_selectors.due_schedules(now or timezone.now()):
+        actor = Actor.from_label(campaign.scheduled_by)
+        try:
+            start_send(campaign, actor=actor, guidelines_confirmed=True, language=campaign.language)
+        except DomainError as exc:
+            reason = "; ".join([exc.message, *exc.details])
+            held += campaigns.hold_schedule(campaign, reason)
+            logger.info("schedule of campaign %s held: %s", campaign.pk, reason)
+        else:
+            started += 1
+    return {"started": started, "held": held}
+
+
 # The send's background tasks, run by `consentry worker` -------------------------------------
 
 
@@ -484,3 +503,9 @@ def tend_sends() -> dict[str, int]:
     """Periodic: expired leases become unknown; due retries of running sends are enqueued;
     sends with nothing left are finished."""
     return tend()
+
+
+@task()
+def start_scheduled_sends() -> dict[str, int]:
+    """Periodic: scheduled sends whose time has come start (or are held with the reason)."""
+    return start_due_schedules()

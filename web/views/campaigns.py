@@ -17,15 +17,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import services as accounts
 from accounts.models import Account
 from campaigns import guidelines as platform_guidelines
-from campaigns import selectors, services
+from campaigns import layouts, selectors, services
 from campaigns.models import Campaign
 from campaigns.render import sanitised
 from campaigns.rules import CampaignKind, CampaignState
-from contacts.models import List, Segment
+from contacts.models import Contact, List, Segment
 from contacts.segments import segments_of
-from contacts.selectors import lists_of
+from contacts.selectors import contact_by_address, lists_of
 from core.actors import Actor
-from core.errors import DomainError, NotFound
+from core.errors import DomainError
 from delivery import audience, sends
 from delivery.selectors import progress
 from feedback.selectors import campaign_feedback
@@ -33,6 +33,7 @@ from governance.selectors import violations_of
 from web.access import MANAGERS, get_account_for_user
 from web.errors import add_domain_error, raise_for_http
 from web.views.sandbox import framed, frames_mail
+from web.views.schedules import get_campaign_for_user, schedule_context
 
 
 class CampaignForm(forms.Form):
@@ -92,6 +93,62 @@ class CampaignForm(forms.Form):
         segment_field.queryset = segments_of(account)
 
 
+class NewCampaignForm(CampaignForm):
+    """A new draft: from a layout (a starter or a saved template) with its content area
+    written here, or from HTML of its own."""
+
+    template = forms.ChoiceField(label=gettext_lazy("Template"), required=False)
+    content = forms.CharField(
+        label=gettext_lazy("Content"),
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "true"}),
+        required=False,
+        help_text=gettext_lazy("HTML that goes into the template's content area."),
+    )
+    field_order = ["name", "subject", "from_name", "from_address", "reply_to", "lists",
+                   "template", "content", "html", "text"]  # fmt: skip
+
+    def __init__(self, account: Account, *args: Any, **kwargs: Any) -> None:
+        super().__init__(account, *args, **kwargs)
+        self.fields["html"].required = False
+        self.fields["html"].help_text = gettext_lazy(
+            "Without a template: the whole HTML. Jinja2: {{ first_name }}, {{ last_name }}, "
+            "{{ email }}, {{ fields.x }}; {{ unsubscribe_url }} and {{ imprint }} are required."
+        )
+        template_field = self.fields["template"]
+        assert isinstance(template_field, forms.ChoiceField)
+        template_field.choices = template_choices(account)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("template") and not (data.get("html") or "").strip():
+            self.add_error("html", _("Choose a template or write the HTML body."))
+        return data
+
+
+def template_choices(account: Account) -> list[tuple[Any, Any]]:
+    starters = [(name, STARTER_LABELS[name]) for name in layouts.STARTERS]
+    saved = [(str(t.pk), t.name) for t in layouts.templates_of(account)]
+    choices: list[tuple[Any, Any]] = [("", gettext_lazy("None: my own HTML"))]
+    choices.append((gettext_lazy("Starters"), starters))
+    if saved:
+        choices.append((gettext_lazy("Saved templates"), saved))
+    return choices
+
+
+# Offered in the time zone field; any IANA name is accepted.
+COMMON_ZONES = (
+    "UTC", "Europe/Berlin", "Europe/Vienna", "Europe/Zurich", "Europe/Paris",
+    "Europe/Brussels", "Europe/Luxembourg", "Europe/Amsterdam", "Europe/London",
+    "Europe/Madrid", "Europe/Rome", "America/New_York", "America/Montreal",
+)  # fmt: skip
+
+STARTER_LABELS = {
+    "letter": gettext_lazy("Letter"),
+    "newsletter": gettext_lazy("Newsletter"),
+    "announcement": gettext_lazy("Announcement"),
+}
+
+
 class ImprintForm(forms.Form):
     imprint_name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
     imprint_address = forms.CharField(
@@ -107,33 +164,32 @@ class ImprintForm(forms.Form):
     )
 
 
-def get_campaign_for_user(request: HttpRequest, slug: str, campaign_id: int) -> Campaign:
-    """The campaign if the user works in its account; 404 for anyone else's (PRIVACY-2)."""
-    account = get_account_for_user(request, slug)
-    try:
-        return selectors.campaign_of(account, campaign_id)
-    except NotFound:
-        raise Http404("no such campaign") from None
-
-
 def _values(form: CampaignForm) -> dict[str, Any]:
     data = dict(form.cleaned_data)
     data.pop("lists")
     return data  # with the segment: create_campaign and update_campaign take it
 
 
+def _new_values(account: Account, form: NewCampaignForm) -> dict[str, Any]:
+    data = _values(form)
+    template, content = data.pop("template"), data.pop("content")
+    if template:
+        data.update(layouts.compose(layouts.layout_of(account, template), content))
+    return data
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def campaigns(request: HttpRequest, slug: str) -> HttpResponse:
     account = get_account_for_user(request, slug)
-    form = CampaignForm(account, request.POST if request.method == "POST" else None)
+    form = NewCampaignForm(account, request.POST if request.method == "POST" else None)
     if form.is_valid():
         try:
             campaign = services.create_campaign(
                 account,
                 actor=Actor.for_user(request.user, request),
                 lists=list(form.cleaned_data["lists"]),
-                **_values(form),
+                **_new_values(account, form),
             )
         except DomainError as exc:
             add_domain_error(form, exc)
@@ -149,19 +205,22 @@ def campaigns(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "web/campaigns/list.html", context, status=400 if form.is_bound else 200)
 
 
+def _preview_contact(request: HttpRequest, campaign: Campaign) -> Contact | None:
+    """The contact whose data the preview shows (?contact=address), if the account has it."""
+    wanted = request.GET.get("contact", "")[:254].strip()
+    if not wanted:
+        return None
+    found = contact_by_address(campaign.account, wanted)
+    if found is None:
+        messages.warning(request, _("No contact with this address: the preview shows sample data."))
+    return found
+
+
 def _detail_context(request: HttpRequest, campaign: Campaign, form: CampaignForm) -> dict[str, Any]:
     preview = ""
+    contact = _preview_contact(request, campaign)
     try:
-        rendered = selectors.compiled_campaign(campaign).render(
-            {
-                "first_name": "Anna",
-                "last_name": "Muster",
-                "email": "anna@example.org",
-                "fields": {},
-            },
-            unsubscribe_url="#",
-            objection=False,
-        )
+        rendered = selectors.preview(campaign, contact)
         # Only ever inside a sandboxed frame: the mail's own styles (a position:fixed
         # overlay, say) cannot reach the account's page around it.
         preview = framed(sanitised(rendered.html))
@@ -169,6 +228,8 @@ def _detail_context(request: HttpRequest, campaign: Campaign, form: CampaignForm
         preview = ""
         messages.warning(request, _("The preview failed: %(error)s") % {"error": exc})
     return {
+        "preview_contact": contact,
+        "schedule": schedule_context(campaign),
         "account": campaign.account,
         "section": "campaigns",
         "campaign": campaign,
@@ -315,7 +376,12 @@ def imprint(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, _("Imprint saved."))
             return redirect("web:imprint", slug)
-    context = {"account": account, "section": "imprint", "form": form}
+    context = {
+        "account": account,
+        "section": "imprint",
+        "form": form,
+        "time_zones": COMMON_ZONES,
+    }
     return render(
         request, "web/campaigns/imprint.html", context, status=400 if form.is_bound else 200
     )

@@ -1,4 +1,5 @@
-"""`consentry account create|list|review|activate|refuse|ask|suspend|speed|member|imprint`."""
+"""`consentry account create|list|review|activate|refuse|ask|suspend|speed|member|imprint|
+time-zone`."""
 
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ class Command(DomainCommand):
         "speed": "Reduce an account's sending speed, or return it to normal (SEND-5).",
         "member": "Add a user to an account as owner or member.",
         "imprint": "Show or set the legal imprint every campaign mail carries (CONTENT-2).",
+        "time-zone": "Show or set the time zone in which the account's send times are given.",
         "group": (
             "Put an account into a customer's group (an unsubscribe in one counts in all), "
             "or take it out with --none."
@@ -79,6 +81,11 @@ class Command(DomainCommand):
             for name in services.IMPRINT_FIELDS:
                 flag = "--" + name.removeprefix("imprint_").replace("_", "-")
                 parser.add_argument(flag, dest=name, default=None)
+        elif action == "time-zone":
+            parser.add_argument("slug")
+            parser.add_argument(
+                "zone", nargs="?", default=None, help="an IANA name, e.g. Europe/Berlin"
+            )
         elif action == "member":
             parser.add_argument("slug")
             parser.add_argument("username")
@@ -104,6 +111,12 @@ class Command(DomainCommand):
         for name in services.IMPRINT_FIELDS:
             value = getattr(account, name).replace("\n", " / ")
             self.stdout.write(f"{name.removeprefix('imprint_')}: {value}")
+
+    def do_time_zone(self, slug: str, zone: str | None, **_: Any) -> None:
+        account = account_by_slug(slug)
+        if zone is not None:
+            account = services.set_time_zone(account, zone)
+        self.stdout.write(account.time_zone)
 
     def do_list(self, **_: Any) -> None:
         for account in Account.objects.order_by("slug"):

@@ -1,16 +1,18 @@
-"""`consentry campaign`: create, list, show, segment, audience, test, pause, resume, cancel,
-resend-unknown."""
+"""`consentry campaign create|list|show|segment|audience|test|duplicate|schedule|unschedule|pause|
+resume|cancel|resend-unknown`."""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.management.base import CommandError, CommandParser
 
 from accounts.management.commands.account import account_by_slug
-from campaigns import selectors, services
+from campaigns import layouts, selectors, services
 from campaigns.models import Campaign
 from contacts.segments import segment_by_ref
 from contacts.selectors import list_by_ref
@@ -27,6 +29,16 @@ def campaign_by_id(campaign_id: int) -> Campaign:
     return found
 
 
+def campaign_json(campaign: Campaign) -> dict[str, Any]:
+    return {
+        "id": campaign.pk,
+        "name": campaign.name,
+        "state": campaign.state,
+        "scheduled_at": campaign.scheduled_at.isoformat() if campaign.scheduled_at else None,
+        "lists": [lst.pk for lst in campaign.lists.all()],
+    }
+
+
 class Command(DomainCommand):
     help = "Campaigns: create, check against the gate (SEND-2), test-send, pause, resume, cancel."
     actions = {
@@ -36,6 +48,12 @@ class Command(DomainCommand):
         "segment": "Target a segment of the lists (or, with --none, the whole lists).",
         "audience": "Count who the send would reach now, and why the others are left out.",
         "test": "Send a marked test mail to a few named addresses (before the gate).",
+        "duplicate": "A new draft with a campaign's content, sender and lists.",
+        "schedule": (
+            "Start the send by itself at a date and time in the account's time zone "
+            "(the gate is checked now and again then); again to change the time."
+        ),
+        "unschedule": "Cancel a schedule before the send starts.",
         "pause": "Pause a running send (acts within a second).",
         "resume": "Resume a paused send.",
         "cancel": "Cancel a send: nothing more is handed over.",
@@ -53,7 +71,15 @@ class Command(DomainCommand):
             parser.add_argument("--from-name", required=True)
             parser.add_argument("--from", dest="from_address", required=True)
             parser.add_argument("--reply-to", default="")
-            parser.add_argument("--html", type=Path, required=True, help="HTML template file")
+            parser.add_argument("--html", type=Path, help="HTML template file")
+            parser.add_argument(
+                "--template",
+                default="",
+                help="start from a layout: a starter (letter, newsletter, announcement) or a "
+                "saved template's id; --content fills its content area",
+            )
+            parser.add_argument("--content", type=Path, help="HTML file for the content area")
+            parser.add_argument("--json", action="store_true", help="print the draft as JSON")
             parser.add_argument("--text", type=Path, help="text template file (else generated)")
             parser.add_argument(
                 "--list", dest="lists", action="append", default=[], help="list id or name"
@@ -61,7 +87,6 @@ class Command(DomainCommand):
             parser.add_argument("--kind", default="regular", help="regular or similar_products")
             parser.add_argument("--language", default="de", help="de, en or fr (imprint)")
             parser.add_argument("--segment", help="segment id or name: only its contacts")
-            parser.add_argument("--json", dest="as_json", action="store_true", help="as JSON")
         if action == "segment":
             parser.add_argument("segment", nargs="?", help="segment id or name")
             parser.add_argument("--none", action="store_true", help="target the whole lists")
@@ -69,16 +94,36 @@ class Command(DomainCommand):
             parser.add_argument("--json", dest="as_json", action="store_true", help="as JSON")
         if action == "test":
             parser.add_argument("addresses", nargs="+")
+        if action == "duplicate":
+            parser.add_argument("--name", default="", help="the copy's name (else with (copy))")
+            parser.add_argument("--json", action="store_true", help="print the copy as JSON")
+        if action == "schedule":
+            parser.add_argument(
+                "at", help="YYYY-MM-DD HH:MM in the account's time zone (or with an offset)"
+            )
+            parser.add_argument(
+                "--confirm-guidelines",
+                action="store_true",
+                help="confirm the anti-spam guidelines for this send (recorded as evidence)",
+            )
 
-    def do_create(self, account: str, html: Path, text: Path | None, **options: Any) -> None:
+    def do_create(self, account: str, html: Path | None, text: Path | None, **options: Any) -> None:
         acc = account_by_slug(account)
         lists = [list_by_ref(acc, ref) for ref in options["lists"]]
         segment = segment_by_ref(acc, options["segment"]) if options["segment"] else None
+        if bool(html) == bool(options["template"]):
+            raise CommandError("give either --html or --template")
+        content = options["content"]
         try:
-            html_source = html.read_text(encoding="utf-8")
+            html_source = html.read_text(encoding="utf-8") if html else ""
             text_source = text.read_text(encoding="utf-8") if text else ""
+            content_source = content.read_text(encoding="utf-8") if content else ""
         except OSError as exc:
             raise CommandError(str(exc)) from None
+        if options["template"]:
+            layout = layouts.layout_of(acc, options["template"])
+            composed = layouts.compose(layout, content_source)
+            html_source, text_source = composed["html"], text_source or composed["text"]
         campaign = services.create_campaign(
             acc,
             actor=self.actor,
@@ -94,8 +139,11 @@ class Command(DomainCommand):
             kind=options["kind"],
             language=options["language"],
         )
-        if options["as_json"]:
-            self.stdout.write(json.dumps({"id": campaign.pk, "state": campaign.state}))
+        self._created(campaign, options["json"])
+
+    def _created(self, campaign: Campaign, as_json: bool) -> None:
+        if as_json:
+            self.stdout.write(json.dumps(campaign_json(campaign)))
         else:
             self.stdout.write(f"campaign #{campaign.pk} {campaign.name}: {campaign.state}")
 
@@ -134,6 +182,11 @@ class Command(DomainCommand):
             + ", ".join(lst.name for lst in found.lists.all())
             + (f"  segment: {found.segment.name}" if found.segment else "")
         )
+        if found.scheduled_at and found.state == "draft":
+            local = found.scheduled_at.astimezone(ZoneInfo(found.account.time_zone))
+            write(f"  Scheduled: {local:%Y-%m-%d %H:%M} {found.account.time_zone}")
+        if found.schedule_held_reason:
+            write(f"  Held at its time: {found.schedule_held_reason}")
         refusals = selectors.gate_result(found, guidelines_ticked=True)
         if refusals:
             write("Gate (SEND-2): refused")
@@ -149,6 +202,31 @@ class Command(DomainCommand):
             campaign_by_id(campaign), addresses, actor=self.actor
         ):
             self.stdout.write(f"{address}: {outcome}")
+
+    def do_duplicate(self, campaign: int, name: str, json: bool, **_: Any) -> None:
+        copy = services.duplicate_campaign(campaign_by_id(campaign), actor=self.actor, name=name)
+        self._created(copy, json)
+
+    def do_schedule(self, campaign: int, at: str, confirm_guidelines: bool, **_: Any) -> None:
+        try:
+            when = datetime.fromisoformat(at)
+        except ValueError:
+            raise CommandError(f"at: {at!r} is no date and time (YYYY-MM-DD HH:MM)") from None
+        found = services.schedule_send(
+            campaign_by_id(campaign),
+            when=when,
+            actor=self.actor,
+            guidelines_confirmed=confirm_guidelines,
+        )
+        assert found.scheduled_at is not None
+        local = found.scheduled_at.astimezone(ZoneInfo(found.account.time_zone))
+        self.stdout.write(
+            f"campaign #{found.pk} starts at {local:%Y-%m-%d %H:%M} {found.account.time_zone}"
+        )
+
+    def do_unschedule(self, campaign: int, **_: Any) -> None:
+        found = services.unschedule_send(campaign_by_id(campaign), actor=self.actor)
+        self.stdout.write(f"campaign #{found.pk}: not scheduled ({found.state})")
 
     def do_pause(self, campaign: int, **_: Any) -> None:
         self.stdout.write(sends.pause_send(campaign_by_id(campaign), actor=self.actor).state)

@@ -83,6 +83,7 @@ def timed(step: Callable[[], object]) -> tuple[float, float]:
 
 
 def main() -> None:
+    from core.forking import freeze_survivors
     from feedback import services
     from feedback.readers import readers
 
@@ -117,6 +118,7 @@ def main() -> None:
             done.extend(m.pk for m in services.process_many(services.receive_many(chunk)))
         readers.close()  # their CPU time counts once they ended
 
+    freeze_survivors()  # as `consentry inbound` does once it has started
     floor = timed(one_by_one)
     forget()
     floor_together = timed(together)

@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from core.forking import freeze_survivors
 from feedback import services
 from feedback.inbound import listener
 
@@ -31,6 +32,7 @@ class Command(BaseCommand):
         waiting = services.process_waiting()
         if waiting:
             self.stdout.write(f"processed {waiting} stored message(s) left from before")
+        freeze_survivors()
         host, port = "", 0
         if options["listen"]:
             host, _, given = options["listen"].rpartition(":")

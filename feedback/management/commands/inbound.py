@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from core.forking import freeze_survivors
-from feedback import services
+from feedback import readers, services
 from feedback.inbound import listener
 
 
@@ -33,6 +33,7 @@ class Command(BaseCommand):
         if waiting:
             self.stdout.write(f"processed {waiting} stored message(s) left from before")
         freeze_survivors()
+        readers.start()
         host, port = "", 0
         if options["listen"]:
             host, _, given = options["listen"].rpartition(":")

@@ -83,6 +83,9 @@ def timed(step: Callable[[], object]) -> tuple[float, float]:
 
 
 def main() -> None:
+    from django.conf import settings
+
+    from core.forking import freeze_survivors
     from feedback import services
     from feedback.readers import readers
 
@@ -115,8 +118,11 @@ def main() -> None:
         for chunk in chunks:
             # Stored as they arrived together, then processed as one batch.
             done.extend(m.pk for m in services.process_many(services.receive_many(chunk)))
-        readers.close()  # their CPU time counts once they ended
+        readers.close()  # their CPU time counts once they ended (forking them did not)
 
+    # As `consentry inbound` does once it has started.
+    freeze_survivors()
+    readers.start(settings.INBOUND_PARSE_PROCESSES)
     floor = timed(one_by_one)
     forget()
     floor_together = timed(together)

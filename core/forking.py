@@ -11,6 +11,7 @@ closed or flushed twice.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -19,6 +20,16 @@ from multiprocessing.connection import Connection, Pipe
 from typing import Any, NoReturn
 
 logger = logging.getLogger(__name__)
+
+
+def freeze_survivors() -> None:
+    """For a long-running process once it has started (the inbound listener): the objects
+    alive now (the app, its modules and models) stay out of the collector's full
+    collections, which a batch's short-lived objects set off (they cost a tenth of
+    applying a batch of reports), and pages of them are not copied into each forked child
+    when a collection would touch them."""
+    gc.collect()
+    gc.freeze()
 
 
 def close_inherited(*, keep: int) -> None:

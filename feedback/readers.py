@@ -68,10 +68,7 @@ class Readers:
         reports = parse_here(parts[0])  # the worker's own share, meanwhile
         for reader, part in given:
             reports.extend(self._collect(reader, part))
-        self._children = [c for c in children if c.reusable()]
-        for child in children:
-            if child not in self._children:
-                child.close()
+        self._take(0)  # a reader that died is not kept
         return reports
 
     @staticmethod
@@ -85,14 +82,19 @@ class Readers:
         return parse_here(part)
 
     def _take(self, count: int) -> list[Child]:
-        kept = [c for c in self._children if c.reusable()]
-        for child in self._children:
-            if child not in kept[:count]:
-                child.close()
-        children = kept[:count]
-        while len(children) < count:
-            children.append(Child(parse_here, "a feedback reader process"))
-        return children
+        """`count` readers, the kept ones first; every one alive is kept, the dead ended."""
+        alive = [c for c in self._children if c.reusable()]
+        close_all(c for c in self._children if c not in alive)
+        while len(alive) < count:
+            alive.append(Child(parse_here, "a feedback reader process"))
+        self._children = alive
+        return alive[:count]
+
+    def start(self, processes: int) -> None:
+        """Fork the readers now (the listener, once started and its objects frozen: forked
+        then, they share the most pages with it), not on the first large batch."""
+        with self._lock:
+            self._take(processes - 1)
 
     def close(self) -> None:
         with self._lock:
@@ -102,6 +104,11 @@ class Readers:
 
 readers = Readers()
 atexit.register(readers.close)
+
+
+def start() -> None:
+    """The readers `parse_all` will use, forked now."""
+    readers.start(settings.INBOUND_PARSE_PROCESSES)
 
 
 def parse_all(items: Sequence[Item]) -> list[FeedbackReport]:

@@ -69,6 +69,15 @@ def test_the_readers_are_kept_for_the_next_batch(kept: readers.Readers) -> None:
     assert kept._children == [first]
 
 
+def test_readers_forked_at_the_start_serve_the_first_batch(kept: readers.Readers) -> None:
+    kept.start(3)
+    started = list(kept._children)
+    assert len(started) == 2
+    items = batch(40)  # one share to the worker and one to a reader
+    assert kept.parse(items, 3) == alone(items)
+    assert kept._children == started  # the one not needed is kept too
+
+
 def test_a_small_batch_is_parsed_in_the_worker(kept: readers.Readers) -> None:
     items = batch(readers.MIN_SHARE + 3)
     assert kept.parse(items, 4) == alone(items)

@@ -15,7 +15,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from feedback import services
+from core.forking import freeze_survivors
+from feedback import readers, services
 from feedback.inbound import listener
 
 
@@ -31,6 +32,8 @@ class Command(BaseCommand):
         waiting = services.process_waiting()
         if waiting:
             self.stdout.write(f"processed {waiting} stored message(s) left from before")
+        freeze_survivors()
+        readers.start()
         host, port = "", 0
         if options["listen"]:
             host, _, given = options["listen"].rpartition(":")

@@ -31,8 +31,8 @@ def spamassassin(message: bytes) -> tuple[float, set[str]]:
     header = re.search(r"^X-Spam-Status: .*?(?=^\S)", out, re.MULTILINE | re.DOTALL)
     assert header, out[:2000]
     status = " ".join(header.group(0).split())
-    score = float(re.search(r"score=(-?[\d.]+)", status).group(1))  # type: ignore[union-attr]
-    tests = re.search(r"tests=(\S*)", status).group(1)  # type: ignore[union-attr]
+    score = float(re.search(r"score=(-?[\d.]+)", status).group(1))
+    tests = re.search(r"tests=(\S*)", status).group(1)
     return score, set(filter(None, tests.split(",")))
 
 

@@ -16,7 +16,8 @@ from campaigns import guidelines, layouts, selectors, services
 from campaigns.models import Campaign
 from campaigns.rules import CampaignKind, CampaignState
 from contacts.segments import segment_of
-from contacts.selectors import list_of
+from contacts.selectors import contact_by_address, list_of
+from core.errors import InvalidInput, NotFound
 from delivery import audience, sends
 from delivery.selectors import progress as send_progress
 
@@ -127,6 +128,12 @@ class ScheduleIn(Schema):
 
 class DuplicateIn(Schema):
     name: str = Field("", max_length=200, description="empty: the name with (copy)")
+
+
+class PreviewOut(Schema):
+    subject: str
+    html: str = Field(description="as rendered for the contact (untrusted: show it sandboxed)")
+    text: str
 
 
 class SendOut(Schema):
@@ -380,3 +387,24 @@ def unschedule(request: HttpRequest, campaign_id: int) -> CampaignOut:
         get_campaign_for_key(request, campaign_id), actor=actor_of(request)
     )
     return campaign_out(selectors.campaign_of(account_of(request), campaign.pk))
+
+
+@router.get(
+    "/campaigns/{campaign_id}/preview",
+    response={200: PreviewOut, **ERRORS},
+    summary="The campaign as a contact (or a sample contact) would get it",
+)
+def preview(request: HttpRequest, campaign_id: int, contact: str = "") -> PreviewOut:
+    """`contact`: the address of one of the account's contacts (404 if it has none such);
+    empty: sample data. 422 if the templates fail for this contact's data."""
+    campaign = get_campaign_for_key(request, campaign_id)
+    found = None
+    if contact:
+        found = contact_by_address(campaign.account, contact[:254])
+        if found is None:
+            raise NotFound("no contact with this address")
+    try:
+        rendered = selectors.preview(campaign, found)
+    except Exception as exc:  # whatever the template raises for this contact's data
+        raise InvalidInput(f"the campaign fails for this contact: {exc}") from None
+    return PreviewOut(subject=rendered.subject, html=rendered.html, text=rendered.text)

@@ -19,6 +19,8 @@ from django.db.models import QuerySet
 from campaigns.models import Template
 from campaigns.render import check_template, text_from_html
 from campaigns.rules import content_areas, fill_content_area
+from campaigns.sandbox import MAX_OUTPUT
+from campaigns.selectors import max_output_of
 from consent import services as evidence
 from core.actors import Actor
 from core.errors import Conflict, InvalidInput, NotFound
@@ -73,7 +75,7 @@ def compose(layout: tuple[str, str], content: str) -> dict[str, str]:
     return {"html": fill_content_area(html, content), "text": body_text}
 
 
-def _checked(name: str, html: str, text: str) -> dict[str, str]:
+def _checked(name: str, html: str, text: str, max_output: int = MAX_OUTPUT) -> dict[str, str]:
     name = clean_text(name or "", field="name", max_length=200).strip()
     if not name:
         raise InvalidInput("a template needs a name")
@@ -83,9 +85,16 @@ def _checked(name: str, html: str, text: str) -> dict[str, str]:
         raise InvalidInput("the template's HTML needs exactly one content area: {{ content }}")
     if content_areas(text) > 1:
         raise InvalidInput("the template's text has more than one content area")
-    check_template(fill_content_area(html, _SAMPLE_CONTENT), part="template's HTML")
+    check_template(
+        fill_content_area(html, _SAMPLE_CONTENT), part="template's HTML", max_output=max_output
+    )
     if text:
-        check_template(fill_content_area(text, "Sample text."), part="template's text", html=False)
+        check_template(
+            fill_content_area(text, "Sample text."),
+            part="template's text",
+            html=False,
+            max_output=max_output,
+        )
     return {"name": name, "html": html, "text": text}
 
 
@@ -102,7 +111,7 @@ def create_template(
     """A saved layout; with `starter_name` and no HTML, a copy of that starter."""
     if starter_name and not html:
         html, text = starter(starter_name)
-    values = _checked(name, html, text)
+    values = _checked(name, html, text, max_output_of(account))
     try:
         with transaction.atomic():
             template = Template.objects.create(account=account, **values)
@@ -116,7 +125,7 @@ def create_template(
 def update_template(
     template: Template, *, actor: Actor, name: str, html: str, text: str = ""
 ) -> Template:
-    values = _checked(name, html, text)
+    values = _checked(name, html, text, max_output_of(template.account))
     if templates_of(template.account).filter(name=values["name"]).exclude(pk=template.pk).exists():
         raise Conflict(f"name: a template named {values['name']!r} exists")
     for field, value in values.items():

@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from campaigns.imprint import Imprint, footer_html, footer_text
 from campaigns.rules import KNOWN_NAMES
-from campaigns.sandbox import BoundedSandbox, bounded
+from campaigns.sandbox import MAX_OUTPUT, BoundedSandbox, bounded
 from core.errors import InvalidInput
 
 _HTML_ENV = BoundedSandbox(autoescape=True, keep_trailing_newline=True)
@@ -91,7 +91,9 @@ def _template_line(exc: BaseException) -> int | None:
     return line
 
 
-def check_template(source: str, *, part: str, html: bool = True) -> None:
+def check_template(
+    source: str, *, part: str, html: bool = True, max_output: int = MAX_OUTPUT
+) -> None:
     """Refuses a template with unknown names, or one that fails or grows beyond the
     sandbox's bounds when rendered for a sample contact: refused when saved, not sent."""
     unknown = template_names(source, html=html) - KNOWN_NAMES
@@ -102,7 +104,7 @@ def check_template(source: str, *, part: str, html: bool = True) -> None:
         )
     try:
         template = _TRIAL_ENVS[html].from_string(source)
-        for _piece in bounded(template.generate(_SAMPLE)):
+        for _piece in bounded(template.generate(_SAMPLE), max_output):
             pass
     except Exception as exc:  # whatever the template raises, its author is told where
         line = _template_line(exc)
@@ -137,7 +139,9 @@ class CompiledCampaign:
         text: str,
         imprint: Imprint,
         language: str,
+        max_output: int = MAX_OUTPUT,
     ) -> None:
+        self.max_output = max_output
         self.subject_source = subject
         self.html_source = inline_css(html)
         self.text_source = text or text_from_html(self.html_source)
@@ -177,11 +181,13 @@ class CompiledCampaign:
     ) -> Rendered:
         """`contact` holds first_name, last_name, email and fields."""
         context, text_context = self._contexts(contact, unsubscribe_url, objection)
-        subject = " ".join("".join(bounded(self.subject.generate(text_context))).split())
+        subject = " ".join(
+            "".join(bounded(self.subject.generate(text_context), self.max_output)).split()
+        )
         return Rendered(
             subject,
-            "".join(bounded(self.html.generate(context))),
-            "".join(bounded(self.text.generate(text_context))),
+            "".join(bounded(self.html.generate(context), self.max_output)),
+            "".join(bounded(self.text.generate(text_context), self.max_output)),
         )
 
     def render_pieces(
@@ -189,9 +195,11 @@ class CompiledCampaign:
     ) -> RenderedPieces:
         """As `render`, the bodies left as the templates' pieces (the send's hot path)."""
         context, text_context = self._contexts(contact, unsubscribe_url, objection)
-        subject = " ".join("".join(bounded(self.subject.generate(text_context))).split())
+        subject = " ".join(
+            "".join(bounded(self.subject.generate(text_context), self.max_output)).split()
+        )
         return RenderedPieces(
             subject,
-            bounded(self.html.generate(context)),
-            bounded(self.text.generate(text_context)),
+            bounded(self.html.generate(context), self.max_output),
+            bounded(self.text.generate(text_context), self.max_output),
         )

@@ -123,11 +123,13 @@ class BoundedSandbox(SandboxedEnvironment):
         return _checked(super().call(__context, __obj, *args, **kwargs), "a call")
 
 
-def bounded(pieces: Iterator[str]) -> Iterator[str]:
-    """A rendering's pieces, stopped with TemplateTooLarge once past MAX_OUTPUT."""
+def bounded(pieces: Iterator[str], limit: int = MAX_OUTPUT) -> Iterator[str]:
+    """A rendering's pieces, stopped with TemplateTooLarge once past `limit` characters (the
+    policy's template.max_output, never above MAX_OUTPUT)."""
+    limit = min(limit, MAX_OUTPUT)
     total = 0
     for piece in pieces:
         total += len(piece)
-        if total > MAX_OUTPUT:
-            raise _refuse("the rendered template")
+        if total > limit:
+            raise TemplateTooLarge(f"the rendered template would exceed {limit:,} characters")
         yield piece

@@ -14,6 +14,7 @@ from campaigns.models import Campaign
 from campaigns.render import CompiledCampaign, Rendered
 from campaigns.rules import CampaignState, ListFacts, Refusal, SendFacts, gate
 from core.errors import DomainError, NotFound
+from policy.selectors import value
 
 if TYPE_CHECKING:
     from accounts.models import Account
@@ -52,15 +53,26 @@ def compiled_campaign(campaign: Campaign) -> CompiledCampaign:
         campaign.text,
         imprint_of(campaign.account),
         campaign.language,
+        max_output_of(campaign.account),
     )
+
+
+def max_output_of(account: Account) -> int:
+    """The policy's cap on a rendered part, for this account (CONTENT-1)."""
+    return int(value("template.max_output", account))
 
 
 @functools.lru_cache(maxsize=16)
 def _compiled(
-    subject: str, html: str, text: str, imprint: Imprint, language: str
+    subject: str, html: str, text: str, imprint: Imprint, language: str, max_output: int
 ) -> CompiledCampaign:
     return CompiledCampaign(
-        subject=subject, html=html, text=text, imprint=imprint, language=language
+        subject=subject,
+        html=html,
+        text=text,
+        imprint=imprint,
+        language=language,
+        max_output=max_output,
     )
 
 

@@ -108,7 +108,11 @@ def _clean(account: Account, values: dict[str, Any]) -> dict[str, Any]:
             clean[name] = _address(value, "Reply-To") if value else ""
         elif name in ("html", "text"):
             text = clean_text(value or "", field=name, max_length=500_000, multiline=True)
-            check_template(text, part="HTML body" if name == "html" else "text body")
+            check_template(
+                text,
+                part="HTML body" if name == "html" else "text body",
+                max_output=selectors.max_output_of(account),
+            )
             clean[name] = text
         elif name == "kind":
             if value not in CampaignKind.__members__.values():
@@ -121,7 +125,12 @@ def _clean(account: Account, values: dict[str, Any]) -> dict[str, Any]:
                 raise InvalidInput("a campaign's language is de, en or fr")
             clean[name] = value
     if "subject" in clean:
-        check_template(clean["subject"], part="subject", html=False)
+        check_template(
+            clean["subject"],
+            part="subject",
+            html=False,
+            max_output=selectors.max_output_of(account),
+        )
     if "html" in clean and not clean["html"].strip():
         raise InvalidInput("a campaign needs an HTML body")
     return clean

@@ -372,6 +372,17 @@ ITEMS: tuple[PolicyItem, ...] = (
         "A worker's hold on the rows it sends; once past, held rows become unknown.",
         10,
     ),
+    # CONTENT
+    PolicyItem(
+        "template.max_output",
+        2_000_000,
+        "characters",
+        "CONTENT-1",
+        "Characters a rendered subject, HTML or text body may have: a template that grows "
+        "beyond is refused when saved, and a message that does at send time is not sent.",
+        10_000,
+        2_000_000,
+    ),
     # DOMAIN
     PolicyItem(
         "domain.unknown_grace_hours",

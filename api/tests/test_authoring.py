@@ -135,3 +135,15 @@ def test_another_account_cannot_schedule_or_duplicate(sendable: Sendable) -> Non
     assert _post(charlie, f"/campaigns/{pk}/duplicate", {}).status_code == 404
     answer = _post(charlie, f"/campaigns/{pk}/schedule", {"at": at, "confirm_guidelines": True})
     assert answer.status_code == 404
+
+
+def test_the_preview_as_a_chosen_contact(sendable: Sendable) -> None:
+    api = key_client(sendable.world.alice_account, "preview")
+    sendable.add("zora@example.org", first_name="Zora")
+    url = f"{BASE}/campaigns/{sendable.campaign.pk}/preview"
+    shown = api.client.get(url, {"contact": "zora@example.org"}).json()
+    assert "Hallo Zora!" in shown["html"] and shown["subject"] == "Herbst bei Alice, Zora"
+    assert "Hallo Anna!" in api.client.get(url).json()["html"]
+    assert api.client.get(url, {"contact": "client@example.fr"}).status_code == 404
+    charlie = key_client(sendable.world.charlie_account, "other")
+    assert charlie.client.get(url).status_code == 404

@@ -72,3 +72,13 @@ def test_campaign_from_a_layout_duplicated_scheduled_and_unscheduled(
         run("campaign", "schedule", str(campaign.pk), "tomorrow", "--confirm-guidelines")
     assert "not scheduled" in run("campaign", "unschedule", str(campaign.pk))
     assert Campaign.objects.get(pk=campaign.pk).scheduled_at is None
+
+
+def test_campaign_preview_as_a_contact(sendable: Sendable) -> None:
+    sendable.add("zora@example.org", first_name="Zora")
+    pk = str(sendable.campaign.pk)
+    out = run("campaign", "preview", pk, "--contact", "zora@example.org")
+    assert "Subject: Herbst bei Alice, Zora" in out and "Hallo Zora!" in out
+    assert "<h1>Hallo Anna!</h1>" in run("campaign", "preview", pk, "--part", "html")
+    with pytest.raises(CommandError, match=r"no contact 'nobody@example\.org'"):
+        run("campaign", "preview", pk, "--contact", "nobody@example.org")

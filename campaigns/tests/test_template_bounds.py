@@ -10,11 +10,13 @@ import pytest
 from django.core.management.base import CommandError
 
 from api.tests.conftest import BASE, KeyClient, key_client
+from campaigns import selectors, services
 from campaigns.models import Campaign
 from campaigns.render import CompiledCampaign, check_template
 from campaigns.sandbox import MAX_OUTPUT, TemplateTooLarge
 from campaigns.testing import DOMAIN, HTML
 from campaigns.tests.test_cli import run
+from contacts.testing import SYSTEM
 from core.errors import InvalidInput
 from delivery.testing import Sendable
 
@@ -126,3 +128,21 @@ def test_the_cli_raises_a_command_error(sendable: Sendable, tmp_path: Path) -> N
             "--from-name", "Alice", "--from", f"news@{DOMAIN}", "--html", str(html),
             "--list", str(sendable.lst.pk),
         )  # fmt: skip
+
+
+def test_the_policy_caps_the_rendered_output_per_account(sendable: Sendable) -> None:
+    """CONTENT-1: template.max_output, set lower for an account, refuses a template that
+    renders beyond it when saved, and stops a message a contact's data makes too large."""
+    from policy import services as policy
+
+    account = sendable.world.alice_account
+    policy.set_value("template.max_output", "10000", account=account)
+    big = "<p>{{ unsubscribe_url }} {{ imprint }}</p>\n{{ 'x' * 20000 }}"
+    with pytest.raises(InvalidInput, match=r"the HTML body fails: .*10,000 characters"):
+        services.update_campaign(sendable.campaign, actor=SYSTEM, html=big)
+    services.update_campaign(sendable.campaign, actor=SYSTEM, html=big.replace("20000", "2000"))
+    campaign = Campaign.objects.get(pk=sendable.campaign.pk)
+    compiled = selectors.compiled_campaign(campaign)
+    contact = {"first_name": "x" * 20_000, "last_name": "", "email": "", "fields": {}}
+    with pytest.raises(TemplateTooLarge, match="10,000"):
+        compiled.render(contact, unsubscribe_url="u", objection=False)

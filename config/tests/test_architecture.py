@@ -102,3 +102,16 @@ def test_no_module_imports_another_modules_private_names() -> None:
             if private:
                 found.append(f"{path.relative_to(ROOT)}:{line} {module}: {', '.join(private)}")
     assert found == []
+
+
+def test_only_the_send_coordinator_starts_a_send() -> None:
+    """SEND-2/4: a send (scheduled or not) passes the gate in campaigns.services.begin_send,
+    called by delivery.sends alone; the contract in pyproject.toml keeps the ledger there."""
+    callers = {
+        str(path.relative_to(ROOT))
+        for path in product_modules()
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Attribute | ast.Name)
+        and (node.attr if isinstance(node, ast.Attribute) else node.id) == "begin_send"
+    }
+    assert callers == {"delivery/sends.py"}

@@ -125,6 +125,10 @@ def test_a_held_schedule_shows_its_reason(sendable: Sendable) -> None:
     alice = sendable.world.client_for(sendable.world.alice)
     page = unescape(alice.get(base(sendable)).content.decode())
     assert 'id="schedule-held"' in page and "could not start at its time" in page
+    listed = unescape(alice.get("/a/alice-shop/campaigns/").content.decode())
+    assert 'id="held-schedules"' in listed and "schedule held" in listed
+    charlie = sendable.world.client_for(sendable.world.charlie)
+    assert 'id="held-schedules"' not in charlie.get("/a/charlie-co/campaigns/").content.decode()
 
 
 def test_duplicate(sendable: Sendable) -> None:

@@ -200,6 +200,7 @@ def campaigns(request: HttpRequest, slug: str) -> HttpResponse:
         "account": account,
         "section": "campaigns",
         "campaigns": selectors.campaigns_of(account),
+        "held_schedules": selectors.held_schedules(account),
         "form": form,
     }
     return render(request, "web/campaigns/list.html", context, status=400 if form.is_bound else 200)

@@ -1,5 +1,5 @@
-"""`consentry campaign create|list|show|segment|audience|test|duplicate|schedule|unschedule|pause|
-resume|cancel|resend-unknown`."""
+"""`consentry campaign create|list|show|segment|audience|preview|test|duplicate|schedule|
+unschedule|pause|resume|cancel|resend-unknown`."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from accounts.management.commands.account import account_by_slug
 from campaigns import layouts, selectors, services
 from campaigns.models import Campaign
 from contacts.segments import segment_by_ref
-from contacts.selectors import list_by_ref
+from contacts.selectors import contact_by_address, list_by_ref
 from core.commands import DomainCommand
 from core.errors import NotFound
 from delivery import audience, sends
@@ -54,6 +54,7 @@ class Command(DomainCommand):
             "(the gate is checked now and again then); again to change the time."
         ),
         "unschedule": "Cancel a schedule before the send starts.",
+        "preview": "Print the campaign as a contact (or a sample contact) would get it.",
         "pause": "Pause a running send (acts within a second).",
         "resume": "Resume a paused send.",
         "cancel": "Cancel a send: nothing more is handed over.",
@@ -97,6 +98,9 @@ class Command(DomainCommand):
         if action == "duplicate":
             parser.add_argument("--name", default="", help="the copy's name (else with (copy))")
             parser.add_argument("--json", action="store_true", help="print the copy as JSON")
+        if action == "preview":
+            parser.add_argument("--contact", default="", help="address of a contact")
+            parser.add_argument("--part", choices=["text", "html"], default="text")
         if action == "schedule":
             parser.add_argument(
                 "at", help="YYYY-MM-DD HH:MM in the account's time zone (or with an offset)"
@@ -223,6 +227,15 @@ class Command(DomainCommand):
         self.stdout.write(
             f"campaign #{found.pk} starts at {local:%Y-%m-%d %H:%M} {found.account.time_zone}"
         )
+
+    def do_preview(self, campaign: int, contact: str, part: str, **_: Any) -> None:
+        found = campaign_by_id(campaign)
+        person = contact_by_address(found.account, contact) if contact else None
+        if contact and person is None:
+            raise CommandError(f"contact: the account has no contact {contact!r}")
+        rendered = selectors.preview(found, person)
+        self.stdout.write(f"Subject: {rendered.subject}\n")
+        self.stdout.write(rendered.html if part == "html" else rendered.text)
 
     def do_unschedule(self, campaign: int, **_: Any) -> None:
         found = services.unschedule_send(campaign_by_id(campaign), actor=self.actor)

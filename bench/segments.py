@@ -121,15 +121,19 @@ def seed(count: int) -> Any:
         ),
         batch_size=5000,
     )
-    earlier = Campaign.objects.create(
-        account=account,
-        name="Earlier",
-        subject="Earlier",
-        from_name="Bench",
-        from_address="news@bench.example",
-        html="{{ unsubscribe_url }} {{ imprint }}",
-        state="finished",
-    )
+
+    def campaign(name: str, state: str) -> Campaign:
+        return Campaign.objects.create(
+            account=account,
+            name=name,
+            subject=name,
+            from_name="Bench",
+            from_address="news@bench.example",
+            html="{{ unsubscribe_url }} {{ imprint }}",
+            state=state,
+        )
+
+    earlier = campaign("Earlier", "finished")
     SendLedgerEntry.objects.bulk_create(
         (
             SendLedgerEntry(
@@ -143,14 +147,7 @@ def seed(count: int) -> Any:
         ),
         batch_size=5000,
     )
-    draft = Campaign.objects.create(
-        account=account,
-        name="Draft",
-        subject="Draft",
-        from_name="Bench",
-        from_address="news@bench.example",
-        html="{{ unsubscribe_url }} {{ imprint }}",
-    )
+    draft = campaign("Draft", "draft")
     draft.lists.add(first, second)
     return account, draft
 

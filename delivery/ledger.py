@@ -19,7 +19,7 @@ from carrier.rules import FailureKind
 from contacts.addresses import refused_at_send
 from contacts.models import Contact, Subscription, SubscriptionState
 from contacts.selectors import is_role, is_suppressed, left_in_group
-from delivery.audience import eligible_contacts, leaving
+from delivery.audience import eligible_contacts, leaving, without_jit
 from delivery.models import LedgerState, SendLedgerEntry
 from policy.address_rules import AddressRules
 from policy.selectors import address_rules
@@ -60,7 +60,7 @@ def fill(
         " ON CONFLICT (campaign_id, contact_id) DO NOTHING"
     )
     sql = sql.replace("/ %s,", "/ %s + %s,", 1)
-    with connection.cursor() as cursor:
+    with without_jit(), connection.cursor() as cursor:
         cursor.execute(
             sql, [campaign.pk, batch_size, first_batch, LedgerState.QUEUED, now, now, *params]
         )

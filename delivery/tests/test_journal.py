@@ -177,3 +177,15 @@ def test_a_run_deletes_its_journal_and_a_finished_send_leaves_none(
 def test_fault_points_are_read_from_their_setting() -> None:
     assert _parse("send.tend@2, send.claimed") == {"send.tend": 2, "send.claimed": 1}
     assert _parse("") == {}
+
+
+def test_a_journal_directory_that_cannot_be_made_stops_the_start(
+    settings: Any, tmp_path: Path
+) -> None:
+    from delivery.checks import check_journal_dir
+
+    (tmp_path / "a-file").write_text("")
+    settings.JOURNAL_DIR = tmp_path / "a-file" / "journal"
+    assert [e.id for e in check_journal_dir()] == ["delivery.E003"]
+    settings.JOURNAL_DIR = tmp_path / "journal"
+    assert check_journal_dir() == []

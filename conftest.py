@@ -29,8 +29,15 @@ if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
 
 
+@pytest.fixture(scope="session")
+def _journal_dir(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return tmp_path_factory.mktemp("journal")
+
+
 @pytest.fixture(autouse=True)
-def _test_settings(settings: Any) -> None:
+def _test_settings(settings: Any, _journal_dir: Any) -> None:
+    # The sends' hand-over journals of this run, apart from any other run's (delivery.journal).
+    settings.JOURNAL_DIR = _journal_dir
     # Personas are made for every test; a deliberately slow hash would dominate the suite.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tasks run where they are enqueued, so a test sees their effect without a worker.

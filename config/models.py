@@ -12,6 +12,9 @@ class WorkerBeat(models.Model):
     worker_id = models.CharField(max_length=64, primary_key=True)
     host = models.CharField(max_length=255)
     pid = models.PositiveIntegerField()
+    # Where `pid` means this process: the kernel's boot and the process-id namespace. A
+    # scheduler in the same space sees at once that the process is gone.
+    space = models.CharField(max_length=100, blank=True)
     started_at = models.DateTimeField()
     seen_at = models.DateTimeField()
 

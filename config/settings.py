@@ -124,6 +124,11 @@ SENDING_IPS = env_list("CONSENTRY_SENDING_IPS", [])
 # Seconds without a heartbeat after which a task worker counts as dead and the tasks it
 # was running are taken back by `consentry scheduler` (config.workers).
 WORKER_LOST_SECONDS = env_int("CONSENTRY_WORKER_LOST_SECONDS", 60, minimum=20)
+# Where a worker journals each SMTP hand-over as it happens (delivery.journal): local disk,
+# one file per running batch; after a crash it tells which held messages were accepted.
+JOURNAL_DIR = Path(env_str("CONSENTRY_JOURNAL_DIR", str(VAR_DIR / "journal"))).resolve()
+# Seconds between two runs of the sends' periodic tending (retries, lost leases, the end).
+SEND_TEND_SECONDS = env_int("CONSENTRY_SEND_TEND_SECONDS", 60, minimum=1)
 # Minutes between rechecks of verified sender domains (DOMAIN-1).
 DOMAIN_RECHECK_MINUTES = env_int("CONSENTRY_DOMAIN_RECHECK_MINUTES", 60, minimum=1)
 # Seconds between looks for scheduled sends whose time has come (SEND-4).

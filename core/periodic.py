@@ -54,7 +54,7 @@ def schedule() -> list[PeriodicTask]:
         PeriodicTask(
             "sends.tend",
             # SEND-4/6: lost leases become unknown, due retries are enqueued, ended sends close.
-            timedelta(minutes=1),
+            timedelta(seconds=settings.SEND_TEND_SECONDS),
             "delivery.sends.tend_sends",
         ),
         PeriodicTask(

@@ -7,7 +7,7 @@ class DeliveryConfig(AppConfig):
     name = "delivery"
 
     def ready(self) -> None:
-        from delivery import audience, sends
+        from delivery import audience, checks, sends  # noqa: F401 (checks registers itself)
         from domains.signals import domain_status_changed
 
         # DOMAIN-1: running sends follow their sender domain's checks.

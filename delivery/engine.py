@@ -27,9 +27,11 @@ from django.utils import timezone
 
 from carrier.rules import FailureKind, Outcome, after_temporary_failure
 from carrier.transports import Transport, get_transport, sandbox_active
+from core.faults import fault
 from delivery import failures, ledger, pace
 from delivery.builders import Builder, BuilderDied, Built, build_safely
 from delivery.builders import kept as kept_builders
+from delivery.journal import Journal
 from delivery.ledger import Recipient
 from delivery.models import LedgerState, SendLedgerEntry
 from delivery.plan import CANCELLED, INELIGIBLE, RELEASED, Control, Result, SendPlan, plan_for
@@ -78,10 +80,18 @@ def run(
     report = BatchReport()
     plan = plan_for(campaign)
     run = _Run(plan, batch, report, judge=judge, judging=judging)
-    if transport is None and not sandbox_active() and plan.connections > 1:
-        run.threaded(plan.connections, settings.SEND_BUILD_PROCESSES)
-    else:
-        run.inline(transport or get_transport())
+    # Before the first claim: every row this run holds is in its journal's care.
+    journal = run.control.journal = Journal(run.owner, campaign.pk)
+    written = False
+    try:
+        if transport is None and not sandbox_active() and plan.connections > 1:
+            run.threaded(plan.connections, settings.SEND_BUILD_PROCESSES)
+        else:
+            run.inline(transport or get_transport())
+        written = not run.pending
+    finally:
+        # A run that failed leaves its journal to delivery.journal.replay_dead.
+        journal.close(written=written)
     pace.prune()
     return report
 
@@ -143,6 +153,7 @@ class _Run:
         held = ledger.claim(
             self.plan.campaign.pk, self.batch, owner=self.owner, limit=CHUNK, lease=self.plan.lease
         )
+        fault("send.claimed")
         ids = [entry_id for entry_id in held if entry_id not in self.pending]
         if not ids:
             self.exhausted = True
@@ -166,7 +177,7 @@ class _Run:
         while recipients := self.top_up():
             for recipient in recipients:
                 self.maintain()
-                self.results.put(self.plan.deliver(recipient, transport, self.control))
+                self._outcome(self.plan.deliver(recipient, transport, self.control))
             self.flush()
 
     def threaded(self, connections: int, processes: int) -> None:
@@ -238,8 +249,14 @@ class _Run:
             wake.set()  # time to claim the next chunk
         return recipient
 
-    def _put(self, result: Result, jobs: Jobs, wake: threading.Event) -> None:
+    def _outcome(self, result: Result) -> None:
+        """A row's outcome, journaled at once, then left for the next flush."""
+        assert self.control.journal is not None
+        self.control.journal.outcome(_written(result, self.plan.deadline))
         self.results.put(result)
+
+    def _put(self, result: Result, jobs: Jobs, wake: threading.Event) -> None:
+        self._outcome(result)
         if self.control.halt or not jobs.qsize():
             wake.set()  # the tail of the batch, or a halt: results to write
 
@@ -378,6 +395,7 @@ class _Run:
             row = _written(result, self.plan.deadline)
             self.report.add(row.state if result.outcome != INELIGIBLE else INELIGIBLE)
             written.append(row)
+        fault("send.before_record")
         ledger.record(written, timezone.now())
         # INDUSTRY-4: rejected for the recipient at SMTP time counts like a DSN.
         failures.failed_at_hand_over(

@@ -359,7 +359,9 @@ def record(outcomes: Sequence[Written], now: datetime) -> None:
 def expire_leases(now: datetime | None = None) -> dict[int, int]:
     """SEND-4: rows held past their lease become `unknown` (reported, never resent).
 
-    Returns {campaign id: rows} of what expired, and logs it."""
+    They keep their owner: should the dead run's journal turn up later (its machine back),
+    delivery.journal still gives them their outcome. Returns {campaign id: rows} of what
+    expired, and logs it."""
     now = now or timezone.now()
     expired = SendLedgerEntry.objects.filter(state=LedgerState.SENDING, lease_until__lt=now)
     counts = dict(
@@ -372,7 +374,6 @@ def expire_leases(now: datetime | None = None) -> dict[int, int]:
         expired.update(
             state=LedgerState.UNKNOWN,
             reply="the worker's lease ran out: the message may or may not have been handed over",
-            lease_owner="",
             lease_until=None,
             updated_at=now,
         )

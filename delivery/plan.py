@@ -22,6 +22,7 @@ from carrier.assembly import CampaignHeaders, Skeleton
 from carrier.rules import FailureKind, Outcome, classify_failure
 from carrier.transports import OutboundMessage, Transport, TransportError, get_transport
 from contacts.rules import LegalBasis
+from core.faults import fault
 from delivery import rules
 from delivery.builders import Built, build_safely
 from delivery.ledger import Recipient
@@ -31,6 +32,7 @@ from delivery.throttle import Throttle
 if TYPE_CHECKING:
     from campaigns.models import Campaign
     from campaigns.render import CompiledCampaign
+    from delivery.journal import Journal
     from domains.dkim import SigningKey
 
 logger = logging.getLogger(__name__)
@@ -51,6 +53,8 @@ class Control:
     excluded: set[int] = field(default_factory=set)
     # Run on one thread, the engine looks at the send again while a hand-over waits.
     poll: Callable[[], None] | None = None
+    # Where a message going on the wire is noted first (delivery.journal).
+    journal: Journal | None = None
 
     def halted(self) -> bool:
         if self.poll is not None:
@@ -173,8 +177,11 @@ class SendPlan:
                 return Result(recipient, INELIGIBLE, "not eligible at hand-over (SEND-3)")
             if halted:
                 return Result(recipient, control.halt)
+            if control.journal is not None:
+                control.journal.begin(recipient.entry_id)
             try:
                 sent = transport.send(built.message)
+                fault("send.handed_over")
             except TransportError as exc:
                 verdict = classify_failure(
                     permanent=exc.permanent, code=exc.code, reply=exc.reason, stage=exc.stage

@@ -40,7 +40,8 @@ from contacts.models import Contact, List, Subscription, SubscriptionState
 from core.actors import Actor
 from core.addresses import InvalidAddress, address_key, normalise_address
 from core.errors import DomainError, InvalidInput, RuleViolation
-from delivery import engine, ledger
+from core.faults import fault
+from delivery import engine, journal, ledger
 from delivery.engine import BatchReport
 from delivery.models import LedgerState, SendLedgerEntry
 from delivery.plan import send_test_messages
@@ -125,6 +126,7 @@ def run_batch(campaign_id: int, batch: int, *, transport: Transport | None = Non
     """Send what is due in one batch; the send finishes when nothing is left open.
 
     With `transport` given, everything runs on this thread over that one transport."""
+    journal.replay_dead()  # before any lease is judged lost: the journals know better
     ledger.expire_leases()
     campaign = Campaign.objects.select_related("account").get(pk=campaign_id)
     if campaign.state != CampaignState.SENDING or not campaign.account.is_active:
@@ -138,8 +140,11 @@ def run_batch(campaign_id: int, batch: int, *, transport: Transport | None = Non
 
 def tend() -> dict[str, int]:
     """Expired leases become unknown; due retries of running sends are enqueued; sends
-    with nothing left are finished."""
+    with nothing left are finished. Journals of dead workers on this machine are replayed
+    first, so only what they had on the wire is left to become unknown."""
+    journal.replay_dead()
     expired = ledger.expire_leases()
+    fault("send.tend")
     enqueued = 0
     tend_samples()
     for campaign in Campaign.objects.filter(state=CampaignState.SENDING):
@@ -387,7 +392,10 @@ def resend_unknown(campaign: Campaign, *, actor: Actor) -> int:
     """SEND-4: a user chooses to send the rows of unknown outcome again (maybe twice)."""
     locked = campaigns.lock_for_resend(campaign)
     rows = SendLedgerEntry.objects.filter(campaign=locked, state=LedgerState.UNKNOWN).update(
-        state=LedgerState.QUEUED, reply="queued again by a user", updated_at=timezone.now()
+        state=LedgerState.QUEUED,
+        reply="queued again by a user",
+        lease_owner="",
+        updated_at=timezone.now(),
     )
     if rows and locked.state == CampaignState.FINISHED:
         locked = campaigns.reopen_send(locked)

@@ -22,7 +22,13 @@ from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from config.models import WorkerBeat
-from config.workers import UNTRACKED_AFTER, Heartbeat, reap_lost_tasks
+from config.workers import (
+    UNTRACKED_AFTER,
+    Heartbeat,
+    process_gone,
+    process_space,
+    reap_lost_tasks,
+)
 from core.periodic import enqueue_due
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,6 +116,28 @@ def test_the_heartbeat_beats_and_a_clean_exit_removes_it() -> None:
     assert not WorkerBeat.objects.filter(worker_id="w-clean").exists()
 
 
+def test_a_worker_of_this_machine_whose_process_is_gone_is_lost_at_once(
+    db: Any, database_tasks: None
+) -> None:
+    """Same kernel boot and process-id namespace: its process id tells. A process that
+    still runs, or a worker elsewhere (another space), is judged by its heartbeat."""
+    now = timezone.now()
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    for worker_id, pid, space in (
+        ("ended", ended.pid, process_space()),
+        ("running", os.getpid(), process_space()),
+        ("elsewhere", ended.pid, "another-boot:1"),
+    ):
+        WorkerBeat.objects.create(
+            worker_id=worker_id, host="h", pid=pid, space=space, started_at=now, seen_at=now
+        )
+    tasks = {w: running(w) for w in ("ended", "running", "elsewhere")}
+    assert reap_lost_tasks(now) == [str(tasks["ended"].pk)]
+    assert not WorkerBeat.objects.filter(worker_id="ended").exists()
+    assert process_gone(ended.pid) and not process_gone(os.getpid())
+
+
 def test_old_heartbeats_are_forgotten(db: Any, database_tasks: None) -> None:
     now = timezone.now()
     beat("gone", now - timedelta(days=2))
@@ -162,11 +190,11 @@ def test_a_sigkilled_worker_process_is_noticed_and_its_task_taken_back(
         (worker_id,) = task.worker_ids
         assert task.status == TaskResultStatus.RUNNING
         assert WorkerBeat.objects.filter(worker_id=worker_id).exists()
-        assert reap_lost_tasks() == []  # it beat a moment ago
-        later = timezone.now() + timedelta(seconds=61)
-        assert reap_lost_tasks(later) == [str(task.pk)]
+        # It beat a moment ago, but it ran here and its process is gone: taken back at once.
+        assert reap_lost_tasks() == [str(task.pk)]
         task.refresh_from_db()
         assert task.status == TaskResultStatus.FAILED
+        assert "its process ended" in task.traceback
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -1,8 +1,8 @@
 """`consentry scheduler`: enqueue due periodic tasks (core.periodic) until SIGTERM.
 
 Run exactly one per installation; `consentry up` starts it next to the worker. It only
-enqueues, and takes back the tasks of workers that died (config.workers): the workers run
-the tasks.
+enqueues, takes back the tasks of workers that died (config.workers) and replays the
+hand-over journals they left on this machine (delivery.journal): the workers run the tasks.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from django.db import DatabaseError, close_old_connections
 
 from config.workers import reap_lost_tasks
 from core.periodic import enqueue_due
+from delivery.journal import replay_dead
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,8 @@ class Command(BaseCommand):
                 # Tasks of dead workers first: a periodic task they held is then due again.
                 for task_id in reap_lost_tasks():
                     self.stdout.write(f"took back task {task_id}: its worker died")
+                # Sends of workers that died on this machine: what they held gets its outcome.
+                replay_dead()
                 for name in enqueue_due():
                     self.stdout.write(f"enqueued {name}")
             except DatabaseError:

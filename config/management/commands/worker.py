@@ -1,7 +1,8 @@
 """`consentry worker`: one background task worker (django-tasks database backend).
 
 It beats (config.workers.Heartbeat) while it runs, so that `consentry scheduler` takes back
-the tasks of a worker that died instead of leaving them RUNNING for ever.
+the tasks of a worker that died instead of leaving them RUNNING for ever; on start it
+replays the hand-over journals of workers that died on this machine (delivery.journal).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils.crypto import get_random_string
 
 from config.workers import Heartbeat
+from delivery.journal import replay_dead
 
 
 class Command(BaseCommand):
@@ -29,6 +31,14 @@ class Command(BaseCommand):
         heartbeat = Heartbeat(worker_id)
         heartbeat.start()
         try:
+            # What a worker that died on this machine had handed over gets its outcome now.
+            replayed = replay_dead()
+            if replayed.journals:
+                self.stdout.write(
+                    f"replayed {replayed.journals} journal(s) of dead workers: "
+                    f"{replayed.written} outcomes, {replayed.unknown} unknown, "
+                    f"{replayed.requeued} queued again"
+                )
             call_command(
                 "db_worker",
                 interval=options["interval"],

@@ -206,6 +206,7 @@ INSTALLED_APPS = [
     "delivery",
     "campaigns",
     "feedback",
+    "tracking",
     "governance",
     "imports",
     "admission",

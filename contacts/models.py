@@ -38,6 +38,11 @@ class Contact(models.Model):
     # The address key the import's batch digest was computed over, where the key changed
     # since (one address identity re-keyed the contact, or merged it into another).
     import_hash = models.CharField(max_length=64, blank=True, default="", db_default="")
+    # CONSENT-4: opens and clicks are tracked only where the person agreed; off by default.
+    # The basis says how the consent was given (contacts.rules.TrackingBasis), the evidence
+    # chain holds the record with its wording.
+    tracking_consent = models.BooleanField(default=False, db_default=False)
+    tracking_basis = models.CharField(max_length=20, blank=True, default="", db_default="")
 
     class Meta:
         constraints = [

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from carrier.assembly import CampaignHeaders, Skeleton
 from carrier.rules import FailureKind, Outcome, classify_failure
+from carrier.tracking import LinkTracker
 from carrier.transports import OutboundMessage, Transport, TransportError, get_transport
 from contacts.rules import LegalBasis
 from delivery import rules
@@ -81,6 +82,7 @@ class SendPlan:
         self.campaign = campaign
         self.compiled = compiled
         self.skeleton = Skeleton(campaign_headers(campaign))
+        self.tracker = LinkTracker(self.skeleton.base_url)
         self.keys: list[SigningKey] = signing_keys_for(account, campaign.from_address)
         limits = values(SEND_LIMITS, account)
         # SEND-5: an account under measures sends at the policy's share, on every rate; so
@@ -118,12 +120,15 @@ class SendPlan:
             unsubscribe_url=self.skeleton.unsubscribe_url(token),
             objection=recipient.legal_basis == LegalBasis.EXISTING_CUSTOMER,
         )
+        html: Iterable[str] | str = rendered.html
+        if recipient.tracking:  # CONSENT-4: only with the contact's consent
+            html = self.tracker.rewrite("".join(html), recipient.entry_id)
         raw, message_id, relaxed_body = self.skeleton.message(
             entry_id=recipient.entry_id,
             to=recipient.address,
             subject=rendered.subject,
             text=rendered.text,
-            html=rendered.html,
+            html=html,
             unsubscribe_token=token,
         )
         if self.keys:

@@ -121,7 +121,7 @@ class SendPlan:
             objection=recipient.legal_basis == LegalBasis.EXISTING_CUSTOMER,
         )
         html: Iterable[str] | str = rendered.html
-        if recipient.tracking:  # CONSENT-4: only with the contact's consent
+        if recipient.tracking and self.campaign.tracking:  # CONSENT-4: and the contact's
             html = self.tracker.rewrite("".join(html), recipient.entry_id)
         raw, message_id, relaxed_body = self.skeleton.message(
             entry_id=recipient.entry_id,
@@ -236,7 +236,7 @@ def _identity(
 
     digest = hashlib.sha256()
     for part in (
-        repr((campaign.pk, campaign.account_id, headers)),
+        repr((campaign.pk, campaign.account_id, campaign.tracking, headers)),
         compiled.subject_source,
         compiled.html_source,
         compiled.text_source,

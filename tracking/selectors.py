@@ -1,6 +1,7 @@
 """Engagement of campaigns: opens and clicks of consenting recipients (CONSENT-4).
 
-Rates are over the messages delivered to contacts who consent to tracking; everyone else
+Rates are over the messages of tracking campaigns delivered to contacts who consent to
+tracking (their consent as it stands now: a withdrawal takes a message out); everyone else
 appears only in the delivery report's aggregate counts. A person's open or click counts
 once per message; machines' events (tracking.rules) are counted apart and never in a rate.
 """
@@ -75,7 +76,8 @@ def _delivered(campaign_ids: list[int]) -> dict[int, tuple[int, int]]:
         SendLedgerEntry.objects.filter(campaign_id__in=campaign_ids, state=LedgerState.SENT)
         .values("campaign_id")
         .annotate(
-            delivered=Count("pk"), tracked=Count("pk", filter=Q(contact__tracking_consent=True))
+            delivered=Count("pk"),
+            tracked=Count("pk", filter=Q(campaign__tracking=True, contact__tracking_consent=True)),
         )
     )
     return {r["campaign_id"]: (r["delivered"], r["tracked"]) for r in rows}

@@ -20,8 +20,11 @@ LINKS_HTML = """<html><body>
 
 
 def links_campaign(sendable: Any, name: str = "Links") -> Campaign:
-    """A draft to the sendable list whose HTML holds two web links and the unsubscribe link."""
-    return campaigns.update_campaign(sendable.another(name), actor=SYSTEM, html=LINKS_HTML)
+    """A tracking draft to the sendable list whose HTML holds two web links and the
+    unsubscribe link."""
+    return campaigns.update_campaign(
+        sendable.another(name), actor=SYSTEM, html=LINKS_HTML, tracking=True
+    )
 
 
 def html_part(raw: bytes) -> str:
@@ -47,3 +50,13 @@ def pixel_src(html: str) -> str | None:
 
     found = re.search(r'<img src="([^"]+/t/o/[^"]+)"', html)
     return html_lib.unescape(found.group(1)) if found else None
+
+
+def send(sendable: Any, campaign: Campaign) -> None:
+    """Start the campaign and run its batches to the end, here and now."""
+    from delivery import ledger
+    from delivery.sends import run_batch, start_send
+
+    start_send(campaign, actor=SYSTEM, guidelines_confirmed=True)
+    for batch in ledger.batches_with_work(campaign):
+        run_batch(campaign.pk, batch)

@@ -15,25 +15,17 @@ from contacts.models import Contact
 from contacts.testing import SYSTEM
 from contacts.tracking import set_tracking_consent
 from core.errors import InvalidInput
-from delivery import ledger
-from delivery.sends import run_batch, start_send
 from delivery.testing import Sendable
 from tracking import selectors
 from tracking.models import TrackingEvent
 from tracking.rules import MachineReason, machine_reason, swept
-from tracking.testing import hrefs, html_part, links_campaign, pixel_src
+from tracking.testing import hrefs, html_part, links_campaign, pixel_src, send
 
 pytestmark = pytest.mark.django_db
 
 BASE = "https://mail.consentry.test"
 TICKED = 'name="tracking" value="1" checked'
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/126 Safari/537.36"
-
-
-def send(sendable: Sendable, campaign: Campaign) -> None:
-    start_send(campaign, actor=SYSTEM, guidelines_confirmed=True)
-    for batch in ledger.batches_with_work(campaign):
-        run_batch(campaign.pk, batch)
 
 
 def message_html(sendable: Sendable, address: str) -> str:
@@ -46,15 +38,6 @@ def local(url: str) -> str:
     assert url.startswith(BASE + "/"), url
     parts = urlsplit(url)
     return f"{parts.path}?{parts.query}" if parts.query else parts.path
-
-
-@pytest.fixture
-def sent(sendable: Sendable) -> tuple[Sendable, Campaign, Contact]:
-    anna = Contact.objects.get(address="anna@example.org")
-    set_tracking_consent(anna, True, actor=SYSTEM, basis="preference_centre")
-    campaign = links_campaign(sendable)
-    send(sendable, campaign)
-    return sendable, campaign, anna
 
 
 def test_it_tracks_only_the_messages_of_contacts_who_consented(sent) -> None:
@@ -205,3 +188,15 @@ def test_it_shows_the_engagement_on_the_campaign_page_to_the_account_only(
     assert 'id="engagement"' in page and "https://shop.example/herbst?a=1&amp;b=2" in page
     assert 'id="engagement-clicked">1<' in page
     assert world.client_for(world.charlie).get(url).status_code == 404
+
+
+def test_a_campaign_without_tracking_tracks_nobody_even_with_consent(sendable: Sendable) -> None:
+    anna = Contact.objects.get(address="anna@example.org")
+    set_tracking_consent(anna, True, actor=SYSTEM, basis="preference_centre")
+    campaign = links_campaign(sendable, "Untracked")
+    Campaign.objects.filter(pk=campaign.pk).update(tracking=False)
+    campaign.refresh_from_db()
+    send(sendable, campaign)
+    html = message_html(sendable, "anna@example.org")
+    assert pixel_src(html) is None and "/t/c/" not in html
+    assert selectors.engagement_rates([campaign.pk])[campaign.pk].tracked == 0

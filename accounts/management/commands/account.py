@@ -1,4 +1,5 @@
-"""`consentry account create|list|review|activate|refuse|ask|suspend|speed|member|imprint`."""
+"""`consentry account create|list|review|activate|refuse|ask|suspend|speed|member|imprint|
+tracking`."""
 
 from __future__ import annotations
 
@@ -44,6 +45,10 @@ class Command(DomainCommand):
         "speed": "Reduce an account's sending speed, or return it to normal (SEND-5).",
         "member": "Add a user to an account as owner or member.",
         "imprint": "Show or set the legal imprint every campaign mail carries (CONTENT-2).",
+        "tracking": (
+            "Show or set on what basis imported contacts agreed to open and click tracking "
+            "(empty: they are not tracked)."
+        ),
         "group": (
             "Put an account into a customer's group (an unsubscribe in one counts in all), "
             "or take it out with --none."
@@ -79,6 +84,11 @@ class Command(DomainCommand):
             for name in services.IMPRINT_FIELDS:
                 flag = "--" + name.removeprefix("imprint_").replace("_", "-")
                 parser.add_argument(flag, dest=name, default=None)
+        elif action == "tracking":
+            parser.add_argument("slug")
+            parser.add_argument(
+                "--import-basis", default=None, metavar="TEXT", help='the basis; "" for none'
+            )
         elif action == "member":
             parser.add_argument("slug")
             parser.add_argument("username")
@@ -104,6 +114,12 @@ class Command(DomainCommand):
         for name in services.IMPRINT_FIELDS:
             value = getattr(account, name).replace("\n", " / ")
             self.stdout.write(f"{name.removeprefix('imprint_')}: {value}")
+
+    def do_tracking(self, slug: str, import_basis: str | None, **_: Any) -> None:
+        account = account_by_slug(slug)
+        if import_basis is not None:
+            account = services.set_import_tracking_basis(account, import_basis, actor=self.actor)
+        self.stdout.write(f"import tracking basis: {account.import_tracking_basis or '(none)'}")
 
     def do_list(self, **_: Any) -> None:
         for account in Account.objects.order_by("slug"):

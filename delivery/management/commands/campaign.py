@@ -55,6 +55,11 @@ class Command(DomainCommand):
             )
             parser.add_argument("--kind", default="regular", help="regular or similar_products")
             parser.add_argument("--language", default="de", help="de, en or fr (imprint)")
+            parser.add_argument(
+                "--tracking",
+                action="store_true",
+                help="count opens and clicks of the recipients who agreed to tracking",
+            )
         if action == "test":
             parser.add_argument("addresses", nargs="+")
 
@@ -79,6 +84,7 @@ class Command(DomainCommand):
             text=text_source,
             kind=options["kind"],
             language=options["language"],
+            tracking=options["tracking"],
         )
         self.stdout.write(f"campaign #{campaign.pk} {campaign.name}: {campaign.state}")
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from consent import doi, tracking
-from consent.proof import build_bundle
+from consent.proof import build_bundle, render_bundle_html
 from consent.tests.test_doi import confirm_link, post_signup, sent_mails
 from contacts.models import Contact
 from contacts.testing import SYSTEM
@@ -48,6 +49,9 @@ def test_a_ticked_box_switches_tracking_on_at_confirmation_with_its_wording_in_t
     assert records["tracking.consented"]["wording"]["text"] == TEXT
     wording_id = records["signup.submitted"]["facts"]["tracking_wording"]
     assert wording_id == tracking.tracking_wording(asking_form).pk
+    with translation.override("de"):
+        page = render_bundle_html(bundle)
+    assert "ja, im Anmeldeformular zugestimmt" in page and TEXT in page
 
 
 def test_a_signup_without_the_tick_subscribes_untracked(world, client, asking_form) -> None:

@@ -60,6 +60,10 @@ class Account(models.Model):
     imprint_representative = models.CharField(max_length=300, blank=True)
     # SEND-4: scheduled sends are given in this zone (an IANA name, e.g. Europe/Berlin).
     time_zone = models.CharField(max_length=64, default="UTC")
+    # CONSENT-4: the basis on which the account's imported contacts agreed to open and click
+    # tracking, in the account's words (e.g. the terms they accepted); an import may state
+    # its own. Empty, the default: imported contacts are not tracked.
+    import_tracking_basis = models.CharField(max_length=500, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
     # Why the operator (or the quality rules) set the review state: shown to the account's

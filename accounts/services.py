@@ -183,6 +183,31 @@ def update_imprint(account: Account, **fields: str) -> Account:
     return locked
 
 
+TRACKING_BASIS_LIMIT = 500
+
+
+def clean_tracking_basis(text: str) -> str:
+    """CONSENT-4: a stated basis of tracking consent, checked (one line, at most 500)."""
+    return clean_text(text or "", field="tracking basis", max_length=TRACKING_BASIS_LIMIT).strip()
+
+
+@transaction.atomic
+def set_import_tracking_basis(account: Account, text: str, *, actor: Any) -> Account:
+    """CONSENT-4: the account states on what basis its imported contacts agreed to
+    tracking (empty: they did not, the default); the statement joins the evidence chain."""
+    from core import evidence
+
+    locked = Account.objects.select_for_update().get(pk=account.pk)
+    basis = clean_tracking_basis(text)
+    if locked.import_tracking_basis != basis:
+        locked.import_tracking_basis = basis
+        locked.save(update_fields=["import_tracking_basis"])
+        evidence.record(
+            locked, "account.import_tracking_basis", actor=actor, payload={"basis": basis}
+        )
+    return locked
+
+
 @transaction.atomic
 def set_reduced_speed(
     account: Account, reduced: bool, *, actor: Any = None, reason: str = ""

@@ -11,6 +11,7 @@ from api import (
     campaigns,
     contacts,
     domains,
+    engagement,
     errors,
     forms,
     imports,
@@ -47,6 +48,7 @@ api.add_router("/", forms.router)
 api.add_router("/", domains.router)
 api.add_router("/", campaigns.router)
 api.add_router("/", templates.router)
+api.add_router("/", engagement.router)
 api.add_router("/", unsubscribe_requests.router)
 api.add_router("/", imports.router)
 api.add_router("/", operator.router)

@@ -37,6 +37,12 @@ class ImportIn(Schema):
     evidence_ref: str = Field("", max_length=300, description="business_card, offline_form")
     sponsors: str = Field("", max_length=3000, description="co_registration: one per line")
     product_category: str = Field("", max_length=200, description="existing_customer")
+    tracking_basis: str | None = Field(
+        None,
+        max_length=500,
+        description="CONSENT-4: how the new contacts agreed to open and click tracking "
+        "(recorded as evidence); omitted: the account's default; empty: not tracked",
+    )
     mapping: str = Field(
         "",
         max_length=2000,
@@ -190,6 +196,7 @@ def create_import(
         overwrite=payload.overwrite,
         reconfirm=payload.reconfirm,
         import_untrusted=payload.import_untrusted,
+        tracking_basis=payload.tracking_basis,
     )
     for which in services.ATTESTATIONS:
         job = services.attest(job, which, actor=actor, confirmed=True)

@@ -45,6 +45,13 @@ class ContactOut(Schema):
     fields: dict[str, str]
     created_at: datetime
     status_changed_at: datetime
+    tracking_consent: bool = Field(
+        description="CONSENT-4: opens and clicks are counted only where true"
+    )
+    tracking_basis: str = Field(
+        description="how the consent was given: signup_form, preference_centre, import; "
+        "empty without consent"
+    )
 
 
 class ContactIn(Schema):

@@ -1,6 +1,7 @@
 """Send speed (SEND-5, issue 6): a personalised, DKIM-signed campaign to Postfix's smtp-sink.
 
 Run: .venv/bin/python bench/send.py [--recipients 100000] [--connections 4]
+     [--links 5] [--tracking]   (CONSENT-4: open pixel and signed links for every recipient)
      .venv/bin/python bench/send.py --postgres postgresql://postgres@127.0.0.1:5432/NAME --workers 2
 
 With --postgres the database NAME is dropped and made anew, and --workers separate
@@ -54,14 +55,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def html_body() -> str:
-    """About 20 KB of HTML with a personal greeting, a custom field and the two tags."""
+def html_body(links: int = 0) -> str:
+    """About 20 KB of HTML with a personal greeting, a custom field and the two tags, and
+    `links` web links (each rewritten for a tracked recipient)."""
     paragraph = (
         '<p style="margin:0 0 12px">Unser Herbstangebot f\u00fcr {{ first_name }}: '
         "Gartenm\u00f6bel, Pflanzen und Werkzeug zu Preisen, die Sie so schnell nicht wieder "
         "sehen. Jede Woche neue Angebote \u2014 exklusiv f\u00fcr unsere Abonnenten.</p>\n"
     )
-    body = paragraph * 42
+    body = paragraph * 42 + "".join(
+        f'<p><a href="https://shop.example/angebot/{n}?utm_source=newsletter">Angebot {n}</a></p>'
+        for n in range(links)
+    )
     return (
         "<html><head><style>h1 { color: #2a6; font-family: sans-serif; }</style></head><body>"
         "<h1>Hallo {{ first_name }} {{ last_name }}!</h1>"
@@ -81,7 +86,7 @@ def peak_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def arrange(recipients: int) -> object:
+def arrange(recipients: int, *, links: int = 0, tracking: bool = False) -> object:
     from django.core.management import call_command
     from django.utils import timezone
 
@@ -129,6 +134,8 @@ def arrange(recipients: int) -> object:
                 last_name="Muster",
                 fields={"customer": f"K-{i:07d}"},
                 status_changed_at=now,
+                tracking_consent=tracking,
+                tracking_basis="import" if tracking else "",
             )
             for i in range(start, min(start + step, recipients))
         ]
@@ -159,7 +166,8 @@ def arrange(recipients: int) -> object:
         subject="Herbst bei Bench, {{ first_name }}",
         from_name="Bench GmbH",
         from_address=f"news@{DOMAIN}",
-        html=html_body(),
+        html=html_body(links),
+        tracking=tracking,
     )
 
 
@@ -235,7 +243,9 @@ def message_size(campaign: object) -> int:
     from delivery.plan import plan_for
 
     plan = plan_for(campaign)  # type: ignore[arg-type]
-    recipient = Recipient(1, 1, 0, "r1@d1.bench.example", "Name1", "Muster", {"customer": "K"}, "")
+    recipient = Recipient(
+        1, 1, 0, "r1@d1.bench.example", "Name1", "Muster", {"customer": "K"}, "", tracking=True
+    )
     return len(plan.build(recipient)[0].raw)
 
 
@@ -264,6 +274,12 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--postgres", default="", help="a PostgreSQL URL to (re)create and use")
     parser.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL)")
+    parser.add_argument("--links", type=int, default=0, help="web links in the body")
+    parser.add_argument(
+        "--tracking",
+        action="store_true",
+        help="the campaign tracks and every contact consents: open pixel and rewritten links",
+    )
     args = parser.parse_args()
     if args.workers > 1 and not args.postgres:
         sys.exit("several workers need --postgres (on SQLite one worker is the supported mode)")
@@ -291,7 +307,7 @@ def main() -> None:
         import django
 
         django.setup()
-        campaign = arrange(args.recipients)
+        campaign = arrange(args.recipients, links=args.links, tracking=args.tracking)
         size = message_size(campaign)
         if args.postgres:
             total, elapsed, peak, sent = measure_workers(campaign, args.connections, args.workers)
@@ -308,7 +324,8 @@ def main() -> None:
     database = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite"
     print(f"recipients {total}, sent {sent}, message {size} bytes, {database}, "
           f"{args.workers} worker process(es) with {args.connections} connections each, "
-          f"{os.cpu_count()} cores")  # fmt: skip
+          f"{os.cpu_count()} cores, {args.links} links, "
+          f"tracking {'on' if args.tracking else 'off'}")  # fmt: skip
     print(f"send, start to last ledger row: {rate:,.0f} messages/s ({elapsed:.1f} s)")
     print(f"peak memory of the send phase (per worker): {peak / 1024:,.0f} MiB")
     print(f"smtp-source, same size/sink/sessions: {source_rate:,.0f} messages/s (SMTP limit)")

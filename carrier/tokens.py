@@ -12,6 +12,10 @@ of an address, even where a mail server lowercases it.
     unsubscribe URL  <BASE_URL>/u/<token>            purpose "unsubscribe"
     one-click mailto mailto:unsubscribe+<token>@<From domain>   (same token)
     return path      bounces+<token>@<From domain>     purpose "verp"
+    open pixel       <BASE_URL>/t/o/<token>            purpose "open"
+    tracked link     <BASE_URL>/t/c/<token>?u=<URL>    purpose "click", the MAC over the
+                     row, the time and the target URL: only links we wrote redirect
+                     (CONSENT-4, no open redirect)
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from core.crypto import derive_key
 
 UNSUBSCRIBE = "unsubscribe"
 VERP = "verp"
+OPEN = "open"
+CLICK = "click"
 _MAC_BYTES = 16
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 
@@ -89,3 +95,23 @@ def read_token(purpose: str, token: str, *, max_age_seconds: int | None = None) 
     if max_age_seconds is not None and time.time() - content.issued > max_age_seconds:
         raise BadToken("expired token")
     return content
+
+
+def make_link_token(entry_id: int, url: str, *, issued: int | None = None) -> str:
+    """The click token of `url` in the message of one ledger row: it signs the URL too."""
+    body = f"{_b36(entry_id)}.{_b36(int(time.time()) if issued is None else issued)}"
+    return f"{body}.{_mac(CLICK, f'{body}:{url}')}"
+
+
+def read_link_token(token: str, url: str) -> TokenContent:
+    """The row and time of a click token made for exactly this `url`; BadToken else."""
+    parts = token.strip().lower().split(".")
+    if len(parts) != 3 or not all(parts):
+        raise BadToken("malformed token")
+    body = f"{parts[0]}.{parts[1]}"
+    if not hmac.compare_digest(_mac(CLICK, f"{body}:{url}"), parts[2]):
+        raise BadToken("bad signature")
+    try:
+        return TokenContent(int(parts[0], 36), int(parts[1], 36))
+    except ValueError:
+        raise BadToken("malformed token") from None

@@ -8,7 +8,8 @@ import sys
 # The product's own apps: their commands are listed first, each with what it does.
 PRODUCT_APPS = (
     "config", "core", "policy", "accounts", "contacts", "consent", "domains", "carrier",
-    "delivery", "campaigns", "feedback", "governance", "imports", "api", "web", "subscriber",
+    "delivery", "campaigns", "feedback", "tracking", "governance", "imports", "api", "web",
+    "subscriber",
 )  # fmt: skip
 HELP_ARGS: tuple[list[str], ...] = ([], ["help"], ["--help"], ["-h"])
 

@@ -218,6 +218,7 @@ INSTALLED_APPS = [
     "delivery",
     "campaigns",
     "feedback",
+    "tracking",
     "governance",
     "imports",
     "admission",

@@ -28,6 +28,7 @@ from accounts.rules import may_send
 from carrier.compose import compose
 from carrier.transports import OutboundMessage, TransportError, get_transport
 from consent import services as evidence
+from consent import tracking
 from consent.mails import kept_mail
 from consent.models import Confirmation, SignupAttempt, SignupForm, Wording
 from consent.rules import SignupFacts, signup_refusal
@@ -74,6 +75,8 @@ class Entry:
     first_name: str = ""
     last_name: str = ""
     fields: dict[str, str] = field(default_factory=dict)
+    # CONSENT-4: the tracking text (wording id) the person ticked, None if not ticked.
+    tracking_wording: int | None = None
 
 
 @dataclass(frozen=True)
@@ -109,8 +112,10 @@ def create_form(
     ask_name: bool = True,
     custom_fields: list[dict[str, Any]] | None = None,
     language: str = SignupForm.Language.LIST,
+    tracking_text: str = "",
 ) -> SignupForm:
-    """A hosted page and embeddable form for `lst`, with version 1 of its consent text."""
+    """A hosted page and embeddable form for `lst`, with version 1 of its consent text
+    and, where given, of its separate tracking text (CONSENT-4)."""
     if language not in SignupForm.Language.values:
         raise InvalidInput("a form's language is 'list' or 'browser'")
     form = SignupForm.objects.create(
@@ -132,6 +137,8 @@ def create_form(
         wording=wording,
         payload={"form": form.pk, "list": lst.pk, "name": form.name},
     )
+    if tracking_text.strip():
+        tracking.set_tracking_text(form, tracking_text, actor=actor)
     return form
 
 
@@ -221,7 +228,7 @@ def parse_entry(form: SignupForm, data: dict[str, str]) -> Entry:
             raise InvalidInput(_("%(field)s is required.") % {"field": spec["label"]})
         if raw:
             fields[spec["name"]] = raw
-    return Entry(address, first, last, fields)
+    return Entry(address, first, last, fields, tracking.agreed_wording(form, data))
 
 
 # --- signup ----------------------------------------------------------------------------
@@ -233,13 +240,20 @@ def _seal_entry(entry: Entry) -> bytes:
         "first_name": entry.first_name,
         "last_name": entry.last_name,
         "fields": entry.fields,
+        "tracking_wording": entry.tracking_wording,
     }
     return seal(derive_key("signup-entry"), json.dumps(data).encode())
 
 
 def _unseal_entry(blob: bytes) -> Entry:
     data = json.loads(unseal(derive_key("signup-entry"), bytes(blob)))
-    return Entry(data["address"], data["first_name"], data["last_name"], data["fields"])
+    return Entry(
+        data["address"],
+        data["first_name"],
+        data["last_name"],
+        data["fields"],
+        data.get("tracking_wording"),
+    )
 
 
 def _facts(
@@ -416,6 +430,7 @@ def _submit_signup(
             "confirmation": confirmation.pk,
             "message_id": message_id,
             "language": confirmation.language,
+            "tracking_wording": entry.tracking_wording,
         },
         personal={
             "address": entry.address,
@@ -605,6 +620,14 @@ def confirm(token: str, *, actor: Actor) -> Confirmation:
             "message_id": confirmation.message_id,
         },
     )
+    if entry.tracking_wording is not None:
+        tracking.consent_on_confirmation(
+            contact,
+            entry.tracking_wording,
+            actor=actor,
+            ref=ref,
+            source=f"confirmation link of {confirmation.message_id}",
+        )
     confirmation.state = Confirmation.State.CONFIRMED
     confirmation.ended_at = timezone.now()
     confirmation.sealed_entry = None

@@ -115,6 +115,8 @@ def build_bundle_for_contact(contact: Contact) -> dict[str, Any]:
             "id": contact.pk,
             "status": contact.status,
             "legal_basis": contact.legal_basis,
+            "tracking_consent": contact.tracking_consent,
+            "tracking_basis": contact.tracking_basis,
             "created_at": contact.created_at.isoformat(),
             "status_changed_at": contact.status_changed_at.isoformat(),
         },

@@ -42,6 +42,11 @@ class Contact(models.Model):
     # signup form, a confirmed double opt-in, an operator); empty for an import's contacts,
     # which `import_record` names. Segments filter on it.
     signup_source = models.CharField(max_length=20, blank=True, default="", db_default="")
+    # CONSENT-4: opens and clicks are tracked only where the person agreed; off by default.
+    # The basis says how the consent was given (contacts.rules.TrackingBasis), the evidence
+    # chain holds the record with its wording.
+    tracking_consent = models.BooleanField(default=False, db_default=False)
+    tracking_basis = models.CharField(max_length=20, blank=True, default="", db_default="")
 
     class Meta:
         constraints = [

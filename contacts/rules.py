@@ -50,6 +50,14 @@ class LegalBasis(StrEnum):
     CO_REGISTRATION = "co_registration"
 
 
+class TrackingBasis(StrEnum):
+    """CONSENT-4: how a contact agreed to open and click tracking."""
+
+    SIGNUP_FORM = "signup_form"  # the separate box on a signup form, with its wording
+    PREFERENCE_CENTRE = "preference_centre"  # the person switched it on themselves
+    IMPORT = "import"  # the importer's stated basis, recorded with the import
+
+
 A, U, B, D = Status.ACTIVE, Status.UNSUBSCRIBED, Status.BOUNCED, Status.DELETED
 
 TRANSITIONS: dict[Cause, frozenset[tuple[Status, Status]]] = {

@@ -166,6 +166,7 @@ class Recipient:
     last_name: str
     fields: dict[str, Any]
     legal_basis: str
+    tracking: bool = False  # CONSENT-4: the open pixel and tracked links only if True
 
     @property
     def domain(self) -> str:
@@ -196,13 +197,14 @@ def recheck(campaign: Campaign, entry_ids: Iterable[int]) -> list[Recipient]:
         "contact__last_name",
         "contact__fields",
         "contact__legal_basis",
+        "contact__tracking_consent",
         *_FACTS,
     )
     rules = address_rules()
     return [
-        Recipient(*row[:8])
+        Recipient(*row[:9])
         for row in rows
-        if _may_receive(campaign, row[7], row[3], row[8:], rules)
+        if _may_receive(campaign, row[7], row[3], row[9:], rules)
     ]
 
 

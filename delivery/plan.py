@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from carrier.assembly import CampaignHeaders, Skeleton
 from carrier.rules import FailureKind, Outcome, classify_failure
+from carrier.tracking import LinkTracker
 from carrier.transports import OutboundMessage, Transport, TransportError, get_transport
 from contacts.rules import LegalBasis
 from core.faults import fault
@@ -85,6 +86,7 @@ class SendPlan:
         self.campaign = campaign
         self.compiled = compiled
         self.skeleton = Skeleton(campaign_headers(campaign))
+        self.tracker = LinkTracker(self.skeleton.base_url)
         self.keys: list[SigningKey] = signing_keys_for(account, campaign.from_address)
         limits = values(SEND_LIMITS, account)
         # SEND-5: an account under measures sends at the policy's share, on every rate; so
@@ -122,12 +124,15 @@ class SendPlan:
             unsubscribe_url=self.skeleton.unsubscribe_url(token),
             objection=recipient.legal_basis == LegalBasis.EXISTING_CUSTOMER,
         )
+        html: Iterable[str] | str = rendered.html
+        if recipient.tracking and self.campaign.tracking:  # CONSENT-4: and the contact's
+            html = self.tracker.rewrite("".join(html), recipient.entry_id)
         raw, message_id, relaxed_body = self.skeleton.message(
             entry_id=recipient.entry_id,
             to=recipient.address,
             subject=rendered.subject,
             text=rendered.text,
-            html=rendered.html,
+            html=html,
             unsubscribe_token=token,
         )
         if self.keys:
@@ -238,7 +243,7 @@ def _identity(
 
     digest = hashlib.sha256()
     for part in (
-        repr((campaign.pk, campaign.account_id, headers)),
+        repr((campaign.pk, campaign.account_id, campaign.tracking, headers)),
         compiled.subject_source,
         compiled.html_source,
         compiled.text_source,

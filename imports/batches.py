@@ -31,7 +31,7 @@ from consent import doi
 from consent import services as evidence
 from consent.rules import import_digest
 from contacts.models import Contact, Subscription, SubscriptionState, Suppression
-from contacts.rules import Status
+from contacts.rules import Status, TrackingBasis
 from contacts.selectors import suppressed_domains
 from core.addresses import domain_of
 from core.bulk import (
@@ -68,6 +68,8 @@ CONTACT_COLUMNS = (
     "import_record",
     "import_row",
     "import_status",
+    "tracking_consent",
+    "tracking_basis",
 )
 SUBSCRIPTION_COLUMNS = ("contact_id", "list_id", "state", "created_at", "state_changed_at")
 
@@ -276,6 +278,8 @@ class _Writer:
             self.new.sort(key=lambda item: item[1].address_hash)
             for (p, made), pk in zip(self.new, allocate_ids(Contact, len(self.new)), strict=True):
                 made.pk = p.contact_id = pk
+            # CONSENT-4: tracked on the basis the import states, new active contacts only.
+            tracked = TrackingBasis.IMPORT.value if self.job.tracking_basis else ""
             insert_rows(
                 Contact,
                 ("id", *CONTACT_COLUMNS),
@@ -295,6 +299,8 @@ class _Writer:
                         self.record_seq,
                         p.row,
                         c.status,
+                        bool(tracked) and c.status == Status.ACTIVE,
+                        tracked if c.status == Status.ACTIVE else "",
                     )
                     for p, c in self.new
                 ],
@@ -365,6 +371,7 @@ class _Writer:
                 "statuses": dict(sorted(statuses.items())),
                 "subscriptions": {s: self.states[s] for s in sorted(statuses)},
                 "legal_bases": sorted({c.legal_basis for _p, c in self.new}),
+                "tracking_basis": self.job.tracking_basis,
                 "digest": import_digest(leaves),
             },
             source=self.job.file_name,

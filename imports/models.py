@@ -40,6 +40,9 @@ class ImportJob(models.Model):
     evidence_ref = models.CharField(max_length=300, blank=True)
     sponsors = models.JSONField(default=no_sponsors, blank=True)
     product_category = models.CharField(max_length=200, blank=True)
+    # CONSENT-4: the stated basis of the tracking consent of the contacts this import
+    # creates (from the account's default or the import); empty: they are not tracked.
+    tracking_basis = models.CharField(max_length=500, blank=True, default="", db_default="")
     # {"email": "E-Mail" | 3, "status": ..., ...}: a header name or a 1-based position.
     mapping = models.JSONField(default=dict, blank=True)
     # IMPORT-9: the CSV delimiter as given (one of imports.rules.DELIMITERS); empty: it is

@@ -30,6 +30,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from accounts.services import clean_tracking_basis
 from consent import services as evidence
 from consent.models import Wording
 from core.actors import Actor
@@ -139,6 +140,7 @@ def create_import(
     reconfirm: bool = False,
     import_untrusted: bool = False,
     check_large_later: bool = False,
+    tracking_basis: str | None = None,
 ) -> ImportJob:
     """Check the preconditions and the declared source, store and inspect the file.
 
@@ -146,7 +148,9 @@ def create_import(
     forbidden or incomplete, the `delimiter` given is none of rules.DELIMITERS ("" or
     "auto": found in the file), or the file cannot be read as a whole. With
     `check_large_later`, a file larger than CHECK_IN_REQUEST is checked by the worker
-    (`check_import`) and the job waits in CHECKING meanwhile.
+    (`check_import`) and the job waits in CHECKING meanwhile. `tracking_basis`: on what
+    basis the contacts it creates agreed to tracking (CONSENT-4); None: the account's
+    default, "": they are not tracked.
     """
     if lst.account_id != account.pk:
         raise NotFound("no such list")
@@ -158,6 +162,9 @@ def create_import(
             details=["delimiter"],
         )
     sponsor_list = [s.strip() for s in sponsors if s.strip()]
+    tracking = clean_tracking_basis(
+        account.import_tracking_basis if tracking_basis is None else tracking_basis
+    )
     mapping = dict(mapping or {})
     max_sponsors = int(policy_value("import.co_registration_max_sponsors", account))
     refusal = import_refusal(
@@ -202,6 +209,7 @@ def create_import(
             evidence_ref=evidence_ref[:300],
             sponsors=sponsor_list,
             product_category=product_category[:200],
+            tracking_basis=tracking,
             delimiter=delimiter,
             overwrite=overwrite,
             reconfirm=reconfirm,

@@ -19,8 +19,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from consent import doi
 from contacts import services as contacts
-from contacts.models import List, SubscriptionState
-from contacts.rules import Status
+from contacts.models import Contact, List, SubscriptionState
+from contacts.rules import Status, TrackingBasis
+from contacts.tracking import set_tracking_consent
 from core import ratelimit
 from core.actors import Actor
 from core.errors import DomainError, NotFound
@@ -223,9 +224,37 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
                     _("We sent you an email: confirm it to receive %(list)s again.")
                     % {"list": lst.name}
                 )
+        if _switch_tracking(request, entry.contact, actor):
+            notices.append(_("Your choice about tracking is saved."))
     context = _preferences_context(entry, token)
     context["notices"] = notices or [_("Nothing changed.")]
     return _page(request, "preferences.html", context, entry=entry)
+
+
+def tracking_statement() -> str:
+    """The preference centre's tracking box, in the active language (kept as evidence)."""
+    return _(
+        "Count whether I open these emails and which links I click, so that the newsletter "
+        "can get better. I can switch this off here at any time."
+    )
+
+
+def _switch_tracking(request: HttpRequest, contact: Contact, actor: Actor) -> bool:
+    """CONSENT-4: the person switches tracking on or off; True if it changed."""
+    if request.POST.get("tracking_shown") != "1" or contact.status == Status.DELETED:
+        return False
+    wanted = request.POST.get("tracking") == "1"
+    if wanted == contact.tracking_consent:
+        return False
+    set_tracking_consent(
+        contact,
+        wanted,
+        actor=actor,
+        basis=TrackingBasis.PREFERENCE_CENTRE,
+        statement=tracking_statement() if wanted else "",
+        ref="preferences",
+    )
+    return True
 
 
 def _rejoin(entry: SendLedgerEntry, lst: List, actor: Actor) -> bool:

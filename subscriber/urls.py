@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from subscriber import abuse, unsubscribe, views
+from subscriber import abuse, tracking, unsubscribe, views
 
 app_name = "subscriber"
 urlpatterns = [
@@ -17,4 +17,7 @@ urlpatterns = [
     path("u/<str:token>/preferences", unsubscribe.preferences, name="preferences"),
     path("u/<str:token>/erase", unsubscribe.erase, name="erase"),
     path("u/<str:token>/data", unsubscribe.personal_data, name="personal_data"),
+    # CONSENT-4: the open pixel and the signed click redirect; no trailing slash either.
+    path("t/o/<str:token>", tracking.open_pixel, name="open_pixel"),
+    path("t/c/<str:token>", tracking.click, name="click"),
 ]

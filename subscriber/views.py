@@ -5,6 +5,8 @@ Plain HTML that works without JavaScript, in the list's language (or the browser
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -12,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.rules import may_send
-from consent import doi
+from consent import doi, tracking
 from consent.models import Confirmation, SignupForm
 from core.actors import Actor
 from core.errors import InvalidInput, NotFound
@@ -54,7 +56,13 @@ def signup(request: HttpRequest, public_id: str) -> HttpResponse:
         return _render(
             request, "subscriber/unavailable.html", {"form": form}, language=language, status=403
         )
-    context = {"form": form, "wording": doi.current_wording(form), "values": {}, "error": ""}
+    context: dict[str, Any] = {
+        "form": form,
+        "wording": doi.current_wording(form),
+        "tracking_wording": tracking.tracking_wording(form),
+        "values": {},
+        "error": "",
+    }
     if request.method == "GET":
         return _render(request, "subscriber/signup.html", context, language=language)
     data = {key: request.POST.get(key, "") for key in request.POST}

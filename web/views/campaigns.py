@@ -30,6 +30,7 @@ from delivery import audience, sends
 from delivery.selectors import progress
 from feedback.selectors import campaign_feedback
 from governance.selectors import violations_of
+from tracking.selectors import campaign_engagement
 from web.access import MANAGERS, get_account_for_user
 from web.errors import add_domain_error, raise_for_http
 from web.views.sandbox import framed, frames_mail
@@ -247,6 +248,7 @@ def _detail_context(request: HttpRequest, campaign: Campaign, form: CampaignForm
         ),
         "progress": progress(campaign),
         "feedback": None if campaign.state == "draft" else campaign_feedback(campaign),
+        "engagement": None if campaign.state == "draft" else campaign_engagement(campaign),
         "violations": violations_of(campaign),
         "draft": campaign.state == CampaignState.DRAFT,
         "audience": audience.breakdown(campaign) if campaign.state == CampaignState.DRAFT else None,

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import services as accounts
 from campaigns import guidelines
 from contacts import selectors as contact_selectors
 from core.actors import Actor
@@ -57,6 +58,19 @@ class UploadForm(forms.Form):
         required=False,
         max_length=200,
         help_text=gettext_lazy("Existing customers may only get offers for similar products."),
+    )
+    tracking_basis = forms.CharField(
+        label=gettext_lazy("Consent to open and click tracking"),
+        required=False,
+        max_length=500,
+        help_text=gettext_lazy(
+            "How the new contacts agreed to have their opens and clicks counted, e.g. the "
+            "terms they accepted; recorded as evidence. Empty: they are not tracked."
+        ),
+    )
+    tracking_default = forms.BooleanField(
+        label=gettext_lazy("Use this as the account's default for later imports"),
+        required=False,
     )
     header = forms.ChoiceField(
         label=gettext_lazy("First row"),
@@ -156,7 +170,12 @@ def imports(request: HttpRequest, slug: str) -> HttpResponse:
     account = get_account_for_user(request, slug)
     lists = [(lst.pk, lst.name) for lst in contact_selectors.lists_of(account)]
     bound = request.method == "POST"
-    form = UploadForm(request.POST if bound else None, request.FILES or None, lists=lists)
+    form = UploadForm(
+        request.POST if bound else None,
+        request.FILES or None,
+        lists=lists,
+        initial={"tracking_basis": account.import_tracking_basis},
+    )
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -178,7 +197,12 @@ def imports(request: HttpRequest, slug: str) -> HttpResponse:
                 reconfirm=data["reconfirm"],
                 import_untrusted=data["import_untrusted"],
                 check_large_later=True,
+                tracking_basis=data["tracking_basis"],
             )
+            if data["tracking_default"]:
+                accounts.set_import_tracking_basis(
+                    account, data["tracking_basis"], actor=Actor.for_user(request.user, request)
+                )
         except DomainError as exc:
             add_domain_error(form, exc)
         else:

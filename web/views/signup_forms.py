@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from consent import doi
+from consent import doi, tracking
 from consent.models import SignupForm
 from consent.selectors import signup_stats, wording_versions
 from core.actors import Actor
@@ -50,6 +50,17 @@ class SignupFormForm(forms.Form):
             "Empty: a standard text in the list's language."
         ),
     )
+    tracking_text = forms.CharField(
+        label=gettext_lazy("Tracking consent text (optional)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy(
+            "A second, optional checkbox: only people who tick it have their opens and "
+            "clicks counted. Empty: the form does not ask, and nobody who signs up through "
+            "it is tracked."
+        ),
+    )
 
     def custom_field_specs(self) -> list[dict[str, object]]:
         specs = []
@@ -72,6 +83,7 @@ class ConsentTextForm(forms.Form):
     text = forms.CharField(
         label=gettext_lazy("Consent text"), widget=forms.Textarea(attrs={"rows": 4})
     )
+    tracking_text = SignupFormForm.base_fields["tracking_text"]
 
 
 @require_POST
@@ -89,6 +101,7 @@ def form_create(request: HttpRequest, slug: str, list_id: int) -> HttpResponse:
                 ask_name=form.cleaned_data["ask_name"],
                 custom_fields=form.custom_field_specs(),
                 language=form.cleaned_data["language"],
+                tracking_text=form.cleaned_data["tracking_text"],
             )
         except DomainError as exc:
             messages.error(request, exc.message)
@@ -104,16 +117,22 @@ def form_create(request: HttpRequest, slug: str, list_id: int) -> HttpResponse:
 @login_required
 def form_detail(request: HttpRequest, slug: str, form_id: int) -> HttpResponse:
     signup_form = get_form_for_user(request, slug, form_id)
+    asked = tracking.tracking_wording(signup_form)
     text_form = ConsentTextForm(
-        request.POST or None, initial={"text": doi.current_wording(signup_form).text}
+        request.POST or None,
+        initial={
+            "text": doi.current_wording(signup_form).text,
+            "tracking_text": asked.text if asked else "",
+        },
     )
     if request.method == "POST" and text_form.is_valid():
+        actor = Actor.for_user(request.user, request)
         try:
-            wording = doi.set_consent_text(
-                signup_form,
-                text_form.cleaned_data["text"],
-                actor=Actor.for_user(request.user, request),
-            )
+            wording = doi.set_consent_text(signup_form, text_form.cleaned_data["text"], actor=actor)
+            if text_form.cleaned_data["tracking_text"].strip() != (asked.text if asked else ""):
+                tracking.set_tracking_text(
+                    signup_form, text_form.cleaned_data["tracking_text"], actor=actor
+                )
         except DomainError as exc:
             add_domain_error(text_form, exc, "text")
         else:
@@ -133,6 +152,7 @@ def form_detail(request: HttpRequest, slug: str, form_id: int) -> HttpResponse:
                 "form": signup_form,
                 "action": hosted_url,
                 "wording": doi.current_wording(signup_form),
+                "tracking_wording": asked,
             },
         ).strip(),
         "versions": wording_versions(signup_form),

@@ -1,5 +1,5 @@
 """`consentry account create|list|review|activate|refuse|ask|suspend|speed|member|imprint|
-time-zone`."""
+time-zone|tracking`."""
 
 from __future__ import annotations
 
@@ -46,6 +46,10 @@ class Command(DomainCommand):
         "member": "Add a user to an account as owner or member.",
         "imprint": "Show or set the legal imprint every campaign mail carries (CONTENT-2).",
         "time-zone": "Show or set the time zone in which the account's send times are given.",
+        "tracking": (
+            "Show or set on what basis imported contacts agreed to open and click tracking "
+            "(empty: they are not tracked)."
+        ),
         "group": (
             "Put an account into a customer's group (an unsubscribe in one counts in all), "
             "or take it out with --none."
@@ -86,6 +90,11 @@ class Command(DomainCommand):
             parser.add_argument(
                 "zone", nargs="?", default=None, help="an IANA name, e.g. Europe/Berlin"
             )
+        elif action == "tracking":
+            parser.add_argument("slug")
+            parser.add_argument(
+                "--import-basis", default=None, metavar="TEXT", help='the basis; "" for none'
+            )
         elif action == "member":
             parser.add_argument("slug")
             parser.add_argument("username")
@@ -117,6 +126,12 @@ class Command(DomainCommand):
         if zone is not None:
             account = services.set_time_zone(account, zone)
         self.stdout.write(account.time_zone)
+
+    def do_tracking(self, slug: str, import_basis: str | None, **_: Any) -> None:
+        account = account_by_slug(slug)
+        if import_basis is not None:
+            account = services.set_import_tracking_basis(account, import_basis, actor=self.actor)
+        self.stdout.write(f"import tracking basis: {account.import_tracking_basis or '(none)'}")
 
     def do_list(self, **_: Any) -> None:
         for account in Account.objects.order_by("slug"):

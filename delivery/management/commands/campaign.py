@@ -93,6 +93,11 @@ class Command(DomainCommand):
             parser.add_argument("--none", action="store_true", help="target the whole lists")
         if action == "audience":
             parser.add_argument("--json", dest="as_json", action="store_true", help="as JSON")
+            parser.add_argument(
+                "--tracking",
+                action="store_true",
+                help="count opens and clicks of the recipients who agreed to tracking",
+            )
         if action == "test":
             parser.add_argument("addresses", nargs="+")
         if action == "duplicate":
@@ -142,6 +147,7 @@ class Command(DomainCommand):
             text=text_source,
             kind=options["kind"],
             language=options["language"],
+            tracking=options["tracking"],
         )
         self._created(campaign, options["json"])
 

@@ -1,4 +1,4 @@
-"""`consentry contact add|subscribe|list|status|delete`: the CLI door to contacts.
+"""`consentry contact add|subscribe|list|show|status|delete`: the CLI door to contacts.
 
 It lives with imports: a contact added by hand is a one-row import (imports.manual).
 """
@@ -26,6 +26,7 @@ class Command(DomainCommand):
         "add": "Add a contact by hand: a one-row import (source, proof, attestations).",
         "subscribe": "Subscribe an address by double opt-in: a confirmation mail goes out.",
         "list": "List contacts.",
+        "show": "Show one contact: status, legal basis, consent to tracking.",
         "status": "Change a contact's status (the status rules apply).",
         "delete": "Delete a contact: status D, personal data erased (STATUS-4).",
     }
@@ -146,6 +147,14 @@ class Command(DomainCommand):
             f"{entry.address}: confirmation mail sent; the contact joins {lst.name} "
             "once they click its link"
         )
+
+    def do_show(self, account: str, address: str, **_: Any) -> None:
+        c = self._contact(account, address)
+        write = self.stdout.write
+        write(f"contact #{c.pk} {c.address or '(erased)'}")
+        write(f"  status: {c.status}  legal basis: {c.legal_basis or '-'}")
+        tracking = f"yes ({c.tracking_basis})" if c.tracking_consent else "no"
+        write(f"  tracking of opens and clicks: {tracking}")
 
     def do_list(self, account: str, status: str, search: str, **_: Any) -> None:
         for c in selectors.contacts_of(

@@ -62,6 +62,13 @@ class Command(BaseCommand):
         parser.add_argument("--sponsor", action="append", default=[], help="co-registration")
         parser.add_argument("--product-category", default="", help="existing customers")
         parser.add_argument(
+            "--tracking-basis",
+            default=None,
+            metavar="TEXT",
+            help="how the new contacts agreed to open and click tracking, e.g. the terms they "
+            'accepted (recorded as evidence); default: the account\'s, "" for none',
+        )
+        parser.add_argument(
             "--map", action="append", default=[], metavar="ROLE=COLUMN", help="column mapping"
         )
         parser.add_argument(
@@ -184,6 +191,7 @@ class Command(BaseCommand):
             overwrite=opts["overwrite"],
             reconfirm=opts["reconfirm"],
             import_untrusted=opts["import_untrusted"],
+            tracking_basis=opts["tracking_basis"],
         )
         for which in services.ATTESTATIONS:
             job = services.attest(job, which, actor=actor, confirmed=True)

@@ -20,6 +20,7 @@ from api import (
     operator_accounts,
     operator_console,
     replies,
+    reports,
     unsubscribe_requests,
 )
 from api.auth import ApiKeyAuth
@@ -43,6 +44,7 @@ api.add_router("/", lists.router)
 api.add_router("/", forms.router)
 api.add_router("/", domains.router)
 api.add_router("/", campaigns.router)
+api.add_router("/", reports.router)
 api.add_router("/", unsubscribe_requests.router)
 api.add_router("/", imports.router)
 api.add_router("/", operator.router)

@@ -542,3 +542,54 @@ class _SafeWriter:
 
 def _csv_rate(value: Decimal | None) -> str:
     return "" if value is None else f"{value:.6f}"
+
+
+def report_lines(report: CampaignReport) -> list[str]:
+    """The report as the command line prints it."""
+    s, n = report.summary, report.numbers
+    shown = s.shown()
+    limits = report.limits_shown()
+    lines = [
+        f"#{s.id} {s.name}: {s.state}",
+        f"  started {_when(s.started_at)}, finished {_when(s.finished_at)}",
+        f"  recipients {n.recipients}, handed over {n.handed_over}, "
+        f"delivered {n.delivered} ({shown['delivery']})",
+        f"  hard bounces {n.bounces.hard} ({shown['hard_bounce']}, limit {limits['hard_bounce']})"
+        f", soft bounces {n.bounces.soft}, refused as sender {n.bounces.sender}",
+        f"  complaints {n.complaints} ({shown['complaint']}, limit {limits['complaint']})",
+        f"  unsubscribes {n.unsubscribes} ({shown['unsubscribe']})",
+        f"  opens {shown['open']}, clicks {shown['click']}",
+    ]
+    if report.reasons:
+        lines.append("Bounces by reason:")
+        lines += [f"  {r.count}\t{r.kind}\t{r.reason}" for r in report.reasons]
+    if report.channels:
+        lines.append("Unsubscribes by channel:")
+        lines += [f"  {count}\t{code}" for code, _label, count in report.channels]
+    if report.providers:
+        lines.append("Providers (handed over, hard, soft, complaints):")
+        lines += [
+            f"  {p.provider}\t{p.handed_over}\t{p.hard_bounces}\t{p.soft_bounces}\t{p.complaints}"
+            for p in report.providers
+        ]
+    if report.timeline:
+        lines.append(f"Hand-overs by {report.step}:")
+        lines += [f"  {at}\t{count}" for at, count in report.timeline]
+    lines.append("Last campaigns (delivery, bounce, complaint, unsubscribe):")
+    for c in report.compared:
+        rates = c.shown()
+        lines.append(
+            f"  #{c.id} {c.name}\t{rates['delivery']}\t{rates['bounce']}"
+            f"\t{rates['complaint']}\t{rates['unsubscribe']}"
+        )
+    return lines
+
+
+def _when(at: datetime | None) -> str:
+    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M") if at else "-"
+
+
+def command_report(campaign: Campaign) -> tuple[dict[str, Any], list[str]]:
+    """For `consentry campaign report` (delivery.reporting): JSON and text of one report."""
+    report = campaign_report(campaign)
+    return report.as_json(), report_lines(report)

@@ -1,7 +1,8 @@
-"""`consentry campaign create|list|show|test|pause|resume|cancel|resend-unknown`."""
+"""`consentry campaign create|list|show|report|test|pause|resume|cancel|resend-unknown`."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from campaigns.models import Campaign
 from contacts.selectors import list_by_ref
 from core.commands import DomainCommand
 from core.errors import NotFound
-from delivery import sends
+from delivery import reporting, sends
 from delivery.selectors import progress
 
 
@@ -30,6 +31,7 @@ class Command(DomainCommand):
         "create": "Create a draft campaign from an HTML file.",
         "list": "List an account's campaigns.",
         "show": "Show a campaign, its gate result and its send's counts.",
+        "report": "A send's report: rates, bounces by reason, unsubscribes, providers.",
         "test": "Send a marked test mail to a few named addresses (before the gate).",
         "pause": "Pause a running send (acts within a second).",
         "resume": "Resume a paused send.",
@@ -57,6 +59,10 @@ class Command(DomainCommand):
             parser.add_argument("--language", default="de", help="de, en or fr (imprint)")
         if action == "test":
             parser.add_argument("addresses", nargs="+")
+        if action == "report":
+            parser.add_argument(
+                "--json", dest="as_json", action="store_true", help="one JSON document"
+            )
 
     def do_create(self, account: str, html: Path, text: Path | None, **options: Any) -> None:
         acc = account_by_slug(account)
@@ -103,6 +109,17 @@ class Command(DomainCommand):
             write("Gate (SEND-2): passes once the guidelines are confirmed")
         counts = progress(found).counts
         write("Ledger: " + "  ".join(f"{state} {n}" for state, n in counts.items()))
+
+    def do_report(self, campaign: int, as_json: bool, **_: Any) -> None:
+        found = reporting.reporter()
+        if found is None:
+            raise CommandError("reports are not available")
+        data, lines = found(campaign_by_id(campaign))
+        if as_json:
+            self.stdout.write(json.dumps(data, indent=2, ensure_ascii=False))
+            return
+        for line in lines:
+            self.stdout.write(line)
 
     def do_test(self, campaign: int, addresses: list[str], **_: Any) -> None:
         for address, outcome in sends.send_test(

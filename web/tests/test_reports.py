@@ -73,3 +73,15 @@ def test_charlie_sees_neither_and_only_get_is_answered(sent: Sent) -> None:
     assert (
         f'data-campaign="{sent.campaign.pk}"' not in charlie.get("/a/charlie-co/").content.decode()
     )
+
+
+def test_the_pages_speak_german(reported: Sent) -> None:
+    alice = reported.sendable.world.client_for(reported.sendable.world.alice)
+    dashboard = alice.get("/a/alice-shop/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Was zu tun ist" in dashboard and "Listenwachstum, letzte 30 Tage" in dashboard
+    url = f"/a/alice-shop/campaigns/{reported.campaign.pk}/report/"
+    report = alice.get(url, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Adresse existiert nicht" in report and "Bounces nach Grund" in report
+    assert "Address does not exist" not in report
+    data = chart_data(report)
+    assert data["compared"]["limits"][0]["label"] == "Hard-Bounce-Grenzwert"

@@ -12,8 +12,10 @@
   function limitLine(limit, count, n) {
     var points = [];
     for (var i = 0; i < count; i++) { points.push(limit.value); }
+    // One campaign alone gives a line of one point: drawn as a dash across its bar.
     return { type: "line", label: limit.label, data: points, borderColor: limitColours[n % 2],
-             borderDash: [6, 4], pointRadius: 0, fill: false };
+             borderDash: [6, 4], pointStyle: "line", pointRadius: count === 1 ? 40 : 0,
+             pointBorderWidth: 2, fill: false };
   }
 
   document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {

@@ -17,6 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, F, Q
 from django.db.models.functions import TruncDay, TruncHour, TruncMinute
 from django.utils import timezone
@@ -35,6 +36,7 @@ from governance import report_rules as rules
 from governance.figures import provider_of
 from imports.rules import neutralise_cell
 
+CACHE_SECONDS = 600  # how long the ledger figures of a send that is over are kept
 COMPARED = 5  # the campaigns a report and the dashboard set side by side
 REFUSED_AT_HAND_OVER = "refused_at_hand_over"
 
@@ -164,44 +166,96 @@ def _unsubscribes(account_id: int, campaign_ids: list[int], since: datetime | No
     return found
 
 
-def _numbers_of(campaigns: list[Campaign]) -> dict[int, tuple[rules.SendNumbers, Counter]]:
-    """The counts of several sends in a few grouped queries (the ledger by its (campaign,
-    state) index, the feedback events by their (campaign, kind) one)."""
-    ids = [c.pk for c in campaigns]
-    if not ids:
-        return {}
-    ledger = _grouped(SendLedgerEntry.objects.filter(campaign_id__in=ids), "campaign_id", "state")
-    failed = _grouped(
+def _final_key(campaign: Campaign, part: str) -> str | None:
+    """The cache key of a figure of a send that is over: its ledger no longer changes
+    (sending the unknown rows again makes it a running send, with a new finish time)."""
+    if campaign.state not in (CampaignState.FINISHED, CampaignState.CANCELLED):
+        return None
+    finished = campaign.finished_at.timestamp() if campaign.finished_at else 0
+    return f"governance:report:{part}:{campaign.pk}:{campaign.updated_at.timestamp()}:{finished}"
+
+
+def _ledger_counts(campaigns: list[Campaign]) -> dict[int, dict[tuple[str, str], int]]:
+    """(state, failure class) -> rows, per campaign: the ledger read through its (campaign,
+    state) index. A send that is over keeps its counts in the cache for a while."""
+    out: dict[int, dict[tuple[str, str], int]] = {}
+    missing = []
+    for c in campaigns:
+        key = _final_key(c, "ledger")
+        found = cache.get(key) if key else None
+        if found is None:
+            missing.append(c)
+        else:
+            out[c.pk] = found
+    if not missing:
+        return out
+    ids = [c.pk for c in missing]
+    rows: dict[int, dict[tuple[str, str], int]] = {pk: {} for pk in ids}
+    for (pk, state), n in _grouped(
+        SendLedgerEntry.objects.filter(campaign_id__in=ids), "campaign_id", "state"
+    ).items():
+        rows[pk][(state, "")] = n
+    for (pk, failure_class), n in _grouped(
         SendLedgerEntry.objects.filter(campaign_id__in=ids, state=LedgerState.FAILED),
         "campaign_id",
         "failure_class",
-    )
-    # A report about a message refused at hand-over is that refusal, counted once.
-    events = FeedbackEvent.objects.filter(campaign_id__in=ids).exclude(
-        entry__state=LedgerState.FAILED
-    )
-    bounces = _grouped(
-        events.filter(kind=FeedbackKind.BOUNCE), "campaign_id", "hard", "sender_side"
-    )
+    ).items():
+        rows[pk][(LedgerState.FAILED, failure_class)] = n
+    for c in missing:
+        key = _final_key(c, "ledger")
+        if key:
+            cache.set(key, rows[c.pk], CACHE_SECONDS)
+        out[c.pk] = rows[c.pk]
+    return out
+
+
+def _event_counts(ids: list[int]) -> Counter[tuple[int, str, bool, bool]]:
+    """(campaign, kind, hard, sender side) -> feedback events, through the events'
+    (campaign, kind) index. A report about a message refused at hand-over is that
+    refusal, counted once: such events are taken off (found from the few failed rows)."""
+    keys = ("campaign_id", "kind", "hard", "sender_side")
+    found = Counter(_grouped(FeedbackEvent.objects.filter(campaign_id__in=ids), *keys))
+    failed = SendLedgerEntry.objects.filter(campaign_id__in=ids, state=LedgerState.FAILED)
+    found.subtract(_grouped(FeedbackEvent.objects.filter(entry__in=failed.values("pk")), *keys))
+    return found
+
+
+def _numbers_of(campaigns: list[Campaign]) -> dict[int, tuple[rules.SendNumbers, Counter]]:
+    """The counts of several sends in a few grouped queries."""
+    ids = [c.pk for c in campaigns]
+    if not ids:
+        return {}
+    ledger = _ledger_counts(campaigns)
+    events = _event_counts(ids)
     bounced_entries = dict(
-        events.filter(kind=FeedbackKind.BOUNCE)
+        FeedbackEvent.objects.filter(campaign_id__in=ids, kind=FeedbackKind.BOUNCE)
+        .exclude(
+            entry__in=SendLedgerEntry.objects.filter(
+                campaign_id__in=ids, state=LedgerState.FAILED
+            ).values("pk")
+        )
         .values("campaign_id")
         .annotate(n=Count("entry_id", distinct=True))
         .values_list("campaign_id", "n")
         .order_by()
     )
-    complaints = _grouped(events.filter(kind=FeedbackKind.COMPLAINT), "campaign_id")
     started = [c.started_at for c in campaigns if c.started_at is not None]
     unsubscribes = _unsubscribes(campaigns[0].account_id, ids, min(started, default=None))
     out = {}
     for c in campaigns:
-        states = {state: ledger.get((c.pk, state), 0) for state in LedgerState}
-        hard = failed.get((c.pk, FailureClass.HARD), 0)
-        soft = failed.get((c.pk, FailureClass.SOFT), 0) + failed.get((c.pk, ""), 0)
-        sender = failed.get((c.pk, FailureClass.SENDER), 0)
-        hard += bounces.get((c.pk, True, False), 0)
-        soft += bounces.get((c.pk, False, False), 0)
-        sender += bounces.get((c.pk, True, True), 0) + bounces.get((c.pk, False, True), 0)
+        rows = ledger[c.pk]
+        states = {state: rows.get((state, ""), 0) for state in LedgerState}
+        hard = rows.get((LedgerState.FAILED, FailureClass.HARD), 0)
+        soft = rows.get((LedgerState.FAILED, FailureClass.SOFT), 0)
+        soft += rows.get((LedgerState.FAILED, ""), 0)
+        sender = rows.get((LedgerState.FAILED, FailureClass.SENDER), 0)
+        bounce = FeedbackKind.BOUNCE
+        hard += events[(c.pk, bounce, True, False)]
+        soft += events[(c.pk, bounce, False, False)]
+        sender += events[(c.pk, bounce, True, True)] + events[(c.pk, bounce, False, True)]
+        complaints = sum(
+            n for (pk, kind, *_), n in events.items() if pk == c.pk and kind == "complaint"
+        )
         channels: Counter[str] = Counter(
             {channel: n for (cid, channel), n in unsubscribes.items() if cid == c.pk}
         )
@@ -211,7 +265,7 @@ def _numbers_of(campaigns: list[Campaign]) -> dict[int, tuple[rules.SendNumbers,
             refused=states[LedgerState.FAILED],
             bounced_after_sending=int(bounced_entries.get(c.pk, 0)),
             bounces=rules.Bounces(hard=hard, soft=soft, sender=sender),
-            complaints=complaints.get((c.pk,), 0),
+            complaints=complaints,
             unsubscribes=sum(channels.values()),
         )
         out[c.pk] = (numbers, channels)
@@ -387,32 +441,46 @@ class CampaignReport:
 _TRUNC = {rules.MINUTE: TruncMinute, rules.HOUR: TruncHour, rules.DAY: TruncDay}
 
 
-def _timeline(campaign: Campaign, step: str) -> list[tuple[str, int]]:
+def _hand_overs(campaign: Campaign, step: str) -> tuple[list[tuple[str, int]], dict[str, int]]:
+    """The hand-overs of a send by time step, and by mailbox provider (the policy's provider
+    groups, SEND-5), in one pass over its ledger rows: grouped by step and domain in the
+    database, the few hundred domains then mapped to their provider here. Kept in the
+    cache for a while once the send is over; it holds provider names and counts only."""
+    key = _final_key(campaign, f"hand-overs:{step}")
+    found = cache.get(key) if key else None
+    if found is not None:
+        return found
     rows = (
-        SendLedgerEntry.objects.filter(
-            campaign=campaign, state__in=HANDED_OVER, sent_at__isnull=False
-        )
-        .annotate(at=_TRUNC[step]("sent_at"))
-        .values("at")
+        SendLedgerEntry.objects.filter(campaign=campaign, state__in=HANDED_OVER)
+        .annotate(at=_TRUNC[step]("sent_at"), domain=AddressDomain("contact__address"))
+        .values("at", "domain")
         .annotate(n=Count("pk"))
-        .order_by("at")
+        .order_by()
     )
     shown = {rules.MINUTE: "%Y-%m-%d %H:%M", rules.HOUR: "%Y-%m-%d %H:00", rules.DAY: "%Y-%m-%d"}
-    return [
-        (timezone.localtime(row["at"]).strftime(shown[step]), int(row["n"]))
-        for row in rows
-        if row["at"] is not None
+    by_step: Counter[datetime] = Counter()
+    by_provider: Counter[str] = Counter()
+    for row in rows:
+        if row["at"] is not None:
+            by_step[row["at"]] += int(row["n"])
+        by_provider[provider_of(str(row["domain"] or "").lower())] += int(row["n"])
+    timeline = [
+        (timezone.localtime(at).strftime(shown[step]), n) for at, n in sorted(by_step.items())
     ]
+    found = (timeline, dict(by_provider))
+    if key:
+        cache.set(key, found, CACHE_SECONDS)
+    return found
 
 
 def _reasons(campaign: Campaign) -> list[ReasonRow]:
     found: Counter[tuple[str, str]] = Counter()
+    refused = SendLedgerEntry.objects.filter(campaign=campaign, state=LedgerState.FAILED)
     events = FeedbackEvent.objects.filter(campaign=campaign, kind=FeedbackKind.BOUNCE).exclude(
-        entry__state=LedgerState.FAILED
+        entry__in=refused.values("pk")
     )
     for (reason, hard, sender_side), n in _grouped(events, "reason", "hard", "sender_side").items():
         found[(reason, "sender" if sender_side else ("hard" if hard else "soft"))] += n
-    refused = SendLedgerEntry.objects.filter(campaign=campaign, state=LedgerState.FAILED)
     for (failure_class,), n in _grouped(refused, "failure_class").items():
         found[(REFUSED_AT_HAND_OVER, failure_class or "soft")] += n
     order = {"hard": 0, "soft": 1, "sender": 2}
@@ -422,19 +490,11 @@ def _reasons(campaign: Campaign) -> list[ReasonRow]:
     ]
 
 
-def _providers(campaign: Campaign) -> list[ProviderRow]:
-    """Per mailbox provider (the policy's provider groups, SEND-5): grouped by domain in
-    the database, a few hundred domains then mapped to their provider here."""
+def _providers(campaign: Campaign, handed_over: dict[str, int]) -> list[ProviderRow]:
+    """Per mailbox provider: the hand-overs, and the bounces and complaints about them."""
     sums: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    handed = (
-        SendLedgerEntry.objects.filter(campaign=campaign, state__in=HANDED_OVER)
-        .annotate(domain=AddressDomain("contact__address"))
-        .values("domain")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for row in handed:
-        sums[provider_of(str(row["domain"] or "").lower())][0] += int(row["n"])
+    for provider, n in handed_over.items():
+        sums[provider][0] += n
     events = (
         FeedbackEvent.objects.filter(campaign=campaign, sender_side=False)
         .annotate(domain=AddressDomain("contact__address"))
@@ -464,7 +524,8 @@ def campaign_report(campaign: Campaign) -> CampaignReport:
     compared = summaries(compared_campaigns, numbers)
     summary = next(s for s in compared if s.id == campaign.pk)
     step = rules.step_of(campaign.started_at, campaign.finished_at, timezone.now())
-    providers = _providers(campaign)
+    timeline, handed_over = _hand_overs(campaign, step)
+    providers = _providers(campaign, handed_over)
     limits = limits_for(campaign)
     channels = [
         (code, label(CHANNEL, code), n) for code, n in numbers[campaign.pk][1].most_common()
@@ -472,7 +533,7 @@ def campaign_report(campaign: Campaign) -> CampaignReport:
     return CampaignReport(
         summary=summary,
         step=step,
-        timeline=_timeline(campaign, step),
+        timeline=timeline,
         reasons=_reasons(campaign),
         complaints_by_provider=[(p.provider, p.complaints) for p in providers if p.complaints],
         channels=channels,

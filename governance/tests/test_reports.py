@@ -15,6 +15,7 @@ from contacts.rules import Status
 from delivery.testing import Sendable
 from governance import report_rules as rules
 from governance.account_dashboard import dashboard, growth
+from governance.report_testing import BOUNCED, feedback_about
 from governance.reports import campaign_report, engagement_rates, report_csv
 from governance.testing import Sent
 
@@ -141,3 +142,28 @@ def test_what_needs_doing_names_unadmitted_lists_and_refused_drafts(sendable: Se
     assert ("list", world.charlie_list.pk) in [(t.kind, t.object_id) for t in found.todos]
     gate = [t for t in found.todos if t.kind == "gate"]
     assert gate and all(t.object_id == draft.pk and "Neu" in t.text for t in gate)
+
+
+def test_an_overdue_unsubscribe_request_comes_first(sendable: Sendable) -> None:
+    from contacts import services as contacts
+    from contacts.testing import SYSTEM
+
+    world = sendable.world
+    request = contacts.surface_unsubscribe_request(
+        world.alice_account,
+        "kunde@example.de",
+        received_on=date.today() - timedelta(days=30),
+        ref="inbound:1",
+        actor=SYSTEM,
+    )
+    found = dashboard(world.alice_account).todos
+    assert found[0].kind == "unsubscribe" and found[0].urgent
+    assert str(request.due_on) in found[0].text
+
+
+def test_feedback_arriving_after_the_send_is_counted_at_once(sent: Sent) -> None:
+    assert campaign_report(sent.campaign).numbers.bounces.hard == 0  # ledger figures cached
+    feedback_about(sent, BOUNCED, "hard_bounce")
+    report = campaign_report(sent.campaign)
+    assert report.numbers.bounces.hard == 1 and report.numbers.delivered == 2
+    assert sum(p.hard_bounces for p in report.providers) == 1

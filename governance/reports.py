@@ -438,6 +438,17 @@ class CampaignReport:
         }
 
 
+class _Domain(AddressDomain):
+    """AddressDomain, with PostgreSQL 14's split_part from the end where there is one: the
+    same text, a third of the time on a send of 100,000 rows (bench/reports.py)."""
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        if connection.pg_version < 140000:
+            return super().as_postgresql(compiler, connection, **extra)
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"split_part({sql}, '@', -1)", params
+
+
 _TRUNC = {rules.MINUTE: TruncMinute, rules.HOUR: TruncHour, rules.DAY: TruncDay}
 
 
@@ -452,7 +463,7 @@ def _hand_overs(campaign: Campaign, step: str) -> tuple[list[tuple[str, int]], d
         return found
     rows = (
         SendLedgerEntry.objects.filter(campaign=campaign, state__in=HANDED_OVER)
-        .annotate(at=_TRUNC[step]("sent_at"), domain=AddressDomain("contact__address"))
+        .annotate(at=_TRUNC[step]("sent_at"), domain=_Domain("contact__address"))
         .values("at", "domain")
         .annotate(n=Count("pk"))
         .order_by()

@@ -20,6 +20,7 @@ from core.browser import page  # noqa: F401
 from delivery.testing import sendable  # noqa: F401
 from domains.testing import _no_outside_dns, dns_server  # noqa: F401
 from feedback.testing import inbound, mail_server  # noqa: F401
+from governance.report_testing import reported  # noqa: F401
 from governance.testing import sent  # noqa: F401
 
 # CI replays the same examples every run, so a submission's result does not depend on luck;

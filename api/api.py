@@ -21,6 +21,7 @@ from api import (
     operator_accounts,
     operator_console,
     replies,
+    reports,
     segments,
     templates,
     unsubscribe_requests,
@@ -49,6 +50,7 @@ api.add_router("/", domains.router)
 api.add_router("/", campaigns.router)
 api.add_router("/", templates.router)
 api.add_router("/", engagement.router)
+api.add_router("/", reports.router)
 api.add_router("/", unsubscribe_requests.router)
 api.add_router("/", imports.router)
 api.add_router("/", operator.router)

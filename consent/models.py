@@ -184,6 +184,8 @@ class Confirmation(models.Model):
         indexes = [
             models.Index(fields=["state", "expires_at"], name="confirmation_state_expiry"),
             models.Index(fields=["contact", "created_at"], name="confirmation_contact_time"),
+            # The account dashboard's signups and confirmations of the last 90 days.
+            models.Index(fields=["account", "created_at"], name="confirmation_account_time"),
         ]
 
     def __str__(self) -> str:

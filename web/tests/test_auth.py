@@ -24,8 +24,8 @@ class TestLogin:
         response = client.post(
             reverse("web:login"), {"username": "alice", "password": PASSWORD}, follow=True
         )
-        assert response.redirect_chain[-1][0] == "/a/alice-shop/contacts/"
-        assert b"kunde@example.de" in response.content
+        assert response.redirect_chain[-1][0] == "/a/alice-shop/"
+        assert b'id="mailable-count"' in response.content
 
     def test_it_refuses_a_wrong_password(self, world: Any) -> None:
         response = Client().post(reverse("web:login"), {"username": "alice", "password": "nope"})
@@ -51,7 +51,7 @@ class TestHome:
     def test_it_sends_a_one_account_user_to_that_account(self, world: Any) -> None:
         response = world.client_for(world.bob).get(reverse("web:home"))
         assert response.status_code == 302
-        assert response.url == "/a/alice-shop/contacts/"
+        assert response.url == "/a/alice-shop/"
 
     def test_it_shows_a_picker_to_a_user_of_several_accounts(self, world: Any) -> None:
         accounts.create_account("Alice Outlet", slug="alice-outlet", owner=world.alice)
@@ -87,10 +87,10 @@ class TestHome:
 
 
 class TestAccountShell:
-    def test_it_redirects_the_account_root_to_contacts(self, world: Any) -> None:
+    def test_the_account_root_is_its_dashboard(self, world: Any) -> None:
         response = world.client_for(world.alice).get("/a/alice-shop/")
-        assert response.status_code == 302
-        assert response.url == "/a/alice-shop/contacts/"
+        assert response.status_code == 200
+        assert 'aria-current="page">Dashboard</a>' in response.content.decode()
 
     @pytest.mark.parametrize("slug", ["alice-shop", "no-such-account"])
     def test_it_answers_404_for_an_account_charlie_is_not_in_privacy_2(

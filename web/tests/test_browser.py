@@ -35,6 +35,9 @@ def test_it_signs_in_filters_with_htmx_and_adds_a_contact(
     page.get_by_label("Username").fill("alice")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    # Signing in lands on the account's dashboard; its navigation leads to the contacts.
+    expect(page).to_have_url(re.compile(r"/a/alice-shop/$"))
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Contacts").click()
     expect(page).to_have_url(re.compile(r"/a/alice-shop/contacts/$"))
     table = page.locator("#contacts-table")
     expect(table).to_contain_text("kunde@example.de")

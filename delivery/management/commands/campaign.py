@@ -1,5 +1,5 @@
-"""`consentry campaign create|list|show|segment|audience|preview|test|duplicate|schedule|
-unschedule|pause|resume|cancel|resend-unknown`."""
+"""`consentry campaign create|list|show|report|segment|audience|preview|test|duplicate|
+schedule|unschedule|pause|resume|cancel|resend-unknown`."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from contacts.segments import segment_by_ref
 from contacts.selectors import contact_by_address, list_by_ref
 from core.commands import DomainCommand
 from core.errors import NotFound
-from delivery import audience, sends
+from delivery import audience, reporting, sends
 from delivery.selectors import progress
 
 
@@ -47,6 +47,7 @@ class Command(DomainCommand):
         "show": "Show a campaign, its gate result and its send's counts.",
         "segment": "Target a segment of the lists (or, with --none, the whole lists).",
         "audience": "Count who the send would reach now, and why the others are left out.",
+        "report": "A send's report: rates, bounces by reason, unsubscribes, providers.",
         "test": "Send a marked test mail to a few named addresses (before the gate).",
         "duplicate": "A new draft with a campaign's content, sender and lists.",
         "schedule": (
@@ -88,16 +89,16 @@ class Command(DomainCommand):
             parser.add_argument("--kind", default="regular", help="regular or similar_products")
             parser.add_argument("--language", default="de", help="de, en or fr (imprint)")
             parser.add_argument("--segment", help="segment id or name: only its contacts")
-        if action == "segment":
-            parser.add_argument("segment", nargs="?", help="segment id or name")
-            parser.add_argument("--none", action="store_true", help="target the whole lists")
-        if action == "audience":
-            parser.add_argument("--json", dest="as_json", action="store_true", help="as JSON")
             parser.add_argument(
                 "--tracking",
                 action="store_true",
                 help="count opens and clicks of the recipients who agreed to tracking",
             )
+        if action == "segment":
+            parser.add_argument("segment", nargs="?", help="segment id or name")
+            parser.add_argument("--none", action="store_true", help="target the whole lists")
+        if action == "audience":
+            parser.add_argument("--json", dest="as_json", action="store_true", help="as JSON")
         if action == "test":
             parser.add_argument("addresses", nargs="+")
         if action == "duplicate":
@@ -114,6 +115,10 @@ class Command(DomainCommand):
                 "--confirm-guidelines",
                 action="store_true",
                 help="confirm the anti-spam guidelines for this send (recorded as evidence)",
+            )
+        if action == "report":
+            parser.add_argument(
+                "--json", dest="as_json", action="store_true", help="one JSON document"
             )
 
     def do_create(self, account: str, html: Path | None, text: Path | None, **options: Any) -> None:
@@ -206,6 +211,17 @@ class Command(DomainCommand):
             write("Gate (SEND-2): passes once the guidelines are confirmed")
         counts = progress(found).counts
         write("Ledger: " + "  ".join(f"{state} {n}" for state, n in counts.items()))
+
+    def do_report(self, campaign: int, as_json: bool, **_: Any) -> None:
+        found = reporting.reporter()
+        if found is None:
+            raise CommandError("reports are not available")
+        data, lines = found(campaign_by_id(campaign))
+        if as_json:
+            self.stdout.write(json.dumps(data, indent=2, ensure_ascii=False))
+            return
+        for line in lines:
+            self.stdout.write(line)
 
     def do_test(self, campaign: int, addresses: list[str], **_: Any) -> None:
         for address, outcome in sends.send_test(

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Account
 from campaigns.models import Campaign
 from campaigns.rules import CampaignState
-from campaigns.selectors import gate_result
+from campaigns.selectors import gate_result, held_schedules
 from consent.models import Confirmation, EvidenceRecord
 from contacts.models import (
     Contact,
@@ -72,7 +72,7 @@ class Growth:
 
 @dataclass(frozen=True)
 class Todo:
-    kind: str  # unsubscribe, list, domain, gate
+    kind: str  # unsubscribe, list, domain, schedule, gate
     text: str
     object_id: int = 0  # the list, domain or campaign whose page fixes it
     urgent: bool = False
@@ -262,6 +262,16 @@ def todos(account: Account, today: date | None = None) -> tuple[list[Todo], int]
         checks = ", ".join(c.kind.upper() for c in failing_checks(domain))
         text = _("The sender domain %(name)s does not pass its checks") % {"name": domain.name}
         found.append(Todo("domain", f"{text}: {checks}." if checks else f"{text}.", domain.pk))
+    for campaign in held_schedules(account)[:SHOWN]:
+        found.append(
+            Todo(
+                "schedule",
+                _("%(campaign)s did not start at its scheduled time: %(reason)s")
+                % {"campaign": campaign.name, "reason": campaign.schedule_held_reason},
+                campaign.pk,
+                urgent=True,
+            )
+        )
     drafts = Campaign.objects.filter(account=account, state=CampaignState.DRAFT).order_by(
         "-updated_at"
     )

@@ -35,6 +35,7 @@ from feedback.models import FeedbackEvent, FeedbackKind
 from governance import report_rules as rules
 from governance.figures import provider_of
 from imports.rules import neutralise_cell
+from tracking import selectors as tracking_selectors
 
 CACHE_SECONDS = 600  # how long the ledger figures of a send that is over are kept
 COMPARED = 5  # the campaigns a report and the dashboard set side by side
@@ -83,9 +84,29 @@ def label(table: dict[str, Promise], code: str) -> str:
 
 def engagement_rates(campaign_ids: list[int]) -> dict[int, dict[str, Decimal | None]]:
     """Open and click rates of consenting recipients, by campaign id: {"open": .., "click":
-    ..}. Empty until tracking with consent records opens and clicks; a campaign missing
-    here shows a dash."""
-    return {}
+    ..}, each a fraction of the messages delivered to contacts who agreed to tracking; None
+    (a dash) where no such message was delivered."""
+    found = tracking_selectors.engagement_rates(campaign_ids)
+    return {
+        cid: {
+            "open": rules.rate(e.opened, e.tracked),
+            "click": rules.rate(e.clicked, e.tracked),
+        }
+        for cid, e in found.items()
+    }
+
+
+def engagement_chart(engagement: tracking_selectors.CampaignEngagement) -> dict[str, Any]:
+    """Opens and clicks by persons per hour, for the report's chart (consenting recipients
+    only; the page's engagement tables show the same numbers)."""
+    timeline = engagement.timeline
+    return {
+        "labels": [hour.strftime("%Y-%m-%d %H:%M") for hour, _o, _c in timeline],
+        "series": [
+            {"label": _("Opens"), "data": [opens for _h, opens, _c in timeline]},
+            {"label": _("Clicks"), "data": [clicks for _h, _o, clicks in timeline]},
+        ],
+    }
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,19 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from campaigns.models import Campaign
+from contacts.models import Contact
 from contacts.rules import Status
+from delivery.models import LedgerState, SendLedgerEntry
 from delivery.testing import Sendable
 from governance import report_rules as rules
 from governance.account_dashboard import dashboard, growth
 from governance.report_testing import BOUNCED, feedback_about
-from governance.reports import campaign_report, engagement_rates, report_csv
+from governance.reports import campaign_report, engagement_rates, report_csv, summaries
 from governance.testing import Sent
+from tracking.models import EventKind, TrackingEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -102,8 +106,41 @@ def test_csv_cells_never_run_as_formulas(sent: Sent) -> None:
     assert "'=HYPERLINK(1)" in text and ",=HYPERLINK" not in text
 
 
-def test_engagement_rates_are_empty_until_tracking_counts_them() -> None:
-    assert engagement_rates([1, 2]) == {}
+def test_engagement_rates_count_consenting_recipients_only(sent: Sent) -> None:
+    campaign = sent.campaign
+    assert engagement_rates([campaign.pk])[campaign.pk] == {"open": None, "click": None}
+    Campaign.objects.filter(pk=campaign.pk).update(tracking=True)
+    entries = list(SendLedgerEntry.objects.filter(campaign=campaign, state=LedgerState.SENT))
+    consenting, other = entries[0], entries[1]
+    Contact.objects.filter(pk=consenting.contact_id).update(tracking_consent=True)
+    TrackingEvent.objects.create(
+        campaign=campaign, entry=consenting, contact_id=consenting.contact_id, kind=EventKind.OPEN
+    )
+    TrackingEvent.objects.create(
+        campaign=campaign,
+        entry=other,
+        contact_id=other.contact_id,
+        kind=EventKind.OPEN,
+        machine="privacy_proxy",
+    )
+    rates = engagement_rates([campaign.pk])[campaign.pk]
+    assert rates == {"open": Decimal(1), "click": Decimal(0)}  # one tracked, opened by a person
+    assert summaries([campaign])[0].shown()["open"] == "100.00%"
+
+
+def test_a_schedule_held_at_its_time_is_on_the_dashboard(sendable: Sendable) -> None:
+    account = sendable.world.alice_account
+    Campaign.objects.create(
+        account=account,
+        name="Advent",
+        subject="Advent",
+        from_address="a@b.example",
+        schedule_held_at=timezone.now(),
+        schedule_held_reason="the sender domain is not verified",
+    )
+    held = [t for t in dashboard(account).todos if t.kind == "schedule"]
+    assert len(held) == 1 and held[0].urgent
+    assert "Advent" in held[0].text and "not verified" in held[0].text
 
 
 def test_the_dashboard_counts_contacts_growth_and_campaigns(reported: Sent) -> None:

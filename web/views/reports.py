@@ -7,7 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from governance.reports import campaign_report, report_csv
+from governance.reports import campaign_report, engagement_chart, report_csv
+from tracking.selectors import campaign_engagement
 from web.views.campaigns import get_campaign_for_user
 
 
@@ -16,6 +17,7 @@ from web.views.campaigns import get_campaign_for_user
 def campaign_report_page(request: HttpRequest, slug: str, campaign_id: int) -> HttpResponse:
     campaign = get_campaign_for_user(request, slug, campaign_id)
     report = campaign_report(campaign)
+    engagement = campaign_engagement(campaign)
     context = {
         "account": campaign.account,
         "section": "campaigns",
@@ -24,7 +26,8 @@ def campaign_report_page(request: HttpRequest, slug: str, campaign_id: int) -> H
         "summary": report.summary,
         "rates": report.summary.shown(),
         "limits": report.limits_shown(),
-        "charts": report.charts(),
+        "charts": {**report.charts(), "engagement": engagement_chart(engagement)},
+        "engagement": engagement,
     }
     return render(request, "web/campaigns/report.html", context)
 

@@ -139,10 +139,10 @@ SCHEDULED_SENDS_SECONDS = env_int("CONSENTRY_SCHEDULED_SENDS_SECONDS", 30, minim
 INBOUND_LISTEN = env_str("CONSENTRY_INBOUND_LISTEN", "127.0.0.1:2525")
 INBOUND_MAX_BYTES = env_int("CONSENTRY_INBOUND_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 # Processes that parse a batch of inbound bounces and reports: the listener (or poller)
-# itself and readers forked from it (feedback.readers); 1 parses in the process alone.
-INBOUND_PARSE_PROCESSES = env_int(
-    "CONSENTRY_INBOUND_PARSE_PROCESSES", os.cpu_count() or 1, minimum=1
-)
+# itself and readers forked from it (feedback.readers). 1 (the default) parses in the
+# process alone: on a host whose cores are busy, readers only add work (bench/RESULTS.md);
+# on one with idle cores, one per core takes the parsing off the listener's core.
+INBOUND_PARSE_PROCESSES = env_int("CONSENTRY_INBOUND_PARSE_PROCESSES", 1, minimum=1)
 # An IMAP or POP3 mailbox where a mail system drops bounces and feedback reports (BOUNCE-2),
 # polled every minute: imap(s)://user:pass@host/Folder or pop3(s)://user:pass@host.
 MAILBOX_URL = env_url("CONSENTRY_MAILBOX_URL", schemes=("imap", "imaps", "pop3", "pop3s"))

@@ -118,10 +118,17 @@ def _process(messages: list[InboundMessage]) -> None:
 
 
 def poll(config: MailboxConfig, *, fallback_recipient: str = "") -> PollResult:
-    """Fetch, store, then delete every message (at most MAX_PER_POLL per call)."""
-    if config.scheme.startswith("imap"):
-        return _poll_imap(config, fallback_recipient)
-    return _poll_pop3(config, fallback_recipient)
+    """Fetch, store, then delete every message (at most MAX_PER_POLL per call). The
+    reader processes a large batch forked end with the poll: a worker polls once a
+    minute, and keeps no idle processes in between."""
+    from feedback.readers import readers
+
+    try:
+        if config.scheme.startswith("imap"):
+            return _poll_imap(config, fallback_recipient)
+        return _poll_pop3(config, fallback_recipient)
+    finally:
+        readers.close()
 
 
 def _poll_imap(config: MailboxConfig, fallback: str) -> PollResult:

@@ -128,3 +128,30 @@ def test_a_poll_stores_in_batches_and_one_that_dies_loses_nothing(
     bodies = [bytes(m.raw).rsplit(b"\r\n\r\n", 1)[1] for m in InboundMessage.objects.all()]
     assert sorted(bodies) == sorted(f"{n}\r\n".encode() for n in range(7))
     assert all(m.state != InboundState.RECEIVED for m in InboundMessage.objects.all())
+
+
+def test_a_large_poll_is_parsed_by_readers_that_end_with_it(
+    mail_server: MailServer, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from feedback.readers import readers
+
+    settings.INBOUND_PARSE_PROCESSES = 2
+    for n in range(40):
+        drop(
+            mail_server,
+            f"Delivered-To: fbl@news.example.com\r\nSubject: {n}\r\n\r\n{n}\r\n".encode(),
+        )
+    forked: list[int] = []
+    take = readers._take
+
+    def noted(count: int) -> Any:
+        children = take(count)
+        forked.extend(c.pid for c in children)
+        return children
+
+    monkeypatch.setattr(readers, "_take", noted)
+    result = poll(MailboxConfig.from_url(mail_server.url("imap")))
+    assert (result.fetched, result.stored) == (40, 40)
+    assert forked and readers._children == []  # a reader parsed, and none is left
+    states = set(InboundMessage.objects.values_list("route", "state"))
+    assert states == {("fbl", InboundState.REVIEW)}  # no report in them: each for review

@@ -4,7 +4,8 @@ A batch run (delivery.engine) writes one append-only file, `<CONSENTRY_JOURNAL_D
 before it claims its first row: a line before each message goes on the wire, a line with
 each outcome as soon as the server answered. Each line is one write(2) of an O_APPEND file,
 so it is in the kernel's hands before the sender thread goes on; a SIGKILLed process loses
-none. The file is flushed to disk (fdatasync) in small groups, at most SYNC_SECONDS apart.
+none. The file is flushed to disk (fdatasync) in small groups: at the first line written
+SYNC_SECONDS or more after the last flush.
 The run holds a lock on it (lockf) while it lives and deletes it once its outcomes are in
 the ledger.
 

@@ -101,7 +101,7 @@ def test_schedule_change_cancel_and_the_time_zone(sendable: Sendable) -> None:
     refused = alice.post(url + "schedule/", {"at": at}, follow=True)
     assert "refused" in refused.content.decode()
     assert Campaign.objects.get(pk=sendable.campaign.pk).scheduled_at is None
-    done = alice.post(url + "schedule/", {"at": at, "confirm_guidelines": "on"}, follow=True)
+    done = alice.post(url + "schedule/", {"at": at, "confirm_for_schedule": "on"}, follow=True)
     text = unescape(done.content.decode())
     assert f"Starts by itself at {local:%Y-%m-%d %H:%M}:00 (Europe/Paris)." in text
     stored = Campaign.objects.get(pk=sendable.campaign.pk).scheduled_at
@@ -111,7 +111,7 @@ def test_schedule_change_cancel_and_the_time_zone(sendable: Sendable) -> None:
     cancelled = alice.post(url + "unschedule/", follow=True)
     assert "The schedule is cancelled" in unescape(cancelled.content.decode())
     assert Campaign.objects.get(pk=sendable.campaign.pk).scheduled_at is None
-    bad = alice.post(url + "schedule/", {"at": "soon", "confirm_guidelines": "on"}, follow=True)
+    bad = alice.post(url + "schedule/", {"at": "soon", "confirm_for_schedule": "on"}, follow=True)
     assert "Give the send time as a date and a time." in unescape(bad.content.decode())
 
 

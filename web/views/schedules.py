@@ -75,7 +75,7 @@ def campaign_schedule(request: HttpRequest, slug: str, campaign_id: int) -> Http
             campaign,
             when=when,
             actor=Actor.for_user(request.user, request),
-            guidelines_confirmed=request.POST.get("confirm_guidelines") == "on",
+            guidelines_confirmed=request.POST.get("confirm_for_schedule") == "on",
             language=request.LANGUAGE_CODE,
         )
     except DomainError as exc:

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable, Iterator
 from urllib.parse import quote
 
 from carrier.tokens import OPEN, make_link_token, make_token
 
 # A link longer than this is left as it is: a tracked URL must stay a usable URL.
 MAX_TRACKED_URL = 2000
+PLAIN_PIECES = 4096  # kept per campaign; a template has far fewer literal pieces
 
 _HREF = re.compile(r"""(<a\b[^>]*?\bhref\s*=\s*)(["'])(https?://[^"'<>\s]+)\2""", re.IGNORECASE)
 _BODY_END = re.compile(r"</body\s*>", re.IGNORECASE)
@@ -28,6 +30,11 @@ class LinkTracker:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
         self._own = f"{self.base_url}/"
+        self._escaped_base = html.escape(self.base_url, quote=True)
+        # The same links in every message: each URL unescaped and quoted once.
+        self._targets: dict[str, tuple[str, str] | None] = {}
+        # Pieces that need no change (no link, no end of the body, no tag cut short).
+        self._plain: set[str] = set()
 
     def click_url(self, entry_id: int, url: str) -> str:
         return f"{self.base_url}/t/c/{make_link_token(entry_id, url)}?u={quote(url, safe='')}"
@@ -35,24 +42,70 @@ class LinkTracker:
     def open_url(self, entry_id: int) -> str:
         return f"{self.base_url}/t/o/{make_token(OPEN, entry_id)}"
 
-    def rewrite(self, body: str, entry_id: int) -> str:
-        """The HTML with its web links tracked and the open pixel at the end of its body."""
+    def _target(self, href: str) -> tuple[str, str] | None:
+        """(URL, URL quoted for the query) of an href as written, None if not tracked."""
+        found = self._targets.get(href, False)
+        if found is False:
+            url = html.unescape(href)
+            found = None
+            if not url.startswith(self._own) and len(url) <= MAX_TRACKED_URL:
+                found = (url, quote(url, safe=""))
+            if len(self._targets) < 1000:
+                self._targets[href] = found
+        return found  # type: ignore[return-value]
 
+    def _links(self, piece: str, entry_id: int) -> str:
         def tracked(match: re.Match[str]) -> str:
-            url = html.unescape(match.group(3))
-            if url.startswith(self._own) or len(url) > MAX_TRACKED_URL:
+            target = self._target(match.group(3))
+            if target is None:
                 return match.group(0)
-            quote_mark = match.group(2)
-            new = html.escape(self.click_url(entry_id, url), quote=True)
-            return f"{match.group(1)}{quote_mark}{new}{quote_mark}"
+            # Token and quoted URL hold no character HTML would need escaped.
+            token = make_link_token(entry_id, target[0])
+            mark = match.group(2)
+            return f"{match.group(1)}{mark}{self._escaped_base}/t/c/{token}?u={target[1]}{mark}"
 
-        body = _HREF.sub(tracked, body)
-        pixel = (
+        return _HREF.sub(tracked, piece)
+
+    def pixel(self, entry_id: int) -> str:
+        return (
             f'<img src="{html.escape(self.open_url(entry_id))}" width="1" height="1" alt=""'
             ' style="display:block;border:0">'
         )
-        ends = list(_BODY_END.finditer(body))
-        if not ends:
-            return body + pixel
-        at = ends[-1].start()
-        return body[:at] + pixel + body[at:]
+
+    def rewrite(self, body: str, entry_id: int) -> str:
+        """The HTML with its web links tracked and the open pixel at the end of its body."""
+        return "".join(self.rewrite_pieces([body], entry_id))
+
+    def rewrite_pieces(self, pieces: Iterable[str], entry_id: int) -> Iterator[str]:
+        """As `rewrite`, over the pieces a compiled template yields: pieces without a link
+        pass unchanged (the encoder keeps their encoding), a tag cut between pieces is
+        joined first."""
+        # Pieces may be markupsafe.Markup: joined by "+", a Markup escapes the other side.
+        held = ""
+        placed = False
+        plain = self._plain
+        for piece in pieces:
+            if not held and piece in plain:  # a literal seen before: nothing to do
+                yield piece
+                continue
+            if held:
+                piece, held = "".join((held, piece)), ""
+            if piece.rfind("<") > piece.rfind(">"):  # a tag goes on in the next piece
+                held = piece
+                continue
+            changed = False
+            if "ref" in piece or "REF" in piece or "Ref" in piece:
+                piece, changed = self._links(str(piece), entry_id), True
+            if not placed and ("body" in piece or "BODY" in piece or "Body" in piece):
+                ends = list(_BODY_END.finditer(piece))
+                if ends:
+                    at = ends[-1].start()
+                    piece = "".join((piece[:at], self.pixel(entry_id), piece[at:]))
+                    placed = changed = True
+            if not changed and len(plain) < PLAIN_PIECES:
+                plain.add(piece)
+            yield piece
+        if held:
+            yield self._links(held, entry_id)
+        if not placed:
+            yield self.pixel(entry_id)

@@ -124,9 +124,9 @@ class SendPlan:
             unsubscribe_url=self.skeleton.unsubscribe_url(token),
             objection=recipient.legal_basis == LegalBasis.EXISTING_CUSTOMER,
         )
-        html: Iterable[str] | str = rendered.html
+        html: Iterable[str] = rendered.html
         if recipient.tracking and self.campaign.tracking:  # CONSENT-4: and the contact's
-            html = self.tracker.rewrite("".join(html), recipient.entry_id)
+            html = self.tracker.rewrite_pieces(html, recipient.entry_id)
         raw, message_id, relaxed_body = self.skeleton.message(
             entry_id=recipient.entry_id,
             to=recipient.address,

@@ -200,3 +200,24 @@ def test_a_campaign_without_tracking_tracks_nobody_even_with_consent(sendable: S
     html = message_html(sendable, "anna@example.org")
     assert pixel_src(html) is None and "/t/c/" not in html
     assert selectors.engagement_rates([campaign.pk])[campaign.pk].tracked == 0
+
+
+def test_it_rewrites_the_templates_pieces_without_escaping_or_missing_a_split_tag() -> None:
+    """The send hands the rewrite a compiled template's pieces, some of them Markup."""
+    from markupsafe import Markup
+
+    from carrier.tracking import LinkTracker
+
+    tracker = LinkTracker(BASE)
+    pieces = ["<p><a hr", Markup('ef="https://x.example/?a=1&amp;b=2">'), "Anna", "</a></p></body>"]
+    html = "".join(tracker.rewrite_pieces(pieces, 7))
+    assert "&lt;" not in html and html.endswith("</p><img" + html.split("<img", 1)[1])
+    (link,) = hrefs(html)
+    assert link.startswith(f"{BASE}/t/c/") and link.endswith(
+        "?u=https%3A%2F%2Fx.example%2F%3Fa%3D1%26b%3D2"
+    )
+    assert pixel_src(html) is not None and html.index("<img") < html.index("</body>")
+    assert (
+        hrefs("".join(tracker.rewrite_pieces(['<a href="https://mail.consentry.test/u/x">'], 7)))[0]
+        == f"{BASE}/u/x"
+    )

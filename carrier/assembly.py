@@ -15,9 +15,10 @@ import secrets
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.header import Header
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import format_datetime
 from typing import NamedTuple
 
 from carrier.compose import MAIL_POLICY, mailbox
@@ -46,6 +47,8 @@ class CampaignHeaders:
     base_url: str
     csa_complaints: bool = False
     test: bool = False
+    # RFC 2919: `"List name" <list-id>`, the list the campaign goes to; empty: none.
+    list_id: str = ""
 
 
 def _encoded_fields(**values: str) -> bytes:
@@ -162,6 +165,8 @@ class Skeleton:
         fields = {"From": headers.from_addr}
         if headers.reply_to:
             fields["Reply_To"] = headers.reply_to
+        if headers.list_id:
+            fields["List_Id"] = headers.list_id
         self.from_fields = _encoded_fields(**fields)
         # "=_" never occurs in quoted-printable output, so the boundary cannot either.
         self.boundary = f"=_consentry_{secrets.token_hex(12)}".encode("ascii")
@@ -205,7 +210,9 @@ class Skeleton:
     def _date_field(self) -> bytes:
         now = int(time.time())
         if now != self._date_second:
-            self._date = f"Date: {formatdate(now, usegmt=False)}\r\n".encode("ascii")
+            # "+0000": the time is known to be UTC ("-0000" would say it is not).
+            stamp = format_datetime(datetime.fromtimestamp(now, UTC))
+            self._date = f"Date: {stamp}\r\n".encode("ascii")
             self._date_second = now
         return self._date
 

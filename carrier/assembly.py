@@ -49,6 +49,9 @@ class CampaignHeaders:
     test: bool = False
     # RFC 2919: `"List name" <list-id>`, the list the campaign goes to; empty: none.
     list_id: str = ""
+    # The host of the envelope sender and the mailto unsubscribe (the sender domain's
+    # return-path host, whose MX is the platform's); empty: the From domain.
+    return_path_host: str = ""
 
 
 def _encoded_fields(**values: str) -> bytes:
@@ -161,6 +164,7 @@ class Skeleton:
         self.headers = headers
         sender = mailbox(headers.from_addr)
         self.domain = sender.domain
+        self.return_host = headers.return_path_host or sender.domain
         self.base_url = headers.base_url.rstrip("/")
         fields = {"From": headers.from_addr}
         if headers.reply_to:
@@ -201,8 +205,8 @@ class Skeleton:
         return f"{self.base_url}/u/{token}"
 
     def return_path(self, entry_id: int) -> str:
-        """VERP: bounces+<token>@<From domain>, the token naming the ledger row."""
-        return f"bounces+{make_token(VERP, entry_id)}@{self.domain}"
+        """VERP: bounces+<token>@<return-path host>, the token naming the ledger row."""
+        return f"bounces+{make_token(VERP, entry_id)}@{self.return_host}"
 
     def unsubscribe_token(self, entry_id: int) -> str:
         return make_token(UNSUBSCRIBE, entry_id)
@@ -240,7 +244,7 @@ class Skeleton:
         # INDUSTRY-2: one HTTPS URI and a mailto, the POST header byte for byte.
         list_unsubscribe = (
             f"List-Unsubscribe: <{self.base_url}/u/{unsubscribe_token}>,\r\n"
-            f" <mailto:unsubscribe+{unsubscribe_token}@{self.domain}>\r\n"
+            f" <mailto:unsubscribe+{unsubscribe_token}@{self.return_host}>\r\n"
         )
         boundary = self.boundary
         text_part, text_relaxed = self._body(text, self._text_pieces)

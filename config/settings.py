@@ -118,6 +118,9 @@ ADDRESS_DNS_CHECKS = env_bool("CONSENTRY_ADDRESS_DNS_CHECKS", True)
 ADDRESS_DNS_CANARIES = env_list(
     "CONSENTRY_ADDRESS_DNS_CANARIES", ["gmail.com", "outlook.com", "gmx.de", "orange.fr"]
 )
+# CONTENT-6: DNS domain blocklists every campaign link is checked against before a send
+# (e.g. dbl.spamhaus.org, multi.surbl.org), asked through CONSENTRY_DNS_RESOLVERS; empty: none.
+LINK_BLOCKLIST_ZONES = env_list("CONSENTRY_LINK_BLOCKLIST_ZONES", [])
 # What sender domains' SPF must authorise: an include domain and/or the sending IPs.
 SPF_INCLUDE = env_str("CONSENTRY_SPF_INCLUDE", "")
 SENDING_IPS = env_list("CONSENTRY_SENDING_IPS", [])
@@ -130,6 +133,9 @@ DOMAIN_RECHECK_MINUTES = env_int("CONSENTRY_DOMAIN_RECHECK_MINUTES", 60, minimum
 # The inbound SMTP listener of `consentry inbound`: replies, mailto unsubscribes (and later
 # bounces and feedback reports) arrive here; in production it sits behind the MTA.
 INBOUND_LISTEN = env_str("CONSENTRY_INBOUND_LISTEN", "127.0.0.1:2525")
+# The platform's public inbound mail host: sender domains' return-path hosts point their
+# MX here and DMARC aggregate reports are asked for at dmarc@ it (DOMAIN-1).
+INBOUND_HOST = env_str("CONSENTRY_INBOUND_HOST", "").strip().rstrip(".").lower()
 INBOUND_MAX_BYTES = env_int("CONSENTRY_INBOUND_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 # An IMAP or POP3 mailbox where a mail system drops bounces and feedback reports (BOUNCE-2),
 # polled every minute: imap(s)://user:pass@host/Folder or pop3(s)://user:pass@host.

@@ -266,7 +266,14 @@ def campaign_headers(campaign: Campaign, *, test: bool = False) -> CampaignHeade
         csa_complaints=settings.CSA_COMPLAINTS,
         test=test,
         list_id=list_id(campaign),
+        return_path_host=_return_path_host(campaign),
     )
+
+
+def _return_path_host(campaign: Campaign) -> str:
+    from domains.selectors import return_path_host_for
+
+    return return_path_host_for(campaign.account, campaign.from_domain)
 
 
 def list_id(campaign: Campaign) -> str:

@@ -65,6 +65,18 @@ def domain_by_name(account: Account, name: str) -> SenderDomain:
     return domain
 
 
+def return_path_host_for(account: Account, domain_name: str) -> str:
+    """The return-path host of the account's sender domain `domain_name`; "" for none."""
+    try:
+        normalised = normalise_domain_name(domain_name)
+    except InvalidInput:
+        return ""
+    found = SenderDomain.objects.filter(account=account, name=normalised).values_list(
+        "return_path_host", flat=True
+    )
+    return next(iter(found), "")
+
+
 def checks_of(domain: SenderDomain) -> list[DomainCheck]:
     """The domain's checks in the order the page shows them (one row per kind)."""
     by_kind = {c.kind: c for c in domain.checks.all()}
@@ -96,7 +108,15 @@ def records_to_publish(domain: SenderDomain) -> list[DnsRecord]:
     ]
     mechanisms = spf_mechanisms(settings.SPF_INCLUDE, settings.SENDING_IPS)
     records.append(DnsRecord("spf", "TXT", domain.name, suggest_spf(existing_spf, mechanisms)))
-    records.append(DnsRecord("dmarc", "TXT", f"_dmarc.{domain.name}", suggest_dmarc()))
+    dmarc = suggest_dmarc(settings.INBOUND_HOST)
+    records.append(DnsRecord("dmarc", "TXT", f"_dmarc.{domain.name}", dmarc))
+    host = domain.return_path_host
+    if host and settings.INBOUND_HOST:
+        # Bounces and mailto unsubscribes to the return-path host reach `consentry inbound`.
+        records.append(DnsRecord("return_path", "MX", host, settings.INBOUND_HOST.rstrip(".")))
+    if host and mechanisms:
+        # Receivers check SPF on the envelope sender: the return-path host.
+        records.append(DnsRecord("return_path_spf", "TXT", host, suggest_spf(None, mechanisms)))
     return records
 
 

@@ -109,6 +109,21 @@ def handle_abuse(message: InboundMessage, recipient: str, params: dict[str, str]
     return Outcome(InboundState.PROCESSED, line, account)
 
 
+def handle_dmarc_report(message: InboundMessage, recipient: str, params: dict[str, str]) -> Outcome:
+    """A DMARC aggregate report: kept (the inbound message) with its summary, filed under
+    the account that sends from the reported domain when exactly one does."""
+    from feedback.dmarc import read_aggregate_report
+
+    try:
+        report = read_aggregate_report(bytes(message.raw))
+    except ValueError as exc:
+        return Outcome(InboundState.REVIEW, f"a DMARC report we cannot read: {exc}")
+    accounts = accounts_sending_from(report.domain)
+    return Outcome(
+        InboundState.PROCESSED, report.summary(), accounts[0] if len(accounts) == 1 else None
+    )
+
+
 def _to_inbox(message: InboundMessage, recipient: str, account: Account, automatic: bool) -> str:
     receiver = intake.reply_intake()
     return receiver(message, recipient, account, automatic) if receiver is not None else ""

@@ -77,6 +77,19 @@ def return_path_host_for(account: Account, domain_name: str) -> str:
     return next(iter(found), "")
 
 
+def sender_domain_of_host(host: str) -> str:
+    """The sender domain whose return-path host `host` is; `host` itself for any other
+    name (mail to the From domain, or a domain without its own bounce host)."""
+    name = host.strip().rstrip(".").lower()
+    found = (
+        SenderDomain.objects.filter(return_path_host=name)
+        .values_list("name", flat=True)
+        .distinct()[:2]
+    )
+    names = list(found)
+    return names[0] if len(names) == 1 else name
+
+
 def checks_of(domain: SenderDomain) -> list[DomainCheck]:
     """The domain's checks in the order the page shows them (one row per kind)."""
     by_kind = {c.kind: c for c in domain.checks.all()}

@@ -11,7 +11,7 @@ from carrier.parsing import parse_message
 from contacts import services as contacts
 from core.actors import Actor
 from core.errors import InvalidInput, NotFound
-from domains.selectors import accounts_sending_from
+from domains.selectors import accounts_sending_from, sender_domain_of_host
 from feedback import intake
 from feedback.models import InboundMessage, InboundState
 from feedback.rules import asks_to_unsubscribe, is_auto_reply
@@ -61,7 +61,8 @@ def read_feedback(message: InboundMessage, recipient: str) -> Report | Outcome:
         return Outcome(InboundState.PROCESSED, f"a delivery report, delivered: {who}")
     if report.kind == "unknown":
         return Outcome(InboundState.REVIEW, f"not a bounce or report we can read: {report.note}")
-    return Report(message, report, recipient.rpartition("@")[2].lower())
+    # Bounces arrive at the sender domain's return-path host: matched by its From domain.
+    return Report(message, report, sender_domain_of_host(recipient.rpartition("@")[2]))
 
 
 def feedback_outcome(read: Report, applied: Applied) -> Outcome:

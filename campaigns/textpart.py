@@ -19,6 +19,8 @@ _CONFIG = ParserConfig(display_links=True, display_images=True)
 # target a template expression (`{{ unsubscribe_url }}`).
 _LINK = re.compile(r"\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\(((?:\{\{[^{}\n]*\}\}|[^()\s{}])*)\)")
 _RUN = re.compile(r"\s{2,}")
+# The imprint footer starts with the "-- " signature line: it stands on lines of its own.
+_IMPRINT = re.compile(r"[ \t]*\n*[ \t]*(\{\{-?\s*imprint\s*-?\}\})[ \t]*\n*")
 
 
 def _link(match: re.Match[str]) -> str:
@@ -37,8 +39,8 @@ def text_from_html(html: str) -> str:
         tidy = " ".join(line.split())
         if tidy or (lines and lines[-1]):
             lines.append(tidy)
-    text = "\n".join(lines).strip()
-    return _LINK.sub(_link, text) + "\n"
+    text = _LINK.sub(_link, "\n".join(lines).strip())
+    return _IMPRINT.sub(r"\n\n\1\n", text).strip() + "\n"
 
 
 def whitespace_share(text: str) -> float:

@@ -35,7 +35,8 @@ def test_it_renders_contact_fields_escaped_in_html_and_plain_in_text() -> None:
     assert "Hi &lt;b&gt;Ben&lt;/b&gt;" in rendered.html
     assert '<p style="color: red;">' in rendered.html  # css-inline, once per campaign
     assert "<style>p{color:red}</style>" in rendered.html  # kept for media queries
-    assert "Abmelden (https://x/u/t)" in rendered.text  # the link survives into the text part
+    # The link survives into the text part; the footer's "-- " line stands on its own.
+    assert "Abmelden (https://x/u/t)\n\n-- \nImpressum" in rendered.text
     assert "Alice Shop GmbH" in rendered.text and "USt-IdNr.: DE123456789" in rendered.text
     assert rendered.subject == "Hallo <b>Ben</b>"
 

@@ -20,6 +20,7 @@ from api import (
     operator_abuse,
     operator_accounts,
     operator_console,
+    operator_content,
     replies,
     reports,
     segments,
@@ -60,4 +61,5 @@ api.add_router("/", admission.router)
 api.add_router("/", admission.operator_router)
 api.add_router("/", operator_accounts.router)
 api.add_router("/", operator_abuse.router)
+api.add_router("/", operator_content.router)
 api.add_router("/", replies.router)

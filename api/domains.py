@@ -26,7 +26,10 @@ class DnsRecordOut(Schema):
 
 class CheckOut(Schema):
     kind: CheckKind
-    state: CheckState = Field(description="pending, pass, fail or unknown (DNS timed out)")
+    state: CheckState = Field(
+        description="pending, pass, fail, unknown (DNS timed out) or unjudged (the platform's "
+        "settings leave nothing to check against; does not keep the domain from verifying)"
+    )
     message: str
     found: str = Field(description="the record(s) DNS answered with")
     checked_at: datetime | None
@@ -35,6 +38,7 @@ class CheckOut(Schema):
 class DomainOut(Schema):
     id: int
     name: str
+    return_path_host: str = Field(description="the envelope sender's host, receives bounces")
     status: DomainStatus = Field(
         description="pending (never verified), verified, or failed (stopped verifying: "
         "campaign sends from it are blocked)"
@@ -52,12 +56,19 @@ class DomainOut(Schema):
 class DomainIn(Schema):
     name: str = Field(min_length=1, max_length=300, description="e.g. news.example.com")
     ed25519: bool = Field(False, description="also sign with an Ed25519 key (RFC 8463)")
+    return_path_host: str = Field(
+        "",
+        max_length=300,
+        description="the host that receives bounces: a name below the domain whose MX points "
+        "at the platform's inbound host; empty: bounce.<name>",
+    )
 
 
 def domain_out(domain: SenderDomain) -> DomainOut:
     return DomainOut(
         id=domain.pk,
         name=domain.name,
+        return_path_host=domain.return_path_host,
         status=DomainStatus(domain.status),
         created_at=domain.created_at,
         verified_at=domain.verified_at,
@@ -98,7 +109,11 @@ def add_domain(request: HttpRequest, payload: DomainIn) -> tuple[int, DomainOut]
     A name the account already has answers 409 `conflict`; a malformed one 422."""
     account = account_of(request)
     domain = services.add_domain(
-        account, payload.name, actor=actor_of(request), ed25519=payload.ed25519
+        account,
+        payload.name,
+        actor=actor_of(request),
+        ed25519=payload.ed25519,
+        return_path_host=payload.return_path_host,
     )
     return 201, domain_out(selectors.domain_of(account, domain.pk))
 

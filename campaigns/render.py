@@ -1,8 +1,8 @@
 """Campaign templates: Jinja2 in a SandboxedEnvironment, compiled once per campaign.
 
 The HTML gets its CSS inlined (css-inline) once, before compiling; the text part, when the
-campaign gives none, is made from that HTML template by inscriptis (links kept as
-`[label](url)`), so the template tags survive into the text template. Per recipient only
+campaign gives none, is made from that HTML template (campaigns.textpart: links kept as
+`label (url)`), so the template tags survive into the text template. Per recipient only
 the compiled templates run. User HTML shown in the UI passes nh3 first (`sanitised`).
 """
 
@@ -14,14 +14,13 @@ from typing import Any
 
 import css_inline
 import nh3
-from inscriptis import get_text
-from inscriptis.model.config import ParserConfig
 from jinja2 import ChainableUndefined, TemplateSyntaxError, meta
 from markupsafe import Markup
 
 from campaigns.imprint import Imprint, footer_html, footer_text
 from campaigns.rules import KNOWN_NAMES
 from campaigns.sandbox import MAX_OUTPUT, BoundedSandbox, bounded
+from campaigns.textpart import text_from_html
 from core.errors import InvalidInput
 
 _HTML_ENV = BoundedSandbox(autoescape=True, keep_trailing_newline=True)
@@ -39,8 +38,8 @@ _SAMPLE = {
     "unsubscribe_url": "https://example.org/u/sample/",
     "imprint": "Example GmbH, Musterstraße 1, 10115 Berlin",
 }
-_INLINER = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
-_TEXT_CONFIG = ParserConfig(display_links=True)
+# The <style> block stays as well: its media queries reach the clients that read them.
+_INLINER = css_inline.CSSInliner(keep_style_tags=True, load_remote_stylesheets=False)
 
 # What the preview shows of user HTML: layout and styling, never script or active content.
 _PREVIEW_ATTRIBUTES: dict[str, set[str]] = {
@@ -59,10 +58,6 @@ def sanitised(html: str) -> str:
     return nh3.clean(
         html, tags=_PREVIEW_TAGS, clean_content_tags={"script"}, attributes=_PREVIEW_ATTRIBUTES
     )
-
-
-def text_from_html(html: str) -> str:
-    return get_text(html, _TEXT_CONFIG).strip() + "\n"
 
 
 def inline_css(html: str) -> str:

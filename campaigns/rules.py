@@ -116,6 +116,8 @@ class SendFacts:
     lists: tuple[ListFacts, ...]
     guidelines_ticked: bool
     template_error: str = ""
+    # CONTENT-6: links on the operator's URL blocklist or a DNS domain blocklist.
+    link_reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,7 @@ def gate(facts: SendFacts) -> list[Refusal]:
                             f"the {part} body lacks {{{{ {tag} }}}} ({requirement})",
                         )
                     )
+    refusals += [Refusal(Service.CAMPAIGNS, reason) for reason in facts.link_reasons]
     if not facts.lists:
         refusals.append(Refusal(Service.CAMPAIGNS, "the campaign has no target list"))
     for lst in facts.lists:

@@ -78,6 +78,7 @@ def _compiled(
 
 def send_facts(campaign: Campaign, *, guidelines_ticked: bool) -> SendFacts:
     from campaigns.imprint import missing_fields
+    from campaigns.linkcheck import link_reasons
     from domains.selectors import sending_block_reasons
 
     account = campaign.account
@@ -102,6 +103,7 @@ def send_facts(campaign: Campaign, *, guidelines_ticked: bool) -> SendFacts:
         lists=tuple(_list_facts(lst) for lst in campaign.lists.all()),
         guidelines_ticked=guidelines_ticked,
         template_error=template_error,
+        link_reasons=tuple(link_reasons(campaign)),
     )
 
 

@@ -16,10 +16,11 @@ from domains import selectors as domain_selectors
 from domains import services as domains
 from domains.dns import lookup
 from domains.rules import DomainStatus
-from domains.testing import TestDnsServer
+from domains.testing import TestDnsServer, publish_record
 
 DOMAIN = "news.alice-shop.example"
 SPF_INCLUDE = "_spf.consentry.test"
+INBOUND_HOST = "mx.consentry.test"
 
 HTML = """<html><head><style>p { color: #333; }</style></head><body>
 <h1>Hallo {{ first_name }}!</h1>
@@ -43,14 +44,12 @@ def dkimpy_verify(message: bytes) -> bool:
 def verified_domain(world: Personas, dns_server: TestDnsServer, settings: Any) -> Any:
     settings.SPF_INCLUDE = SPF_INCLUDE
     settings.SENDING_IPS = ["192.0.2.25"]
+    settings.INBOUND_HOST = INBOUND_HOST
     dns_server.txt(SPF_INCLUDE, "v=spf1 ip4:192.0.2.0/24 -all")
     domain = domains.add_domain(world.alice_account, DOMAIN, actor=SYSTEM)
     domain = domain_selectors.domain_of(world.alice_account, domain.pk)
     for record in domain_selectors.records_to_publish(domain):
-        if record.purpose == "spf":
-            dns_server.replace_txt(record.name, record.value)
-        else:
-            dns_server.txt(record.name, record.value)
+        publish_record(dns_server, record, replace=record.purpose == "spf")
     checked = domains.check_domain(domain, actor=SYSTEM)
     assert checked.status == DomainStatus.VERIFIED
     return checked

@@ -15,9 +15,10 @@ import secrets
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.header import Header
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import format_datetime
 from typing import NamedTuple
 
 from carrier.compose import MAIL_POLICY, mailbox
@@ -46,6 +47,11 @@ class CampaignHeaders:
     base_url: str
     csa_complaints: bool = False
     test: bool = False
+    # RFC 2919: `"List name" <list-id>`, the list the campaign goes to; empty: none.
+    list_id: str = ""
+    # The host of the envelope sender and the mailto unsubscribe (the sender domain's
+    # return-path host, whose MX is the platform's); empty: the From domain.
+    return_path_host: str = ""
 
 
 def _encoded_fields(**values: str) -> bytes:
@@ -158,10 +164,13 @@ class Skeleton:
         self.headers = headers
         sender = mailbox(headers.from_addr)
         self.domain = sender.domain
+        self.return_host = headers.return_path_host or sender.domain
         self.base_url = headers.base_url.rstrip("/")
         fields = {"From": headers.from_addr}
         if headers.reply_to:
             fields["Reply_To"] = headers.reply_to
+        if headers.list_id:
+            fields["List_Id"] = headers.list_id
         self.from_fields = _encoded_fields(**fields)
         # "=_" never occurs in quoted-printable output, so the boundary cannot either.
         self.boundary = f"=_consentry_{secrets.token_hex(12)}".encode("ascii")
@@ -196,8 +205,8 @@ class Skeleton:
         return f"{self.base_url}/u/{token}"
 
     def return_path(self, entry_id: int) -> str:
-        """VERP: bounces+<token>@<From domain>, the token naming the ledger row."""
-        return f"bounces+{make_token(VERP, entry_id)}@{self.domain}"
+        """VERP: bounces+<token>@<return-path host>, the token naming the ledger row."""
+        return f"bounces+{make_token(VERP, entry_id)}@{self.return_host}"
 
     def unsubscribe_token(self, entry_id: int) -> str:
         return make_token(UNSUBSCRIBE, entry_id)
@@ -205,7 +214,9 @@ class Skeleton:
     def _date_field(self) -> bytes:
         now = int(time.time())
         if now != self._date_second:
-            self._date = f"Date: {formatdate(now, usegmt=False)}\r\n".encode("ascii")
+            # "+0000": the time is known to be UTC ("-0000" would say it is not).
+            stamp = format_datetime(datetime.fromtimestamp(now, UTC))
+            self._date = f"Date: {stamp}\r\n".encode("ascii")
             self._date_second = now
         return self._date
 
@@ -233,7 +244,7 @@ class Skeleton:
         # INDUSTRY-2: one HTTPS URI and a mailto, the POST header byte for byte.
         list_unsubscribe = (
             f"List-Unsubscribe: <{self.base_url}/u/{unsubscribe_token}>,\r\n"
-            f" <mailto:unsubscribe+{unsubscribe_token}@{self.domain}>\r\n"
+            f" <mailto:unsubscribe+{unsubscribe_token}@{self.return_host}>\r\n"
         )
         boundary = self.boundary
         text_part, text_relaxed = self._body(text, self._text_pieces)

@@ -54,3 +54,30 @@ def check_feedback_sender_id(app_configs: Any = None, **kwargs: Any) -> list[Err
             id="delivery.E002",
         )
     ]
+
+
+@register(deploy=True)
+def check_sender_records(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
+    """Mail leaves the machine, but the sender-domain checks have nothing to judge by."""
+    if not settings.SMTP_URL:
+        return []
+    problems = []
+    if not settings.SENDING_IPS and not settings.SPF_INCLUDE:
+        problems.append(
+            Warning(
+                "CONSENTRY_SMTP_URL is set but neither CONSENTRY_SENDING_IPS nor "
+                "CONSENTRY_SPF_INCLUDE: sender domains' SPF records cannot be judged.",
+                hint="Name the relay's include domain or the addresses mail leaves from.",
+                id="delivery.W003",
+            )
+        )
+    if not settings.INBOUND_HOST:
+        problems.append(
+            Warning(
+                "CONSENTRY_SMTP_URL is set but not CONSENTRY_INBOUND_HOST: sender domains' "
+                "return-path hosts cannot be checked and DMARC asks for no aggregate reports.",
+                hint="Name the public host whose MX receives mail for `consentry inbound`.",
+                id="delivery.W004",
+            )
+        )
+    return problems

@@ -118,6 +118,9 @@ ADDRESS_DNS_CHECKS = env_bool("CONSENTRY_ADDRESS_DNS_CHECKS", True)
 ADDRESS_DNS_CANARIES = env_list(
     "CONSENTRY_ADDRESS_DNS_CANARIES", ["gmail.com", "outlook.com", "gmx.de", "orange.fr"]
 )
+# CONTENT-6: DNS domain blocklists every campaign link is checked against before a send
+# (e.g. dbl.spamhaus.org, multi.surbl.org), asked through CONSENTRY_DNS_RESOLVERS; empty: none.
+LINK_BLOCKLIST_ZONES = env_list("CONSENTRY_LINK_BLOCKLIST_ZONES", [])
 # What sender domains' SPF must authorise: an include domain and/or the sending IPs.
 SPF_INCLUDE = env_str("CONSENTRY_SPF_INCLUDE", "")
 SENDING_IPS = env_list("CONSENTRY_SENDING_IPS", [])
@@ -137,6 +140,9 @@ SCHEDULED_SENDS_SECONDS = env_int("CONSENTRY_SCHEDULED_SENDS_SECONDS", 30, minim
 # The inbound SMTP listener of `consentry inbound`: replies, mailto unsubscribes (and later
 # bounces and feedback reports) arrive here; in production it sits behind the MTA.
 INBOUND_LISTEN = env_str("CONSENTRY_INBOUND_LISTEN", "127.0.0.1:2525")
+# The platform's public inbound mail host: sender domains' return-path hosts point their
+# MX here and DMARC aggregate reports are asked for at dmarc@ it (DOMAIN-1).
+INBOUND_HOST = env_str("CONSENTRY_INBOUND_HOST", "").strip().rstrip(".").lower()
 INBOUND_MAX_BYTES = env_int("CONSENTRY_INBOUND_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 # Processes that parse a batch of inbound bounces and reports: the listener (or poller)
 # itself and readers forked from it (feedback.readers). 1 (the default) parses in the

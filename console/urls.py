@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, include, path
 
-from console import abuse, accounts, audit, dashboard, keys, policy, review, violations
+from console import abuse, accounts, audit, content, dashboard, keys, policy, review, violations
 
 app_name = "console"
 
@@ -22,6 +22,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("violations/<int:violation_id>/lift/", violations.violation_lift, name="violation_lift"),
     path("policy/", policy.policy, name="policy"),
     path("keys/", keys.keys, name="keys"),
+    path("content/", content.content, name="content"),
     path("keys/<int:key_id>/revoke/", keys.key_revoke, name="key_revoke"),
     # Accounts and review (sign-up): console/review.py
     path("review/", include(review.urls)),

@@ -44,6 +44,7 @@ class AuditAction(models.TextChoices):
     CASE_ACTION = "case_action", _("abuse case action")
     CUSTOMER_GROUP = "customer_group", _("customer group changed")
     HAND_BACK_LIST = "hand_back_list", _("list handed back to its audit")
+    CONTENT_STOP = "content_stop", _("send stopped for its content")
 
 
 class AuditQuerySet(models.QuerySet["AuditEntry"]):

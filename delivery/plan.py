@@ -277,7 +277,28 @@ def campaign_headers(campaign: Campaign, *, test: bool = False) -> CampaignHeade
         base_url=settings.BASE_URL,
         csa_complaints=settings.CSA_COMPLAINTS,
         test=test,
+        list_id=list_id(campaign),
+        return_path_host=_return_path_host(campaign),
     )
+
+
+def _return_path_host(campaign: Campaign) -> str:
+    from domains.selectors import return_path_host_for
+
+    return return_path_host_for(campaign.account, campaign.from_domain)
+
+
+def list_id(campaign: Campaign) -> str:
+    """RFC 2919 List-Id of the campaign's (first) list: `"Name" <list<id>.<account>.<domain>>`,
+    unique across the platform and stable from send to send."""
+    from core.addresses import domain_of, normalise_address
+
+    first = campaign.lists.order_by("pk").first()
+    if first is None:
+        return ""
+    name = " ".join(first.name.replace('"', "").replace("\\", "").split())[:100]
+    domain = domain_of(normalise_address(f"x@{campaign.from_domain}"))
+    return f'"{name}" <list{first.pk}.account{campaign.account_id}.{domain}>'
 
 
 def _from_header(campaign: Campaign) -> str:

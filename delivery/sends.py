@@ -387,6 +387,40 @@ def cancel_send(campaign: Campaign, *, actor: Actor) -> Campaign:
     return locked
 
 
+CONTENT_STOP = "Stopped by the platform's operator for its content: "
+
+
+@transaction.atomic
+def stop_for_content(campaign_id: int, *, reason: str, actor: Actor) -> Campaign:
+    """CONTENT-6: the operator stops a running (or paused) send whose content breaks the
+    guidelines; nothing more goes out, the account sees the reason on the campaign, and the
+    audit log keeps who did it and why."""
+    from core.audit import record_operator_action
+    from core.errors import NotFound
+    from core.models import AuditAction
+
+    said = " ".join(reason.split())[:400]
+    if not said:
+        raise InvalidInput("a reason is needed: the account sees it")
+    campaign = Campaign.objects.filter(pk=campaign_id).select_related("account").first()
+    if campaign is None:
+        raise NotFound(f"no campaign #{campaign_id}")
+    if campaign.state not in (CampaignState.SENDING, CampaignState.PAUSED):
+        raise RuleViolation(f"campaign #{campaign_id} is {campaign.state}: no send to stop")
+    stopped = cancel_send(campaign, actor=actor)
+    stopped.pause_reason = CONTENT_STOP + said
+    stopped.save(update_fields=["pause_reason"])
+    record_operator_action(
+        actor,
+        AuditAction.CONTENT_STOP,
+        f"campaign #{stopped.pk} {stopped.name}",
+        said,
+        account=stopped.account,
+        detail={"campaign": stopped.pk},
+    )
+    return stopped
+
+
 @transaction.atomic
 def resend_unknown(campaign: Campaign, *, actor: Actor) -> int:
     """SEND-4: a user chooses to send the rows of unknown outcome again (maybe twice)."""

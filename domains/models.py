@@ -16,6 +16,9 @@ class SenderDomain(models.Model):
     name = models.CharField(max_length=253)
     # Published as TXT at _consentry.<name>: proves the account controls the zone (DOMAIN-1).
     ownership_token = models.CharField(max_length=64)
+    # The envelope sender's host (VERP bounces+…@, mailto unsubscribes): a name below the
+    # domain whose MX points at the platform's inbound host. Empty: the domain itself.
+    return_path_host = models.CharField(max_length=253, blank=True)
     status = models.CharField(
         max_length=10,
         choices=[(s.value, s.value) for s in DomainStatus],
@@ -69,7 +72,7 @@ class DomainCheck(models.Model):
     """The latest result of one check of one domain; the history is in the evidence."""
 
     domain = models.ForeignKey(SenderDomain, on_delete=models.CASCADE, related_name="checks")
-    kind = models.CharField(max_length=10, choices=[(k.value, k.value) for k in CheckKind])
+    kind = models.CharField(max_length=20, choices=[(k.value, k.value) for k in CheckKind])
     state = models.CharField(
         max_length=10,
         choices=[(s.value, s.value) for s in CheckState],

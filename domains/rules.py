@@ -45,6 +45,7 @@ class CheckKind(StrEnum):
     DKIM = "dkim"
     SPF = "spf"
     DMARC = "dmarc"
+    RETURN_PATH = "return_path"
 
 
 class CheckState(StrEnum):
@@ -52,6 +53,9 @@ class CheckState(StrEnum):
     PASS = "pass"  # noqa: S105 (a check state, not a password)
     FAIL = "fail"
     UNKNOWN = "unknown"  # DNS did not answer in time
+    # The platform's own settings leave nothing to check against: no fault of the account,
+    # so it does not keep the domain from verifying; `check --deploy` warns the operator.
+    UNJUDGED = "unjudged"
 
 
 class DomainStatus(StrEnum):
@@ -77,7 +81,13 @@ class CheckResult:
     found: str = ""
 
 
-CHECK_ORDER = (CheckKind.OWNERSHIP, CheckKind.DKIM, CheckKind.SPF, CheckKind.DMARC)
+CHECK_ORDER = (
+    CheckKind.OWNERSHIP,
+    CheckKind.DKIM,
+    CheckKind.SPF,
+    CheckKind.DMARC,
+    CheckKind.RETURN_PATH,
+)
 
 
 def normalise_name(name: str) -> str:
@@ -324,8 +334,68 @@ def check_dmarc(domain: str, lookup: Lookup, *, dkim_domain: str, spf_domain: st
     )
 
 
-def suggest_dmarc() -> str:
-    return "v=DMARC1; p=none; adkim=r; aspf=r"
+DMARC_REPORT_LOCAL = "dmarc"
+
+
+def suggest_dmarc(inbound_host: str = "") -> str:
+    """p=none to start with; aggregate reports (rua=) to the platform's inbound host, where
+    `consentry inbound` keeps them."""
+    record = "v=DMARC1; p=none; adkim=r; aspf=r"
+    if inbound_host:
+        record += f"; rua=mailto:{DMARC_REPORT_LOCAL}@{normalise_name(inbound_host)}"
+    return record
+
+
+# ---- Return path (bounce host) ---------------------------------------------------------
+
+RETURN_PATH_LABEL = "bounce"
+
+
+def default_return_path(domain: str) -> str:
+    return f"{RETURN_PATH_LABEL}.{domain}"
+
+
+def return_path_problem(host: str, domain: str) -> str | None:
+    """Why `host` (normalised) cannot be the return-path host of `domain`, or None: it is a
+    name below the domain, so SPF on it aligns with the From domain (relaxed)."""
+    problem = domain_name_problem(host)
+    if problem:
+        return problem
+    if not host.endswith("." + domain):
+        return f"the return-path host must be a name below {domain}, e.g. bounce.{domain}"
+    return None
+
+
+def check_return_path(host: str, inbound_host: str, lookup: Lookup) -> CheckResult:
+    """Bounces and mailto unsubscribes reach the platform: the return-path host's MX points
+    at the platform's inbound host."""
+    kind = CheckKind.RETURN_PATH
+    if not host:
+        return CheckResult(
+            kind, CheckState.UNJUDGED, "no return-path host: bounces go to the From domain"
+        )
+    if not inbound_host:
+        return CheckResult(
+            kind,
+            CheckState.UNJUDGED,
+            "cannot judge: the platform's operator has not named its inbound mail host",
+        )
+    try:
+        exchanges = [normalise_name(mx) for mx in lookup(host, "MX")]
+    except TemporaryDnsError as exc:
+        return CheckResult(kind, CheckState.UNKNOWN, str(exc))
+    found = "\n".join(exchanges)
+    target = normalise_name(inbound_host)
+    if not exchanges:
+        return CheckResult(kind, CheckState.FAIL, f"no MX record at {host}")
+    if exchanges != [target]:
+        return CheckResult(
+            kind,
+            CheckState.FAIL,
+            f"the MX of {host} must point at {target} only, so bounces reach the platform",
+            found,
+        )
+    return CheckResult(kind, CheckState.PASS, f"bounces to {host} reach {target}", found)
 
 
 # ---- Overall state -------------------------------------------------------------------------
@@ -338,7 +408,7 @@ def outcome_of(states: Iterable[CheckState]) -> CheckState:
         return CheckState.FAIL
     if CheckState.UNKNOWN in listed:
         return CheckState.UNKNOWN
-    if listed and all(s == CheckState.PASS for s in listed):
+    if listed and all(s in (CheckState.PASS, CheckState.UNJUDGED) for s in listed):
         return CheckState.PASS
     return CheckState.PENDING
 
@@ -382,6 +452,8 @@ class DnsRecord:
     value: str
 
     def zone_line(self, ttl: int = 3600) -> str:
+        if self.type == "MX":  # the value is the exchange's name
+            return f"{self.name}. {ttl} IN MX 10 {self.value}."
         # TXT strings are at most 255 bytes: a long value is several quoted strings (RFC 1035).
         chunks = [self.value[i : i + 255] for i in range(0, len(self.value), 255)] or [""]
         quoted = " ".join('"' + c.replace("\\", "\\\\").replace('"', '\\"') + '"' for c in chunks)

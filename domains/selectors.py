@@ -65,6 +65,31 @@ def domain_by_name(account: Account, name: str) -> SenderDomain:
     return domain
 
 
+def return_path_host_for(account: Account, domain_name: str) -> str:
+    """The return-path host of the account's sender domain `domain_name`; "" for none."""
+    try:
+        normalised = normalise_domain_name(domain_name)
+    except InvalidInput:
+        return ""
+    found = SenderDomain.objects.filter(account=account, name=normalised).values_list(
+        "return_path_host", flat=True
+    )
+    return next(iter(found), "")
+
+
+def sender_domain_of_host(host: str) -> str:
+    """The sender domain whose return-path host `host` is; `host` itself for any other
+    name (mail to the From domain, or a domain without its own bounce host)."""
+    name = host.strip().rstrip(".").lower()
+    found = (
+        SenderDomain.objects.filter(return_path_host=name)
+        .values_list("name", flat=True)
+        .distinct()[:2]
+    )
+    names = list(found)
+    return names[0] if len(names) == 1 else name
+
+
 def checks_of(domain: SenderDomain) -> list[DomainCheck]:
     """The domain's checks in the order the page shows them (one row per kind)."""
     by_kind = {c.kind: c for c in domain.checks.all()}
@@ -96,7 +121,15 @@ def records_to_publish(domain: SenderDomain) -> list[DnsRecord]:
     ]
     mechanisms = spf_mechanisms(settings.SPF_INCLUDE, settings.SENDING_IPS)
     records.append(DnsRecord("spf", "TXT", domain.name, suggest_spf(existing_spf, mechanisms)))
-    records.append(DnsRecord("dmarc", "TXT", f"_dmarc.{domain.name}", suggest_dmarc()))
+    dmarc = suggest_dmarc(settings.INBOUND_HOST)
+    records.append(DnsRecord("dmarc", "TXT", f"_dmarc.{domain.name}", dmarc))
+    host = domain.return_path_host
+    if host and settings.INBOUND_HOST:
+        # Bounces and mailto unsubscribes to the return-path host reach `consentry inbound`.
+        records.append(DnsRecord("return_path", "MX", host, settings.INBOUND_HOST.rstrip(".")))
+    if host and mechanisms:
+        # Receivers check SPF on the envelope sender: the return-path host.
+        records.append(DnsRecord("return_path_spf", "TXT", host, suggest_spf(None, mechanisms)))
     return records
 
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from core import evidence
 from core.actors import Actor
 from core.crypto import new_data_key, seal, wrap_key
-from core.errors import Conflict
+from core.errors import Conflict, InvalidInput
 from domains import dkim
 from domains import dns as domain_dns
 from domains.models import DkimKey, DomainCheck, SandboxRecord, SenderDomain
@@ -34,11 +34,14 @@ from domains.rules import (
     check_dkim_record,
     check_dmarc,
     check_ownership,
+    check_return_path,
     combine_dkim,
+    default_return_path,
     key_context,
     next_status,
     normalise_domain_name,
     outcome_of,
+    return_path_problem,
 )
 from domains.selectors import records_to_publish
 from domains.signals import domain_status_changed
@@ -71,13 +74,30 @@ def _new_key(domain: SenderDomain, selector: str, algorithm: DkimAlgorithm) -> D
 
 
 @transaction.atomic
-def add_domain(account: Account, name: str, *, actor: Actor, ed25519: bool = False) -> SenderDomain:
+def add_domain(
+    account: Account,
+    name: str,
+    *,
+    actor: Actor,
+    ed25519: bool = False,
+    return_path_host: str = "",
+) -> SenderDomain:
     """A new sender domain with its ownership token and DKIM key(s), checks pending.
 
     RSA-2048 always; with `ed25519` a second key signs too (RFC 8463), for receivers that
-    verify it, while the RSA signature serves all others.
+    verify it, while the RSA signature serves all others. The return-path host (default
+    bounce.<domain>) receives the bounces.
     """
     domain_name = normalise_domain_name(name)
+    host = default_return_path(domain_name)
+    try:
+        if return_path_host.strip():
+            host = normalise_domain_name(return_path_host)
+        problem = return_path_problem(host, domain_name)
+    except InvalidInput as exc:
+        problem = exc.message
+    if problem:
+        raise InvalidInput(f"return-path host: {problem}")
     if SenderDomain.objects.filter(account=account, name=domain_name).exists():
         raise Conflict(f"{domain_name} is already a sender domain of this account")
     now = timezone.now()
@@ -85,6 +105,7 @@ def add_domain(account: Account, name: str, *, actor: Actor, ed25519: bool = Fal
         account=account,
         name=domain_name,
         ownership_token=secrets.token_urlsafe(24),
+        return_path_host=host,
         status=DomainStatus.PENDING,
         status_changed_at=now,
     )
@@ -101,6 +122,7 @@ def add_domain(account: Account, name: str, *, actor: Actor, ed25519: bool = Fal
         payload={
             "domain": domain.pk,
             "name": domain_name,
+            "return_path_host": host,
             "dkim": [{"selector": k.selector, "algorithm": k.algorithm} for k in keys],
         },
     )
@@ -168,6 +190,7 @@ def run_checks(domain: SenderDomain, lookup: Lookup) -> list[CheckResult]:
         ),
         # Signatures carry d=<domain>; the Return-Path is on the same domain.
         check_dmarc(domain.name, lookup, dkim_domain=domain.name, spf_domain=domain.name),
+        check_return_path(domain.return_path_host, settings.INBOUND_HOST, lookup),
     ]
 
 

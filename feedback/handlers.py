@@ -11,7 +11,7 @@ from carrier.parsing import parse_message
 from contacts import services as contacts
 from core.actors import Actor
 from core.errors import InvalidInput, NotFound
-from domains.selectors import accounts_sending_from
+from domains.selectors import accounts_sending_from, sender_domain_of_host
 from feedback import intake
 from feedback.models import InboundMessage, InboundState
 from feedback.rules import asks_to_unsubscribe, is_auto_reply
@@ -66,7 +66,8 @@ def read_feedback(
         return Outcome(InboundState.PROCESSED, f"a delivery report, delivered: {who}")
     if report.kind == "unknown":
         return Outcome(InboundState.REVIEW, f"not a bounce or report we can read: {report.note}")
-    return Report(message, report, recipient.rpartition("@")[2].lower())
+    # Bounces arrive at the sender domain's return-path host: matched by its From domain.
+    return Report(message, report, sender_domain_of_host(recipient.rpartition("@")[2]))
 
 
 def feedback_outcome(read: Report, applied: Applied) -> Outcome:
@@ -112,6 +113,21 @@ def handle_abuse(message: InboundMessage, recipient: str, params: dict[str, str]
         complaint = handle_feedback(message, recipient, params)
         return Outcome(complaint.state, f"{line}; {complaint.reason}", account or complaint.account)
     return Outcome(InboundState.PROCESSED, line, account)
+
+
+def handle_dmarc_report(message: InboundMessage, recipient: str, params: dict[str, str]) -> Outcome:
+    """A DMARC aggregate report: kept (the inbound message) with its summary, filed under
+    the account that sends from the reported domain when exactly one does."""
+    from feedback.dmarc import read_aggregate_report
+
+    try:
+        report = read_aggregate_report(bytes(message.raw))
+    except ValueError as exc:
+        return Outcome(InboundState.REVIEW, f"a DMARC report we cannot read: {exc}")
+    accounts = accounts_sending_from(report.domain)
+    return Outcome(
+        InboundState.PROCESSED, report.summary(), accounts[0] if len(accounts) == 1 else None
+    )
 
 
 def _to_inbox(message: InboundMessage, recipient: str, account: Account, automatic: bool) -> str:

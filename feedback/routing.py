@@ -2,7 +2,8 @@
 
 The platform's abuse addresses come first (ABUSE-1: `settings.ABUSE_ADDRESSES`, by default
 abuse@ the platform's own domains); then the local part decides: `unsubscribe+TOKEN@` is a
-mailto unsubscribe, `bounces+TOKEN@` the VERP return path, `fbl@` the feedback loop.
+mailto unsubscribe, `bounces+TOKEN@` the VERP return path, `fbl@` the feedback loop,
+`dmarc@` DMARC aggregate reports.
 Anything else addressed to a sender domain of an account is a reply to one of its mailings.
 """
 
@@ -40,6 +41,8 @@ ROUTES: tuple[Route, ...] = (
         re.compile(r"(?:fbl|feedback-loop|arf)", re.IGNORECASE),
         "feedback.handlers.handle_feedback",
     ),
+    # DMARC aggregate reports, asked for by the rua= of every sender domain's DMARC record.
+    Route("dmarc", re.compile(r"dmarc", re.IGNORECASE), "feedback.handlers.handle_dmarc_report"),
     Route(
         "mailto",
         re.compile(r"unsubscribe\+(?P<token>[0-9a-z.]+)", re.IGNORECASE),

@@ -152,3 +152,20 @@ class DisposableDomain(models.Model):
 
     def __str__(self) -> str:
         return self.domain
+
+
+class BlockedUrl(models.Model):
+    """CONTENT-6: a host, or a host and path, no campaign may link to (policy.link_rules)."""
+
+    pattern = models.CharField(_("host or URL"), max_length=500, unique=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("blocked URL")
+        verbose_name_plural = _("blocked URLs")
+        ordering = ["pattern"]
+
+    def __str__(self) -> str:
+        return self.pattern

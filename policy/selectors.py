@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from policy.address_rules import AddressRules, ProviderRule
 from policy.defaults import DEFAULT_PROVIDER, ITEMS, Number
-from policy.models import DisposableDomain, MailboxProviderRule, PolicySetting, ProviderGroup
+from policy.link_rules import Pattern, parse_pattern
+from policy.models import (
+    BlockedUrl,
+    DisposableDomain,
+    MailboxProviderRule,
+    PolicySetting,
+    ProviderGroup,
+)
 from policy.rules import Provider, ProviderTable, item_for, parse_patterns, parse_value
 
 if TYPE_CHECKING:
@@ -152,3 +159,11 @@ def _read_address_rules() -> AddressRules:
         frozenset(d for d, disposable in listed.items() if disposable),
         frozenset(d for d, disposable in listed.items() if not disposable),
     )
+
+
+def blocked_urls() -> list[BlockedUrl]:
+    return list(BlockedUrl.objects.order_by("pattern"))
+
+
+def blocked_patterns() -> list[Pattern]:
+    return [parse_pattern(p) for p in BlockedUrl.objects.values_list("pattern", flat=True)]

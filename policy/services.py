@@ -7,10 +7,17 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.audit import record_operator_action
-from core.errors import InvalidInput, RuleViolation
+from core.audit import actor_fields, record_operator_action
+from core.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from policy.address_rules import check_extra_characters, check_lengths, parse_domain
-from policy.models import DisposableDomain, MailboxProviderRule, PolicySetting, ProviderGroup
+from policy.link_rules import parse_pattern
+from policy.models import (
+    BlockedUrl,
+    DisposableDomain,
+    MailboxProviderRule,
+    PolicySetting,
+    ProviderGroup,
+)
 from policy.rules import check_per_minute, item_for, overlaps, parse_patterns, parse_value
 from policy.selectors import forget_cached, other_provider_patterns
 
@@ -145,3 +152,25 @@ def delete_disposable_domain(entry: DisposableDomain, *, by: Any = None, reason:
     _record(by, entry, reason, None, deleted=True)
     entry.delete()
     forget_cached()
+
+
+@transaction.atomic
+def add_blocked_url(raw: str, *, by: Any, note: str = "", reason: str = "") -> BlockedUrl:
+    """CONTENT-6: no campaign may link to this host (and path) from now on."""
+    pattern = str(parse_pattern(raw))
+    if BlockedUrl.objects.filter(pattern=pattern).exists():
+        raise Conflict(_("%(pattern)s is already on the blocklist") % {"pattern": pattern})
+    entry = BlockedUrl.objects.create(
+        pattern=pattern, note=note.strip()[:200], created_by=actor_fields(by)[1]
+    )
+    _record(by, f"URL blocklist: {pattern}", reason, None, added=pattern)
+    return entry
+
+
+@transaction.atomic
+def remove_blocked_url(raw: str, *, by: Any, reason: str = "") -> None:
+    pattern = str(parse_pattern(raw))
+    deleted, _rows = BlockedUrl.objects.filter(pattern=pattern).delete()
+    if not deleted:
+        raise NotFound(_("%(pattern)s is not on the blocklist") % {"pattern": pattern})
+    _record(by, f"URL blocklist: {pattern}", reason, None, removed=pattern)

@@ -90,15 +90,15 @@ def test_it_sends_one_signed_message_per_recipient_with_every_required_header(
             campaign=campaign, contact__address=received.rcpt_tos[0]
         )
         assert entry.queue_id == received.queue_id
-        # VERP: bounces+<token>@<From domain>, the token naming this ledger row.
+        # VERP: bounces+<token>@<return-path host>, the token naming this ledger row.
         local, _, domain = received.mail_from.partition("@")
-        assert domain == DOMAIN and local.startswith("bounces+")
+        assert domain == f"bounce.{DOMAIN}" and local.startswith("bounces+")
         assert read_token(VERP, local.removeprefix("bounces+")).entry_id == entry.pk
         # INDUSTRY-2: one List-Unsubscribe with one HTTPS URI and a mailto; POST byte-exact.
         (value,) = unfolded(raw, "List-Unsubscribe")
         match = re.fullmatch(
             r"<https://mail\.consentry\.test/u/([a-z0-9.]+)>, <mailto:unsubscribe\+\1@"
-            + re.escape(DOMAIN)
+            + re.escape(f"bounce.{DOMAIN}")
             + r">",
             value,
         )

@@ -8,10 +8,11 @@ import pytest
 
 from domains import selectors
 from domains.models import SenderDomain
-from domains.testing import TestDnsServer
+from domains.testing import TestDnsServer, publish_record
 
 SPF_INCLUDE = "_spf.consentry.test"
 SENDING_IP = "192.0.2.25"
+INBOUND_HOST = "mx.consentry.test"
 
 
 @pytest.fixture
@@ -20,6 +21,7 @@ def platform(settings: Any, dns_server: TestDnsServer) -> TestDnsServer:
     is published in the test zone."""
     settings.SPF_INCLUDE = SPF_INCLUDE
     settings.SENDING_IPS = [SENDING_IP]
+    settings.INBOUND_HOST = INBOUND_HOST
     dns_server.txt(SPF_INCLUDE, "v=spf1 ip4:192.0.2.0/24 -all")
     return dns_server
 
@@ -29,7 +31,4 @@ def publish(dns_server: TestDnsServer, domain: SenderDomain, *, skip: tuple[str,
     for record in selectors.records_to_publish(domain):
         if record.purpose in skip:
             continue
-        if record.purpose == "spf":
-            dns_server.replace_txt(record.name, record.value)
-        else:
-            dns_server.txt(record.name, record.value)
+        publish_record(dns_server, record, replace=record.purpose == "spf")

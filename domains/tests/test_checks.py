@@ -55,7 +55,11 @@ def test_it_adds_a_domain_with_a_key_and_the_records_to_publish(
     domain = reload(domain)
     assert (domain.status, domain.account_id) == ("pending", world.alice_account.pk)
     records = {r.purpose: r for r in selectors.records_to_publish(domain)}
-    assert set(records) == {"ownership", "dkim", "spf", "dmarc"}
+    assert set(records) == {"ownership", "dkim", "spf", "dmarc", "return_path", "return_path_spf"}
+    assert records["return_path_spf"].name == f"bounce.{DOMAIN}"
+    assert records["return_path"].zone_line() == (
+        f"bounce.{DOMAIN}. 3600 IN MX 10 mx.consentry.test."
+    )
     assert records["ownership"].name == f"_consentry.{DOMAIN}"
     assert records["ownership"].value == f"consentry-verification={domain.ownership_token}"
     key = domain.dkim_keys.get()
@@ -63,8 +67,13 @@ def test_it_adds_a_domain_with_a_key_and_the_records_to_publish(
     assert records["dkim"].name == f"{key.selector}._domainkey.{DOMAIN}"
     assert records["dkim"].value == f"v=DKIM1; k=rsa; p={key.public_key}"
     assert records["spf"].value == f"v=spf1 include:{SPF_INCLUDE} ip4:{SENDING_IP} ~all"
-    assert records["dmarc"].value == "v=DMARC1; p=none; adkim=r; aspf=r"
-    assert states(domain) == dict.fromkeys(("ownership", "dkim", "spf", "dmarc"), "pending")
+    # Aggregate reports go to the platform's inbound host, where `consentry inbound` keeps them.
+    assert records["dmarc"].value == (
+        "v=DMARC1; p=none; adkim=r; aspf=r; rua=mailto:dmarc@mx.consentry.test"
+    )
+    assert states(domain) == dict.fromkeys(
+        ("ownership", "dkim", "spf", "dmarc", "return_path"), "pending"
+    )
     record = EvidenceRecord.objects.get(kind="domain.added")
     assert record.payload["name"] == DOMAIN and record.account_id == world.alice_account.pk
 
@@ -81,8 +90,11 @@ def test_it_keeps_one_domain_per_name_and_account(world: Any, domain: SenderDoma
 
 def test_every_check_passes_on_correct_records(verified: SenderDomain) -> None:
     """INDUSTRY-1: ownership, DKIM, SPF (include and IP) and DMARC p=none all pass."""
-    assert states(verified) == dict.fromkeys(("ownership", "dkim", "spf", "dmarc"), "pass")
+    assert states(verified) == dict.fromkeys(
+        ("ownership", "dkim", "spf", "dmarc", "return_path"), "pass"
+    )
     text = messages(verified)
+    assert text["return_path"] == f"bounces to bounce.{DOMAIN} reach mx.consentry.test"
     assert text["ownership"] == f"token found at _consentry.{DOMAIN}"
     assert (
         text["spf"] == f"SPF authorises include:{SPF_INCLUDE}, {SENDING_IP} (1 of 10 DNS lookups)"
@@ -99,13 +111,16 @@ def test_each_check_fails_with_its_message_on_missing_records(
 ) -> None:
     checked = services.check_domain(domain, actor=SYSTEM)
     assert checked.status == DomainStatus.PENDING
-    assert states(checked) == dict.fromkeys(("ownership", "dkim", "spf", "dmarc"), "fail")
+    assert states(checked) == dict.fromkeys(
+        ("ownership", "dkim", "spf", "dmarc", "return_path"), "fail"
+    )
     selector = checked.dkim_keys.get().selector
     assert messages(checked) == {
         "ownership": f"no TXT record at _consentry.{DOMAIN}",
         "dkim": f"no DKIM key record at {selector}._domainkey.{DOMAIN}",
         "spf": f"no SPF record (TXT v=spf1) at {DOMAIN}",
         "dmarc": f"no DMARC record at _dmarc.{DOMAIN} or above",
+        "return_path": f"no MX record at bounce.{DOMAIN}",
     }
     reasons = selectors.sending_block_reasons(checked.account, DOMAIN)
     assert reasons[0] == f"{DOMAIN} is not verified yet"
@@ -226,7 +241,7 @@ def test_the_periodic_recheck_records_no_evidence_when_nothing_changes(
     before = EvidenceRecord.objects.count()
     assert services.recheck_verified_domains() == {"verified": 1}
     assert EvidenceRecord.objects.count() == before
-    assert DomainCheck.objects.filter(domain=verified, state="pass").count() == 4
+    assert DomainCheck.objects.filter(domain=verified, state="pass").count() == 5
 
 
 def test_the_periodic_recheck_uses_the_dns_cache_and_a_check_now_does_not(
@@ -237,7 +252,7 @@ def test_the_periodic_recheck_uses_the_dns_cache_and_a_check_now_does_not(
     platform.zone.queries.clear()
     services.recheck_verified_domains()
     first = len(platform.zone.queries)
-    assert first == 5  # one query per name: SPF's walks share the answers
+    assert first == 6  # one query per name: SPF's walks share the answers
     services.recheck_verified_domains()
     assert len(platform.zone.queries) == first  # all from the cache
     services.check_domain(verified, actor=SYSTEM)

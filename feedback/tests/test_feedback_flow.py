@@ -309,3 +309,22 @@ def test_privacy_2_a_report_matched_by_address_only_stays_with_the_receiving_dom
     theirs.refresh_from_db()
     assert mine.status == Status.UNSUBSCRIBED
     assert theirs.status == Status.ACTIVE
+
+
+def test_a_bounce_at_the_return_path_host_is_matched_to_its_from_domain(
+    sendable: Sendable, inbound: Controller
+) -> None:
+    """Without a token or Message-ID, a bounce is matched by address to mail sent From the
+    domain whose return-path host it reached (bounce.<domain>)."""
+    sendable.start()
+    for batch in batches(sendable.campaign):
+        run_batch(sendable.campaign.pk, batch)
+    one = sendable.smtp.messages[0]
+    assert one.mail_from.endswith("@bounce.news.alice-shop.example")
+    hard = dsn(one.rcpt_tos[0], "5.1.1", "550 5.1.1 no such user", "<unknown@example.org>")
+    deliver(inbound, "bounces+zz.zz.zz@bounce.news.alice-shop.example", hard)
+    message = InboundMessage.objects.get()
+    assert message.state == InboundState.PROCESSED, message.reason
+    contact = next(c for c in sendable.contacts if c.address == one.rcpt_tos[0])
+    contact.refresh_from_db()
+    assert contact.status == Status.BOUNCED

@@ -121,7 +121,10 @@ class TestDomainDetail:
         html = response.content.decode()
         assert response.redirect_chain == [(self.url(domain), 302)]
         assert "All records pass: the domain is verified." in html
-        assert html.count('class="pill pill-confirmed">pass</span>') == 4
+        assert html.count('class="pill pill-confirmed">pass</span>') == 3
+        # Without the platform's sending hosts and inbound host: SPF and return path unjudged.
+        assert html.count(">cannot judge</span>") == 2
+        assert "cannot judge: the platform&#x27;s operator has not named its sending hosts" in html
         assert "Not verified yet" not in html
 
     def test_it_tells_the_account_when_a_domain_stops_verifying(
@@ -159,4 +162,5 @@ def test_it_adds_a_domain_and_checks_it_in_a_browser(
     publish(dns_server, domain)
     page.get_by_role("button", name="Check now").click()
     expect(page.get_by_text("All records pass: the domain is verified.")).to_be_visible()
-    expect(page.locator("#check-spf")).to_contain_text("pass")
+    expect(page.locator("#check-dmarc")).to_contain_text("pass")
+    expect(page.locator("#check-spf")).to_contain_text("cannot judge")

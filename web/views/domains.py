@@ -29,6 +29,16 @@ class DomainForm(forms.Form):
         help_text=gettext_lazy("The domain of your From address, e.g. news.example.com."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
+    return_path_host = forms.CharField(
+        label=gettext_lazy("Return-path host"),
+        max_length=300,
+        required=False,
+        help_text=gettext_lazy(
+            "Receives the bounces: a name below your domain whose MX record points at us. "
+            "Empty: bounce. followed by your domain."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
     ed25519 = forms.BooleanField(
         label=gettext_lazy("Also sign with an Ed25519 key"),
         required=False,
@@ -63,9 +73,11 @@ def domains(request: HttpRequest, slug: str) -> HttpResponse:
                 form.cleaned_data["name"],
                 actor=Actor.for_user(request.user, request),
                 ed25519=form.cleaned_data["ed25519"],
+                return_path_host=form.cleaned_data["return_path_host"],
             )
         except DomainError as exc:
-            add_domain_error(form, exc, "name")
+            on_host = exc.message.startswith("return-path host")
+            add_domain_error(form, exc, "return_path_host" if on_host else "name")
         else:
             messages.success(
                 request, _("Domain added. Publish the records below, then check them.")

@@ -34,10 +34,23 @@ class Command(DomainCommand):
             parser.add_argument(
                 "--ed25519", action="store_true", help="also sign with an Ed25519 key (RFC 8463)"
             )
+            parser.add_argument(
+                "--return-path",
+                default="",
+                metavar="HOST",
+                help="the host that receives bounces, a name below the domain whose MX points "
+                "at the platform (default: bounce.DOMAIN)",
+            )
 
-    def do_add(self, account: str, domain: str, ed25519: bool, **_: Any) -> None:
+    def do_add(
+        self, account: str, domain: str, ed25519: bool, return_path: str = "", **_: Any
+    ) -> None:
         added = services.add_domain(
-            account_by_slug(account), domain, actor=self.actor, ed25519=ed25519
+            account_by_slug(account),
+            domain,
+            actor=self.actor,
+            ed25519=ed25519,
+            return_path_host=return_path,
         )
         self.stdout.write(f"sender domain #{added.pk} {added.name}: {added.status}")
         self.show(selectors.domain_of(added.account, added.pk))
@@ -66,6 +79,8 @@ class Command(DomainCommand):
     def show(self, domain: SenderDomain, *, records: bool = True) -> None:
         write = self.stdout.write
         write(f"{domain.name}: {domain.status}")
+        if domain.return_path_host:
+            write(f"Return path (bounces): {domain.return_path_host}")
         if records:
             write("\nPublish these DNS records (zone file lines):")
             for record in selectors.records_to_publish(domain):

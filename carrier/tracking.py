@@ -36,9 +36,6 @@ class LinkTracker:
         # Pieces that need no change (no link, no end of the body, no tag cut short).
         self._plain: set[str] = set()
 
-    def click_url(self, entry_id: int, url: str) -> str:
-        return f"{self.base_url}/t/c/{make_link_token(entry_id, url)}?u={quote(url, safe='')}"
-
     def open_url(self, entry_id: int) -> str:
         return f"{self.base_url}/t/o/{make_token(OPEN, entry_id)}"
 
@@ -72,14 +69,10 @@ class LinkTracker:
             ' style="display:block;border:0">'
         )
 
-    def rewrite(self, body: str, entry_id: int) -> str:
-        """The HTML with its web links tracked and the open pixel at the end of its body."""
-        return "".join(self.rewrite_pieces([body], entry_id))
-
     def rewrite_pieces(self, pieces: Iterable[str], entry_id: int) -> Iterator[str]:
-        """As `rewrite`, over the pieces a compiled template yields: pieces without a link
-        pass unchanged (the encoder keeps their encoding), a tag cut between pieces is
-        joined first."""
+        """The HTML's web links tracked and the open pixel at the end of its body, over the
+        pieces a compiled template yields: pieces without a link pass unchanged (the
+        encoder keeps their encoding), a tag cut between pieces is joined first."""
         # Pieces may be markupsafe.Markup: joined by "+", a Markup escapes the other side.
         held = ""
         placed = False

@@ -287,6 +287,19 @@ class GuidelinesAcceptance(models.Model):
         return f"{self.account} accepted guidelines v{self.version}"
 
 
+class Profile(models.Model):
+    """A user's own settings: the language of the pages, mails and messages they read.
+    Empty means the browser's (its Accept-Language), then the platform's default."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    language = models.CharField(max_length=8, blank=True, choices=settings.LANGUAGES)
+
+    def __str__(self) -> str:
+        return f"profile of {self.user}"
+
+
 # Models, not test classes, whatever pytest thinks of their names (the model metaclass
 # drops a __test__ written in the class body).
 TestAddress.__test__ = False  # type: ignore[attr-defined]

@@ -16,6 +16,7 @@ from web.views import (
     lists,
     own_addresses,
     passwords,
+    profile,
     sandbox,
     signup,
     signup_forms,
@@ -135,6 +136,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         ),
         name="login",
     ),
+    path("profile/", profile.profile, name="profile"),
     path("password-reset/", passwords.password_reset, name="password_reset"),
     path("password-reset/sent/", passwords.password_reset_done, name="password_reset_done"),
     path(

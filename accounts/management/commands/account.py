@@ -1,4 +1,5 @@
-"""`consentry account create|list|review|activate|refuse|ask|suspend|speed|member|imprint`."""
+"""`consentry account create|list|review|activate|refuse|ask|suspend|speed|member|imprint|
+language`."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ import secrets
 from json import dumps
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError, CommandParser
 
 from accounts import review, services
 from accounts.models import Account, ReviewState
-from accounts.selectors import case_json, review_queue
+from accounts.selectors import case_json, language_of, review_queue
 from core.addresses import normalise_address
 from core.commands import DomainCommand
 from core.errors import NotFound
@@ -44,6 +46,9 @@ class Command(DomainCommand):
         "speed": "Reduce an account's sending speed, or return it to normal (SEND-5).",
         "member": "Add a user to an account as owner or member.",
         "imprint": "Show or set the legal imprint every campaign mail carries (CONTENT-2).",
+        "language": (
+            "Show or set the language a user reads the pages in (browser: follow the browser)."
+        ),
         "group": (
             "Put an account into a customer's group (an unsubscribe in one counts in all), "
             "or take it out with --none."
@@ -74,6 +79,14 @@ class Command(DomainCommand):
             parser.add_argument("group", nargs="?", default=None, help="the customer's group name")
             parser.add_argument("--none", action="store_true", help="take it out of its group")
             parser.add_argument("--reason", required=True, help="why (in the audit log)")
+        elif action == "language":
+            parser.add_argument("username")
+            parser.add_argument(
+                "language",
+                nargs="?",
+                choices=[code for code, _name in settings.LANGUAGES] + ["browser"],
+                help="the language to set; without it, the current one is shown",
+            )
         elif action == "imprint":
             parser.add_argument("slug")
             for name in services.IMPRINT_FIELDS:
@@ -95,6 +108,12 @@ class Command(DomainCommand):
             name, slug=slug, owner=user_by_name(owner) if owner else None
         )
         self.stdout.write(f"created account {account.slug} ({account.review_state})")
+
+    def do_language(self, username: str, language: str | None, **_: Any) -> None:
+        user = user_by_name(username)
+        if language is not None:
+            services.set_language(user, "" if language == "browser" else language)
+        self.stdout.write(f"{user.get_username()}: {language_of(user) or 'browser'}")
 
     def do_imprint(self, slug: str, **options: Any) -> None:
         given = {k: options[k] for k in services.IMPRINT_FIELDS if options.get(k) is not None}

@@ -45,7 +45,7 @@ class Account(models.Model):
         max_length=12, choices=ReviewState.choices, default=ReviewState.PENDING
     )
     own_mail_server = models.BooleanField(
-        default=False, help_text="Set by the operator: may import untrusted addresses (IMPORT-5)."
+        default=False, help_text="Set by the operator: may import untrusted addresses."
     )
     # SEND-5: the operator slows an account down (QUALITY-3 measures) by policy's share.
     reduced_speed = models.BooleanField(

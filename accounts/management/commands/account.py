@@ -38,14 +38,14 @@ class Command(DomainCommand):
     actions = {
         "create": "Create an account (pending review).",
         "list": "List accounts with their review state.",
-        "review": "The sign-ups waiting for the operator's review (ACCOUNT-1).",
-        "activate": "Activate an account after review (ACCOUNT-1).",
+        "review": "The sign-ups waiting for the operator's review.",
+        "activate": "Activate an account after review.",
         "refuse": "Refuse a pending account, with a reason it reads.",
         "ask": "Ask a pending account for more information (it answers on its page).",
         "suspend": "Suspend an account.",
-        "speed": "Reduce an account's sending speed, or return it to normal (SEND-5).",
+        "speed": "Reduce an account's sending speed, or return it to normal.",
         "member": "Add a user to an account as owner or member.",
-        "imprint": "Show or set the legal imprint every campaign mail carries (CONTENT-2).",
+        "imprint": "Show or set the legal imprint every campaign mail carries.",
         "language": (
             "Show or set the language a user reads the pages in (browser: follow the browser)."
         ),

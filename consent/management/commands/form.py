@@ -16,7 +16,7 @@ from core.commands import DomainCommand
 
 
 class Command(DomainCommand):
-    help = "Manage signup forms (FORM-1) and expire unconfirmed signups (FORM-2)."
+    help = "Manage signup forms and expire unconfirmed signups."
     actions = {
         "create": "Create a signup form for a list.",
         "show": "Show the account's forms with their hosted URLs.",

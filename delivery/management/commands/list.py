@@ -1,5 +1,5 @@
 """`consentry list create|show|attest|audit|admit|block|sample|stale`: the CLI door to lists
-and their admission (AUDIT-1..4). It sits with the sends because the sample and the
+and their admission. It sits with the sends because the sample and the
 freshness of consent are read from them."""
 
 from __future__ import annotations
@@ -35,12 +35,12 @@ class Command(DomainCommand):
     actions = {
         "create": "Create a list.",
         "show": "Show the lists with subscriber counts and where each stands.",
-        "attest": "Attest that hard bounces were removed from the list (AUDIT-4).",
-        "audit": "Audit the list's addresses now, with a progress bar (AUDIT-1).",
+        "attest": "Attest that hard bounces were removed from the list.",
+        "audit": "Audit the list's addresses now, with a progress bar.",
         "admit": "Operator: admit (or refuse) the list whatever its audit says, with a reason.",
         "block": "Operator: block (or unblock) every send to the list, with a reason.",
-        "sample": "Show the list's sample send; an operator may decide it (AUDIT-2).",
-        "stale": "List contacts whose consent is stale; --reconfirm mails them (AUDIT-3).",
+        "sample": "Show the list's sample send; an operator may decide it.",
+        "stale": "List contacts whose consent is stale; --reconfirm mails them.",
     }
 
     def add_action_arguments(self, action: str, parser: CommandParser) -> None:

@@ -17,7 +17,7 @@ class Command(DomainCommand):
     actions = {
         "add": "Add a sender domain and print the DNS records to publish.",
         "show": "Show a domain's records to publish and the state of each check.",
-        "check": "Check the domain's records in DNS now (DOMAIN-1).",
+        "check": "Check the domain's records in DNS now.",
         "list": "List the account's sender domains.",
         "sandbox-publish": (
             "Publish the domain's records in the sandbox DNS (only while mail goes to the "

@@ -27,7 +27,7 @@ class Command(DomainCommand):
         "subscribe": "Subscribe an address by double opt-in: a confirmation mail goes out.",
         "list": "List contacts.",
         "status": "Change a contact's status (the status rules apply).",
-        "delete": "Delete a contact: status D, personal data erased (STATUS-4).",
+        "delete": "Delete a contact: status D, personal data erased.",
     }
 
     def add_action_arguments(self, action: str, parser: CommandParser) -> None:

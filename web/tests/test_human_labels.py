@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from typing import Any
 
 import pytest
 from django.core.management import get_commands, load_command_class
@@ -33,7 +34,7 @@ def help_texts(app: str, name: str) -> list[str]:
 
 
 def requirement_ids(text: str) -> list[str]:
-    return REQUIREMENT_ID.findall(text.replace("SHA-256", "").replace("UTF-8", ""))
+    return [i for i in REQUIREMENT_ID.findall(text) if i not in ("SHA-256", "UTF-8", "RSA-2048")]
 
 
 def test_the_overview_has_no_requirement_ids() -> None:
@@ -44,3 +45,96 @@ def test_the_overview_has_no_requirement_ids() -> None:
 def test_command_help_has_no_requirement_ids(app: str, name: str) -> None:
     for text in help_texts(app, name):
         assert requirement_ids(text) == [], text
+
+
+# Values a user never types: the choices and codes behind the labels.
+RAW_KEYS = (
+    "double_opt_in", "single_opt_in", "user_unknown", "mailbox_full", "spam_trap",
+    "business_card", "existing_customer", "similar_products", "unsubscribe_link",
+    "legal_basis", "review_state", "pending_review", "not_admitted",
+)  # fmt: skip
+HIDDEN = re.compile(r"<(script|style|code|pre|textarea|template)\b.*?</\1>", re.S | re.I)
+TAG = re.compile(r"<[^>]+>")
+
+
+def visible_text(html: str) -> str:
+    """What a reader sees: the text between tags, without code and editable bodies."""
+    from html import unescape
+
+    return unescape(TAG.sub(" ", HIDDEN.sub(" ", html)))
+
+
+def crawl(client: Any, start: str, prefix: str, *, limit: int = 80) -> dict[str, str]:
+    """Every page reachable by links from `start` under `prefix`: path -> visible text."""
+    seen: dict[str, str] = {}
+    queue = [start]
+    while queue and len(seen) < limit:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        response = client.get(url)
+        assert response.status_code == 200, url
+        if "text/html" not in response["Content-Type"]:
+            seen[url] = ""
+            continue
+        html = response.content.decode()
+        seen[url] = visible_text(html)
+        for link in re.findall(r'href="([^"#?]+)', html):
+            if link.startswith(prefix) and not link.endswith((".csv", "/raw/", "/html/")):
+                queue.append(link)
+    return seen
+
+
+@pytest.fixture
+def demo_client(client: Any, settings: Any, db: None) -> Any:
+    """The account `make up DEMO=1` creates, with a draft campaign and a pending signup."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from accounts.models import Account
+    from campaigns import services as campaigns
+    from contacts import services as contacts
+    from contacts.models import List, SubscriptionState
+    from contacts.rules import Cause
+    from core.actors import Actor
+    from domains.models import SenderDomain
+
+    settings.DNS_SANDBOX = True
+    call_command("bootstrap", demo=True, stdout=StringIO())
+    account = Account.objects.get(slug="demo")
+    newsletter = List.objects.get(account=account, name="Newsletter")
+    actor = Actor.system("test")
+    pending = contacts.create_contact(
+        account, "neu@example.de", actor=actor, cause=Cause.SIGNUP, legal_basis="double_opt_in"
+    )
+    contacts.set_subscription(pending, newsletter, SubscriptionState.PENDING, actor=actor)
+    campaigns.create_campaign(
+        account,
+        actor=actor,
+        lists=[newsletter],
+        name="Herbst",
+        subject="Herbst",
+        from_name="Demo",
+        from_address=f"news@{SenderDomain.objects.get(account=account).name}",
+        html="<p>Hallo {{ first_name }}</p>",
+    )
+    client.force_login(account.memberships.get().user)
+    return client
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_no_account_page_shows_requirement_ids_or_raw_keys(demo_client: Any, language: str) -> None:
+    demo_client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+    pages = crawl(demo_client, "/a/demo/contacts/", "/a/demo/")
+    assert len(pages) >= 12, sorted(pages)
+    found = {
+        url: sorted(
+            set(requirement_ids(text))
+            | {k for k in RAW_KEYS if k in text}
+            | ({"a Python literal"} if re.search(r"[{\[]'", text) else set())
+        )
+        for url, text in pages.items()
+    }
+    bad = {url: hits for url, hits in found.items() if hits}
+    assert not bad, "\n".join(f"{url}: {', '.join(hits)}" for url, hits in sorted(bad.items()))

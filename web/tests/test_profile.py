@@ -30,7 +30,7 @@ class TestProfileLanguage:
         page = client.get(CONTACTS, HTTP_ACCEPT_LANGUAGE="fr")
         assert page["Content-Language"] == "de"
         html = page.content.decode()
-        assert '<html lang="de">' in html and "Listen" in html
+        assert '<html lang="de">' in html and "Listen" in html and "Kontakte" in html
         # Bob, in the same account, still follows his browser.
         bob = world.client_for(world.bob).get(CONTACTS, HTTP_ACCEPT_LANGUAGE="fr")
         assert bob["Content-Language"] == "fr"

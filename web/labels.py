@@ -17,4 +17,21 @@ HAND_SOURCE: dict[str, Promise] = {
 }
 
 
-__all__ = ["CAUSE", "EVIDENCE_KIND", "HAND_SOURCE", "LANGUAGE", "LEGAL_BASIS", "STATUS", "label"]
+CAMPAIGN_STATE: dict[str, Promise] = {
+    "draft": _("Draft"),
+    "sending": _("Sending"),
+    "paused": _("Paused"),
+    "cancelled": _("Cancelled"),
+    "finished": _("Finished"),
+}
+
+__all__ = [
+    "CAMPAIGN_STATE",
+    "CAUSE",
+    "EVIDENCE_KIND",
+    "HAND_SOURCE",
+    "LANGUAGE",
+    "LEGAL_BASIS",
+    "STATUS",
+    "label",
+]

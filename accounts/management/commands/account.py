@@ -103,11 +103,18 @@ class Command(DomainCommand):
                 "(a password is generated and printed once)",
             )
 
-    def do_create(self, name: str, slug: str, owner: str | None, **_: Any) -> None:
+    def do_create(self, name: str, slug: str, owner: str | None, **options: Any) -> None:
         account = services.create_account(
             name, slug=slug, owner=user_by_name(owner) if owner else None
         )
-        self.stdout.write(f"created account {account.slug} ({account.review_state})")
+        self.created(
+            options,
+            f"created account {account.slug} ({account.review_state})",
+            id=account.pk,
+            slug=account.slug,
+            name=account.name,
+            review_state=account.review_state,
+        )
 
     def do_language(self, username: str, language: str | None, **_: Any) -> None:
         user = user_by_name(username)

@@ -50,7 +50,10 @@ class Command(DomainCommand):
             ask_name=not opts["no_name"],
             language=opts["language"],
         )
-        self.stdout.write(f"form #{form.pk} {form.name}: {self._url(form.public_id)}")
+        url = self._url(form.public_id)
+        self.created(
+            opts, f"form #{form.pk} {form.name}: {url}", id=form.pk, name=form.name, url=url
+        )
 
     def do_show(self, account: str, **_: Any) -> None:
         for form in forms_of(account_by_slug(account)):

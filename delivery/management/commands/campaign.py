@@ -80,7 +80,13 @@ class Command(DomainCommand):
             kind=options["kind"],
             language=options["language"],
         )
-        self.stdout.write(f"campaign #{campaign.pk} {campaign.name}: {campaign.state}")
+        self.created(
+            options,
+            f"campaign #{campaign.pk} {campaign.name}: {campaign.state}",
+            id=campaign.pk,
+            name=campaign.name,
+            state=campaign.state,
+        )
 
     def do_list(self, account: str, **_: Any) -> None:
         for c in selectors.campaigns_of(account_by_slug(account)):

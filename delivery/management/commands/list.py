@@ -79,7 +79,9 @@ class Command(DomainCommand):
         elif action == "stale":
             parser.add_argument("--reconfirm", action="store_true", help="send the DOI mails")
 
-    def do_create(self, account: str, name: str, language: str, description: str, **_: Any) -> None:
+    def do_create(
+        self, account: str, name: str, language: str, description: str, **options: Any
+    ) -> None:
         lst = services.create_list(
             account_by_slug(account),
             name,
@@ -87,7 +89,13 @@ class Command(DomainCommand):
             language=language,
             description=description,
         )
-        self.stdout.write(f"list #{lst.pk} {lst.name} ({lst.language})")
+        self.created(
+            options,
+            f"list #{lst.pk} {lst.name} ({lst.language})",
+            id=lst.pk,
+            name=lst.name,
+            language=lst.language,
+        )
 
     def do_show(self, account: str, **_: Any) -> None:
         for lst in selectors.lists_of(account_by_slug(account)):

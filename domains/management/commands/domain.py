@@ -14,6 +14,7 @@ from domains.models import SenderDomain
 
 class Command(DomainCommand):
     help = "Sender domains: DNS records to publish, ownership, DKIM, SPF and DMARC checks."
+    creating = frozenset({"add"})
     actions = {
         "add": "Add a sender domain and print the DNS records to publish.",
         "show": "Show a domain's records to publish and the state of each check.",
@@ -35,10 +36,13 @@ class Command(DomainCommand):
                 "--ed25519", action="store_true", help="also sign with an Ed25519 key (RFC 8463)"
             )
 
-    def do_add(self, account: str, domain: str, ed25519: bool, **_: Any) -> None:
+    def do_add(self, account: str, domain: str, ed25519: bool, **options: Any) -> None:
         added = services.add_domain(
             account_by_slug(account), domain, actor=self.actor, ed25519=ed25519
         )
+        if options["json"]:
+            self.created(options, "", id=added.pk, name=added.name, status=added.status)
+            return
         self.stdout.write(f"sender domain #{added.pk} {added.name}: {added.status}")
         self.show(selectors.domain_of(added.account, added.pk))
 

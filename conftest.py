@@ -49,3 +49,13 @@ def _test_settings(settings: Any, _journal_dir: Any) -> None:
     from policy.selectors import forget_cached
 
     forget_cached()
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Any:
+    """A page asked for in German leaves German active in the thread (the locale middleware
+    activates, nothing deactivates): the next test starts in the platform's default again."""
+    from django.utils import translation
+
+    yield
+    translation.activate("en")

@@ -45,7 +45,7 @@ class Account(models.Model):
         max_length=12, choices=ReviewState.choices, default=ReviewState.PENDING
     )
     own_mail_server = models.BooleanField(
-        default=False, help_text="Set by the operator: may import untrusted addresses (IMPORT-5)."
+        default=False, help_text="Set by the operator: may import untrusted addresses."
     )
     # SEND-5: the operator slows an account down (QUALITY-3 measures) by policy's share.
     reduced_speed = models.BooleanField(
@@ -291,6 +291,19 @@ class GuidelinesAcceptance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} accepted guidelines v{self.version}"
+
+
+class Profile(models.Model):
+    """A user's own settings: the language of the pages, mails and messages they read.
+    Empty means the browser's (its Accept-Language), then the platform's default."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    language = models.CharField(max_length=8, blank=True, choices=settings.LANGUAGES)
+
+    def __str__(self) -> str:
+        return f"profile of {self.user}"
 
 
 # Models, not test classes, whatever pytest thinks of their names (the model metaclass

@@ -17,6 +17,7 @@ from accounts.models import (
     CaseState,
     GuidelinesAcceptance,
     Membership,
+    Profile,
     ReviewState,
     Role,
     TestAddress,
@@ -170,3 +171,10 @@ def case_json(application: Application) -> dict[str, Any]:
             for m in application.messages.all()
         ],
     }
+
+
+def language_of(user: Any) -> str:
+    """The language `user` chose on their profile; "" when they follow the browser."""
+    if not getattr(user, "is_authenticated", False):
+        return ""
+    return Profile.objects.filter(user=user).values_list("language", flat=True).first() or ""

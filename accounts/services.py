@@ -8,6 +8,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import transaction
@@ -21,6 +22,7 @@ from accounts.models import (
     ApiKey,
     CustomerGroup,
     Membership,
+    Profile,
     ReviewState,
     Role,
     TestAddress,
@@ -400,3 +402,14 @@ def unlock_sign_in(target: str) -> int:
     except ValueError:
         return reset(username=target)
     return reset(ip=target)
+
+
+def set_language(user: Any, language: str) -> Profile:
+    """The language `user` reads the pages in; "" follows the browser again."""
+    if language and language not in dict(settings.LANGUAGES):
+        raise InvalidInput(
+            _("Language: choose one of %(choices)s.")
+            % {"choices": ", ".join(code for code, _name in settings.LANGUAGES)}
+        )
+    profile, _created = Profile.objects.update_or_create(user=user, defaults={"language": language})
+    return profile

@@ -9,6 +9,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from contacts.rules import LegalBasis
 
 # CONSENT-1: the only bases under which a contact may be mailed.
@@ -118,6 +121,24 @@ class SendFacts:
     template_error: str = ""
     # CONTENT-6: links on the operator's URL blocklist or a DNS domain blocklist.
     link_reasons: tuple[str, ...] = ()
+    # The imprint's fields still empty, by their labels (accounts.rules).
+    imprint_missing: tuple[str, ...] = ()
+
+
+# The imprint's required fields (campaigns.imprint.missing_fields), as a user names them.
+IMPRINT_FIELD_LABELS = {
+    "name": gettext_lazy("company name"),
+    "address": gettext_lazy("postal address"),
+    "contact": gettext_lazy("contact (phone or email)"),
+}
+# Who refuses, in the user's words: they see whom to ask.
+SERVICE_LABELS = {
+    Service.ACCOUNTS: gettext_lazy("account review"),
+    Service.ADMISSION: gettext_lazy("list admission"),
+    Service.DOMAINS: gettext_lazy("sender domain"),
+    Service.CAMPAIGNS: gettext_lazy("campaign content"),
+    Service.SEND: gettext_lazy("your confirmation"),
+}
 
 
 @dataclass(frozen=True)
@@ -125,43 +146,57 @@ class Refusal:
     service: Service
     reason: str
 
+    @property
+    def label(self) -> str:
+        return str(SERVICE_LABELS[self.service])
+
     def __str__(self) -> str:
-        return f"{self.reason} ({self.service})"
+        return f"{self.reason} ({self.label})"
 
 
 def gate(facts: SendFacts) -> list[Refusal]:
-    """SEND-2: every reason the send is refused; empty when it may start."""
+    """SEND-2: every reason the send is refused, all at once; empty when it may start."""
     refusals: list[Refusal] = []
     if not facts.account_active:
-        refusals.append(Refusal(Service.ACCOUNTS, "the account is not active (ACCOUNT-1)"))
+        refusals.append(Refusal(Service.ACCOUNTS, _("the account is not active")))
     refusals += [Refusal(Service.DOMAINS, reason) for reason in facts.domain_reasons]
     if facts.template_error:
         refusals.append(Refusal(Service.CAMPAIGNS, facts.template_error))
     else:
-        for tag, requirement in (("unsubscribe_url", "CONTENT-1"), ("imprint", "CONTENT-2")):
-            for part, names in (("HTML", facts.html_names), ("text", facts.text_names)):
+        for tag in REQUIRED_TAGS:
+            for part, names in ((_("HTML"), facts.html_names), (_("text"), facts.text_names)):
                 if tag not in names:
+                    text = _("the %(part)s body lacks the tag %(tag)s")
                     refusals.append(
-                        Refusal(
-                            Service.CAMPAIGNS,
-                            f"the {part} body lacks {{{{ {tag} }}}} ({requirement})",
-                        )
+                        Refusal(Service.CAMPAIGNS, text % {"part": part, "tag": f"{{{{ {tag} }}}}"})
                     )
     refusals += [Refusal(Service.CAMPAIGNS, reason) for reason in facts.link_reasons]
+    if facts.imprint_missing:
+        # Apart from the bodies' tags: a newcomer sees both at once (issue 23).
+        text = _("the imprint lacks: %(fields)s (fill it in under Imprint)")
+        refusals.append(
+            Refusal(
+                Service.CAMPAIGNS,
+                text
+                % {
+                    "fields": ", ".join(
+                        str(IMPRINT_FIELD_LABELS.get(f, f)) for f in facts.imprint_missing
+                    )
+                },
+            )
+        )
     if not facts.lists:
-        refusals.append(Refusal(Service.CAMPAIGNS, "the campaign has no target list"))
+        refusals.append(Refusal(Service.CAMPAIGNS, _("the campaign has no target list")))
     for lst in facts.lists:
         if lst.blocked:
-            refusals.append(Refusal(Service.ADMISSION, f"the list {lst.name!r} is blocked"))
+            text = _("the list “%(name)s” is blocked")
+            refusals.append(Refusal(Service.ADMISSION, text % {"name": lst.name}))
         elif not lst.admitted and not lst.step_at_send:
+            text = _("the list “%(name)s” is not admitted yet")
             why = f": {lst.reason}" if lst.reason else ""
-            refusals.append(
-                Refusal(Service.ADMISSION, f"the list {lst.name!r} is not admitted (AUDIT-1){why}")
-            )
+            refusals.append(Refusal(Service.ADMISSION, text % {"name": lst.name} + why))
     if not facts.guidelines_ticked:
-        refusals.append(
-            Refusal(Service.SEND, "the anti-spam guideline checkbox is not ticked (SEND-1)")
-        )
+        refusals.append(Refusal(Service.SEND, _("the anti-spam guideline checkbox is not ticked")))
     return refusals
 
 

@@ -91,10 +91,6 @@ def send_facts(campaign: Campaign, *, guidelines_ticked: bool) -> SendFacts:
     except DomainError as exc:
         template_error = exc.message
     missing = missing_fields(imprint_of(account))
-    if missing and not template_error:
-        template_error = (
-            f"the account's imprint lacks: {', '.join(missing)} (CONTENT-2, account settings)"
-        )
     return SendFacts(
         account_active=account.is_active,
         domain_reasons=tuple(sending_block_reasons(account, campaign.from_address)),
@@ -104,6 +100,7 @@ def send_facts(campaign: Campaign, *, guidelines_ticked: bool) -> SendFacts:
         guidelines_ticked=guidelines_ticked,
         template_error=template_error,
         link_reasons=tuple(link_reasons(campaign)),
+        imprint_missing=tuple(missing),
     )
 
 

@@ -1,6 +1,6 @@
 """Campaigns and their sends: the only write path.
 
-`begin_send` is the gate (SEND-2) and the SEND-1 tick as evidence; the send's coordinator
+`begin_send` is the gate and the SEND-1 tick as evidence; the send's coordinator
 (delivery.sends) calls it, and the state changes below, for every step of a send.
 """
 
@@ -100,7 +100,7 @@ def _clean(account: Account, values: dict[str, Any]) -> dict[str, Any]:
             limit = {"name": 200, "subject": 300, "from_name": 100}[name]
             text = clean_text(value or "", field=name.replace("_", " "), max_length=limit).strip()
             if not text:
-                raise InvalidInput(f"a campaign needs a {name.replace('_', ' ')} (CONTENT-3)")
+                raise InvalidInput(f"a campaign needs a {name.replace('_', ' ')}")
             clean[name] = text
         elif name == "from_address":
             clean[name] = _address(value, "From address")
@@ -226,7 +226,7 @@ def begin_send(
         raise RuleViolation(f"the campaign is {locked.state}, not a draft")
     refusals = selectors.gate_result(locked, guidelines_ticked=guidelines_confirmed)
     if refusals:
-        raise RuleViolation("the send is refused (SEND-2)", details=[str(r) for r in refusals])
+        raise RuleViolation("the send is refused", details=[str(r) for r in refusals])
     _accept_guidelines_if_due(locked, actor, language)
     wording = guidelines_wording(language)
     record = evidence.record(

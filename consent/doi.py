@@ -532,8 +532,11 @@ def _confirmation_mail(confirmation: Confirmation, entry: Entry, source: str) ->
     form, lst = confirmation.form, confirmation.subscription.list  # type: ignore[union-attr]
     assert confirmation.wording is not None
     with translation.override(confirmation.language):
+        account = lst.account
         context = {
             "list": lst,
+            # The person knows the company, not the platform's account slug (issue 23).
+            "company": account.imprint_name or account.name,
             "form": form,
             "entry": entry,
             "source": source or (form.name if form is not None else lst.name),

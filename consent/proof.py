@@ -11,6 +11,7 @@ from consent.mails import mail_view, raw_of
 from consent.models import EvidenceRecord
 from consent.rules import link_hash
 from consent.selectors import CHAIN_FIELDS, import_origin, merged_into, readable_personal
+from contacts.labels import LEGAL_BASIS, STATUS, evidence_title, fact_rows, label
 from contacts.selectors import contact_by_address, request_mail, requests_about
 from core.errors import NotFound
 
@@ -145,4 +146,22 @@ def _unsubscribe_mails(contact: Contact) -> tuple[list[EvidenceRecord], dict[int
 
 
 def render_bundle_html(bundle: dict[str, Any]) -> str:
-    return render_to_string("consent/proof.html", {"bundle": bundle})
+    """The bundle as a page a person reads: codes named, facts as rows of a table."""
+    contact = bundle["contact"]
+    shown = {
+        **bundle,
+        "status": label(STATUS, contact["status"]),
+        "legal_basis": label(LEGAL_BASIS, contact["legal_basis"]) if contact["legal_basis"] else "",
+        "records": [
+            {
+                **r,
+                "title": evidence_title(r["kind"]),
+                "fact_rows": fact_rows(r["facts"]),
+                "personal_rows": fact_rows(r["personal"])
+                if isinstance(r["personal"], dict)
+                else [],
+            }
+            for r in bundle["records"]
+        ],
+    }
+    return render_to_string("consent/proof.html", {"bundle": shown})

@@ -42,8 +42,34 @@ if TYPE_CHECKING:
     from accounts.models import Account
 
 
+def with_awaiting_confirmation(query: QuerySet[Contact]) -> QuerySet[Contact]:
+    """Annotates `awaiting_confirmation`: an active contact whose only subscriptions wait for
+    the double opt-in's click. It receives nothing yet, so it is not shown as plain Active."""
+    subscriptions = Subscription.objects.filter(contact=OuterRef("pk"))
+    return query.annotate(
+        awaiting_confirmation=ExpressionWrapper(
+            Q(status=Status.ACTIVE)
+            & Exists(subscriptions.filter(state=SubscriptionState.PENDING))
+            & ~Exists(subscriptions.filter(state=SubscriptionState.CONFIRMED)),
+            output_field=BooleanField(),
+        )
+    )
+
+
+def awaiting_confirmation(contact: Contact) -> bool:
+    """The one contact's `with_awaiting_confirmation`."""
+    subscriptions = Subscription.objects.filter(contact=contact)
+    return (
+        contact.status == Status.ACTIVE
+        and subscriptions.filter(state=SubscriptionState.PENDING).exists()
+        and not subscriptions.filter(state=SubscriptionState.CONFIRMED).exists()
+    )
+
+
 def contacts_of(account: Account, *, status: str = "", search: str = "") -> QuerySet[Contact]:
-    query = Contact.objects.filter(account=account).order_by("-created_at", "-pk")
+    query = with_awaiting_confirmation(
+        Contact.objects.filter(account=account).order_by("-created_at", "-pk")
+    )
     if status:
         query = query.filter(status=status)
     if search:
@@ -70,8 +96,14 @@ def contact_by_address(account: Account, address: str) -> Contact | None:
 
 
 def lists_of(account: Account) -> QuerySet[List]:
+    """The account's lists with `confirmed` subscriptions and, of those, the `mailable`
+    ones: a contact still active (not unsubscribed, bounced or deleted since)."""
+    confirmed = Q(subscriptions__state=SubscriptionState.CONFIRMED)
     return List.objects.filter(account=account).annotate(
-        confirmed=Count("subscriptions", filter=Q(subscriptions__state="confirmed"))
+        confirmed=Count("subscriptions", filter=confirmed),
+        mailable=Count(
+            "subscriptions", filter=confirmed & Q(subscriptions__contact__status=Status.ACTIVE)
+        ),
     )
 
 

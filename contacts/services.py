@@ -1,7 +1,7 @@
 """Contacts, lists, subscriptions and suppression: the only write path.
 
 Every status change goes through `change_status`, which asks contacts.rules and writes
-its evidence record in the same transaction (STATUS-6).
+its evidence record in the same transaction.
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def create_contact(
     if legal_basis and legal_basis not in bases:
         raise InvalidInput(f"unknown legal basis {legal_basis!r}")
     if status == Status.ACTIVE and not legal_basis:
-        raise InvalidInput("an active contact needs its legal basis (CONSENT-1)")
+        raise InvalidInput("an active contact needs its legal basis")
     digest = address_hash(normalised)
     if Contact.objects.filter(account=account, address_hash=digest).exists():
         raise Conflict("a contact with this address exists in the account")
@@ -451,7 +451,7 @@ def unsubscribe(
     wording: Any = None,
 ) -> Contact:
     """Take the contact off `lists`, or off every list of its account when `lists` is None,
-    which withdraws consent altogether: status U (STATUS-2). Recorded with its method
+    which withdraws consent altogether: status U. Recorded with its method
     (one-click, page, mailto, reply, manual), what caused it and the wording version the
     person saw (a consent.Wording, CONSENT-6); the send path checks subscriptions and
     status before each hand-over, so it holds for the next message."""

@@ -1,5 +1,5 @@
 """The send engine: a worker claims rows of one batch, re-checks them, has them built and
-hands them over on a few threads, each with its own reused SMTP connection (SEND-3..6).
+hands them over on a few threads, each with its own reused SMTP connection.
 
 Only the calling thread touches the database: it claims, re-checks (every
 RECHECK_SECONDS, so an unsubscribe stops later hand-overs within a second — invariant 5),
@@ -163,7 +163,7 @@ class _Run:
         eligible = {r.entry_id for r in recipients}
         skipped = [i for i in ids if i not in eligible]
         if skipped:
-            _skip(skipped, "not eligible at hand-over (SEND-3)")
+            _skip(skipped, "not eligible at hand-over")
             for _ in skipped:
                 self.report.add(INELIGIBLE)
         self.pending.update(eligible)

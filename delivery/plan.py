@@ -1,5 +1,5 @@
 """What a send's messages are made of, built once per campaign: templates, header
-skeleton, signing keys, limits; and the build and hand-over of one message (SEND-3..6).
+skeleton, signing keys, limits; and the build and hand-over of one message.
 
 The engine (delivery.engine) runs a batch with a plan; a test send uses the same pieces.
 """
@@ -155,7 +155,7 @@ class SendPlan:
             return Result(recipient, control.halt)
         if recipient.entry_id in control.excluded:
             self.pace.forget(recipient.domain)
-            return Result(recipient, INELIGIBLE, "not eligible at hand-over (SEND-3)")
+            return Result(recipient, INELIGIBLE, "not eligible at hand-over")
         return None
 
     def deliver(self, recipient: Recipient, transport: Transport, control: Control) -> Result:
@@ -179,7 +179,7 @@ class SendPlan:
             # The last look before hand-over: the re-check may have run while we waited.
             halted = control.halted()
             if recipient.entry_id in control.excluded:
-                return Result(recipient, INELIGIBLE, "not eligible at hand-over (SEND-3)")
+                return Result(recipient, INELIGIBLE, "not eligible at hand-over")
             if halted:
                 return Result(recipient, control.halt)
             if control.journal is not None:

@@ -47,6 +47,7 @@ class CampaignFeedback:
     min_volume: int
     by_reason: list[Bar]
     by_isp: list[IspRow]
+    complaints: int = 0
 
     @property
     def hard_bounce_percent(self) -> str:
@@ -55,6 +56,14 @@ class CampaignFeedback:
     @property
     def hard_bounce_limit_percent(self) -> str:
         return f"{self.hard_bounce_limit:.2%}"
+
+    @property
+    def complaint_percent(self) -> str:
+        return f"{Decimal(self.complaints) / Decimal(self.sent) if self.sent else Decimal(0):.2%}"
+
+    @property
+    def complaint_limit_percent(self) -> str:
+        return f"{self.complaint_limit:.2%}"
 
 
 def campaign_feedback(campaign: Campaign) -> CampaignFeedback:
@@ -109,4 +118,5 @@ def campaign_feedback(campaign: Campaign) -> CampaignFeedback:
         min_volume=limits.min_volume,
         by_reason=bars,
         by_isp=[IspRow(i, sent_by_isp[i], bounce_isp[i], complaint_isp[i]) for i in isps[:20]],
+        complaints=sum(complaint_isp.values()),
     )

@@ -15,7 +15,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from consent.proof import build_bundle_for_contact
-from contacts.models import Subscription, UnsubscribeRequest
+from contacts.labels import LEGAL_BASIS, STATUS, evidence_title, label
+from contacts.models import Subscription, SubscriptionState, UnsubscribeRequest
 from delivery.models import SendLedgerEntry
 from feedback.models import FeedbackEvent
 
@@ -120,4 +121,21 @@ def personal_data(contact: Contact) -> dict[str, Any]:
 
 
 def render_html(data: dict[str, Any]) -> str:
-    return render_to_string("governance/personal_data.html", {"data": data})
+    """The data as a page the person reads: codes named in their words, not as keys."""
+    person = data["person"]
+    states = dict(SubscriptionState.choices)
+    shown = {
+        **data,
+        "person": {
+            **person,
+            "status": label(STATUS, person["status"]),
+            "legal_basis": label(LEGAL_BASIS, person["legal_basis"])
+            if person["legal_basis"]
+            else "",
+        },
+        "lists": [{**s, "state": states.get(s["state"], s["state"])} for s in data["lists"]],
+        "consent_evidence": [
+            {**r, "kind": evidence_title(r["kind"])} for r in data["consent_evidence"]
+        ],
+    }
+    return render_to_string("governance/personal_data.html", {"data": shown})

@@ -81,9 +81,7 @@ def add_contact(
         raise InvalidInput(_("choose the list the contact joins"), details=["lists"])
     missing = [a for a in services.ATTESTATIONS if a not in attested]
     if missing:
-        raise RuleViolation(
-            _("confirm both statements before adding a contact (IMPORT-2)"), details=missing
-        )
+        raise RuleViolation(_("confirm both statements before adding a contact"), details=missing)
     if contact_by_address(account, address) is not None:
         # Adding is for new people; an existing contact's page changes its data and lists.
         raise Conflict(_("a contact with this address exists in the account"))

@@ -117,23 +117,23 @@ class Reason(StrEnum):
 
 
 REASON_TEXT: dict[Reason, str] = {
-    Reason.INVALID_STATUS: "the status is not exactly A, U, B or D; the row is ignored (STATUS-5)",
+    Reason.INVALID_STATUS: "the status is not exactly A, U, B or D; the row is ignored",
     Reason.MISSING_ADDRESS: "the row has no address",
     Reason.INVALID_SYNTAX: "the address is not a valid email address",
-    Reason.ROLE_ADDRESS: "role or generic address, not accepted for mailings (IMPORT-8)",
+    Reason.ROLE_ADDRESS: "role or generic address, not accepted for mailings",
     Reason.DISPOSABLE_ADDRESS: "the address is at a disposable (throw-away) mail domain",
     Reason.PROVIDER_RULE: "the mailbox provider allows no such address (e.g. too short)",
     Reason.NO_MAIL_DOMAIN: "the domain accepts no mail (it does not exist, or has no mail server)",
     Reason.DUPLICATE_IN_FILE: "the address appears earlier in the file",
-    Reason.SUPPRESSED: "the address is on the platform's untrusted list (IMPORT-5)",
-    Reason.BOUNCING: "the address is currently bouncing on the platform (IMPORT-5)",
+    Reason.SUPPRESSED: "the address is on the platform's untrusted list",
+    Reason.BOUNCING: "the address is currently bouncing on the platform",
     Reason.UNKNOWN_SOURCE: "the source is not in the catalogue",
-    Reason.FORBIDDEN_SOURCE: "addresses from this source may not be imported (IMPORT-3)",
+    Reason.FORBIDDEN_SOURCE: "addresses from this source may not be imported",
     Reason.MISSING_EVIDENCE_REF: "this source needs a reference to the written proof",
     Reason.MISSING_SPONSORS: "co-registration needs the sponsor list",
-    Reason.MISSING_LAST_CONTACT: "an existing customer needs the date of last contact (IMPORT-4)",
+    Reason.MISSING_LAST_CONTACT: "an existing customer needs the date of last contact",
     Reason.INVALID_LAST_CONTACT: "the date of last contact is not a date in the past",
-    Reason.LAST_CONTACT_TOO_OLD: "the last contact is older than the allowed window (IMPORT-4)",
+    Reason.LAST_CONTACT_TOO_OLD: "the last contact is older than the allowed window",
     Reason.MISSING_PRODUCT_CATEGORY: "an existing customer needs the product category bought",
     Reason.INVALID_VALUE: "a value is too long or holds control characters",
     Reason.EMPTY_ROW: "the row is empty",
@@ -146,7 +146,7 @@ REASON_TEXT: dict[Reason, str] = {
         "one): check the delimiter and the quotes"
     ),
     Reason.CELL_TOO_LONG: f"a cell in the column named is longer than {MAX_CELL:,} characters",
-    Reason.STATUS_KEPT: "the contact keeps its status: an import never raises it (IMPORT-7)",
+    Reason.STATUS_KEPT: "the contact keeps its status: an import never raises it",
     Reason.COLUMNS_NOT_IMPORTED: (
         "the row has values in the columns named, which are not imported: add a header row "
         "that names them, or map them by number"
@@ -203,7 +203,7 @@ def import_refusal(
     if spec is None:
         return f"unknown source {source!r}; the catalogue has: {', '.join(CATALOGUE)}"
     if spec.basis is None:
-        return f"addresses from {spec.label} may not be imported (IMPORT-3)"
+        return f"addresses from {spec.label} may not be imported"
     if spec.needs_evidence_ref and not evidence_ref.strip() and not per_row_source:
         return f"{spec.label}: give a reference to the written proof (document id or file)"
     if spec.needs_sponsors:
@@ -211,7 +211,7 @@ def import_refusal(
         if sponsor_problem:
             return sponsor_problem
     if spec.needs_last_contact and not product_category.strip() and not per_row_source:
-        return "existing customers: name the product category bought (CONSENT-5)"
+        return "existing customers: name the product category bought"
     return None
 
 

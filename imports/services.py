@@ -3,7 +3,7 @@
 An import is made in three steps, each a service: `create_import` stores and inspects the
 file (nothing else is written for a file that cannot be imported; a large upload from the
 web is inspected by the worker, `check_import`, while its page shows how far it got),
-`attest` records each of the two attestations (IMPORT-2), `start_import` records the
+`attest` records each of the two attestations, `start_import` records the
 import's evidence and enqueues `run_import`, which streams the file in batches. Each batch
 is one transaction: contacts, subscriptions, evidence, report rows and the job's progress
 are committed together, so a crash loses at most the batch in flight, and a resumed import
@@ -96,9 +96,7 @@ def check_preconditions(account: Account) -> None:
     if not account.is_active:
         raise RuleViolation(_("the account is not active yet: it cannot import contacts"))
     if not SenderDomain.objects.filter(account=account, status=DomainStatus.VERIFIED).exists():
-        raise RuleViolation(
-            _("the account needs a verified sender domain before it imports (IMPORT-1)")
-        )
+        raise RuleViolation(_("the account needs a verified sender domain before it imports"))
 
 
 def _store(upload: IO[bytes] | File[Any] | Path, name: str) -> Path:
@@ -346,7 +344,7 @@ def start_import(job: ImportJob, *, actor: Actor, enqueue: bool = True) -> Impor
     if locked.state != ImportState.DRAFT:
         raise RuleViolation(_("this import has started already"))
     if not locked.attested:
-        raise RuleViolation(_("both attestations are needed before the import runs (IMPORT-2)"))
+        raise RuleViolation(_("both attestations are needed before the import runs"))
     check_preconditions(locked.account)
     rec = evidence.record(
         locked.account,

@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING
 
 from django.db import IntegrityError
 from django.utils import translation
-from django.utils.translation import gettext
-from django.utils.translation import gettext_noop as _noop
+from django.utils.translation import gettext, gettext_noop
 
 from consent import services as evidence
 from consent.models import Wording
@@ -26,19 +25,19 @@ KEY = "unsubscribe.page"
 
 # The page behind the unsubscribe link.
 PAGE = {
-    "title": _noop("Unsubscribe"),
-    "question": _noop("Do you want to stop receiving these emails from %(name)s?"),
-    "everywhere": _noop("Unsubscribe from every list of %(name)s"),
-    "button": _noop("Unsubscribe"),
+    "title": gettext_noop("Unsubscribe"),
+    "question": gettext_noop("Do you want to stop receiving these emails from %(name)s?"),
+    "everywhere": gettext_noop("Unsubscribe from every list of %(name)s"),
+    "button": gettext_noop("Unsubscribe"),
 }
 # The confirmation its button leads to.
 DONE = {
-    "title": _noop("You are unsubscribed"),
-    "everywhere": _noop(
+    "title": gettext_noop("You are unsubscribed"),
+    "everywhere": gettext_noop(
         "You left every list of %(name)s and will receive no more newsletters from it."
     ),
-    "lists": _noop("You will receive no more emails from:"),
-    "mistake": _noop(
+    "lists": gettext_noop("You will receive no more emails from:"),
+    "mistake": gettext_noop(
         "Unsubscribed by mistake? You can join again in your preferences; we will ask you "
         "to confirm by email."
     ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -122,4 +123,13 @@ class ApiKeyForm(forms.Form):
         label=_("Name"),
         max_length=100,
         help_text=_("Where the key will be used, e.g. “shop backend”."),
+    )
+
+
+class ProfileForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        choices=[("", _("As my browser asks")), *settings.LANGUAGES],
+        help_text=_("The language of these pages for you; other users choose their own."),
     )

@@ -17,6 +17,7 @@ from web.views import (
     lists,
     own_addresses,
     passwords,
+    profile,
     reports,
     sandbox,
     schedules,
@@ -181,6 +182,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         ),
         name="login",
     ),
+    path("profile/", profile.profile, name="profile"),
     path("password-reset/", passwords.password_reset, name="password_reset"),
     path("password-reset/sent/", passwords.password_reset_done, name="password_reset_done"),
     path(

@@ -38,7 +38,7 @@ def test_it_creates_a_draft_and_shows_the_gate(sendable: Sendable, alice_api: Ke
     assert body["state"] == "draft" and body["lists"] == [sendable.lst.pk]
     assert {
         "service": "campaigns",
-        "reason": "the HTML body lacks {{ unsubscribe_url }} (CONTENT-1)",
+        "reason": "the HTML body lacks the tag {{ unsubscribe_url }}",
     } in body["gate"]
     bad = post(alice_api, "/campaigns", {**body, "html": "{{ secret }}", "lists": []})
     assert bad.status_code == 422 and bad.json()["error"] == "invalid"
@@ -52,7 +52,7 @@ def test_start_needs_the_confirmation_and_lists_every_reason(
     refused = post(alice_api, path, {"confirm_guidelines": False})
     assert refused.status_code == 409 and refused.json()["error"] == "refused"
     assert refused.json()["details"] == [
-        "the anti-spam guideline checkbox is not ticked (SEND-1) (send)"
+        "the anti-spam guideline checkbox is not ticked (your confirmation)"
     ]
     started = post(alice_api, path, {"confirm_guidelines": True})
     assert started.status_code == 202 and started.json() == {"recipients": 3}

@@ -3,6 +3,7 @@ refused with its reason and the service that refuses; nothing enters the ledger.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -88,13 +89,13 @@ def test_the_rule_names_every_failing_condition(
 def test_it_refuses_without_the_guideline_tick(sendable: Sendable) -> None:
     """SEND-1."""
     assert refused(sendable, ticked=False) == [
-        "the anti-spam guideline checkbox is not ticked (SEND-1) (send)"
+        "the anti-spam guideline checkbox is not ticked (your confirmation)"
     ]
 
 
 def test_it_refuses_an_inactive_account(sendable: Sendable) -> None:
     accounts.change_review_state(sendable.world.alice_account, ReviewState.SUSPENDED)
-    assert refused(sendable) == ["the account is not active (ACCOUNT-1) (accounts)"]
+    assert refused(sendable) == ["the account is not active (account review)"]
 
 
 def test_it_refuses_a_domain_that_stopped_verifying(sendable: Sendable, dns_server: Any) -> None:
@@ -109,7 +110,7 @@ def test_it_refuses_a_domain_that_stopped_verifying(sendable: Sendable, dns_serv
         domain_selectors.domain_by_name(sendable.world.alice_account, DOMAIN), actor=SYSTEM
     )
     reasons = refused(sendable)
-    assert reasons[0] == f"{DOMAIN} stopped verifying (domains)"
+    assert reasons[0] == f"{DOMAIN} stopped verifying (sender domain)"
     assert any(r.startswith("dkim:") for r in reasons)
 
 
@@ -117,7 +118,7 @@ def test_it_refuses_a_from_address_on_another_domain(sendable: Sendable) -> None
     """CONTENT-3: From on the account's own verified domain."""
     services.update_campaign(sendable.campaign, actor=SYSTEM, from_address="news@elsewhere.example")
     assert refused(sendable) == [
-        "elsewhere.example is not a sender domain of this account (domains)"
+        "elsewhere.example is not a sender domain of this account (sender domain)"
     ]
 
 
@@ -127,17 +128,17 @@ def test_it_refuses_a_body_without_unsubscribe_link_or_imprint(sendable: Sendabl
         sendable.campaign, actor=SYSTEM, html="<p>Hallo {{ first_name }}</p>", text=""
     )
     assert refused(sendable) == [
-        "the HTML body lacks {{ unsubscribe_url }} (CONTENT-1) (campaigns)",
-        "the text body lacks {{ unsubscribe_url }} (CONTENT-1) (campaigns)",
-        "the HTML body lacks {{ imprint }} (CONTENT-2) (campaigns)",
-        "the text body lacks {{ imprint }} (CONTENT-2) (campaigns)",
+        "the HTML body lacks the tag {{ unsubscribe_url }} (campaign content)",
+        "the text body lacks the tag {{ unsubscribe_url }} (campaign content)",
+        "the HTML body lacks the tag {{ imprint }} (campaign content)",
+        "the text body lacks the tag {{ imprint }} (campaign content)",
     ]
 
 
 def test_a_given_text_part_needs_the_tags_too(sendable: Sendable) -> None:
     services.update_campaign(sendable.campaign, actor=SYSTEM, text="Hallo {{ imprint }}")
     assert refused(sendable) == [
-        "the text body lacks {{ unsubscribe_url }} (CONTENT-1) (campaigns)"
+        "the text body lacks the tag {{ unsubscribe_url }} (campaign content)"
     ]
 
 
@@ -145,7 +146,7 @@ def test_it_refuses_an_incomplete_imprint(sendable: Sendable) -> None:
     accounts.update_imprint(sendable.world.alice_account, imprint_address="")
     sendable.campaign.account.refresh_from_db()
     assert refused(sendable) == [
-        "the account's imprint lacks: address (CONTENT-2, account settings) (campaigns)"
+        "the imprint lacks: postal address (fill it in under Imprint) (campaign content)"
     ]
 
 
@@ -156,9 +157,9 @@ def test_it_refuses_lists_not_admitted_or_blocked(sendable: Sendable) -> None:
     services.update_campaign(sendable.campaign, actor=SYSTEM, lists=[sendable.lst, other])
     contacts.set_list_admission(sendable.lst, actor=SYSTEM, blocked=True)
     assert refused(sendable) == [
-        "the list 'Fresh' is not admitted (AUDIT-1): Attest that hard bounces were removed "
-        "from the list within the last two months. (admission)",
-        "the list 'Newsletter' is blocked (admission)",
+        "the list “Fresh” is not admitted yet: Attest that hard bounces were removed "
+        "from the list within the last two months. (list admission)",
+        "the list “Newsletter” is blocked (list admission)",
     ]
 
 
@@ -249,3 +250,17 @@ def test_only_active_subscribed_unsuppressed_contacts_in_scope_may_receive(
         )
         == expected
     )
+
+
+def test_an_empty_imprint_and_missing_tags_are_listed_together(sendable: Sendable) -> None:
+    """A newcomer sees the body's reasons before the imprint is saved, not one after another."""
+    accounts.update_imprint(sendable.world.alice_account, imprint_address="", imprint_contact="")
+    sendable.campaign.account.refresh_from_db()
+    services.update_campaign(sendable.campaign, actor=SYSTEM, html="<p>Hallo</p>", text="")
+    reasons = refused(sendable)
+    assert "the HTML body lacks the tag {{ unsubscribe_url }} (campaign content)" in reasons
+    assert (
+        "the imprint lacks: postal address, contact (phone or email) (fill it in under Imprint) "
+        "(campaign content)"
+    ) in reasons
+    assert not any(re.search(r"\b[A-Z]{3,}-\d", r) for r in reasons)

@@ -105,6 +105,9 @@ def test_a_signup_sends_a_plain_confirmation_mail_and_records_the_evidence(
     assert mail["Auto-Submitted"] == "auto-generated"
     body = mail.get_body(("plain",)).get_content()
     assert "Ja, ich möchte den Newsletter" in body  # the consent text
+    # The person knows the company: its imprint name, else the account's name.
+    company = world.alice_account.imprint_name or world.alice_account.name
+    assert f"von {company}" in mail["Subject"] and f"von {company}" in body
     assert "Datum und Uhrzeit der Anmeldung:" in body and "Quelle:" in body
     assert confirm_link(mail).startswith("http")
     assert "Neu@example.de" not in confirm_link(mail)  # the token names the confirmation

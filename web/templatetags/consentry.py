@@ -16,6 +16,11 @@ def status_label(code: str) -> str:
 
 
 @register.filter
+def campaign_state_label(code: str) -> str:
+    return labels.label(labels.CAMPAIGN_STATE, code)
+
+
+@register.filter
 def legal_basis_label(code: str) -> str:
     return labels.label(labels.LEGAL_BASIS, code) if code else "—"
 

@@ -44,7 +44,7 @@ class CampaignForm(forms.Form):
     from_address = forms.CharField(
         label=gettext_lazy("From address"),
         max_length=254,
-        help_text=gettext_lazy("On a verified sender domain of this account (CONTENT-3)."),
+        help_text=gettext_lazy("On a verified sender domain of this account."),
     )
     reply_to = forms.CharField(label=gettext_lazy("Reply-To"), max_length=254, required=False)
     lists = forms.ModelMultipleChoiceField(

@@ -116,6 +116,7 @@ def _render_contact(
         "history": [HistoryRow(r, names.get(r.actor, r.actor)) for r in records],
         "status_form": status_form,
         "is_deleted": contact.status == Status.DELETED,
+        "awaiting_confirmation": selectors.awaiting_confirmation(contact),
     }
     return render(request, "web/contacts/detail.html", context, status=status)
 

@@ -1,5 +1,5 @@
 """`consentry account create|list|review|activate|refuse|ask|suspend|speed|member|imprint|
-time-zone|tracking`."""
+time-zone|tracking|language`."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ import secrets
 from json import dumps
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError, CommandParser
 
 from accounts import review, services
 from accounts.models import Account, ReviewState
-from accounts.selectors import case_json, review_queue
+from accounts.selectors import case_json, language_of, review_queue
 from core.addresses import normalise_address
 from core.commands import DomainCommand
 from core.errors import NotFound
@@ -37,18 +38,21 @@ class Command(DomainCommand):
     actions = {
         "create": "Create an account (pending review).",
         "list": "List accounts with their review state.",
-        "review": "The sign-ups waiting for the operator's review (ACCOUNT-1).",
-        "activate": "Activate an account after review (ACCOUNT-1).",
+        "review": "The sign-ups waiting for the operator's review.",
+        "activate": "Activate an account after review.",
         "refuse": "Refuse a pending account, with a reason it reads.",
         "ask": "Ask a pending account for more information (it answers on its page).",
         "suspend": "Suspend an account.",
-        "speed": "Reduce an account's sending speed, or return it to normal (SEND-5).",
+        "speed": "Reduce an account's sending speed, or return it to normal.",
         "member": "Add a user to an account as owner or member.",
-        "imprint": "Show or set the legal imprint every campaign mail carries (CONTENT-2).",
+        "imprint": "Show or set the legal imprint every campaign mail carries.",
         "time-zone": "Show or set the time zone in which the account's send times are given.",
         "tracking": (
             "Show or set on what basis imported contacts agreed to open and click tracking "
             "(empty: they are not tracked)."
+        ),
+        "language": (
+            "Show or set the language a user reads the pages in (browser: follow the browser)."
         ),
         "group": (
             "Put an account into a customer's group (an unsubscribe in one counts in all), "
@@ -80,6 +84,14 @@ class Command(DomainCommand):
             parser.add_argument("group", nargs="?", default=None, help="the customer's group name")
             parser.add_argument("--none", action="store_true", help="take it out of its group")
             parser.add_argument("--reason", required=True, help="why (in the audit log)")
+        elif action == "language":
+            parser.add_argument("username")
+            parser.add_argument(
+                "language",
+                nargs="?",
+                choices=[code for code, _name in settings.LANGUAGES] + ["browser"],
+                help="the language to set; without it, the current one is shown",
+            )
         elif action == "imprint":
             parser.add_argument("slug")
             for name in services.IMPRINT_FIELDS:
@@ -106,11 +118,24 @@ class Command(DomainCommand):
                 "(a password is generated and printed once)",
             )
 
-    def do_create(self, name: str, slug: str, owner: str | None, **_: Any) -> None:
+    def do_create(self, name: str, slug: str, owner: str | None, **options: Any) -> None:
         account = services.create_account(
             name, slug=slug, owner=user_by_name(owner) if owner else None
         )
-        self.stdout.write(f"created account {account.slug} ({account.review_state})")
+        self.created(
+            options,
+            f"created account {account.slug} ({account.review_state})",
+            id=account.pk,
+            slug=account.slug,
+            name=account.name,
+            review_state=account.review_state,
+        )
+
+    def do_language(self, username: str, language: str | None, **_: Any) -> None:
+        user = user_by_name(username)
+        if language is not None:
+            services.set_language(user, "" if language == "browser" else language)
+        self.stdout.write(f"{user.get_username()}: {language_of(user) or 'browser'}")
 
     def do_imprint(self, slug: str, **options: Any) -> None:
         given = {k: options[k] for k in services.IMPRINT_FIELDS if options.get(k) is not None}

@@ -29,10 +29,10 @@ class Command(DomainCommand):
             parser.add_argument("prefix")
             parser.add_argument("--reason", default="", help="why (kept in the audit log)")
 
-    def do_create(self, account: str, name: str, **_: Any) -> None:
-        _key, plain = services.create_api_key(account_by_slug(account), name)
-        self.stdout.write(plain)
-        self.stderr.write("Store this key now: it is not shown again.")
+    def do_create(self, account: str, name: str, **options: Any) -> None:
+        key, plain = services.create_api_key(account_by_slug(account), name)
+        self.created(options, plain, id=key.pk, name=key.name, prefix=key.prefix, key=plain)
+        self.stderr.write(f"key #{key.pk}: store it now, it is not shown again.")
 
     def do_list(self, account: str, **_: Any) -> None:
         for key in api_keys_of(account_by_slug(account)):

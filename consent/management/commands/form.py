@@ -16,7 +16,7 @@ from core.commands import DomainCommand
 
 
 class Command(DomainCommand):
-    help = "Manage signup forms (FORM-1) and expire unconfirmed signups (FORM-2)."
+    help = "Manage signup forms and expire unconfirmed signups."
     actions = {
         "create": "Create a signup form for a list.",
         "show": "Show the account's forms with their hosted URLs.",
@@ -50,7 +50,10 @@ class Command(DomainCommand):
             ask_name=not opts["no_name"],
             language=opts["language"],
         )
-        self.stdout.write(f"form #{form.pk} {form.name}: {self._url(form.public_id)}")
+        url = self._url(form.public_id)
+        self.created(
+            opts, f"form #{form.pk} {form.name}: {url}", id=form.pk, name=form.name, url=url
+        )
 
     def do_show(self, account: str, **_: Any) -> None:
         for form in forms_of(account_by_slug(account)):

@@ -14,7 +14,7 @@ from core.errors import DomainError
 
 
 class Command(BaseCommand):
-    help = "Print every evidence record of an address (CONSENT-3)."
+    help = "Print every evidence record of an address."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("account", help="account slug")

@@ -18,6 +18,7 @@ from core.commands import DomainCommand
 
 class Command(DomainCommand):
     help = "Unsubscribe requests that reached an account by phone, letter, mail or reply."
+    creating = frozenset({"add"})
     actions = {
         "add": "Enter a request: the address leaves every list of the account at once.",
         "list": "List requests (open ones by deadline).",
@@ -57,8 +58,12 @@ class Command(DomainCommand):
             note=opts["note"],
             actor=self.actor,
         )
-        self.stdout.write(
-            f"request #{item.pk}: {item.address} unsubscribed (deadline {item.due_on:%Y-%m-%d})"
+        self.created(
+            opts,
+            f"request #{item.pk}: {item.address} unsubscribed (deadline {item.due_on:%Y-%m-%d})",
+            id=item.pk,
+            address=item.address,
+            due_on=item.due_on,
         )
 
     def do_list(self, account: str, state: str, **_: Any) -> None:

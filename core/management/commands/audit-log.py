@@ -12,7 +12,7 @@ from core.models import AuditAction
 
 
 class Command(BaseCommand):
-    help = "Show the audit log of operator actions (ACCOUNT-2), newest first."
+    help = "Show the audit log of operator actions, newest first."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--account", default="", help="only this account (slug)")

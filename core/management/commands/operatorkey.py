@@ -29,13 +29,13 @@ class Command(DomainCommand):
             parser.add_argument("prefix")
             parser.add_argument("--reason", default="", help="why (kept in the audit log)")
 
-    def do_create(self, username: str, name: str, **_: Any) -> None:
+    def do_create(self, username: str, name: str, **options: Any) -> None:
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
             raise NotFound(f"no user {username!r}")
-        _key, plain = create_operator_key(user, name, actor=self.actor)
-        self.stdout.write(plain)
-        self.stderr.write("Store this key now: it is not shown again.")
+        key, plain = create_operator_key(user, name, actor=self.actor)
+        self.created(options, plain, id=key.pk, name=key.name, prefix=key.prefix, key=plain)
+        self.stderr.write(f"key #{key.pk}: store it now, it is not shown again.")
 
     def do_list(self, **_: Any) -> None:
         for key in operator_keys():

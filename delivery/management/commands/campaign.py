@@ -40,7 +40,7 @@ def campaign_json(campaign: Campaign) -> dict[str, Any]:
 
 
 class Command(DomainCommand):
-    help = "Campaigns: create, check against the gate (SEND-2), test-send, pause, resume, cancel."
+    help = "Campaigns: create, check against the gate, test-send, pause, resume, cancel."
     actions = {
         "create": "Create a draft campaign from an HTML file.",
         "list": "List an account's campaigns.",
@@ -204,11 +204,11 @@ class Command(DomainCommand):
             write(f"  Held at its time: {found.schedule_held_reason}")
         refusals = selectors.gate_result(found, guidelines_ticked=True)
         if refusals:
-            write("Gate (SEND-2): refused")
+            write("Gate: refused")
             for refusal in refusals:
                 write(f"  - {refusal}")
         else:
-            write("Gate (SEND-2): passes once the guidelines are confirmed")
+            write("Gate: passes once the guidelines are confirmed")
         counts = progress(found).counts
         write("Ledger: " + "  ".join(f"{state} {n}" for state, n in counts.items()))
 

@@ -1,5 +1,5 @@
 """`consentry list create|show|attest|audit|admit|block|sample|stale`: the CLI door to lists
-and their admission (AUDIT-1..4). It sits with the sends because the sample and the
+and their admission. It sits with the sends because the sample and the
 freshness of consent are read from them."""
 
 from __future__ import annotations
@@ -35,12 +35,12 @@ class Command(DomainCommand):
     actions = {
         "create": "Create a list.",
         "show": "Show the lists with subscriber counts and where each stands.",
-        "attest": "Attest that hard bounces were removed from the list (AUDIT-4).",
-        "audit": "Audit the list's addresses now, with a progress bar (AUDIT-1).",
+        "attest": "Attest that hard bounces were removed from the list.",
+        "audit": "Audit the list's addresses now, with a progress bar.",
         "admit": "Operator: admit (or refuse) the list whatever its audit says, with a reason.",
         "block": "Operator: block (or unblock) every send to the list, with a reason.",
-        "sample": "Show the list's sample send; an operator may decide it (AUDIT-2).",
-        "stale": "List contacts whose consent is stale; --reconfirm mails them (AUDIT-3).",
+        "sample": "Show the list's sample send; an operator may decide it.",
+        "stale": "List contacts whose consent is stale; --reconfirm mails them.",
     }
 
     def add_action_arguments(self, action: str, parser: CommandParser) -> None:
@@ -79,7 +79,9 @@ class Command(DomainCommand):
         elif action == "stale":
             parser.add_argument("--reconfirm", action="store_true", help="send the DOI mails")
 
-    def do_create(self, account: str, name: str, language: str, description: str, **_: Any) -> None:
+    def do_create(
+        self, account: str, name: str, language: str, description: str, **options: Any
+    ) -> None:
         lst = services.create_list(
             account_by_slug(account),
             name,
@@ -87,7 +89,13 @@ class Command(DomainCommand):
             language=language,
             description=description,
         )
-        self.stdout.write(f"list #{lst.pk} {lst.name} ({lst.language})")
+        self.created(
+            options,
+            f"list #{lst.pk} {lst.name} ({lst.language})",
+            id=lst.pk,
+            name=lst.name,
+            language=lst.language,
+        )
 
     def do_show(self, account: str, **_: Any) -> None:
         for lst in selectors.lists_of(account_by_slug(account)):

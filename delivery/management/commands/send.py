@@ -20,14 +20,14 @@ from delivery.selectors import progress as send_progress
 
 
 class Command(BaseCommand):
-    help = "Start a campaign's send (SEND-1/2) and show its progress until it ends."
+    help = "Start a campaign's send and show its progress until it ends."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("campaign", type=int, help="campaign id")
         parser.add_argument(
             "--confirm-guidelines",
             action="store_true",
-            help="I confirm this send follows the anti-spam guidelines (SEND-1; recorded)",
+            help="I confirm this send follows the anti-spam guidelines",
         )
         parser.add_argument(
             "--work",

@@ -14,10 +14,11 @@ from domains.models import SenderDomain
 
 class Command(DomainCommand):
     help = "Sender domains: DNS records to publish, ownership, DKIM, SPF and DMARC checks."
+    creating = frozenset({"add"})
     actions = {
         "add": "Add a sender domain and print the DNS records to publish.",
         "show": "Show a domain's records to publish and the state of each check.",
-        "check": "Check the domain's records in DNS now (DOMAIN-1).",
+        "check": "Check the domain's records in DNS now.",
         "list": "List the account's sender domains.",
         "sandbox-publish": (
             "Publish the domain's records in the sandbox DNS (only while mail goes to the "
@@ -43,7 +44,7 @@ class Command(DomainCommand):
             )
 
     def do_add(
-        self, account: str, domain: str, ed25519: bool, return_path: str = "", **_: Any
+        self, account: str, domain: str, ed25519: bool, return_path: str = "", **options: Any
     ) -> None:
         added = services.add_domain(
             account_by_slug(account),
@@ -52,6 +53,9 @@ class Command(DomainCommand):
             ed25519=ed25519,
             return_path_host=return_path,
         )
+        if options["json"]:
+            self.created(options, "", id=added.pk, name=added.name, status=added.status)
+            return
         self.stdout.write(f"sender domain #{added.pk} {added.name}: {added.status}")
         self.show(selectors.domain_of(added.account, added.pk))
 

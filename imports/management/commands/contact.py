@@ -22,13 +22,14 @@ from imports.services import CUSTOMER_CONTACT, ORIGIN
 
 class Command(DomainCommand):
     help = "Manage contacts of an account."
+    creating = frozenset({"add"})
     actions = {
         "add": "Add a contact by hand: a one-row import (source, proof, attestations).",
         "subscribe": "Subscribe an address by double opt-in: a confirmation mail goes out.",
         "list": "List contacts.",
         "show": "Show one contact: status, legal basis, consent to tracking.",
         "status": "Change a contact's status (the status rules apply).",
-        "delete": "Delete a contact: status D, personal data erased (STATUS-4).",
+        "delete": "Delete a contact: status D, personal data erased.",
     }
 
     def add_action_arguments(self, action: str, parser: CommandParser) -> None:
@@ -126,7 +127,13 @@ class Command(DomainCommand):
             evidence_ref=opts["evidence_ref"],
             sponsors=opts["sponsors"],
         )
-        self.stdout.write(f"contact #{contact.pk} {contact.address} {contact.status}")
+        self.created(
+            opts,
+            f"contact #{contact.pk} {contact.address} {contact.status}",
+            id=contact.pk,
+            address=contact.address,
+            status=contact.status,
+        )
 
     def do_subscribe(self, account: str, address: str, list_ref: str, **opts: Any) -> None:
         lst = selectors.list_by_ref(account_by_slug(account), list_ref)

@@ -1,7 +1,7 @@
 """`consentry import ACCOUNT LIST FILE --source ... --attest-origin --attest-customer-contact`.
 
 `consentry import held`, `consentry import release|refuse JOB --reason ...`: the operator's
-review of imports held for it (IMPORT-10).
+review of imports held for it.
 
 The CLI door to imports: the same services as the web pages and the API. The import runs
 in this process with a progress bar; `--resume JOB` continues an interrupted one.
@@ -39,14 +39,14 @@ REVIEW_ACTIONS = ("held", "release", "refuse")
 
 
 class Command(BaseCommand):
-    help = "Import contacts from a CSV or XLSX file into a list (IMPORT-1..9)."
+    help = "Import contacts from a CSV or XLSX file into a list."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("account", help="account slug")
         parser.add_argument("list", nargs="?", default="", help="list id or name")
         parser.add_argument("file", nargs="?", default="", help="CSV or XLSX file")
         parser.add_argument(
-            "--source", choices=list(CATALOGUE), help="where the addresses come from (IMPORT-3)"
+            "--source", choices=list(CATALOGUE), help="where the addresses come from"
         )
         parser.add_argument(
             "--attest-origin",

@@ -1,8 +1,10 @@
 """Everyday authoring in a real browser: choose a template, write, preview at a phone's
-width, schedule in the account's time zone, and the scheduled send starts by itself."""
+width, pick a segment and see the count, schedule in the account's time zone, and the
+scheduled send starts by itself, to the segment's contacts alone."""
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
 from typing import Any
@@ -51,6 +53,21 @@ def test_template_write_preview_on_a_phone_schedule_and_it_starts(
     page.get_by_role("button", name="Save time zone").click()
     expect(page.get_by_role("status")).to_contain_text("Time zone saved.")
 
+    # A segment: the list's contacts in Cologne.
+    for n in range(2):
+        sendable.add(f"koeln{n}@example.org", fields={"city": "Köln"})
+    page.goto(f"{live_server.url}/a/alice-shop/segments/")
+    page.get_by_label("Name").fill("Köln")
+    page.get_by_role("button", name="Create segment").click()
+    expect(page).to_have_url(re.compile(r"/segments/\d+/$"))
+    page.get_by_label("Add a condition on").select_option("custom")
+    page.get_by_role("button", name="Next").click()
+    page.get_by_label("Field name").fill("city")
+    page.get_by_label("Condition").select_option("is")
+    page.get_by_label("Value").fill("Köln")
+    page.get_by_role("button", name="Add condition").click()
+    expect(page.locator("#segment-count")).to_have_text("2 contacts match now")
+
     # Choose a template and write the content.
     page.goto(f"{live_server.url}/a/alice-shop/campaigns/")
     page.get_by_label("Name", exact=True).fill("Autumn")
@@ -60,9 +77,14 @@ def test_template_write_preview_on_a_phone_schedule_and_it_starts(
     page.get_by_label("Target lists").select_option(label=sendable.lst.name)
     page.locator("#id_template").select_option("newsletter")
     page.locator("#id_content").fill("<p>Our autumn offer: all for the garden.</p>")
+    page.locator("#id_segment").select_option(label="Köln")
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_role("status")).to_contain_text("Draft saved.")
     campaign = Campaign.objects.get(name="Autumn")
+
+    # The count before sending: the list's contacts in the segment, the rest left out.
+    expect(page.locator("#audience-recipients")).to_have_text("2")
+    expect(page.locator("#audience")).to_contain_text("in the segment “Köln”")
 
     # The preview, at desktop width and then a phone's.
     frame = page.locator("#preview")
@@ -99,4 +121,4 @@ def test_template_write_preview_on_a_phone_schedule_and_it_starts(
     page.reload()
     expect(page.locator(".page-head .badge")).not_to_have_text("draft")
     expect(page.locator("#schedule")).to_have_count(0)
-    assert len(sendable.smtp.messages) == 3
+    assert len(sendable.smtp.messages) == 2  # the segment's two contacts, nobody else

@@ -15,6 +15,7 @@ from contacts.models import Contact
 from contacts.testing import SYSTEM
 from contacts.tracking import set_tracking_consent
 from core.errors import InvalidInput
+from delivery.models import SendLedgerEntry
 from delivery.testing import Sendable
 from tracking import selectors
 from tracking.models import TrackingEvent
@@ -221,3 +222,35 @@ def test_it_rewrites_the_templates_pieces_without_escaping_or_missing_a_split_ta
         hrefs("".join(tracker.rewrite_pieces(['<a href="https://mail.consentry.test/u/x">'], 7)))[0]
         == f"{BASE}/u/x"
     )
+
+
+def test_segments_find_who_opened_or_clicked_among_consenting_contacts_only(sent) -> None:
+    from contacts import segments
+
+    sendable, campaign, anna = sent
+    account = sendable.world.alice_account
+    ben = Contact.objects.get(address="ben@example.net")
+
+    def members(field: str, op: str, value: int | None = None) -> set[str]:
+        condition: dict[str, object] = {"field": field, "op": op}
+        if value is not None:
+            condition["value"] = value
+        segment = segments.create_segment(
+            account,
+            name=f"{field}-{op}-{len(segments.segments_of(account))}",
+            definition={"conditions": [condition]},
+        )
+        return {c.address for c in segments.members(segment)}
+
+    assert members("opened", "never") == {anna.address}  # ben did not agree: unknown
+    entry = SendLedgerEntry.objects.get(campaign=campaign, contact=anna)
+    other = SendLedgerEntry.objects.get(campaign=campaign, contact=ben)
+    TrackingEvent.objects.create(campaign=campaign, entry=entry, contact=anna, kind="open")
+    TrackingEvent.objects.create(campaign=campaign, entry=other, contact=ben, kind="open")
+    TrackingEvent.objects.create(
+        campaign=campaign, entry=entry, contact=anna, kind="click", machine="scanner"
+    )
+    assert members("opened", "within", 7) == {anna.address}
+    assert members("opened", "never") == set()
+    assert members("clicked", "within", 7) == set()  # a scanner's click is no person's
+    assert members("clicked", "never") == {anna.address}

@@ -22,7 +22,7 @@ import dns.resolver
 from django.conf import settings
 
 from domains.models import SandboxRecord
-from domains.rules import TemporaryDnsError
+from domains.rules import DNS_ERROR, DNS_NO_ANSWER, TemporaryDnsError
 
 # Upper bound on how long "no such record" is believed (RFC 2308 lets the SOA say less).
 NEGATIVE_TTL = 300
@@ -96,10 +96,10 @@ def _query(name: str, rdtype: str) -> tuple[list[str], float]:
         return [], NEGATIVE_TTL
     except (dns.exception.Timeout, dns.resolver.NoNameservers) as exc:
         raise TemporaryDnsError(
-            f"no answer from DNS for {rdtype} {name} ({exc.__class__.__name__})"
+            DNS_NO_ANSWER % {"rdtype": rdtype, "name": name, "error": exc.__class__.__name__}
         ) from None
     except dns.exception.DNSException as exc:
-        raise TemporaryDnsError(f"DNS error for {rdtype} {name}: {exc}") from exc
+        raise TemporaryDnsError(DNS_ERROR % {"rdtype": rdtype, "name": name, "error": exc}) from exc
     if answer.rrset is None:
         return [], NEGATIVE_TTL
     return [_text(rdtype, rdata) for rdata in answer.rrset], float(answer.rrset.ttl)

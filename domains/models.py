@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from domains.reasons import localized
 from domains.rules import CheckKind, CheckState, DkimAlgorithm, DomainStatus
 
 
@@ -90,6 +91,11 @@ class DomainCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.domain.name} {self.kind}: {self.state}"
+
+    @property
+    def shown_message(self) -> str:
+        """The reason in the reader's language (kept in English)."""
+        return localized(self.message)
 
 
 class SandboxRecord(models.Model):

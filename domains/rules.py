@@ -81,6 +81,71 @@ class CheckResult:
     found: str = ""
 
 
+# ---- Reasons -------------------------------------------------------------------------------
+# A check's reason is kept in English (evidence, API, the CLI); the account pages show it in
+# the reader's language. Every template a reason is made from is registered here, and
+# domains.reasons.localized() finds the template (and its values) a kept reason came from.
+REASON_TEMPLATES: list[str] = []
+
+
+def gettext_noop(template: str) -> str:
+    """Registers a reason template; the name marks it for makemessages too."""
+    REASON_TEMPLATES.append(template)
+    return template
+
+
+TOKEN_FOUND = gettext_noop("token found at %(name)s")
+NO_TXT = gettext_noop("no TXT record at %(name)s")
+NOT_THE_TOKEN = gettext_noop("the TXT record at %(name)s does not hold this domain's token")
+TAG_MALFORMED = gettext_noop("malformed tag %(tag)s")
+TAG_TWICE = gettext_noop("tag %(tag)s= appears twice")
+NO_DKIM = gettext_noop("no DKIM key record at %(name)s")
+DKIM_SEVERAL = gettext_noop("%(count)s TXT records at %(name)s: verifiers need exactly one")
+DKIM_MALFORMED = gettext_noop("the record at %(name)s is malformed: %(reason)s")
+DKIM_VERSION = gettext_noop("the record at %(name)s must start with v=DKIM1")
+DKIM_KEY_TYPE = gettext_noop("the record at %(name)s has k=%(found)s, expected k=%(expected)s")
+DKIM_HASH = gettext_noop("the record at %(name)s does not allow sha256 (h=%(h)s)")
+DKIM_SERVICE = gettext_noop("the record at %(name)s is not for email (s=%(s)s)")
+DKIM_REVOKED = gettext_noop("the key at %(name)s is revoked (empty p=)")
+DKIM_OTHER_KEY = gettext_noop("the record at %(name)s publishes a different public key")
+DKIM_PUBLISHED = gettext_noop("%(algorithm)s key published at %(name)s")
+NO_DKIM_KEY = gettext_noop("the domain has no DKIM key")
+DMARC_VERSION = gettext_noop("a DMARC record starts with v=DMARC1")
+DMARC_POLICY = gettext_noop("%(tag)s= must be none, quarantine or reject, got %(value)s")
+DMARC_MODE = gettext_noop("%(tag)s= must be r or s, got %(value)s")
+DMARC_PCT_NUMBER = gettext_noop("pct= must be a number, got %(value)s")
+DMARC_PCT_RANGE = gettext_noop("pct= must be 0 to 100, got %(value)s")
+DMARC_SEVERAL = gettext_noop("%(count)s DMARC records at %(name)s: receivers apply none of them")
+DMARC_BAD = gettext_noop("the DMARC record at %(name)s: %(reason)s")
+DKIM_ALIGNMENT = gettext_noop("DKIM (d=%(domain)s, adkim=%(mode)s)")
+SPF_ALIGNMENT = gettext_noop("SPF (%(domain)s, aspf=%(mode)s)")
+BOTH = gettext_noop("%(first)s and %(second)s")
+NOT_ALIGNED = gettext_noop("the From domain %(domain)s aligns with neither %(dkim)s nor %(spf)s")
+DMARC_PASS = gettext_noop("DMARC policy %(policy)s at %(name)s; From aligns through %(through)s")
+NO_DMARC = gettext_noop("no DMARC record at _dmarc.%(domain)s or above")
+NO_RETURN_PATH = gettext_noop("no return-path host: bounces go to the From domain")
+NO_INBOUND_HOST = gettext_noop(
+    "cannot judge: the platform's operator has not named its inbound mail host"
+)
+NO_MX = gettext_noop("no MX record at %(host)s")
+MX_ELSEWHERE = gettext_noop(
+    "the MX of %(host)s must point at %(target)s only, so bounces reach the platform"
+)
+MX_PASS = gettext_noop("bounces to %(host)s reach %(target)s")
+NO_SENDING_HOSTS = gettext_noop(
+    "cannot judge: the platform's operator has not named its sending hosts"
+)
+NO_SPF = gettext_noop("no SPF record (TXT v=spf1) at %(domain)s")
+SPF_TEMPERROR = gettext_noop("SPF could not be evaluated: %(reason)s")
+SPF_PERMERROR = gettext_noop("SPF permerror: %(reason)s")
+SPF_NOT_AUTHORISED = gettext_noop(
+    "the SPF record of %(domain)s does not authorise %(label)s: %(result)s (%(reason)s)"
+)
+SPF_PASS = gettext_noop("SPF authorises %(authorised)s (%(lookups)s of %(limit)s DNS lookups)")
+DNS_NO_ANSWER = gettext_noop("no answer from DNS for %(rdtype)s %(name)s (%(error)s)")
+DNS_ERROR = gettext_noop("DNS error for %(rdtype)s %(name)s: %(error)s")
+
+
 CHECK_ORDER = (
     CheckKind.OWNERSHIP,
     CheckKind.DKIM,
@@ -108,9 +173,9 @@ def parse_tags(text: str) -> dict[str, str]:
         name, sep, value = part.partition("=")
         name = name.strip()
         if not sep or not _TAG.match(name):
-            raise ValueError(f"malformed tag {part.strip()!r}")
+            raise ValueError(TAG_MALFORMED % {"tag": repr(part.strip())})
         if name in tags:
-            raise ValueError(f"tag {name}= appears twice")
+            raise ValueError(TAG_TWICE % {"tag": name})
         tags[name] = value.strip()
     return tags
 
@@ -135,13 +200,15 @@ def check_ownership(domain: str, token: str, lookup: Lookup) -> CheckResult:
         return CheckResult(CheckKind.OWNERSHIP, CheckState.UNKNOWN, str(exc))
     found = "\n".join(records)
     if ownership_value(token) in (r.strip() for r in records):
-        return CheckResult(CheckKind.OWNERSHIP, CheckState.PASS, f"token found at {name}", found)
+        return CheckResult(
+            CheckKind.OWNERSHIP, CheckState.PASS, TOKEN_FOUND % {"name": name}, found
+        )
     if not records:
-        return CheckResult(CheckKind.OWNERSHIP, CheckState.FAIL, f"no TXT record at {name}")
+        return CheckResult(CheckKind.OWNERSHIP, CheckState.FAIL, NO_TXT % {"name": name})
     return CheckResult(
         CheckKind.OWNERSHIP,
         CheckState.FAIL,
-        f"the TXT record at {name} does not hold this domain's token",
+        NOT_THE_TOKEN % {"name": name},
         found,
     )
 
@@ -172,36 +239,41 @@ def check_dkim_record(
         return CheckResult(CheckKind.DKIM, CheckState.FAIL, message, found)
 
     if not records:
-        return fail(f"no DKIM key record at {name}")
+        return fail(NO_DKIM % {"name": name})
     if len(records) > 1:
-        return fail(f"{len(records)} TXT records at {name}: verifiers need exactly one")
+        return fail(DKIM_SEVERAL % {"count": len(records), "name": name})
     try:
         tags = parse_tags(records[0])
     except ValueError as exc:
-        return fail(f"the record at {name} is malformed: {exc}")
+        return fail(DKIM_MALFORMED % {"name": name, "reason": exc})
     if "v" in tags and (tags["v"] != "DKIM1" or not records[0].lstrip().startswith("v")):
-        return fail(f"the record at {name} must start with v=DKIM1")
+        return fail(DKIM_VERSION % {"name": name})
     key_type = tags.get("k", "rsa").lower()
     if key_type != algorithm.key_type:
-        return fail(f"the record at {name} has k={key_type}, expected k={algorithm.key_type}")
+        return fail(
+            DKIM_KEY_TYPE % {"name": name, "found": key_type, "expected": algorithm.key_type}
+        )
     if "h" in tags and "sha256" not in [h.strip() for h in tags["h"].split(":")]:
-        return fail(f"the record at {name} does not allow sha256 (h={tags['h']})")
+        return fail(DKIM_HASH % {"name": name, "h": tags["h"]})
     if "s" in tags and not {"*", "email"} & {s.strip() for s in tags["s"].split(":")}:
-        return fail(f"the record at {name} is not for email (s={tags['s']})")
+        return fail(DKIM_SERVICE % {"name": name, "s": tags["s"]})
     published = re.sub(r"\s+", "", tags.get("p", ""))
     if not published:
-        return fail(f"the key at {name} is revoked (empty p=)")
+        return fail(DKIM_REVOKED % {"name": name})
     if published != public_key_b64:
-        return fail(f"the record at {name} publishes a different public key")
+        return fail(DKIM_OTHER_KEY % {"name": name})
     return CheckResult(
-        CheckKind.DKIM, CheckState.PASS, f"{algorithm.value} key published at {name}", found
+        CheckKind.DKIM,
+        CheckState.PASS,
+        DKIM_PUBLISHED % {"algorithm": algorithm.value, "name": name},
+        found,
     )
 
 
 def combine_dkim(results: list[CheckResult]) -> CheckResult:
     """One DKIM state for the domain: every key the product signs with must be published."""
     if not results:
-        return CheckResult(CheckKind.DKIM, CheckState.FAIL, "the domain has no DKIM key")
+        return CheckResult(CheckKind.DKIM, CheckState.FAIL, NO_DKIM_KEY)
     worst = next(
         (r for r in results if r.state == CheckState.FAIL),
         next((r for r in results if r.state == CheckState.UNKNOWN), None),
@@ -234,25 +306,25 @@ def parse_dmarc(text: str) -> DmarcRecord:
     """ValueError with the reason when the record is not a usable DMARC record."""
     tags = parse_tags(text)
     if list(tags)[:1] != ["v"] or tags["v"] != "DMARC1":
-        raise ValueError("a DMARC record starts with v=DMARC1")
+        raise ValueError(DMARC_VERSION)
     p = tags.get("p", "").lower()
     if p not in POLICIES:
-        raise ValueError(f"p= must be none, quarantine or reject, got {tags.get('p', '')!r}")
+        raise ValueError(DMARC_POLICY % {"tag": "p", "value": repr(tags.get("p", ""))})
     sp = tags.get("sp", p).lower()
     if sp not in POLICIES:
-        raise ValueError(f"sp= must be none, quarantine or reject, got {tags['sp']!r}")
+        raise ValueError(DMARC_POLICY % {"tag": "sp", "value": repr(tags["sp"])})
     modes = {}
     for tag in ("adkim", "aspf"):
         mode = tags.get(tag, "r").lower()
         if mode not in ("r", "s"):
-            raise ValueError(f"{tag}= must be r or s, got {tags[tag]!r}")
+            raise ValueError(DMARC_MODE % {"tag": tag, "value": repr(tags[tag])})
         modes[tag] = mode
     try:
         pct = int(tags.get("pct", "100"))
     except ValueError:
-        raise ValueError(f"pct= must be a number, got {tags['pct']!r}") from None
+        raise ValueError(DMARC_PCT_NUMBER % {"value": repr(tags["pct"])}) from None
     if not 0 <= pct <= 100:
-        raise ValueError(f"pct= must be 0 to 100, got {pct}")
+        raise ValueError(DMARC_PCT_RANGE % {"value": pct})
     return DmarcRecord(p, sp, modes["adkim"], modes["aspf"], pct, tags)
 
 
@@ -295,14 +367,14 @@ def check_dmarc(domain: str, lookup: Lookup, *, dkim_domain: str, spf_domain: st
             return CheckResult(
                 CheckKind.DMARC,
                 CheckState.FAIL,
-                f"{len(records)} DMARC records at {name}: receivers apply none of them",
+                DMARC_SEVERAL % {"count": len(records), "name": name},
                 found,
             )
         try:
             record = parse_dmarc(records[0])
         except ValueError as exc:
             return CheckResult(
-                CheckKind.DMARC, CheckState.FAIL, f"the DMARC record at {name}: {exc}", found
+                CheckKind.DMARC, CheckState.FAIL, DMARC_BAD % {"name": name, "reason": exc}, found
             )
         policy = record.p if candidate == domain else record.sp
         dkim_ok = is_aligned(dkim_domain, domain, record.adkim, candidate)
@@ -311,27 +383,28 @@ def check_dmarc(domain: str, lookup: Lookup, *, dkim_domain: str, spf_domain: st
             return CheckResult(
                 CheckKind.DMARC,
                 CheckState.FAIL,
-                f"the From domain {domain} aligns with neither DKIM (d={dkim_domain}, "
-                f"adkim={record.adkim}) nor SPF ({spf_domain}, aspf={record.aspf})",
+                NOT_ALIGNED
+                % {
+                    "domain": domain,
+                    "dkim": DKIM_ALIGNMENT % {"domain": dkim_domain, "mode": record.adkim},
+                    "spf": SPF_ALIGNMENT % {"domain": spf_domain, "mode": record.aspf},
+                },
                 found,
             )
-        through = " and ".join(
-            label
-            for label, ok in (
-                (f"DKIM (d={dkim_domain}, adkim={record.adkim})", dkim_ok),
-                (f"SPF ({spf_domain}, aspf={record.aspf})", spf_ok),
-            )
-            if ok
+        dkim_label = DKIM_ALIGNMENT % {"domain": dkim_domain, "mode": record.adkim}
+        spf_label = SPF_ALIGNMENT % {"domain": spf_domain, "mode": record.aspf}
+        through = (
+            BOTH % {"first": dkim_label, "second": spf_label}
+            if dkim_ok and spf_ok
+            else (dkim_label if dkim_ok else spf_label)
         )
         return CheckResult(
             CheckKind.DMARC,
             CheckState.PASS,
-            f"DMARC policy {policy} at {name}; From aligns through {through}",
+            DMARC_PASS % {"policy": policy, "name": name, "through": through},
             found,
         )
-    return CheckResult(
-        CheckKind.DMARC, CheckState.FAIL, f"no DMARC record at _dmarc.{domain} or above"
-    )
+    return CheckResult(CheckKind.DMARC, CheckState.FAIL, NO_DMARC % {"domain": domain})
 
 
 DMARC_REPORT_LOCAL = "dmarc"
@@ -371,14 +444,12 @@ def check_return_path(host: str, inbound_host: str, lookup: Lookup) -> CheckResu
     at the platform's inbound host."""
     kind = CheckKind.RETURN_PATH
     if not host:
-        return CheckResult(
-            kind, CheckState.UNJUDGED, "no return-path host: bounces go to the From domain"
-        )
+        return CheckResult(kind, CheckState.UNJUDGED, NO_RETURN_PATH)
     if not inbound_host:
         return CheckResult(
             kind,
             CheckState.UNJUDGED,
-            "cannot judge: the platform's operator has not named its inbound mail host",
+            NO_INBOUND_HOST,
         )
     try:
         exchanges = [normalise_name(mx) for mx in lookup(host, "MX")]
@@ -387,15 +458,15 @@ def check_return_path(host: str, inbound_host: str, lookup: Lookup) -> CheckResu
     found = "\n".join(exchanges)
     target = normalise_name(inbound_host)
     if not exchanges:
-        return CheckResult(kind, CheckState.FAIL, f"no MX record at {host}")
+        return CheckResult(kind, CheckState.FAIL, NO_MX % {"host": host})
     if exchanges != [target]:
         return CheckResult(
             kind,
             CheckState.FAIL,
-            f"the MX of {host} must point at {target} only, so bounces reach the platform",
+            MX_ELSEWHERE % {"host": host, "target": target},
             found,
         )
-    return CheckResult(kind, CheckState.PASS, f"bounces to {host} reach {target}", found)
+    return CheckResult(kind, CheckState.PASS, MX_PASS % {"host": host, "target": target}, found)
 
 
 # ---- Overall state -------------------------------------------------------------------------

@@ -7,11 +7,13 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
 from core.crypto import unseal, unwrap_key
 from core.errors import InvalidInput, NotFound
 from domains import dkim
 from domains.models import DkimKey, DomainCheck, SenderDomain
+from domains.reasons import kind_label
 from domains.rules import (
     CHECK_ORDER,
     CheckKind,
@@ -144,20 +146,26 @@ def sending_block_reasons(account: Account, domain_name: str) -> list[str]:
     try:
         domain = domain_by_name(account, name)
     except NotFound:
-        return [f"{name.strip().lower()} is not a sender domain of this account"]
+        return [
+            _("%(domain)s is not a sender domain of this account")
+            % {"domain": name.strip().lower()}
+        ]
     if domain.status == DomainStatus.VERIFIED:
         if not settings.DNS_SANDBOX and domain.sandbox_records.exists():
             # Verified against the sandbox DNS, and mail can now leave the machine.
             return [
-                f"{domain.name} was verified only in the sandbox DNS: publish its records "
-                "in its real DNS zone and check it again"
+                _(
+                    "%(domain)s was verified only in the sandbox DNS: publish its records "
+                    "in its real DNS zone and check it again"
+                )
+                % {"domain": domain.name}
             ]
         return []
     if domain.status == DomainStatus.PENDING:
-        reasons = [f"{domain.name} is not verified yet"]
+        reasons = [_("%(domain)s is not verified yet") % {"domain": domain.name}]
     else:
-        reasons = [f"{domain.name} stopped verifying"]
-    return reasons + [f"{c.kind}: {c.message}" for c in failing_checks(domain)]
+        reasons = [_("%(domain)s stopped verifying") % {"domain": domain.name}]
+    return reasons + [f"{kind_label(c.kind)}: {c.shown_message}" for c in failing_checks(domain)]
 
 
 def signing_keys(domain: SenderDomain) -> list[dkim.SigningKey]:

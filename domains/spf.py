@@ -13,6 +13,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from domains.rules import (
+    NO_SENDING_HOSTS,
+    NO_SPF,
+    SPF_NOT_AUTHORISED,
+    SPF_PASS,
+    SPF_PERMERROR,
+    SPF_TEMPERROR,
     CheckKind,
     CheckResult,
     CheckState,
@@ -385,15 +391,15 @@ def check_spf(domain: str, lookup: Lookup, *, include: str, ips: list[str]) -> C
         # Without the platform's sending hosts any record would pass (even `v=spf1 ~all`).
         return result(
             CheckState.UNJUDGED,
-            "cannot judge: the platform's operator has not named its sending hosts",
+            NO_SENDING_HOSTS,
         )
     if not records:
-        return result(CheckState.FAIL, f"no SPF record (TXT v=spf1) at {domain}")
+        return result(CheckState.FAIL, NO_SPF % {"domain": domain})
     worst = evaluate_spf(domain, lookup, exhaustive=True)
     if worst.result == SpfResult.TEMPERROR:
-        return result(CheckState.UNKNOWN, f"SPF could not be evaluated: {worst.reason}")
+        return result(CheckState.UNKNOWN, SPF_TEMPERROR % {"reason": worst.reason})
     if worst.result == SpfResult.PERMERROR:
-        return result(CheckState.FAIL, f"SPF permerror: {worst.reason}")
+        return result(CheckState.FAIL, SPF_PERMERROR % {"reason": worst.reason})
     authorised: list[str] = []
     targets: list[tuple[str, str | None, str | None]] = []
     if include:
@@ -402,13 +408,22 @@ def check_spf(domain: str, lookup: Lookup, *, include: str, ips: list[str]) -> C
     for label, include_target, ip in targets:
         outcome = evaluate_spf(domain, lookup, include=include_target, ip=ip)
         if outcome.result == SpfResult.TEMPERROR:
-            return result(CheckState.UNKNOWN, f"SPF could not be evaluated: {outcome.reason}")
+            return result(CheckState.UNKNOWN, SPF_TEMPERROR % {"reason": outcome.reason})
         if outcome.result != SpfResult.PASS:
             return result(
                 CheckState.FAIL,
-                f"the SPF record of {domain} does not authorise {label}: "
-                f"{outcome.result.value} ({outcome.reason})",
+                SPF_NOT_AUTHORISED
+                % {
+                    "domain": domain,
+                    "label": label,
+                    "result": outcome.result.value,
+                    "reason": outcome.reason,
+                },
             )
         authorised.append(label)
-    lookups = f"{worst.lookups} of {SPF_LOOKUP_LIMIT} DNS lookups"
-    return result(CheckState.PASS, f"SPF authorises {', '.join(authorised)} ({lookups})")
+    said = {
+        "authorised": ", ".join(authorised),
+        "lookups": worst.lookups,
+        "limit": SPF_LOOKUP_LIMIT,
+    }
+    return result(CheckState.PASS, SPF_PASS % said)

@@ -124,7 +124,7 @@ def test_each_check_fails_with_its_message_on_missing_records(
     }
     reasons = selectors.sending_block_reasons(checked.account, DOMAIN)
     assert reasons[0] == f"{DOMAIN} is not verified yet"
-    assert f"dkim: no DKIM key record at {selector}._domainkey.{DOMAIN}" in reasons
+    assert f"DKIM: no DKIM key record at {selector}._domainkey.{DOMAIN}" in reasons
     # A check someone asked for is evidence, whatever its result.
     assert EvidenceRecord.objects.filter(kind="domain.checked").count() == 1
 
@@ -224,7 +224,7 @@ def test_a_verified_domain_that_loses_its_dkim_record_blocks_sends(
     assert states(failed)["dkim"] == CheckState.FAIL
     assert selectors.sending_block_reasons(world.alice_account, f"news@{DOMAIN}") == [
         f"{DOMAIN} stopped verifying",
-        f"dkim: no DKIM key record at {selector}._domainkey.{DOMAIN}",
+        f"DKIM: no DKIM key record at {selector}._domainkey.{DOMAIN}",
     ]
     change = EvidenceRecord.objects.filter(kind="domain.status_changed").latest("seq")
     assert (change.payload["from"], change.payload["status"]) == ("verified", "failed")

@@ -137,9 +137,22 @@ class TestDomainDetail:
         services.recheck_verified_domains()
         html = world.client_for(world.alice).get(self.url(domain)).content.decode()
         assert "This domain stopped verifying: campaign sends from it are blocked" in html
-        assert "dmarc: no DMARC record at _dmarc.news.example.com or above" in html
+        assert "DMARC: no DMARC record at _dmarc.news.example.com or above" in html
         listing = world.client_for(world.alice).get(URL).content.decode()
         assert "Stopped verifying: sends from it are blocked." in listing
+
+    def test_a_german_reader_sees_the_check_reasons_in_german(
+        self, world: Any, domain: SenderDomain, dns_server: TestDnsServer
+    ) -> None:
+        """The reasons are kept in English; the page says them in the reader's language."""
+        services.check_domain(domain, actor=SYSTEM)
+        alice = world.client_for(world.alice)
+        html = alice.get(self.url(domain), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+        assert "kein TXT-Eintrag unter _consentry.news.example.com" in html
+        assert "kein DMARC-Eintrag unter _dmarc.news.example.com oder darüber" in html
+        assert "no TXT record at" not in html
+        english = alice.get(self.url(domain), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert "no TXT record at _consentry.news.example.com" in english
 
 
 @pytest.mark.browser

@@ -13,12 +13,14 @@ from campaigns.models import Campaign
 from core.addresses import domain_of
 from delivery.models import FailureClass, LedgerState, SendLedgerEntry
 from feedback.apply import HANDED_OVER, limits_for, send_health
+from feedback.labels import REFUSED_AT_HAND_OVER, reason_label
 from feedback.models import FeedbackEvent, FeedbackKind
 from feedback.rules import isp_of
 
 
 @dataclass(frozen=True)
 class Bar:
+    reason: str
     label: str
     count: int
     hard: bool
@@ -83,10 +85,10 @@ def campaign_feedback(campaign: Campaign) -> CampaignFeedback:
         campaign=campaign, state=LedgerState.FAILED, failure_class=FailureClass.HARD
     ).count()
     if sync:
-        reasons[("rejected at hand-over", True)] += sync
+        reasons[(REFUSED_AT_HAND_OVER, True)] += sync
     top = max(reasons.values(), default=0)
     bars = [
-        Bar(reason, n, hard, round(100 * n / top) if top else 0)
+        Bar(reason, reason_label(reason), n, hard, round(100 * n / top) if top else 0)
         for (reason, hard), n in reasons.most_common()
     ]
     # Domains whose feedback was attributed by MX host count with that provider.

@@ -31,6 +31,7 @@ from consent.models import EvidenceRecord
 from contacts.selectors import AddressDomain
 from delivery.models import FailureClass, LedgerState, OneClickUnsubscribe, SendLedgerEntry
 from feedback.apply import HANDED_OVER, limits_for
+from feedback.labels import REASON, REFUSED_AT_HAND_OVER, label
 from feedback.models import FeedbackEvent, FeedbackKind
 from governance import report_rules as rules
 from governance.figures import provider_of
@@ -39,23 +40,6 @@ from tracking import selectors as tracking_selectors
 
 CACHE_SECONDS = 600  # how long the ledger figures of a send that is over are kept
 COMPARED = 5  # the campaigns a report and the dashboard set side by side
-REFUSED_AT_HAND_OVER = "refused_at_hand_over"
-
-REASON: dict[str, Promise] = {
-    "user_unknown": gettext_lazy("Address does not exist"),
-    "domain_unknown": gettext_lazy("Domain does not exist"),
-    "mailbox_full": gettext_lazy("Mailbox full"),
-    "mailbox_disabled": gettext_lazy("Mailbox disabled"),
-    "rate_limited": gettext_lazy("Too many messages at once"),
-    "spam_block": gettext_lazy("Blocked as spam"),
-    "policy_block": gettext_lazy("Blocked by the receiver's policy"),
-    "auth_failure": gettext_lazy("Sender authentication failed"),
-    "content_rejected": gettext_lazy("Content rejected"),
-    "expired": gettext_lazy("Gave up after retrying"),
-    "other": gettext_lazy("Other reason"),
-    REFUSED_AT_HAND_OVER: gettext_lazy("Refused at hand-over"),
-}
-
 CHANNEL: dict[str, Promise] = {
     "one_click": gettext_lazy("One-click in the mail program"),
     "page": gettext_lazy("Unsubscribe page"),
@@ -75,11 +59,6 @@ CLASS: dict[str, Promise] = {
     "soft": gettext_lazy("soft"),
     "sender": gettext_lazy("refused as sender"),
 }
-
-
-def label(table: dict[str, Promise], code: str) -> str:
-    found = table.get(code)
-    return str(found) if found is not None else code.replace("_", " ").capitalize()
 
 
 def engagement_rates(campaign_ids: list[int]) -> dict[int, dict[str, Decimal | None]]:

@@ -211,7 +211,12 @@ def test_the_campaign_page_shows_feedback_by_reason_and_isp_and_the_violation(
     html = page.content.decode()
     assert page.status_code == 200
     assert 'id="hard-bounce-rate">20.00%<' in html
-    assert "user_unknown" in html and 'class="bar bar-hard" style="width: 100%"' in html
+    assert '<tr data-reason="user_unknown"><td>Address does not exist</td>' in html
+    assert 'class="bar bar-hard" style="width: 100%"' in html
+    german = big.world.client_for(big.world.bob).get(
+        f"/a/alice-shop/campaigns/{big.campaign.pk}/", HTTP_ACCEPT_LANGUAGE="de"
+    )
+    assert "<td>Adresse existiert nicht</td>" in german.content.decode()
     # The first DSN already passed the limit: 1 of 10.
     assert "Stopped by the policy:</strong> 1 hard bounce of 10 messages = 10.00%" in html
     rows = re.findall(r"<tr><td>([^<]+)</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td></tr>", html)

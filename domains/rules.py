@@ -142,6 +142,31 @@ SPF_NOT_AUTHORISED = gettext_noop(
     "the SPF record of %(domain)s does not authorise %(label)s: %(result)s (%(reason)s)"
 )
 SPF_PASS = gettext_noop("SPF authorises %(authorised)s (%(lookups)s of %(limit)s DNS lookups)")
+SPF_NO_VERSION = gettext_noop("the record does not start with v=spf1")
+SPF_TWICE = gettext_noop("%(name)s= appears twice")
+SPF_NEEDS_DOMAIN = gettext_noop("%(name)s= needs a domain")
+SPF_BAD_CIDR = gettext_noop("bad CIDR length in %(term)s")
+SPF_UNKNOWN_MECHANISM = gettext_noop("unknown mechanism %(term)s")
+SPF_NEEDS_VALUE = gettext_noop("%(name)s needs a value")
+SPF_BAD_NETWORK = gettext_noop("bad network in %(term)s")
+SPF_MACRO_LETTER = gettext_noop("unknown macro letter %(macro)s")
+SPF_MACRO_ZERO = gettext_noop("a macro may not keep zero labels")
+SPF_BAD_MACRO = gettext_noop("bad macro in %(spec)s")
+SPF_TOO_MANY_LOOKUPS = gettext_noop(
+    "more than %(limit)s DNS lookups (RFC 7208 §4.6.4), the limit was passed at %(term)s"
+)
+SPF_TOO_MANY_VOIDS = gettext_noop(
+    "more than %(limit)s lookups returned nothing (RFC 7208 §4.6.4), "
+    "the last was %(rdtype)s %(name)s"
+)
+SPF_SEVERAL = gettext_noop("%(domain)s has %(count)s SPF records; it may have only one")
+SPF_INCLUDE_NONE = gettext_noop("include:%(target)s has no SPF record")
+SPF_INCLUDE_ERROR = gettext_noop("include:%(target)s: %(reason)s")
+SPF_TOO_MANY_MX = gettext_noop("%(target)s has more than %(limit)s MX records")
+SPF_NONE = gettext_noop("%(domain)s has no SPF record")
+SPF_MATCHED = gettext_noop("%(domain)s: %(term)s matched (%(result)s)")
+SPF_REDIRECT_NONE = gettext_noop("redirect=%(target)s has no SPF record")
+SPF_NEUTRAL = gettext_noop("%(domain)s: no mechanism matched (neutral)")
 DNS_NO_ANSWER = gettext_noop("no answer from DNS for %(rdtype)s %(name)s (%(error)s)")
 DNS_ERROR = gettext_noop("DNS error for %(rdtype)s %(name)s: %(error)s")
 

@@ -15,10 +15,30 @@ from enum import StrEnum
 from domains.rules import (
     NO_SENDING_HOSTS,
     NO_SPF,
+    SPF_BAD_CIDR,
+    SPF_BAD_MACRO,
+    SPF_BAD_NETWORK,
+    SPF_INCLUDE_ERROR,
+    SPF_INCLUDE_NONE,
+    SPF_MACRO_LETTER,
+    SPF_MACRO_ZERO,
+    SPF_MATCHED,
+    SPF_NEEDS_DOMAIN,
+    SPF_NEEDS_VALUE,
+    SPF_NEUTRAL,
+    SPF_NO_VERSION,
+    SPF_NONE,
     SPF_NOT_AUTHORISED,
     SPF_PASS,
     SPF_PERMERROR,
+    SPF_REDIRECT_NONE,
+    SPF_SEVERAL,
     SPF_TEMPERROR,
+    SPF_TOO_MANY_LOOKUPS,
+    SPF_TOO_MANY_MX,
+    SPF_TOO_MANY_VOIDS,
+    SPF_TWICE,
+    SPF_UNKNOWN_MECHANISM,
     CheckKind,
     CheckResult,
     CheckState,
@@ -95,7 +115,7 @@ def parse_spf(text: str) -> SpfRecord:
     """Terms of one SPF record; _PermError on a syntax error (RFC 7208 §4.6)."""
     terms = text.split()
     if not terms or terms[0].lower() != "v=spf1":
-        raise _PermError("the record does not start with v=spf1")
+        raise _PermError(SPF_NO_VERSION)
     mechanisms: list[Mechanism] = []
     redirect: str | None = None
     seen_modifiers: set[str] = set()
@@ -105,10 +125,10 @@ def parse_spf(text: str) -> SpfRecord:
             name, value = modifier.group(1).lower(), modifier.group(2)
             if name in ("redirect", "exp"):
                 if name in seen_modifiers:
-                    raise _PermError(f"{name}= appears twice")
+                    raise _PermError(SPF_TWICE % {"name": name})
                 seen_modifiers.add(name)
                 if not value:
-                    raise _PermError(f"{name}= needs a domain")
+                    raise _PermError(SPF_NEEDS_DOMAIN % {"name": name})
                 if name == "redirect":
                     redirect = value
             continue  # unknown modifiers are ignored (§6)
@@ -125,24 +145,24 @@ def parse_spf(text: str) -> SpfRecord:
                 cidr4 = int(dual.group("v4")) if dual.group("v4") else 32
                 cidr6 = int(dual.group("v6")) if dual.group("v6") else 128
                 if cidr4 > 32 or cidr6 > 128:
-                    raise _PermError(f"bad CIDR length in {term!r}")
+                    raise _PermError(SPF_BAD_CIDR % {"term": repr(term)})
                 rest = rest[: dual.start()]
         if rest and not rest.startswith(":"):
-            raise _PermError(f"unknown mechanism {term!r}")
+            raise _PermError(SPF_UNKNOWN_MECHANISM % {"term": repr(term)})
         sep, arg = rest[:1], rest[1:]
         if name not in MECHANISMS:
-            raise _PermError(f"unknown mechanism {term!r}")
+            raise _PermError(SPF_UNKNOWN_MECHANISM % {"term": repr(term)})
         if name in ("include", "exists", "ip4", "ip6") and not arg:
-            raise _PermError(f"{name} needs a value")
+            raise _PermError(SPF_NEEDS_VALUE % {"name": name})
         if name == "all" and sep:
-            raise _PermError(f"unknown mechanism {term!r}")
+            raise _PermError(SPF_UNKNOWN_MECHANISM % {"term": repr(term)})
         if name in ("ip4", "ip6"):
             try:
                 network = ipaddress.ip_network(arg, strict=False)
             except ValueError:
-                raise _PermError(f"bad network in {term!r}") from None
+                raise _PermError(SPF_BAD_NETWORK % {"term": repr(term)}) from None
             if (name == "ip4") != (network.version == 4):
-                raise _PermError(f"bad network in {term!r}")
+                raise _PermError(SPF_BAD_NETWORK % {"term": repr(term)})
         mechanisms.append(Mechanism(qualifier, name, arg, cidr4, cidr6))
     return SpfRecord(tuple(mechanisms), redirect)
 
@@ -193,7 +213,7 @@ def expand_macros(
                 "p": "unknown",
             }
             if letter not in values:
-                raise _PermError(f"unknown macro letter %{{{letter}}}")
+                raise _PermError(SPF_MACRO_LETTER % {"macro": f"%{{{letter}}}"})
             value = values[letter]
         delims = match.group("delims") or "."
         parts = re.split("[" + re.escape(delims) + "]", value)
@@ -203,12 +223,12 @@ def expand_macros(
         if digits:
             keep = int(digits)
             if keep == 0:
-                raise _PermError("a macro may not keep zero labels")
+                raise _PermError(SPF_MACRO_ZERO)
             parts = parts[-keep:]
         return ".".join(parts)
 
     if re.search(r"%(?![{%_-])", spec):
-        raise _PermError(f"bad macro in {spec!r}")
+        raise _PermError(SPF_BAD_MACRO % {"spec": repr(spec)})
     return _MACRO.sub(replace, spec)
 
 
@@ -234,10 +254,7 @@ class _SpfWalk:
     def count(self, term: str) -> None:
         self.lookups += 1
         if self.lookups > SPF_LOOKUP_LIMIT:
-            raise _PermError(
-                f"more than {SPF_LOOKUP_LIMIT} DNS lookups (RFC 7208 §4.6.4), "
-                f"the limit was passed at {term}"
-            )
+            raise _PermError(SPF_TOO_MANY_LOOKUPS % {"limit": SPF_LOOKUP_LIMIT, "term": term})
 
     def query(self, name: str, rdtype: str) -> list[str]:
         answers = self.lookup(name, rdtype)
@@ -245,15 +262,14 @@ class _SpfWalk:
             self.voids += 1
             if self.voids > SPF_VOID_LIMIT:
                 raise _PermError(
-                    f"more than {SPF_VOID_LIMIT} lookups returned nothing "
-                    f"(RFC 7208 §4.6.4), the last was {rdtype} {name}"
+                    SPF_TOO_MANY_VOIDS % {"limit": SPF_VOID_LIMIT, "rdtype": rdtype, "name": name}
                 )
         return answers
 
     def record_of(self, domain: str) -> str | None:
         records = spf_records(self.lookup(domain, "TXT"))
         if len(records) > 1:
-            raise _PermError(f"{domain} has {len(records)} SPF records; it may have only one")
+            raise _PermError(SPF_SEVERAL % {"domain": domain, "count": len(records)})
         return records[0] if records else None
 
     def addresses_match(self, name: str, mech: Mechanism) -> bool:
@@ -287,16 +303,16 @@ class _SpfWalk:
                 return True
             sub = self.check_host(target)
             if sub.result == SpfResult.NONE:
-                raise _PermError(f"include:{target} has no SPF record")
+                raise _PermError(SPF_INCLUDE_NONE % {"target": target})
             if sub.result in (SpfResult.PERMERROR, SpfResult.TEMPERROR):
-                raise _PermError(f"include:{target}: {sub.reason}")
+                raise _PermError(SPF_INCLUDE_ERROR % {"target": target, "reason": sub.reason})
             return sub.result == SpfResult.PASS
         if mech.name == "a":
             return self.addresses_match(target, mech)
         if mech.name == "mx":
             exchanges = self.query(target, "MX")
             if len(exchanges) > SPF_MX_LIMIT:
-                raise _PermError(f"{target} has more than {SPF_MX_LIMIT} MX records")
+                raise _PermError(SPF_TOO_MANY_MX % {"target": target, "limit": SPF_MX_LIMIT})
             return any(self.addresses_match(normalise_name(mx), mech) for mx in exchanges)
         if mech.name == "exists":
             return bool(self.query(target, "A"))
@@ -306,12 +322,14 @@ class _SpfWalk:
     def check_host(self, domain: str) -> SpfOutcome:
         record = self.record_of(domain)
         if record is None:
-            return SpfOutcome(SpfResult.NONE, f"{domain} has no SPF record")
+            return SpfOutcome(SpfResult.NONE, SPF_NONE % {"domain": domain})
         parsed = parse_spf(record)
         for mech in parsed.mechanisms:
             if self.matches(domain, mech):
                 result = QUALIFIERS[mech.qualifier]
-                return SpfOutcome(result, f"{domain}: {mech} matched ({result.value})")
+                return SpfOutcome(
+                    result, SPF_MATCHED % {"domain": domain, "term": mech, "result": result.value}
+                )
         has_all = any(m.name == "all" for m in parsed.mechanisms)
         if parsed.redirect and not has_all:
             self.count(f"redirect={parsed.redirect}")
@@ -320,9 +338,9 @@ class _SpfWalk:
             )
             sub = self.check_host(target)
             if sub.result == SpfResult.NONE:
-                raise _PermError(f"redirect={target} has no SPF record")
+                raise _PermError(SPF_REDIRECT_NONE % {"target": target})
             return sub
-        return SpfOutcome(SpfResult.NEUTRAL, f"{domain}: no mechanism matched (neutral)")
+        return SpfOutcome(SpfResult.NEUTRAL, SPF_NEUTRAL % {"domain": domain})
 
 
 def evaluate_spf(

@@ -6,6 +6,7 @@ from django.utils import translation
 
 from domains.reasons import kind_label, localized
 from domains.rules import check_dmarc, check_ownership
+from domains.spf import check_spf
 
 
 def dmarc_reason(record: str) -> str:
@@ -60,3 +61,18 @@ def test_a_check_is_named_by_its_label() -> None:
         assert kind_label("ownership") == "Eigentum"
         assert kind_label("dkim") == "DKIM"
         assert kind_label("unknown-kind") == "unknown-kind"
+
+
+def test_an_spf_permerror_is_said_with_its_cause() -> None:
+    records = {("news.example.com", "TXT"): ["v=spf1 include:esp.example ~all"]}
+    result = check_spf(
+        "news.example.com",
+        lambda name, rdtype: records.get((name, rdtype), []),
+        include="esp.example",
+        ips=[],
+    )
+    assert result.message == "SPF permerror: include:esp.example has no SPF record"
+    with translation.override("de"):
+        assert localized(result.message) == (
+            "SPF-Fehler (permerror): include:esp.example hat keinen SPF-Eintrag"
+        )

@@ -1,4 +1,5 @@
-"""Sender-domain policy (DOMAIN-1, INDUSTRY-1). Pure: no Django, no I/O.
+"""Sender-domain policy (DOMAIN-1, INDUSTRY-1). Pure: no database, no I/O; of Django only
+gettext, for the words a person reads.
 
 DNS answers come in through a `Lookup` function, so every rule here runs the same against
 the real resolver (domains.dns) and against a dict in a test:
@@ -20,6 +21,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 import idna
+from django.utils.translation import gettext as _
 
 from core.errors import InvalidInput
 
@@ -460,7 +462,9 @@ def return_path_problem(host: str, domain: str) -> str | None:
     if problem:
         return problem
     if not host.endswith("." + domain):
-        return f"the return-path host must be a name below {domain}, e.g. bounce.{domain}"
+        return _("the return-path host must be a name below %(domain)s, e.g. bounce.%(domain)s") % {
+            "domain": domain
+        }
     return None
 
 
@@ -562,14 +566,14 @@ DOMAIN_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 def domain_name_problem(name: str) -> str | None:
     """Why `name` (already lowercased, IDNA-encoded) cannot be a sender domain, or None."""
     if len(name) > 253:
-        return "a domain name has at most 253 characters"
+        return _("a domain name has at most 253 characters")
     labels = name.split(".")
     if len(labels) < 2:
-        return "a sender domain has at least two labels, e.g. example.com"
+        return _("a sender domain has at least two labels, e.g. example.com")
     if any(not DOMAIN_LABEL.match(label) for label in labels):
-        return "a domain name has labels of letters, digits and inner hyphens"
+        return _("a domain name has labels of letters, digits and inner hyphens")
     if labels[-1].isdigit():
-        return "an IP address is not a domain name"
+        return _("an IP address is not a domain name")
     return None
 
 
@@ -577,13 +581,13 @@ def normalise_domain_name(raw: str) -> str:
     """Lowercase, IDNA-encoded, no trailing dot; InvalidInput saying why a name is refused."""
     text = raw.strip().rstrip(".")
     if not text:
-        raise InvalidInput("a domain name is needed")
+        raise InvalidInput(_("a domain name is needed"))
     if any(ch.isspace() or ord(ch) < 32 or ch in "@/:" for ch in text):
-        raise InvalidInput(f"not a domain name: {raw.strip()[:100]!r}")
+        raise InvalidInput(_("not a domain name: %(name)s") % {"name": repr(raw.strip()[:100])})
     try:
         name = idna.encode(text, uts46=True).decode("ascii").lower()
     except idna.IDNAError as exc:
-        raise InvalidInput(f"not a domain name: {exc}") from None
+        raise InvalidInput(_("not a domain name: %(name)s") % {"name": exc}) from None
     problem = domain_name_problem(name)
     if problem:
         raise InvalidInput(problem)

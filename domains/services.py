@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core import evidence
 from core.actors import Actor
@@ -97,9 +98,11 @@ def add_domain(
     except InvalidInput as exc:
         problem = exc.message
     if problem:
-        raise InvalidInput(f"return-path host: {problem}")
+        raise InvalidInput(_("return-path host: %(problem)s") % {"problem": problem})
     if SenderDomain.objects.filter(account=account, name=domain_name).exists():
-        raise Conflict(f"{domain_name} is already a sender domain of this account")
+        raise Conflict(
+            _("%(domain)s is already a sender domain of this account") % {"domain": domain_name}
+        )
     now = timezone.now()
     domain = SenderDomain.objects.create(
         account=account,
@@ -136,8 +139,10 @@ def publish_in_sandbox(domain: SenderDomain, *, actor: Actor) -> list[SandboxRec
     the sandbox mailbox. The next check reads them. Publishing again replaces them."""
     if not settings.DNS_SANDBOX:
         raise Conflict(
-            "the sandbox DNS is off: mail leaves this platform, so publish the records "
-            "in the domain's real DNS zone"
+            _(
+                "the sandbox DNS is off: mail leaves this platform, so publish the records "
+                "in the domain's real DNS zone"
+            )
         )
     SandboxRecord.objects.filter(domain=domain).delete()
     published = SandboxRecord.objects.bulk_create(

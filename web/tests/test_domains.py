@@ -75,6 +75,8 @@ class TestDomainsPage:
         assert invalid.status_code == 400
         assert "at least two labels" in invalid.content.decode()
         assert SenderDomain.objects.count() == 1
+        german = alice.post(URL, {"name": "localhost"}, HTTP_ACCEPT_LANGUAGE="de")
+        assert "eine Absenderdomain hat mindestens zwei Labels" in german.content.decode()
 
 
 class TestDomainDetail:

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -112,6 +113,11 @@ def test_it_refuses_a_domain_that_stopped_verifying(sendable: Sendable, dns_serv
     reasons = refused(sendable)
     assert reasons[0] == f"{DOMAIN} stopped verifying (sender domain)"
     assert any(r.startswith("DKIM:") for r in reasons)
+    # A German reader has the domain's reasons in German.
+    with translation.override("de"):
+        german = refused(sendable)
+    assert german[0].startswith(f"{DOMAIN} besteht die Prüfung nicht mehr")
+    assert any(r.startswith("DKIM: kein DKIM-Schlüsseleintrag unter ") for r in german)
 
 
 def test_it_refuses_a_from_address_on_another_domain(sendable: Sendable) -> None:

@@ -23,7 +23,7 @@ COLUMNS = ("id", *CONTACT_COLUMNS)
 def _row_values(pk: int, now: Any) -> tuple[Any, ...]:
     """A contact's columns after its id and account."""
     address = f"n{pk}@bulk.example"
-    return (address, address, "A", "", "", "", "{}", now, now, None, None, "")
+    return (address, address, "A", "", "", "", "{}", now, now, None, None, "", False, "")
 
 
 def _row(world: Any, pk: int, now: Any) -> tuple[Any, ...]:

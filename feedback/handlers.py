@@ -49,10 +49,15 @@ def handle_feedback(message: InboundMessage, recipient: str, params: dict[str, s
 
 
 def read_feedback(
-    message: InboundMessage, recipient: str, report: FeedbackReport | None = None
+    message: InboundMessage,
+    recipient: str,
+    report: FeedbackReport | None = None,
+    hosts: dict[str, str] | None = None,
 ) -> Report | Outcome:
     """The parsed report to apply, or the outcome of a message that is none. `report`:
-    the message already parsed for `recipient` (feedback.readers parses a batch's)."""
+    the message already parsed for `recipient` (feedback.readers parses a batch's);
+    `hosts`: the sender domains of the return-path hosts a batch met so far (each host is
+    looked up once a batch)."""
     from feedback.apply import Report
     from feedback.parsers import parse_feedback
 
@@ -67,7 +72,12 @@ def read_feedback(
     if report.kind == "unknown":
         return Outcome(InboundState.REVIEW, f"not a bounce or report we can read: {report.note}")
     # Bounces arrive at the sender domain's return-path host: matched by its From domain.
-    return Report(message, report, sender_domain_of_host(recipient.rpartition("@")[2]))
+    host = recipient.rpartition("@")[2]
+    if hosts is None:
+        return Report(message, report, sender_domain_of_host(host))
+    if host not in hosts:
+        hosts[host] = sender_domain_of_host(host)
+    return Report(message, report, hosts[host])
 
 
 def feedback_outcome(read: Report, applied: Applied) -> Outcome:

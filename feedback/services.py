@@ -154,12 +154,13 @@ def process_many(messages: Sequence[InboundMessage]) -> list[InboundMessage]:
             alone.append(message)
     # Parsed on every core (feedback.readers), one report per message and recipient.
     parsed = iter(parse_all([(bytes(m.raw), (r,)) for m in feedback for r in m.rcpt_to or [""]]))
+    hosts: dict[str, str] = {}
     for message in feedback:
         reads: list[Outcome | Report] = []
         for recipient in message.rcpt_to or [""]:
             report = next(parsed)
             try:
-                reads.append(read_feedback(message, recipient, report))
+                reads.append(read_feedback(message, recipient, report, hosts))
             except Exception as exc:  # a message no parser foresaw: kept for review
                 reads.append(_failed(message, route_for(recipient)[0].name, exc))
         batch.append((message, reads))

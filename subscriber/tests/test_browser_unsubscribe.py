@@ -78,7 +78,7 @@ def test_a_person_unsubscribes_from_a_sandbox_mail_and_manages_preferences(
     expect(page.locator("h1")).to_have_text("Ihre Einstellungen")
     expect(page.locator("dl")).to_contain_text("anna@example.org")
     expect(page.locator("dl")).to_contain_text("erhält keine Newsletter")
-    page.get_by_label(lst.name).check()
+    page.get_by_label(lst.name, exact=True).check()
     page.get_by_role("button", name="Auswahl speichern").click()
     expect(page.locator(".notice")).to_contain_text("Bestätigen Sie sie")
     assert Subscription.objects.get(contact=anna, list=lst).state == "pending"

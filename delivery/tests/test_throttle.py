@@ -77,11 +77,15 @@ def test_the_ledger_is_filled_in_one_statement(
 ) -> None:
     """SEND-4: one INSERT … SELECT whatever the number of recipients (plus the list ids,
     and the account's freshness policy, AUDIT-3)."""
+    from django.db import connection
+
     from delivery import ledger
 
     for n in range(30):
         sendable.add(f"f{n}@example.org")
-    with django_assert_num_queries(4):
+    # On PostgreSQL the fill also turns the JIT compiler off for its transaction (a
+    # savepoint here, SET LOCAL, its release): still no statement per recipient.
+    with django_assert_num_queries(4 + (3 if connection.vendor == "postgresql" else 0)):
         assert ledger.fill(sendable.campaign, batch_size=10) == 33
     assert ledger.batches_with_work(sendable.campaign) == [0, 1, 2, 3]
     assert ledger.fill(sendable.campaign, batch_size=10) == 0  # a second fill adds nothing

@@ -24,12 +24,14 @@ class ErrorOut(Schema):
 
 
 # Documented on every operation that can answer them; the bodies come from api/errors.py
-# (400: a body that is not JSON).
+# (400: a body that is not JSON; 413: a body over CONSENTRY_MAX_REQUEST_KB, refused by
+# config.middleware before the view is reached).
 ERRORS: dict[int, type[ErrorOut]] = {
     400: ErrorOut,
     401: ErrorOut,
     404: ErrorOut,
     409: ErrorOut,
+    413: ErrorOut,
     422: ErrorOut,
 }
 

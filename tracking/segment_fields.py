@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contacts.segment_rules import Condition, FieldSpec, Kind
-from contacts.segments import register_field
+from contacts.segments import Builder, register_field
 from tracking.models import EventKind, TrackingEvent
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ OPS = {
 }
 
 
-def _engaged(kind: str) -> object:
+def _engaged(kind: str) -> Builder:
     def build(c: Condition, account: Account) -> Q:
         events = TrackingEvent.objects.filter(
             contact_id=OuterRef("pk"), campaign__account_id=account.pk, kind=kind, machine=""
@@ -50,5 +50,5 @@ def register() -> None:
     ):
         register_field(
             FieldSpec(name, label, Kind.DAYS, OPS, no_value=frozenset({"never"})),
-            _engaged(kind),  # type: ignore[arg-type]
+            _engaged(kind),
         )

@@ -25,14 +25,14 @@ def test_an_entry_is_a_host_or_a_host_and_path() -> None:
 
 def test_links_are_the_absolute_targets_without_template_expressions() -> None:
     html = (
-        '<a href="https://shop.example/a?x=1&amp;y=2">A</a><img src="http://cdn.example/i.png">'
+        '<a href="https://shop.example/a?x=1&amp;y=2">A</a><img src="http://images.example/i.png">'
         '<a href="{{ unsubscribe_url }}">Ab</a><a href="mailto:x@example.org">M</a>'
         "<a href='https://shop.example/a?x=1&amp;y=2'>again</a>"
     )
     text = "Mehr: https://text.example/p, und (https://x.example/q)."
     assert links_of(html, text) == [
         "https://shop.example/a?x=1&y=2",
-        "http://cdn.example/i.png",
+        "http://images.example/i.png",
         "https://text.example/p",
         "https://x.example/q",
     ]

@@ -157,10 +157,8 @@ class Command(DomainCommand):
         self._created(campaign, options["json"])
 
     def _created(self, campaign: Campaign, as_json: bool) -> None:
-        if as_json:
-            self.stdout.write(json.dumps(campaign_json(campaign)))
-        else:
-            self.stdout.write(f"campaign #{campaign.pk} {campaign.name}: {campaign.state}")
+        text = f"campaign #{campaign.pk} {campaign.name}: {campaign.state}"
+        self.created({"json": as_json}, text, **campaign_json(campaign))
 
     def do_segment(self, campaign: int, segment: str | None, none: bool, **_: Any) -> None:
         found = campaign_by_id(campaign)

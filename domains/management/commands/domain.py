@@ -53,11 +53,10 @@ class Command(DomainCommand):
             ed25519=ed25519,
             return_path_host=return_path,
         )
-        if options["json"]:
-            self.created(options, "", id=added.pk, name=added.name, status=added.status)
-            return
-        self.stdout.write(f"sender domain #{added.pk} {added.name}: {added.status}")
-        self.show(selectors.domain_of(added.account, added.pk))
+        text = f"sender domain #{added.pk} {added.name}: {added.status}"
+        self.created(options, text, id=added.pk, name=added.name, status=added.status)
+        if not options["json"]:
+            self.show(selectors.domain_of(added.account, added.pk))
 
     def do_show(self, account: str, domain: str, **_: Any) -> None:
         self.show(selectors.domain_by_name(account_by_slug(account), domain))

@@ -16,7 +16,7 @@ from domains import selectors as domain_selectors
 from domains import services as domains
 from domains.dns import lookup
 from domains.rules import DomainStatus
-from domains.testing import TestDnsServer, publish_record
+from domains.testing import TestDnsServer, check_published, publish_record
 
 DOMAIN = "news.alice-shop.example"
 SPF_INCLUDE = "_spf.consentry.test"
@@ -50,8 +50,10 @@ def verified_domain(world: Personas, dns_server: TestDnsServer, settings: Any) -
     domain = domain_selectors.domain_of(world.alice_account, domain.pk)
     for record in domain_selectors.records_to_publish(domain):
         publish_record(dns_server, record, replace=record.purpose == "spf")
-    checked = domains.check_domain(domain, actor=SYSTEM)
-    assert checked.status == DomainStatus.VERIFIED
+    checked = check_published(domain)
+    assert checked.status == DomainStatus.VERIFIED, [
+        (c.kind, c.message) for c in domain_selectors.checks_of(checked)
+    ]
     return checked
 
 

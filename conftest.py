@@ -45,6 +45,9 @@ def _test_settings(settings: Any, _journal_dir: Any) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     # Domain checks ask the test's own DNS server; the sandbox DNS is turned on where tested.
     settings.DNS_SANDBOX = False
+    # Opens and clicks are stored in the request, so a test sees them at once
+    # (tracking/tests/test_recorder.py runs the buffered writer).
+    settings.TRACKING_FLUSH_MS = 0
     # Policy values cached by hot paths belong to the test that read them.
     from policy.selectors import forget_cached
 

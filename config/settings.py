@@ -124,6 +124,10 @@ LINK_BLOCKLIST_ZONES = env_list("CONSENTRY_LINK_BLOCKLIST_ZONES", [])
 # What sender domains' SPF must authorise: an include domain and/or the sending IPs.
 SPF_INCLUDE = env_str("CONSENTRY_SPF_INCLUDE", "")
 SENDING_IPS = env_list("CONSENTRY_SENDING_IPS", [])
+# Opens and clicks are written in groups this often (milliseconds) by a thread of each web
+# process, so the pixel and the redirect make no database round trip (tracking.recorder);
+# a process killed outright loses at most this window of them. 0 writes in the request.
+TRACKING_FLUSH_MS = env_int("CONSENTRY_TRACKING_FLUSH_MS", 100, minimum=0)
 # Seconds without a heartbeat after which a task worker counts as dead and the tasks it
 # was running are taken back by `consentry scheduler` (config.workers).
 WORKER_LOST_SECONDS = env_int("CONSENTRY_WORKER_LOST_SECONDS", 60, minimum=20)

@@ -6,6 +6,7 @@ reason the account sees (CLI, console, API), each in the audit log."""
 from __future__ import annotations
 
 import base64
+import html
 import json
 from io import StringIO
 from typing import Any
@@ -162,3 +163,8 @@ def test_the_operator_stops_a_running_send_for_its_content(sendable: Sendable, d
         reverse("web:campaign", args=["alice-shop", campaign.pk])
     )
     assert reason in page.content.decode()  # the account sees why
+    german = sendable.world.client_for(sendable.world.alice).get(
+        reverse("web:campaign", args=["alice-shop", campaign.pk]), HTTP_ACCEPT_LANGUAGE="de"
+    )
+    said = html.unescape(german.content.decode())
+    assert f"Vom Betreiber der Plattform wegen des Inhalts gestoppt: {reason}" in said

@@ -3,6 +3,7 @@ it, with the reason on the campaign page; passing again resumes exactly those se
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import pytest
@@ -89,6 +90,15 @@ def test_the_campaign_page_and_the_api_say_why(sendable: Sendable, dns_server: A
     text = page.content.decode()
     assert "The platform paused this send." in text
     assert f"the sender domain {DOMAIN} stopped passing its checks" in text
+    # A German reader gets the platform's words and the check's reason in German.
+    english = state(sendable.campaign).pause_reason
+    check_reason = english.split("(dkim: ", 1)[1].rstrip(")")
+    german = world.client_for(world.alice).get(
+        f"/a/alice-shop/campaigns/{sendable.campaign.pk}/", HTTP_ACCEPT_LANGUAGE="de"
+    )
+    german_text = html.unescape(german.content.decode())
+    assert f"die Absenderdomain {DOMAIN} besteht ihre Prüfungen nicht mehr (DKIM: " in german_text
+    assert check_reason not in german_text and "stopped passing" not in german_text
     api = key_client(world.alice_account, "shop")
     body = api.client.get(f"/api/v1/campaigns/{sendable.campaign.pk}").json()
     assert body["state"] == "paused" and DOMAIN in body["pause_reason"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 
 from contacts.models import SubscriptionState
+from delivery.sends import pause_reason_text
 from web import labels
 
 register = template.Library()
@@ -43,3 +44,9 @@ def language_label(code: str) -> str:
 @register.filter
 def subscription_state_label(code: str) -> str:
     return str(SubscriptionState(code).label) if code in SubscriptionState.values else code
+
+
+@register.filter
+def pause_reason(text: str) -> str:
+    """Why the platform paused or stopped a send, in the reader's language."""
+    return pause_reason_text(text)

@@ -19,13 +19,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -38,91 +35,109 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from pg_timing import PROVIDERS, insert_rows, rows, scalar, sql, timed  # noqa: E402
+
+from accounts.models import Account  # noqa: E402
+from campaigns.models import Campaign  # noqa: E402
+from contacts.models import Contact  # noqa: E402
+from delivery.models import SendLedgerEntry  # noqa: E402
+from feedback.models import FeedbackEvent  # noqa: E402
 
 LIMIT = 1.0  # seconds: "well under a second"
-RUNS = 7
-PROVIDERS = [
-    "gmail.com", "web.de", "gmx.de", "t-online.de", "outlook.com", "yahoo.com", "orange.fr",
-    "example.org",
-]  # fmt: skip
-
-
-def sql(statement: str, params: list[Any] | None = None) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        return cursor.rowcount
-
-
-def scalar(statement: str) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(statement)
-        return int(cursor.fetchone()[0])
 
 
 def seed(accounts: int, ledger: int, campaigns: int) -> None:
     per_account = max(1, ledger // (accounts * campaigns))
     started = time.perf_counter()
-    sql(
-        """INSERT INTO accounts_account (slug, name, review_state, own_mail_server, created_at,
-             imprint_address, imprint_contact, imprint_name, imprint_register,
-             imprint_representative, imprint_vat_id, reduced_speed, review_note)
-           SELECT 'bench-' || g, 'Bench ' || g,
-             CASE WHEN g %% 50 = 0 THEN 'suspended' WHEN g %% 20 = 0 THEN 'pending'
-                  ELSE 'active' END,
-             false, now(), '', '', '', '', '', '', false, ''
-           FROM generate_series(1, %s) g""",
-        [accounts],
+    insert_rows(
+        Account,
+        {
+            "slug": "'bench-' || g",
+            "name": "'Bench ' || g",
+            "review_state": "CASE WHEN g %% 50 = 0 THEN 'suspended'"
+            " WHEN g %% 20 = 0 THEN 'pending' ELSE 'active' END",
+            "created_at": "now()",
+        },
+        "generate_series(1, %s) g",
+        source_params=[accounts],
     )
-    sql(
-        """INSERT INTO contacts_contact (account_id, address, address_hash, status, legal_basis,
-             first_name, last_name, fields, created_at, status_changed_at, import_status,
-             import_hash)
-           SELECT a.id, 'r' || g || '@' || (%s::text[])[1 + g %% %s],
-             md5(a.id || ':' || g), 'A', 'double_opt_in', '', '', '{}', now(), now(), '', ''
-           FROM accounts_account a, generate_series(1, %s) g
-           WHERE a.slug LIKE 'bench-%%'""",
-        [PROVIDERS, len(PROVIDERS), per_account],
+    insert_rows(
+        Contact,
+        {
+            "account_id": "a.id",
+            "address": "'r' || g || '@' || (%s::text[])[1 + g %% %s]",
+            "address_hash": "md5(a.id || ':' || g)",
+            "status": "'A'",
+            "legal_basis": "'double_opt_in'",
+            "created_at": "now()",
+            "status_changed_at": "now()",
+        },
+        "accounts_account a, generate_series(1, %s) g WHERE a.slug LIKE 'bench-%%'",
+        [PROVIDERS, len(PROVIDERS)],
+        [per_account],
     )
     # Campaign k of each account went out k * 3 days ago (campaign 0 today).
-    sql(
-        """INSERT INTO campaigns_campaign (account_id, name, subject, from_name, from_address,
-             reply_to, html, text, kind, tracking, language, state, created_at, updated_at,
-             started_at, pause_reason, paused_for_domain)
-           SELECT a.id, 'Send ' || k, 'Send ' || k, 'Bench', 'news@bench.example', '', 'x',
-             '', 'marketing', false, 'de', 'finished', now(), now(),
-             now() - make_interval(days => k * 3), '', ''
-           FROM accounts_account a, generate_series(0, %s) k
-           WHERE a.slug LIKE 'bench-%%'""",
-        [campaigns - 1],
+    insert_rows(
+        Campaign,
+        {
+            "account_id": "a.id",
+            "name": "'Send ' || k",
+            "subject": "'Send ' || k",
+            "from_name": "'Bench'",
+            "from_address": "'news@bench.example'",
+            "html": "'x'",
+            "kind": "'marketing'",
+            "language": "'de'",
+            "state": "'finished'",
+            "created_at": "now()",
+            "updated_at": "now()",
+            "started_at": "now() - make_interval(days => k * 3)",
+        },
+        "accounts_account a, generate_series(0, %s) k WHERE a.slug LIKE 'bench-%%'",
+        source_params=[campaigns - 1],
     )
     print(f"accounts, contacts, campaigns: {time.perf_counter() - started:.1f} s", flush=True)
-    ids = [row[0] for row in _rows("SELECT id FROM accounts_account WHERE slug LIKE 'bench-%'")]
+    ids = [row[0] for row in rows("SELECT id FROM accounts_account WHERE slug LIKE 'bench-%'")]
     step = max(1, len(ids) // 10)
     for start in range(0, len(ids), step):
         chunk = ids[start : start + step]
-        sql(
-            """INSERT INTO delivery_sendledgerentry (campaign_id, contact_id, batch, state,
-                 lease_owner, attempts, failure_class, reply, queue_id, message_id,
-                 created_at, updated_at, sent_at)
-               SELECT c.id, ct.id, 0, 'sent', '', 1, '', '250 ok', '', '',
-                 c.started_at, c.started_at, c.started_at + make_interval(secs => random() * 7200)
-               FROM campaigns_campaign c JOIN contacts_contact ct ON ct.account_id = c.account_id
-               WHERE c.account_id = ANY(%s)""",
-            [chunk],
+        insert_rows(
+            SendLedgerEntry,
+            {
+                "campaign_id": "c.id",
+                "contact_id": "ct.id",
+                "batch": "0",
+                "state": "'sent'",
+                "attempts": "1",
+                "reply": "'250 ok'",
+                "created_at": "c.started_at",
+                "updated_at": "c.started_at",
+                "sent_at": "c.started_at + make_interval(secs => random() * 7200)",
+            },
+            "campaigns_campaign c JOIN contacts_contact ct ON ct.account_id = c.account_id"
+            " WHERE c.account_id = ANY(%s)",
+            source_params=[chunk],
         )
         print(
             f"ledger: accounts {start + len(chunk)}/{len(ids)}, "
             f"{time.perf_counter() - started:.0f} s",
             flush=True,
         )
-    sql(
-        """INSERT INTO feedback_feedbackevent (kind, status, reason, hard, sender_side, isp,
-             diagnostic, created_at, account_id, campaign_id, contact_id, entry_id)
-           SELECT CASE WHEN e.id % 100 = 0 THEN 'bounce' ELSE 'complaint' END,
-             '5.1.1', 'mailbox_unknown', e.id % 100 = 0, false, '', '',
-             e.sent_at + interval '1 hour', c.account_id, e.campaign_id, e.contact_id, e.id
-           FROM delivery_sendledgerentry e JOIN campaigns_campaign c ON c.id = e.campaign_id
-           WHERE e.id % 100 = 0 OR e.id % 1000 = 7"""
+    insert_rows(
+        FeedbackEvent,
+        {
+            "kind": "CASE WHEN e.id %% 100 = 0 THEN 'bounce' ELSE 'complaint' END",
+            "status": "'5.1.1'",
+            "reason": "'user_unknown'",
+            "hard": "e.id %% 100 = 0",
+            "created_at": "e.sent_at + interval '1 hour'",
+            "account_id": "c.account_id",
+            "campaign_id": "e.campaign_id",
+            "contact_id": "e.contact_id",
+            "entry_id": "e.id",
+        },
+        "delivery_sendledgerentry e JOIN campaigns_campaign c ON c.id = e.campaign_id"
+        " WHERE e.id %% 100 = 0 OR e.id %% 1000 = 7",
     )
     print(f"seeded in {time.perf_counter() - started:.0f} s", flush=True)
 
@@ -136,23 +151,6 @@ def finish_sends() -> None:
            WHERE finished_at IS NULL AND from_address = 'news@bench.example'"""
     )
     sql("ANALYZE")
-
-
-def _rows(statement: str) -> list[tuple[object, ...]]:
-    with connection.cursor() as cursor:
-        cursor.execute(statement)
-        return list(cursor.fetchall())
-
-
-def timed(label: str, work: Callable[[], object], runs: int = RUNS) -> float:
-    seconds = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        work()
-        seconds.append(time.perf_counter() - started)
-    best, median = min(seconds), statistics.median(seconds)
-    print(f"{label}: best {best * 1000:.0f} ms, median {median * 1000:.0f} ms", flush=True)
-    return median
 
 
 def main() -> None:

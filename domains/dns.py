@@ -75,10 +75,37 @@ def _text(rdtype: str, rdata: object) -> str:
     return str(rdata)
 
 
+# The sandbox DNS as read before a fork, in a child that may not query the database (an
+# import's reader process): None elsewhere, where the table is read at each lookup.
+_sandbox_copy: dict[tuple[str, str], list[str]] | None = None
+
+
+def sandbox_snapshot() -> dict[tuple[str, str], list[str]] | None:
+    """Every record of the sandbox DNS (it holds a few per sender domain), for a process
+    about to fork a child that looks names up without the database; None when off."""
+    if not settings.DNS_SANDBOX:
+        return None
+    records: dict[tuple[str, str], list[str]] = {}
+    for name, rdtype, value in SandboxRecord.objects.order_by("pk").values_list(
+        "name", "type", "value"
+    ):
+        records.setdefault((name, rdtype), []).append(value)
+    return records
+
+
+def use_sandbox_snapshot(records: dict[tuple[str, str], list[str]] | None) -> None:
+    """In the forked child: answer from `records` (sandbox_snapshot's) from now on."""
+    global _sandbox_copy
+    _sandbox_copy = records
+    clear_cache()
+
+
 def _sandbox_answer(name: str, rdtype: str) -> list[str]:
     """What the sandbox DNS holds for `name`; a name it holds nothing of goes to DNS."""
     if not settings.DNS_SANDBOX:
         return []
+    if _sandbox_copy is not None:
+        return list(_sandbox_copy.get((name, rdtype), []))
     return list(
         SandboxRecord.objects.filter(name=name, type=rdtype)
         .order_by("pk")

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from core.errors import InvalidInput
 from core.forking import close_inherited, refuse_queries
+from domains import dns as domain_dns
 from imports.files import Cell, FileProblem
 from imports.rules import Reason
 
@@ -106,9 +107,13 @@ class Reader:
     ) -> None:
         self.seen_path = seen_path
         ours, theirs = Pipe(duplex=False)
+        # The child checks address domains in DNS, the sandbox DNS among it, but may not
+        # query the database: it takes the sandbox's records along.
+        sandbox = domain_dns.sandbox_snapshot()
         pid = os.fork()
         if pid == 0:  # the child: never returns
             close_inherited(keep=theirs.fileno())
+            domain_dns.use_sandbox_snapshot(sandbox)
             _serve(theirs, checker, source, start=start, size=size, seen_path=seen_path)
         theirs.close()
         self.pid = pid

@@ -86,6 +86,26 @@ def test_import_rows_at_domains_that_accept_no_mail_are_refused(
     assert asked.count(("fehlt.example", "MX")) == 1
 
 
+def test_the_import_reader_reads_the_sandbox_dns_it_took_along(
+    verified: Any, platform: TestDnsServer, settings: Any
+) -> None:
+    """The sandbox DNS (a demo without the internet) answers the address checks of the
+    forked reader too, which may not query the database: it takes the records along."""
+    from domains.models import SandboxRecord, SenderDomain
+
+    settings.ADDRESS_DNS_CHECKS = True
+    settings.DNS_SANDBOX = True
+    domain = SenderDomain.objects.filter(account__slug="alice-shop").first()
+    SandboxRecord.objects.create(
+        domain=domain, name="bounces.sandbox.example", type="MX", value="mx.sandbox.example"
+    )
+    job = run(verified, "email\nanna@bounces.sandbox.example\nbert@fehlt.example\n")
+    assert outcomes(job) == {
+        "anna@bounces.sandbox.example": ("created", ""),  # the sandbox's MX, not DNS's
+        "bert@fehlt.example": ("rejected", "no_mail_domain"),
+    }
+
+
 @pytest.mark.parametrize(
     ("address", "why"),
     [("neu@mailinator.com", "disposable"), ("abc@gmail.com", "provider allows no such")],

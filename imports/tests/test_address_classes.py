@@ -95,7 +95,7 @@ def test_the_import_reader_reads_the_sandbox_dns_it_took_along(
 
     settings.ADDRESS_DNS_CHECKS = True
     settings.DNS_SANDBOX = True
-    domain = SenderDomain.objects.filter(account__slug="alice-shop").first()
+    domain = SenderDomain.objects.filter(account__slug="alice-shop").earliest("pk")
     SandboxRecord.objects.create(
         domain=domain, name="bounces.sandbox.example", type="MX", value="mx.sandbox.example"
     )

@@ -107,7 +107,7 @@ class Recorder:
             if len(self._events) > MAX_BUFFERED:
                 del self._events[0]
                 self.dropped += 1
-            if self._thread is None:
+            if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
                     target=self._run,
                     args=(interval / 1000, self._wake),
@@ -156,8 +156,11 @@ class Recorder:
     def _run(self, seconds: float, wake: threading.Event) -> None:
         while not wake.wait(seconds):
             # The writer's own connection: closed after an error or at its maximum age.
-            close_old_connections()
-            self.flush()
+            try:
+                close_old_connections()
+                self.flush()
+            except Exception:  # the writer lives on: the next interval tries again
+                logger.exception("tracking: the writer's flush failed")
             if self.dropped:
                 logger.warning("tracking: %d events dropped during a database outage", self.dropped)
                 self.dropped = 0

@@ -22,7 +22,7 @@ from delivery import sends
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # How far ahead the walk schedules its send: time enough to submit the form.
-AHEAD = timedelta(seconds=20)
+AHEAD = timedelta(seconds=8)
 
 
 def _started(campaign: Campaign, *, attempts: int = 240) -> str:

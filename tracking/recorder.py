@@ -45,6 +45,10 @@ logger = logging.getLogger(__name__)
 # Events a process holds at most while the database cannot take them (an outage): beyond
 # this the oldest are dropped and counted in the log, so memory stays bounded.
 MAX_BUFFERED = 50_000
+# Opens and clicks stored per message at most: a reader opens a mail a few times and
+# follows a few links; a script replaying one signed link forever fills no disk. The
+# report counts people, so the rates do not change.
+MAX_EVENTS_PER_MESSAGE = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +62,9 @@ class Event:
 
 # One INSERT … SELECT per event: the ledger row gives campaign and contact, and the
 # contact's consent decides whether anything is stored; an erased contact's never are,
-# whatever its flag said (an event buffered before the erasure is written after it).
-# Table names from the models' metadata; every value goes in as a parameter.
+# whatever its flag said (an event buffered before the erasure is written after it); a
+# message's events stop at MAX_EVENTS_PER_MESSAGE. Table names from the models' metadata;
+# every value goes in as a parameter.
 _INSERT_SQL = (
     f"INSERT INTO {TrackingEvent._meta.db_table}"  # noqa: S608
     " (campaign_id, entry_id, contact_id, kind, url, at, machine)"
@@ -67,6 +72,7 @@ _INSERT_SQL = (
     f" FROM {SendLedgerEntry._meta.db_table} e"
     f" JOIN {Contact._meta.db_table} c ON c.id = e.contact_id"
     " WHERE e.id = %s AND c.tracking_consent AND c.status <> %s"
+    f" AND (SELECT count(*) FROM {TrackingEvent._meta.db_table} t WHERE t.entry_id = e.id) < %s"
 )
 
 
@@ -78,7 +84,18 @@ def write(events: Sequence[Event]) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(
             _INSERT_SQL,
-            [(e.kind, e.url, e.at, e.machine, e.entry_id, Status.DELETED.value) for e in events],
+            [
+                (
+                    e.kind,
+                    e.url,
+                    e.at,
+                    e.machine,
+                    e.entry_id,
+                    Status.DELETED.value,
+                    MAX_EVENTS_PER_MESSAGE,
+                )
+                for e in events
+            ],
         )
 
 

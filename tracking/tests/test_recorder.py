@@ -176,3 +176,15 @@ def _database_env() -> dict[str, str]:
     if connection.vendor == "postgresql":
         return {"DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{name}"}
     return {"DATABASE_URL": f"sqlite:///{name}"}
+
+
+def test_a_messages_events_stop_at_the_cap_however_often_its_link_is_replayed(
+    held: tuple[Recorder, int, Contact],
+) -> None:
+    from tracking.recorder import MAX_EVENTS_PER_MESSAGE
+
+    recorder, entry, anna = held
+    for _ in range(MAX_EVENTS_PER_MESSAGE + 20):
+        recorder.add(click(entry))
+    recorder.stop()
+    assert stored(anna) == MAX_EVENTS_PER_MESSAGE

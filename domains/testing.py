@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -100,6 +100,8 @@ class TestDnsServer:
 
     def __init__(self) -> None:
         self.zone = Zone()
+        # Called when a name is silenced (the fixture shortens the resolver's timeout).
+        self.when_silenced: Callable[[], None] = lambda: None
         self.port = free_port()
         resolver = _Resolver(self.zone)
         self._servers = [
@@ -159,6 +161,7 @@ class TestDnsServer:
 
     def silence(self, name: str) -> None:
         """Answer nothing for `name`: the resolver times out (a DNS outage)."""
+        self.when_silenced()
         with self.zone._lock:
             self.zone.silent.add(_key(name))
         self._changed()
@@ -183,8 +186,11 @@ def dns_server(settings: Any) -> Iterator[TestDnsServer]:
     server = TestDnsServer()
     server.start()
     settings.DNS_RESOLVERS = [server.address]
-    # Short, so a silenced name costs the test a second, not the production timeout.
-    settings.DNS_TIMEOUT = 1
+    # Every name the zone holds answers at once, so the production timeout costs nothing
+    # and a loaded machine (two suites and a browser on two cores) cannot run out of it.
+    # A test that silences a name waits a second, not five, for its timeout.
+    settings.DNS_TIMEOUT = 5
+    server.when_silenced = lambda: setattr(settings, "DNS_TIMEOUT", 1)
     domain_dns.clear_cache()
     try:
         yield server

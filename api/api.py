@@ -10,6 +10,7 @@ from api import (
     admission,
     campaigns,
     contacts,
+    dashboard,
     domains,
     engagement,
     errors,
@@ -52,6 +53,7 @@ api.add_router("/", campaigns.router)
 api.add_router("/", templates.router)
 api.add_router("/", engagement.router)
 api.add_router("/", reports.router)
+api.add_router("/", dashboard.router)
 api.add_router("/", unsubscribe_requests.router)
 api.add_router("/", imports.router)
 api.add_router("/", operator.router)

@@ -91,6 +91,25 @@ class Dashboard:
     def contacts(self) -> int:
         return sum(n for status, n in self.statuses.items() if status != Status.DELETED)
 
+    def as_json(self) -> dict[str, Any]:
+        """The page's numbers for the API and `consentry dashboard show --json`."""
+        return {
+            "contacts": self.contacts,
+            "mailable": self.mailable,
+            "statuses": dict(self.statuses),
+            "growth": [
+                {"days": g.days, "labels": g.labels}
+                | {key: values for key, _name, values in g.series()}
+                for g in self.growth
+            ],
+            "campaigns": [summary.as_json() for summary in self.campaigns],
+            "todos": [
+                {"kind": t.kind, "text": t.text, "object_id": t.object_id, "urgent": t.urgent}
+                for t in self.todos
+            ],
+            "more_todos": self.more_todos,
+        }
+
     def charts(self) -> dict[str, Any]:
         """What web/static/web/charts.js draws; the page shows the same in tables."""
         out: dict[str, Any] = {}

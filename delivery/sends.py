@@ -11,7 +11,6 @@ through the `stop` it is handed.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,7 +21,6 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 from django_tasks import task
 
 from accounts.models import Account
@@ -46,6 +44,7 @@ from core.faults import fault
 from delivery import engine, journal, ledger
 from delivery.engine import BatchReport
 from delivery.models import LedgerState, SendLedgerEntry
+from delivery.pause_reasons import CONTENT_STOP, DOMAIN_PAUSE
 from delivery.plan import send_test_messages
 from domains.models import SenderDomain
 from domains.rules import DomainStatus
@@ -53,40 +52,6 @@ from domains.selectors import sending_block_reasons, signing_keys_for
 from policy.selectors import value
 
 logger = logging.getLogger(__name__)
-
-# Why the platform paused or stopped a send, kept in English on the campaign (the API, the
-# CLI, the audit log) and shown in the reader's language by `pause_reason_text`.
-DOMAIN_PAUSE = gettext_noop("the sender domain %(domain)s stopped passing its checks (%(reason)s)")
-CONTENT_STOP = gettext_noop("Stopped by the platform's operator for its content: ")
-# DOMAIN_PAUSE as made, its two values taken back out.
-_DOMAIN_PAUSE = re.compile(
-    r"the sender domain (?P<domain>\S+) stopped passing its checks \((?P<reason>.*)\)", re.DOTALL
-)
-
-
-def pause_reason_text(text: str) -> str:
-    """A campaign's pause or stop reason in the active language: the platform's own words
-    translated, a domain's check reason too, the operator's words as they were written."""
-    if text.startswith(CONTENT_STOP):
-        return _(CONTENT_STOP) + text[len(CONTENT_STOP) :]
-    match = _DOMAIN_PAUSE.fullmatch(text)
-    if match:
-        return _(DOMAIN_PAUSE) % {
-            "domain": match["domain"],
-            "reason": "; ".join(map(_check_text, match["reason"].split("; "))),
-        }
-    return text
-
-
-def _check_text(part: str) -> str:
-    """One failing check as domains.services words it ("dkim: <reason>"), translated."""
-    from domains.reasons import kind_label, localized
-
-    kind, colon, message = part.partition(": ")
-    if not colon:
-        return localized(part)
-    return f"{kind_label(kind)}: {localized(message)}"
-
 
 # How a judge stops a send: the coordinator's cancel, inside the judge's transaction.
 Stop = Callable[[Campaign, Actor], object]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 
 from contacts.models import SubscriptionState
-from delivery.sends import pause_reason_text
+from delivery.pause_reasons import pause_reason_text
 from web import labels
 
 register = template.Library()

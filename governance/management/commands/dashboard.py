@@ -23,29 +23,26 @@ class Command(DomainCommand):
         parser.add_argument("--json", action="store_true", dest="as_json", help="print JSON")
 
     def do_show(self, account: str, as_json: bool, **_: Any) -> None:
-        data = dashboard(account_by_slug(account)).as_json()
+        found = dashboard(account_by_slug(account))
         if as_json:
-            self.stdout.write(json.dumps(data, indent=2, ensure_ascii=False))
+            self.stdout.write(json.dumps(found.as_json(), indent=2, ensure_ascii=False))
             return
         write = self.stdout.write
-        statuses = "  ".join(f"{status} {n}" for status, n in sorted(data["statuses"].items()))
-        write(f"contacts {data['contacts']}, mailable {data['mailable']}  ({statuses})")
-        for growth in data["growth"]:
-            sums = "  ".join(
-                f"{key} {sum(growth[key])}"
-                for key in ("signups", "confirmations", "unsubscribes", "bounces", "complaints")
-            )
-            write(f"last {growth['days']} days: {sums}")
+        statuses = "  ".join(f"{status} {n}" for status, n in sorted(found.statuses.items()))
+        write(f"contacts {found.contacts}, mailable {found.mailable}  ({statuses})")
+        for growth in found.growth:
+            sums = "  ".join(f"{key} {total}" for key, _name, total in growth.summed())
+            write(f"last {growth.days} days: {sums}")
         write("Last campaigns (delivery, bounce, complaint, unsubscribe, open, click):")
-        for campaign in data["campaigns"]:
-            rates = campaign["rates"]
+        for summary in found.campaigns:
+            rates = summary.shown()
             shown = "\t".join(
-                "-" if rates[key] is None else f"{rates[key]:.2%}"
+                rates[key]
                 for key in ("delivery", "bounce", "complaint", "unsubscribe", "open", "click")
             )
-            write(f"  #{campaign['id']} {campaign['name']}\t{shown}")
-        write("What needs doing:" if data["todos"] else "Nothing needs doing.")
-        for todo in data["todos"]:
-            write(f"  {'! ' if todo['urgent'] else ''}{todo['text']}")
-        if data["more_todos"]:
-            write(f"  … and {data['more_todos']} more")
+            write(f"  #{summary.id} {summary.name}\t{shown}")
+        write("What needs doing:" if found.todos else "Nothing needs doing.")
+        for todo in found.todos:
+            write(f"  {'! ' if todo.urgent else ''}{todo.text}")
+        if found.more_todos:
+            write(f"  … and {found.more_todos} more")
